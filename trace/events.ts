@@ -1,0 +1,273 @@
+/**
+ * The monitor schema: the one definition of every event the lab reports.
+ *
+ * Servers publish these on the monitor channel (default `lab:monitor`) as JSON batches,
+ * the hub relays them to pages, the trace model reduces them into lab state, and lessons
+ * wait on them. docs/trace.md explains each kind with an example.
+ *
+ * Versioning: `TRACE_VERSION` goes up whenever a field changes meaning or a required field is
+ * added. Readers refuse envelopes and trace files with a newer version than they know.
+ */
+
+export const TRACE_VERSION = 1;
+
+/** The ten steps of the walkthrough (seed/walkthrough.txt), 1-based. */
+export type Step = 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10;
+
+/** What a server's adapter did with a message that arrived on its sub connection. */
+export type Decision =
+  /** Handed to local sockets (a broadcast), or handled (a request or response it was waiting for). */
+  | 'delivered'
+  /** The server published it itself and skips it by uid (classic and sharded adapters). */
+  | 'own-message'
+  /** Published to a room channel of a room that has no member on this server (classic adapter). */
+  | 'unknown-room'
+  /** Same channel prefix, but another namespace's packet. */
+  | 'other-namespace'
+  /** A response to a request that this server did not make. */
+  | 'not-for-me'
+  /** Lab plumbing (the monitor channel) or a channel no adapter listens to. */
+  | 'ignored';
+
+export type RedisRole = 'pub' | 'sub' | 'monitor-pub' | 'monitor-sub';
+
+export type AdapterKind = 'redis' | 'sharded' | 'none';
+export type SubscriptionMode = 'static' | 'dynamic' | 'dynamic-private';
+
+/** An adapter message decoded for viewers. `value` is JSON-safe: Buffers become `{ $bytes: hex }`. */
+export interface DecodedMessage {
+  format: 'msgpack' | 'json' | 'text' | 'unknown';
+  /** broadcast: `[uid, packet, opts]` (classic) or a ClusterAdapter message (sharded). */
+  kind: 'broadcast' | 'request' | 'response' | 'monitor' | 'unknown';
+  /** The request or message type name, e.g. `REMOTE_FETCH`, `SERVER_SIDE_EMIT`, `BROADCAST`. */
+  name?: string;
+  /** The publishing adapter's uid, when the message carries one. */
+  uid?: string;
+  /** The socket.io event name of a broadcast packet (`data[0]`). */
+  event?: string;
+  value: unknown;
+}
+
+interface Base<K extends string> {
+  kind: K;
+  /** Monotonic per source (`Envelope.from`): together they identify an event. */
+  seq: number;
+  /** Wall-clock milliseconds since the epoch, on the reporting machine. */
+  t: number;
+  /** The server the event happened on (for client.* events: the server the client is connected to). */
+  server: string;
+  step: Step;
+  /** Correlates every event of one broadcast or request/response exchange. See docs/trace.md. */
+  flow?: string;
+}
+
+/** Step 1: a Socket.IO server is listening. */
+export interface ServerUp extends Base<'server.up'> {
+  port: number;
+  adapter: AdapterKind;
+  subscriptionMode?: SubscriptionMode;
+}
+export interface ServerDown extends Base<'server.down'> {
+  reason: 'stop' | 'crash';
+}
+/** Step 4: one of the server's Redis connections is ready (or lost). */
+export interface RedisConnect extends Base<'redis.connect'> {
+  role: RedisRole;
+  /** CLIENT SETNAME value, e.g. `s1:sub`. */
+  name: string;
+  /** Redis's CLIENT ID for the connection, when known. */
+  clientId?: number;
+  /** True for a connection made with `duplicate()`. */
+  duplicated?: boolean;
+}
+export interface RedisDisconnect extends Base<'redis.disconnect'> {
+  role: RedisRole;
+  name: string;
+  error?: string;
+}
+/** Step 5 (subscriptions) or 8 (PUBSUB counts): a Redis command other than PUBLISH. */
+export interface RedisCommand extends Base<'redis.command'> {
+  role: RedisRole;
+  command: string;
+  args: string[];
+  /** The reply, when it matters (e.g. NUMSUB counts). */
+  reply?: unknown;
+  error?: string;
+}
+/** Steps 6 and 7: the adapter is created with the pub/sub pair and attached to `io`. */
+export interface AdapterAttach extends Base<'adapter.attach'> {
+  adapter: AdapterKind;
+  subscriptionMode?: SubscriptionMode;
+  /** The adapter's uid for the namespace (what it compares to skip its own messages). */
+  uid?: string;
+  nsp: string;
+  channels: string[];
+}
+/** Step 2: a transport-level connection (engine.io) is open. */
+export interface ClientTransport extends Base<'client.transport'> {
+  socketId?: string;
+  transport: string;
+  /** The lab client id (`c1`, `p3`...) when the client said who it is. */
+  client?: string;
+}
+/** Step 3: the namespace `connection` event fired. */
+export interface ClientConnect extends Base<'client.connect'> {
+  socketId: string;
+  client?: string;
+  transport: string;
+}
+export interface ClientDisconnect extends Base<'client.disconnect'> {
+  socketId: string;
+  client?: string;
+  reason: string;
+}
+export interface RoomChange extends Base<'room.join' | 'room.leave'> {
+  socketId: string;
+  room: string;
+}
+/** Step 8: a client sent an event to its server. */
+export interface ClientEmit extends Base<'client.emit'> {
+  socketId: string;
+  client?: string;
+  event: string;
+  /** A short, JSON-safe preview of the arguments. Render as text only. */
+  args: unknown[];
+  bytes: number;
+}
+/** Step 8: the server's pub connection sent PUBLISH (or SPUBLISH). */
+export interface Publish extends Base<'publish'> {
+  command: 'PUBLISH' | 'SPUBLISH';
+  channel: string;
+  bytes: number;
+  message?: DecodedMessage;
+  /** The first bytes of the payload in hex, for the inspector. */
+  hex?: string;
+  /** Lab plumbing (monitor traffic), only reported when a viewer asks for it. */
+  plumbing?: boolean;
+  /** Links the publish to its `publish.result`. */
+  pubId: number;
+}
+/** Step 9: Redis answered the PUBLISH: how many subscribed connections got it. */
+export interface PublishResult extends Base<'publish.result'> {
+  pubId: number;
+  channel: string;
+  receivers?: number;
+  error?: string;
+  /** Milliseconds between the call and the reply. */
+  ms: number;
+}
+/** Step 9: a message arrived on the server's sub connection, with the adapter's decision. */
+export interface Receive extends Base<'receive'> {
+  channel: string;
+  /** The pattern that matched, for pmessages (e.g. `socket.io#/#*`). */
+  pattern?: string;
+  /** How it arrived: message, pmessage or smessage. */
+  via: 'message' | 'pmessage' | 'smessage';
+  bytes: number;
+  decision: Decision;
+  message?: DecodedMessage;
+  hex?: string;
+  /** For `delivered` broadcasts: how many local sockets got it. */
+  sockets?: number;
+}
+/** Step 8 (origin server) or 9 (other servers): the adapter wrote a packet to local sockets. */
+export interface Deliver extends Base<'deliver'> {
+  origin: 'local' | 'remote';
+  event: string;
+  rooms: string[];
+  except: string[];
+  /** Socket ids that got the packet (capped at 50 in the event; `count` is exact). */
+  sockets: string[];
+  count: number;
+}
+/** Step 10: a client got an event. Lab clients report it; page clients report it through the hub. */
+export interface ClientReceive extends Base<'client.receive'> {
+  socketId: string;
+  client: string;
+  event: string;
+  args: unknown[];
+}
+/** The monitor switched between full detail and sampled detail. Counters stay exact. */
+export interface MonitorMode extends Base<'monitor.mode'> {
+  mode: 'detail' | 'sampled';
+  reason: string;
+}
+/** Exact running totals for one server, sent at least once a second while anything changes. */
+export interface Counters extends Base<'counters'> {
+  publishes: number;
+  receipts: Partial<Record<Decision, number>>;
+  deliveries: number;
+  /** Events left out of the detail stream since the server started. */
+  skipped: number;
+}
+/** The lab itself changed (Redis stopped or started, a lesson claimed the lab...). */
+export interface LabNotice extends Base<'lab.notice'> {
+  topic: 'redis.down' | 'redis.up' | 'lesson' | 'setup' | 'info';
+  text: string;
+}
+
+export type LabEvent =
+  | ServerUp
+  | ServerDown
+  | RedisConnect
+  | RedisDisconnect
+  | RedisCommand
+  | AdapterAttach
+  | ClientTransport
+  | ClientConnect
+  | ClientDisconnect
+  | RoomChange
+  | ClientEmit
+  | Publish
+  | PublishResult
+  | Receive
+  | Deliver
+  | ClientReceive
+  | MonitorMode
+  | Counters
+  | LabNotice;
+
+export type EventKind = LabEvent['kind'];
+
+/** One message on the monitor channel. */
+export interface Envelope {
+  v: number;
+  /** The reporting source: a server id (`s1`) or `hub`. */
+  from: string;
+  events: LabEvent[];
+  /** Set when the source is sending sampled detail because viewers or Redis can't keep up. */
+  sampled?: boolean;
+}
+
+/** The step each kind belongs to, when the kind alone decides it. */
+export const STEP_OF: Partial<Record<EventKind, Step>> = {
+  'server.up': 1,
+  'server.down': 1,
+  'client.transport': 2,
+  'client.connect': 3,
+  'client.disconnect': 3,
+  'redis.connect': 4,
+  'redis.disconnect': 4,
+  'adapter.attach': 7,
+  'client.emit': 8,
+  publish: 8,
+  'publish.result': 9,
+  receive: 9,
+  'client.receive': 10,
+};
+
+/** Parses and checks an envelope; throws an Error whose message says what is wrong. */
+export function parseEnvelope(input: string | unknown): Envelope {
+  const value: unknown = typeof input === 'string' ? JSON.parse(input) : input;
+  if (!value || typeof value !== 'object') throw new Error('monitor envelope is not an object');
+  const env = value as Partial<Envelope>;
+  if (typeof env.v !== 'number') throw new Error('monitor envelope has no version "v"');
+  if (env.v > TRACE_VERSION) {
+    throw new Error(
+      `monitor envelope is version ${env.v}, newer than this lab understands (${TRACE_VERSION}); update Fanout Lab`,
+    );
+  }
+  if (typeof env.from !== 'string') throw new Error('monitor envelope has no "from"');
+  if (!Array.isArray(env.events)) throw new Error('monitor envelope has no "events" array');
+  return env as Envelope;
+}
