@@ -1,0 +1,237 @@
+/**
+ * LabState: everything the trace model derives from monitor events (trace/events.ts).
+ *
+ * The state is plain JSON on purpose (Records and arrays only, no Map, Set or class): the
+ * timeline `structuredClone`s it at checkpoints, the hub sends it as a snapshot, and trace files
+ * store it. Record keys keep insertion order, but nothing here relies on that: where order matters
+ * (flow eviction, socket pruning) an explicit array holds it.
+ *
+ * The page, the lessons and the tests read the lab only through this shape.
+ */
+import type {
+  AdapterKind,
+  Decision,
+  LabEvent,
+  RedisRole,
+  Step,
+  SubscriptionMode,
+} from './events.ts';
+
+/** Flows kept in state, newest first kept; older flows are evicted so state stays small. */
+export const FLOW_CAP = 500;
+/** Disconnected sockets kept for the page to show; older ones are forgotten. */
+export const GONE_SOCKET_CAP = 500;
+
+export interface RedisConnection {
+  /** CLIENT SETNAME value, e.g. `s1:sub`; `<server>:<role>` until the server reports it. */
+  name: string;
+  state: 'up' | 'down';
+  clientId?: number;
+  duplicated?: boolean;
+  error?: string;
+}
+
+export interface ServerState {
+  id: string;
+  /** 0 until a `server.up` says (a snapshot can start mid-stream). */
+  port: number;
+  state: 'up' | 'down' | 'crashed';
+  /** 'unknown' until `server.up` or `adapter.attach` says. */
+  adapter: AdapterKind | 'unknown';
+  subscriptionMode?: SubscriptionMode;
+  /** The adapter's uid for `/`, from `adapter.attach`. */
+  uid?: string;
+  /** Socket ids currently connected to this server. */
+  sockets: string[];
+  /** Public rooms only (a socket's own id room is left out), each with its member socket ids. */
+  rooms: Record<string, string[]>;
+  /** Only the roles the server has reported; a server without a monitor has no monitor-* entries. */
+  connections: Partial<Record<RedisRole, RedisConnection>>;
+  /** How many times it went down: reconciliation compares it with the value at emit time. */
+  downs: number;
+}
+
+export interface RedisState {
+  /** 'unknown' until a connection is made or the lab says. */
+  state: 'up' | 'down' | 'unknown';
+  /** Channel -> names of the connections SUBSCRIBEd to it. */
+  channels: Record<string, string[]>;
+  /** Pattern -> names of the connections PSUBSCRIBEd to it. */
+  patterns: Record<string, string[]>;
+  /** Shard channel -> names of the connections SSUBSCRIBEd to it. */
+  shardChannels: Record<string, string[]>;
+  /** How many times Redis went down (lab.notice 'redis.down'). */
+  downs: number;
+}
+
+export interface SocketState {
+  id: string;
+  server: string;
+  /** The stable lab or page client id, when the client said who it is. */
+  client?: string;
+  /** Public rooms only. */
+  rooms: string[];
+  transport: string;
+  connected: boolean;
+}
+
+export interface ClientState {
+  /** Stable across reconnects (`c1`, `p3`...): the `client` field of client.* events. */
+  id: string;
+  server: string;
+  /** The current (or last) socket. */
+  socketId?: string;
+  state: 'connected' | 'disconnected';
+  /** The current socket's public rooms; kept while disconnected, so a lost room message is not mistaken for 'not-in-room'. */
+  rooms: string[];
+  /** How many times it disconnected: reconciliation compares it with the value at emit time. */
+  disconnects: number;
+}
+
+export interface FlowEmit {
+  server: string;
+  socketId: string;
+  client?: string;
+  event: string;
+  args: unknown[];
+  bytes: number;
+  t: number;
+}
+
+export interface FlowPublish {
+  pubId: number;
+  server: string;
+  command: 'PUBLISH' | 'SPUBLISH';
+  channel: string;
+  bytes: number;
+  t: number;
+  /** From the matching publish.result: subscribed connections that got it. */
+  receivers?: number;
+  error?: string;
+  ms?: number;
+}
+
+export interface FlowReceipt {
+  server: string;
+  channel: string;
+  via: 'message' | 'pmessage' | 'smessage';
+  decision: Decision;
+  sockets?: number;
+  bytes: number;
+  t: number;
+}
+
+export interface FlowDelivery {
+  server: string;
+  origin: 'local' | 'remote';
+  event: string;
+  /** Capped at 50 by the server; `count` is exact. */
+  sockets: string[];
+  count: number;
+  t: number;
+}
+
+export interface FlowClientReceipt {
+  client: string;
+  socketId: string;
+  server: string;
+  event: string;
+  t: number;
+}
+
+/** A client as it was when the flow started: what reconciliation judges the outcome against. */
+export interface AudienceMember {
+  server: string;
+  /** The client was connected and its server up. */
+  connected: boolean;
+  rooms: string[];
+  socketId?: string;
+  /** `ClientState.disconnects` and `ServerState.downs` at emit time. */
+  disconnects: number;
+  serverDowns: number;
+}
+
+export interface Flow {
+  id: string;
+  /** broadcast: reaches sockets through deliver; request: request/response channels only; unknown: not yet told. */
+  kind: 'broadcast' | 'request' | 'unknown';
+  /** The server that started it (client.emit, its first publish, or a local deliver). */
+  origin?: string;
+  /** The socket.io event name. */
+  event?: string;
+  emit?: FlowEmit;
+  publishes: FlowPublish[];
+  receipts: FlowReceipt[];
+  deliveries: FlowDelivery[];
+  clientReceipts: FlowClientReceipt[];
+  /** The broadcast's target, once a deliver, a decoded publish or a room channel says. */
+  rooms: string[];
+  except: string[];
+  targetKnown: boolean;
+  firstT: number;
+  lastT: number;
+  /** Taken when the flow is first seen; dropped for request flows, which target servers, not clients. */
+  atEmit?: {
+    redis: RedisState['state'];
+    redisDowns: number;
+    /** The origin's pub connection was down. */
+    pubDown: boolean;
+    audience: Record<string, AudienceMember>;
+  };
+}
+
+export interface CounterTotals {
+  publishes: number;
+  receipts: Partial<Record<Decision, number>>;
+  deliveries: number;
+  skipped: number;
+}
+
+export interface CountersState {
+  /** The latest `counters` event per server: running totals since that server process started. */
+  servers: Record<string, CounterTotals>;
+  /** Totals of a server's earlier runs, folded in when it comes back up (its counters restart at 0). */
+  earlier: Record<string, CounterTotals>;
+  /** Everything the lab did: servers plus earlier runs. */
+  lab: CounterTotals;
+}
+
+export interface LabState {
+  servers: Record<string, ServerState>;
+  redis: RedisState;
+  sockets: Record<string, SocketState>;
+  /** Disconnected socket ids, oldest first, capped at GONE_SOCKET_CAP. */
+  goneSockets: string[];
+  clients: Record<string, ClientState>;
+  flows: Record<string, Flow>;
+  /** Flow ids, oldest first, capped at FLOW_CAP. */
+  flowOrder: string[];
+  counters: CountersState;
+  /** Per reporting server: full detail or sampled (monitor.mode). Missing means detail. */
+  mode: Record<string, 'detail' | 'sampled'>;
+  step: Step | null;
+  lastEvent: LabEvent | null;
+  /** Events reduced into this state. */
+  events: number;
+}
+
+export function emptyTotals(): CounterTotals {
+  return { publishes: 0, receipts: {}, deliveries: 0, skipped: 0 };
+}
+
+export function emptyState(): LabState {
+  return {
+    servers: {},
+    redis: { state: 'unknown', channels: {}, patterns: {}, shardChannels: {}, downs: 0 },
+    sockets: {},
+    goneSockets: [],
+    clients: {},
+    flows: {},
+    flowOrder: [],
+    counters: { servers: {}, earlier: {}, lab: emptyTotals() },
+    mode: {},
+    step: null,
+    lastEvent: null,
+    events: 0,
+  };
+}
