@@ -179,6 +179,8 @@ export interface Deliver extends Base<'deliver'> {
   /** Socket ids that got the packet (capped at 50 in the event; `count` is exact). */
   sockets: string[];
   count: number;
+  /** True for an `io.local` broadcast: it is never published, so only this server's sockets were targeted. */
+  local?: boolean;
 }
 /** Step 10: a client got an event. Lab clients report it; page clients report it through the hub. */
 export interface ClientReceive extends Base<'client.receive'> {

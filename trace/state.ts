@@ -73,6 +73,8 @@ export interface SocketState {
   rooms: string[];
   transport: string;
   connected: boolean;
+  /** Rooms left since the socket last did anything else: socket.io leaves them all when it closes (reduce-topology.ts). */
+  leaving?: string[];
 }
 
 export interface ClientState {
@@ -168,9 +170,11 @@ export interface Flow {
   rooms: string[];
   except: string[];
   targetKnown: boolean;
+  /** `io.local`: only the origin's sockets were targeted. */
+  local?: boolean;
   firstT: number;
   lastT: number;
-  /** Taken when the flow is first seen; dropped for request flows, which target servers, not clients. */
+  /** Taken when the flow is first seen: who could have received it, and what was down. */
   atEmit?: {
     redis: RedisState['state'];
     redisDowns: number;

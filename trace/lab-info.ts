@@ -1,0 +1,37 @@
+/**
+ * The body of `GET /api/lab` and of the hub's `lab` push: what the lab is made of right now.
+ * Shared by the hub, the page and the lessons (docs/api.md describes each field).
+ */
+import type { AdapterKind, SubscriptionMode } from './events.ts';
+
+export type RedisKind = 'external' | 'spawned' | 'embedded';
+
+export interface LabInfo {
+  redis: {
+    /** The URL with any password removed. */
+    url: string;
+    kind: RedisKind;
+    version: string;
+    state: 'up' | 'down';
+    /** Why this Redis was chosen, in one sentence. */
+    reason: string;
+    /** True when the lab runs this Redis itself, so it can stop and start it. */
+    controllable: boolean;
+  };
+  adapter: AdapterKind;
+  subscriptionMode: SubscriptionMode | null;
+  monitor: { enabled: boolean; channel: string };
+  servers: { id: string; port: number; state: 'up' | 'down' | 'crashed'; clients: number }[];
+  clients: {
+    id: string;
+    kind: 'lab' | 'page';
+    server: string;
+    socketId?: string;
+    state: 'connected' | 'disconnected';
+    rooms: string[];
+  }[];
+  /** The lesson that holds the lab, if any: one lesson runs at a time for the whole lab. */
+  lesson: { id: string; title: string; step: number; holder: string } | null;
+  /** Whether changing calls need a token (the hub is exposed beyond loopback). */
+  auth: boolean;
+}

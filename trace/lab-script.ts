@@ -1,0 +1,242 @@
+/**
+ * LabScript: a pure, deterministic stand-in for a running lab that writes the monitor events a
+ * real one would (classic adapter, namespace `/`). Tests use it to drive the trace model through
+ * realistic sequences; the page can use it to animate without servers.
+ *
+ * It keeps its own truth (who is up, who is where) and derives events from it, so tests can
+ * compare the model's conclusions with what really happened instead of with hard-coded answers.
+ */
+import type { Decision, LabEvent, Step } from './events.ts';
+import { STEP_OF } from './events.ts';
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** An event before the script stamps it: `seq` and `t` are the script's, `step` defaults to STEP_OF. */
+export type Draft = DistributiveOmit<LabEvent, 'seq' | 't' | 'step'> & { step?: Step };
+
+export interface SimServer {
+  id: string;
+  up: boolean;
+  uid: string;
+  flows: number;
+  pubs: number;
+  publishes: number;
+  deliveries: number;
+  receipts: Partial<Record<Decision, number>>;
+}
+export interface SimClient {
+  id: string;
+  server: string;
+  socketId: string;
+  connected: boolean;
+  rooms: string[];
+  sockets: number;
+}
+
+/** mulberry32: small, fast and the same on every machine. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export class LabScript {
+  readonly events: LabEvent[] = [];
+  readonly servers: Record<string, SimServer> = {};
+  readonly clients: Record<string, SimClient> = {};
+  redisUp = true;
+  private seqs: Record<string, number> = {};
+  private t: number;
+
+  constructor(start = Date.UTC(2026, 10, 28, 8)) {
+    this.t = start;
+  }
+
+  /** Appends one event, reported by `source` (default: the event's server). */
+  emit(draft: Draft, source = draft.server): LabEvent {
+    this.t += 1;
+    const seq = (this.seqs[source] = (this.seqs[source] ?? 0) + 1);
+    const step = draft.step ?? STEP_OF[draft.kind] ?? 8;
+    const event = { ...draft, seq, t: this.t, step } as LabEvent;
+    this.events.push(event);
+    return event;
+  }
+
+  serverUp(id: string, port = 4000 + Number(id.replace(/\D/g, '') || 1)): this {
+    const old = this.servers[id];
+    const uid = `${id}u${(old?.flows ?? 0) + 1}`.padEnd(6, 'x');
+    this.servers[id] = {
+      id,
+      up: true,
+      uid,
+      flows: old?.flows ?? 0,
+      pubs: 0,
+      publishes: 0,
+      deliveries: 0,
+      receipts: {},
+    };
+    this.emit({ kind: 'server.up', server: id, port, adapter: 'redis' });
+    if (!this.redisUp) return this;
+    this.emit({ kind: 'redis.connect', server: id, role: 'pub', name: `${id}:pub`, step: 4 });
+    this.emit({
+      kind: 'redis.connect',
+      server: id,
+      role: 'sub',
+      name: `${id}:sub`,
+      duplicated: true,
+      step: 4,
+    });
+    const sub = { kind: 'redis.command', server: id, role: 'sub', step: 5 } as const;
+    this.emit({ ...sub, command: 'PSUBSCRIBE', args: ['socket.io#/#*'] });
+    this.emit({
+      ...sub,
+      command: 'SUBSCRIBE',
+      args: ['socket.io-request#/#', 'socket.io-response#/#', `socket.io-response#/#${uid}#`],
+    });
+    this.emit({
+      kind: 'adapter.attach',
+      server: id,
+      adapter: 'redis',
+      uid,
+      nsp: '/',
+      channels: ['socket.io#/#'],
+      step: 7,
+    });
+    return this;
+  }
+
+  serverDown(id: string, reason: 'stop' | 'crash' = 'stop'): this {
+    const server = this.servers[id];
+    if (!server?.up) return this;
+    for (const c of Object.values(this.clients)) {
+      if (c.server !== id || !c.connected) continue;
+      if (reason === 'stop')
+        for (const room of c.rooms)
+          this.emit({ kind: 'room.leave', server: id, socketId: c.socketId, room });
+      this.emit({
+        kind: 'client.disconnect',
+        server: id,
+        socketId: c.socketId,
+        client: c.id,
+        reason: 'server shutting down',
+      });
+      c.connected = false;
+    }
+    this.emit({ kind: 'server.down', server: id, reason });
+    server.up = false;
+    return this;
+  }
+
+  /** Connects (or reconnects) a client to a server that is up; its rooms are joined again. */
+  connect(id: string, server: string, rooms: string[] = []): this {
+    if (!this.servers[server]?.up) return this;
+    const old = this.clients[id];
+    const client: SimClient = {
+      id,
+      server,
+      socketId: '',
+      connected: true,
+      rooms: [...new Set([...(old?.rooms ?? []), ...rooms])],
+      sockets: (old?.sockets ?? 0) + 1,
+    };
+    client.socketId = `${id}_${client.sockets}`.padEnd(20, '_');
+    this.clients[id] = client;
+    this.emit({
+      kind: 'client.transport',
+      server,
+      socketId: client.socketId,
+      client: id,
+      transport: 'websocket',
+    });
+    this.emit({
+      kind: 'client.connect',
+      server,
+      socketId: client.socketId,
+      client: id,
+      transport: 'websocket',
+    });
+    for (const room of client.rooms)
+      this.emit({ kind: 'room.join', server, socketId: client.socketId, room, step: 3 });
+    return this;
+  }
+
+  join(id: string, room: string, leave = false): this {
+    const c = this.clients[id];
+    if (!c?.connected || c.rooms.includes(room) !== leave) return this;
+    c.rooms = leave ? c.rooms.filter((r) => r !== room) : [...c.rooms, room];
+    this.emit({
+      kind: leave ? 'room.leave' : 'room.join',
+      server: c.server,
+      socketId: c.socketId,
+      room,
+      step: 3,
+    });
+    return this;
+  }
+
+  redis(up: boolean): this {
+    if (this.redisUp === up) return this;
+    this.redisUp = up;
+    this.emit(
+      {
+        kind: 'lab.notice',
+        server: 'hub',
+        topic: up ? 'redis.up' : 'redis.down',
+        text: `Redis ${up ? 'started' : 'stopped'}`,
+        step: 4,
+      },
+      'hub',
+    );
+    for (const s of Object.values(this.servers)) {
+      if (!s.up) continue;
+      for (const role of ['pub', 'sub'] as const) {
+        const name = `${s.id}:${role}`;
+        this.emit(
+          up
+            ? { kind: 'redis.connect', server: s.id, role, name, step: 4 }
+            : { kind: 'redis.disconnect', server: s.id, role, name, step: 4 },
+        );
+      }
+      if (up)
+        this.emit({
+          kind: 'redis.command',
+          server: s.id,
+          role: 'sub',
+          command: 'PSUBSCRIBE',
+          args: ['socket.io#/#*'],
+          step: 5,
+        });
+    }
+    return this;
+  }
+
+  /** Exact running totals per up server, as the monitor sends them. */
+  counters(): this {
+    for (const s of Object.values(this.servers)) {
+      if (s.up)
+        this.emit({
+          kind: 'counters',
+          server: s.id,
+          publishes: s.publishes,
+          receipts: { ...s.receipts },
+          deliveries: s.deliveries,
+          skipped: 0,
+        });
+    }
+    return this;
+  }
+
+  /** Connected clients on a server that a broadcast to `rooms` reaches (all of them for none). */
+  members(server: string, rooms: string[]): SimClient[] {
+    return Object.values(this.clients).filter(
+      (c) =>
+        c.connected &&
+        c.server === server &&
+        (rooms.length === 0 || c.rooms.some((r) => rooms.includes(r))),
+    );
+  }
+}

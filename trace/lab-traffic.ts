@@ -1,0 +1,200 @@
+/**
+ * Traffic for a LabScript: the events a classic-adapter lab writes for a client's broadcast and
+ * for a fetchSockets request, derived from the script's own truth about who is up and where.
+ */
+import type { DecodedMessage, Decision } from './events.ts';
+import type { LabScript, SimServer } from './lab-script.ts';
+
+/** A client's event that its server answers with `io.emit` (or `io.to(room).emit`). Returns the flow id. */
+export function broadcast(
+  script: LabScript,
+  from: string,
+  room?: string,
+  event = 'chat message',
+): string | undefined {
+  const c = script.clients[from];
+  const origin = c && script.servers[c.server];
+  if (!c?.connected || !origin?.up) return undefined;
+  const flow = `${origin.id}-${++origin.flows}`;
+  const args = ['hi'];
+  script.emit({
+    kind: 'client.emit',
+    server: origin.id,
+    flow,
+    socketId: c.socketId,
+    client: c.id,
+    event,
+    args,
+    bytes: 20,
+  });
+  const rooms = room === undefined ? [] : [room];
+  const channel = room === undefined ? 'socket.io#/#' : `socket.io#/#${room}#`;
+  const message: DecodedMessage = {
+    format: 'msgpack',
+    kind: 'broadcast',
+    uid: origin.uid,
+    event,
+    value: [
+      origin.uid,
+      { type: 2, data: [event, ...args], nsp: '/' },
+      { rooms, except: [], flags: {} },
+    ],
+  };
+  const pubId = ++origin.pubs;
+  origin.publishes += 1;
+  script.emit({
+    kind: 'publish',
+    server: origin.id,
+    flow,
+    command: 'PUBLISH',
+    channel,
+    bytes: 40,
+    message,
+    pubId,
+  });
+  deliver(script, origin, flow, rooms, event, 'local');
+  const subscribers = Object.values(script.servers).filter((s) => s.up && script.redisUp);
+  script.emit({
+    kind: 'publish.result',
+    server: origin.id,
+    flow,
+    pubId,
+    channel,
+    ms: 1,
+    ...(script.redisUp ? { receivers: subscribers.length } : { error: 'Connection is closed.' }),
+  });
+  for (const s of subscribers) {
+    const members = script.members(s.id, rooms);
+    const decision: Decision =
+      rooms.length > 0 && members.length === 0
+        ? 'unknown-room'
+        : s === origin
+          ? 'own-message'
+          : 'delivered';
+    s.receipts[decision] = (s.receipts[decision] ?? 0) + 1;
+    const receipt = {
+      kind: 'receive',
+      server: s.id,
+      flow,
+      channel,
+      pattern: 'socket.io#/#*',
+      via: 'pmessage',
+      bytes: 40,
+      decision,
+    } as const;
+    script.emit(decision === 'delivered' ? { ...receipt, sockets: members.length } : receipt);
+    if (decision === 'delivered') deliver(script, s, flow, rooms, event, 'remote');
+  }
+  return flow;
+}
+
+/** fetchSockets from a server: a request every server answers on the response channel. */
+export function fetchSockets(script: LabScript, server: string): string | undefined {
+  const origin = script.servers[server];
+  if (!origin?.up || !script.redisUp) return undefined;
+  const flow = `${server}-${++origin.flows}`;
+  const request: DecodedMessage = {
+    format: 'json',
+    kind: 'request',
+    name: 'REMOTE_FETCH',
+    uid: origin.uid,
+    value: { uid: origin.uid, requestId: flow, type: 5 },
+  };
+  const up = Object.values(script.servers).filter((s) => s.up);
+  script.emit({
+    kind: 'publish',
+    server,
+    flow,
+    command: 'PUBLISH',
+    channel: 'socket.io-request#/#',
+    bytes: 60,
+    message: request,
+    pubId: ++origin.pubs,
+  });
+  script.emit({
+    kind: 'publish.result',
+    server,
+    flow,
+    pubId: origin.pubs,
+    channel: 'socket.io-request#/#',
+    receivers: up.length,
+    ms: 1,
+  });
+  for (const s of up) {
+    script.emit({
+      kind: 'receive',
+      server: s.id,
+      flow,
+      channel: 'socket.io-request#/#',
+      via: 'message',
+      bytes: 60,
+      decision: s === origin ? 'own-message' : 'delivered',
+      message: request,
+    });
+    if (s === origin) continue;
+    const response: DecodedMessage = {
+      format: 'json',
+      kind: 'response',
+      value: { requestId: flow, sockets: [] },
+    };
+    script.emit({
+      kind: 'publish',
+      server: s.id,
+      flow,
+      command: 'PUBLISH',
+      channel: 'socket.io-response#/#',
+      bytes: 30,
+      message: response,
+      pubId: ++s.pubs,
+    });
+    for (const r of up)
+      script.emit({
+        kind: 'receive',
+        server: r.id,
+        flow,
+        channel: 'socket.io-response#/#',
+        via: 'message',
+        bytes: 30,
+        decision: r === origin ? 'delivered' : 'not-for-me',
+        message: response,
+      });
+  }
+  return flow;
+}
+
+function deliver(
+  script: LabScript,
+  s: SimServer,
+  flow: string,
+  rooms: string[],
+  event: string,
+  origin: 'local' | 'remote',
+): void {
+  const members = script.members(s.id, rooms);
+  s.deliveries += members.length;
+  script.emit({
+    kind: 'deliver',
+    server: s.id,
+    flow,
+    origin,
+    event,
+    rooms,
+    except: [],
+    sockets: members.map((m) => m.socketId),
+    count: members.length,
+    step: origin === 'local' ? 8 : 9,
+  });
+  for (const m of members)
+    script.emit(
+      {
+        kind: 'client.receive',
+        server: s.id,
+        flow,
+        socketId: m.socketId,
+        client: m.id,
+        event,
+        args: ['hi'],
+      },
+      'hub',
+    );
+}

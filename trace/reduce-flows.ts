@@ -1,0 +1,192 @@
+/**
+ * Reducers for flows: every event that carries a `flow` id adds a hop to that flow. Each mutates
+ * the state it is given (see reducer.ts).
+ */
+import { broadcastTarget, classifyChannel, trafficKind } from './channels.ts';
+import type {
+  ClientEmit,
+  ClientReceive,
+  Deliver,
+  LabEvent,
+  Publish,
+  PublishResult,
+  Receive,
+} from './events.ts';
+import { touchSocket } from './reduce-sockets.ts';
+import { FLOW_CAP, type AudienceMember, type Flow, type LabState } from './state.ts';
+
+/** Every known client as it stands now: the flow's possible recipients at emit time. */
+function audienceNow(state: LabState): Record<string, AudienceMember> {
+  const audience: Record<string, AudienceMember> = {};
+  for (const client of Object.values(state.clients)) {
+    const server = state.servers[client.server];
+    audience[client.id] = {
+      server: client.server,
+      // An unknown server is taken as up: a snapshot may start after its server.up.
+      connected: client.state === 'connected' && (server?.state ?? 'up') === 'up',
+      rooms: [...client.rooms],
+      socketId: client.socketId,
+      disconnects: client.disconnects,
+      serverDowns: server?.downs ?? 0,
+    };
+  }
+  return audience;
+}
+
+function ensureFlow(state: LabState, id: string, e: LabEvent): Flow {
+  const known = state.flows[id];
+  if (known) {
+    known.firstT = Math.min(known.firstT, e.t);
+    known.lastT = Math.max(known.lastT, e.t);
+    return known;
+  }
+  const flow: Flow = {
+    id,
+    kind: 'unknown',
+    publishes: [],
+    receipts: [],
+    deliveries: [],
+    clientReceipts: [],
+    rooms: [],
+    except: [],
+    targetKnown: false,
+    firstT: e.t,
+    lastT: e.t,
+    atEmit: {
+      redis: state.redis.state,
+      redisDowns: state.redis.downs,
+      pubDown: false,
+      audience: audienceNow(state),
+    },
+  };
+  state.flows[id] = flow;
+  state.flowOrder.push(id);
+  // Oldest flows go first: the state must stay small enough to clone at every checkpoint.
+  while (state.flowOrder.length > FLOW_CAP) delete state.flows[state.flowOrder.shift() as string];
+  return flow;
+}
+
+function setOrigin(state: LabState, flow: Flow, server: string): void {
+  if (flow.origin) return;
+  flow.origin = server;
+  if (flow.atEmit) flow.atEmit.pubDown = state.servers[server]?.connections.pub?.state === 'down';
+}
+
+/** Request traffic never downgrades a flow that has already shown it reaches sockets. */
+function noteTraffic(flow: Flow, kind: 'broadcast' | 'request' | 'other'): void {
+  if (kind === 'broadcast') flow.kind = 'broadcast';
+  else if (kind === 'request' && flow.kind === 'unknown') flow.kind = 'request';
+}
+
+export function onClientEmit(state: LabState, e: ClientEmit): void {
+  touchSocket(state, e.socketId);
+  if (!e.flow) return;
+  const flow = ensureFlow(state, e.flow, e);
+  flow.emit = {
+    server: e.server,
+    socketId: e.socketId,
+    client: e.client,
+    event: e.event,
+    args: e.args,
+    bytes: e.bytes,
+    t: e.t,
+  };
+  flow.event ??= e.event;
+  setOrigin(state, flow, e.server);
+}
+
+export function onPublish(state: LabState, e: Publish): void {
+  if (e.plumbing || !e.flow) return;
+  const flow = ensureFlow(state, e.flow, e);
+  flow.publishes.push({
+    pubId: e.pubId,
+    server: e.server,
+    command: e.command,
+    channel: e.channel,
+    bytes: e.bytes,
+    t: e.t,
+  });
+  const kind = trafficKind(e.channel, e.message);
+  noteTraffic(flow, kind);
+  if (kind !== 'broadcast') return;
+  setOrigin(state, flow, e.server);
+  flow.event ??= e.message?.event;
+  if (flow.targetKnown) return;
+  const target = broadcastTarget(e.message);
+  if (target) {
+    Object.assign(flow, { rooms: target.rooms, except: target.except, targetKnown: true });
+    if (target.local) flow.local = true;
+    return;
+  }
+  // Without a decoded message, a room channel still names the one room targeted.
+  const room = classifyChannel(e.channel).room;
+  if (room !== undefined && !e.message && flow.rooms.length === 0) flow.rooms = [room];
+}
+
+export function onPublishResult(state: LabState, e: PublishResult): void {
+  const matches = (p: { pubId: number; server: string }) =>
+    p.pubId === e.pubId && p.server === e.server;
+  const flow = e.flow
+    ? state.flows[e.flow]
+    : // Results without a flow still belong to a publish: find it among the newest flows first.
+      [...state.flowOrder]
+        .reverse()
+        .map((id) => state.flows[id])
+        .find((f) => f?.publishes.some(matches));
+  const publish = flow ? [...flow.publishes].reverse().find(matches) : undefined;
+  if (!flow || !publish) return;
+  flow.lastT = Math.max(flow.lastT, e.t);
+  publish.receivers = e.receivers;
+  publish.error = e.error;
+  publish.ms = e.ms;
+}
+
+export function onReceive(state: LabState, e: Receive): void {
+  if (!e.flow) return;
+  const flow = ensureFlow(state, e.flow, e);
+  flow.receipts.push({
+    server: e.server,
+    channel: e.channel,
+    via: e.via,
+    decision: e.decision,
+    sockets: e.sockets,
+    bytes: e.bytes,
+    t: e.t,
+  });
+  if (e.decision === 'own-message') setOrigin(state, flow, e.server);
+  noteTraffic(flow, trafficKind(e.channel, e.message));
+  flow.event ??= e.message?.event;
+}
+
+export function onDeliver(state: LabState, e: Deliver): void {
+  if (!e.flow) return;
+  const flow = ensureFlow(state, e.flow, e);
+  flow.deliveries.push({
+    server: e.server,
+    origin: e.origin,
+    event: e.event,
+    sockets: [...e.sockets],
+    count: e.count,
+    t: e.t,
+  });
+  flow.kind = 'broadcast';
+  flow.event ??= e.event;
+  if (e.origin === 'local') setOrigin(state, flow, e.server);
+  if (e.local) flow.local = true;
+  if (!flow.targetKnown)
+    Object.assign(flow, { rooms: [...e.rooms], except: [...e.except], targetKnown: true });
+}
+
+export function onClientReceive(state: LabState, e: ClientReceive): void {
+  touchSocket(state, e.socketId);
+  if (!e.flow) return;
+  const flow = ensureFlow(state, e.flow, e);
+  flow.clientReceipts.push({
+    client: e.client,
+    socketId: e.socketId,
+    server: e.server,
+    event: e.event,
+    t: e.t,
+  });
+  flow.event ??= e.event;
+}
