@@ -1,0 +1,41 @@
+import type { ClientConnection } from './client-connection.ts';
+import type { PubsubRegistry } from './pubsub-registry.ts';
+
+/** Things the lab shows about the broker as they happen. */
+export type BrokerEvent =
+  | { type: 'client-connected'; id: number; addr: string }
+  | { type: 'client-closed'; id: number; name?: string }
+  | {
+      type: 'client-killed';
+      reason: 'output-buffer-limit' | 'protocol-error' | 'client-kill' | 'internal-error';
+      id: number;
+      name?: string;
+      detail?: string;
+    }
+  | { type: 'subscriptions-changed' };
+
+/** Redis's `client-output-buffer-limit pubsub <hard> <soft> <softSeconds>`, in bytes and seconds. */
+export interface OutputLimit {
+  hard: number;
+  soft: number;
+  softSeconds: number;
+}
+
+/** Redis's default for pub/sub clients: 32mb 8mb 60. */
+export const DEFAULT_PUBSUB_OUTPUT_LIMIT: OutputLimit = {
+  hard: 32 * 1024 * 1024,
+  soft: 8 * 1024 * 1024,
+  softSeconds: 60,
+};
+
+/** What commands may see and change: shared state of one running broker. */
+export interface BrokerContext {
+  readonly registry: PubsubRegistry;
+  readonly clients: Map<number, ClientConnection>;
+  readonly monitors: Set<ClientConnection>;
+  readonly password: string | undefined;
+  readonly port: number;
+  readonly startedAt: number;
+  readonly stats: { connectionsReceived: number; commandsProcessed: number };
+  emit(event: BrokerEvent): void;
+}

@@ -1,0 +1,179 @@
+import net from 'node:net';
+import { freePort } from '../free-port.ts';
+import {
+  DEFAULT_PUBSUB_OUTPUT_LIMIT,
+  type BrokerContext,
+  type BrokerEvent,
+  type OutputLimit,
+} from './broker-context.ts';
+import { ClientConnection } from './client-connection.ts';
+import { dispatch } from './commands.ts';
+import { PubsubRegistry, type SubscriptionSnapshot } from './pubsub-registry.ts';
+import { error } from './resp-encoder.ts';
+
+export type { BrokerEvent, OutputLimit } from './broker-context.ts';
+export type { SubscriptionSnapshot } from './pubsub-registry.ts';
+
+export interface EmbeddedBrokerOptions {
+  /** 0 or absent: a free port. */
+  port?: number;
+  /** Default 127.0.0.1: the broker is for this machine unless asked otherwise. */
+  host?: string;
+  /** Like requirepass: clients must AUTH (or HELLO ... AUTH default <password>). */
+  password?: string;
+  /** Like proto-max-bulk-len; default 512 MiB as in Redis. */
+  maxBulkLen?: number;
+  /** Like client-output-buffer-limit pubsub; default 32 MiB hard, 8 MiB soft for 60 s. */
+  pubsubOutputLimit?: OutputLimit;
+  onEvent?: (e: BrokerEvent) => void;
+}
+
+/**
+ * A TCP server that speaks enough of the Redis protocol for the Socket.IO Redis adapters:
+ * RESP2/RESP3, pub/sub (plain, pattern, sharded) and the connection commands clients send.
+ * It has the same start/stop shape as RedisProcess, so the lab can swap one for the other.
+ */
+export class EmbeddedBroker {
+  private server: net.Server | null = null;
+  private nextClientId = 1;
+  private readonly ctx: BrokerContext;
+
+  private constructor(
+    readonly port: number,
+    private readonly opts: EmbeddedBrokerOptions,
+  ) {
+    const onEvent = opts.onEvent;
+    this.ctx = {
+      registry: new PubsubRegistry(),
+      clients: new Map(),
+      monitors: new Set(),
+      password: opts.password,
+      port,
+      startedAt: Date.now(),
+      stats: { connectionsReceived: 0, commandsProcessed: 0 },
+      emit: (event) => {
+        if (!onEvent) return;
+        try {
+          onEvent(event);
+        } catch {
+          // A broken listener must not take the broker down with it.
+        }
+      },
+    };
+  }
+
+  static async start(opts: EmbeddedBrokerOptions = {}): Promise<EmbeddedBroker> {
+    const host = opts.host ?? '127.0.0.1';
+    const port = opts.port ? opts.port : await freePort(host);
+    const broker = new EmbeddedBroker(port, opts);
+    await broker.start();
+    return broker;
+  }
+
+  get host(): string {
+    return this.opts.host ?? '127.0.0.1';
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  get running(): boolean {
+    return this.server !== null;
+  }
+
+  /** Listens again on the same port after stop(): the lab's "Redis is back". */
+  async start(): Promise<void> {
+    if (this.server) return;
+    const server = net.createServer((socket) => this.accept(socket));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, this.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    // Errors after listening (e.g. EMFILE on accept) are survivable; they must not crash the lab.
+    server.on('error', () => {});
+    this.server = server;
+  }
+
+  /** Closes the listener and drops every client at once, like a Redis that died. */
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = null;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const client of [...this.ctx.clients.values()]) {
+      client.socket.destroy();
+      client.markClosed();
+    }
+    this.ctx.registry.clear();
+    await closed;
+  }
+
+  /** Every channel, pattern and shard channel with the connections subscribed to it. */
+  subscriptions(): SubscriptionSnapshot {
+    return this.ctx.registry.snapshot();
+  }
+
+  /** Open client connections: id, name, address and protocol, for the lab's tables. */
+  clients(): { id: number; name: string; addr: string; proto: 2 | 3; subscribed: boolean }[] {
+    return [...this.ctx.clients.values()].map((c) => ({
+      id: c.id,
+      name: c.name,
+      addr: c.addr,
+      proto: c.proto,
+      subscribed: c.subscribed,
+    }));
+  }
+
+  private accept(socket: net.Socket): void {
+    const id = this.nextClientId++;
+    const client = new ClientConnection(
+      id,
+      socket,
+      this.ctx,
+      this.opts.pubsubOutputLimit ?? DEFAULT_PUBSUB_OUTPUT_LIMIT,
+      this.opts.maxBulkLen,
+    );
+    socket.setNoDelay(true);
+    this.ctx.clients.set(id, client);
+    this.ctx.stats.connectionsReceived++;
+    this.ctx.emit({ type: 'client-connected', id, addr: client.addr });
+    socket.on('data', (chunk: Buffer) => this.onData(client, chunk));
+    // Resets and the like: 'close' follows, which does the cleanup.
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      if (client.markClosed()) {
+        this.ctx.emit({ type: 'client-closed', id, ...(client.name ? { name: client.name } : {}) });
+      }
+    });
+  }
+
+  private onData(client: ClientConnection, chunk: Buffer): void {
+    try {
+      client.parser.feed(chunk);
+      while (!client.closing && !client.isClosed) {
+        const next = client.parser.next();
+        if (next.kind === 'incomplete') break;
+        if (next.kind === 'error') {
+          client.reply(error(`ERR ${next.message}`));
+          client.closeAfterReply();
+          this.ctx.emit({
+            type: 'client-killed',
+            reason: 'protocol-error',
+            id: client.id,
+            ...(client.name ? { name: client.name } : {}),
+            detail: next.message,
+          });
+          break;
+        }
+        dispatch(this.ctx, client, next.argv);
+      }
+    } catch (err) {
+      // A bug in the broker costs one connection, never the process.
+      client.kill('internal-error', err instanceof Error ? err.message : String(err));
+    }
+  }
+}

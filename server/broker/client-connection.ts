@@ -1,0 +1,205 @@
+import type net from 'node:net';
+import type { BrokerContext, OutputLimit } from './broker-context.ts';
+import type { SubscriptionKind, Subscriber } from './pubsub-registry.ts';
+import { encodeReply, type Protocol, type Reply } from './resp-encoder.ts';
+import { RequestParser } from './resp-request-parser.ts';
+
+/** How the connection ended, for the lab's event feed. */
+export type KillReason =
+  'output-buffer-limit' | 'protocol-error' | 'client-kill' | 'internal-error';
+
+/**
+ * One client socket: its negotiated protocol, name, auth state, subscriptions and output.
+ * Replies are queued and written once per event-loop turn, which is how Redis batches
+ * replies to pipelined commands, and what keeps fan-out to many subscribers cheap.
+ */
+export class ClientConnection implements Subscriber {
+  name = '';
+  proto: Protocol = 2;
+  authenticated: boolean;
+  monitor = false;
+  /** Set by QUIT or a protocol error: send what is queued, then close. */
+  closing = false;
+  lastCommand = 'NULL';
+  libName = '';
+  libVer = '';
+  readonly createdAt = Date.now();
+  lastActiveAt = Date.now();
+  readonly subscriptions: Record<SubscriptionKind, Set<string>> = {
+    channels: new Set(),
+    patterns: new Set(),
+    shardChannels: new Set(),
+  };
+  readonly addr: string;
+  readonly laddr: string;
+  readonly parser: RequestParser;
+
+  private out: Buffer[] = [];
+  private flushQueued = false;
+  private softLimitSince: number | null = null;
+  private closed = false;
+
+  constructor(
+    readonly id: number,
+    readonly socket: net.Socket,
+    private readonly ctx: BrokerContext,
+    private readonly outputLimit: OutputLimit,
+    maxBulkLen: number | undefined,
+  ) {
+    this.addr = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.laddr = `${socket.localAddress}:${socket.localPort}`;
+    this.authenticated = ctx.password === undefined;
+    this.parser = new RequestParser({ maxBulkLen, authRequired: () => !this.authenticated });
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Channels plus patterns: the count SUBSCRIBE and PSUBSCRIBE replies carry. */
+  get channelAndPatternCount(): number {
+    return this.subscriptions.channels.size + this.subscriptions.patterns.size;
+  }
+
+  /** RESP2 subscriber mode starts with the first subscription of any kind. */
+  get subscribed(): boolean {
+    return this.channelAndPatternCount + this.subscriptions.shardChannels.size > 0;
+  }
+
+  reply(reply: Reply): void {
+    this.enqueue(encodeReply(reply, this.proto));
+  }
+
+  deliver(frame: Buffer): void {
+    this.enqueue(frame);
+  }
+
+  /** Queued bytes not yet handed to the socket plus what the socket still holds. */
+  get outputBytes(): number {
+    let queued = 0;
+    for (const b of this.out) queued += b.length;
+    return queued + (this.closed ? 0 : this.socket.writableLength);
+  }
+
+  private enqueue(bytes: Buffer): void {
+    // Like Redis, a connection that is closing after its last reply takes no more output.
+    if (this.closed || this.closing) return;
+    this.out.push(bytes);
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(() => this.flush());
+    }
+  }
+
+  /** Writes everything queued; closes if a QUIT or protocol error asked for it. */
+  flush(): void {
+    this.flushQueued = false;
+    if (this.closed) return;
+    const out = this.out;
+    this.out = [];
+    if (out.length > 0) {
+      const bytes = out.length === 1 ? out[0] : Buffer.concat(out);
+      if (this.closing) {
+        this.socket.end(bytes);
+        return;
+      }
+      this.socket.write(bytes);
+      if (this.subscribed && this.overOutputLimit()) return;
+    }
+    if (this.closing) this.socket.end();
+  }
+
+  /** Redis's client-output-buffer-limit for pub/sub clients: hard at once, soft after a grace time. */
+  private overOutputLimit(): boolean {
+    const pending = this.socket.writableLength;
+    const { hard, soft, softSeconds } = this.outputLimit;
+    let over = hard > 0 && pending > hard;
+    if (!over && soft > 0 && pending > soft) {
+      const now = Date.now();
+      this.softLimitSince ??= now;
+      over = now - this.softLimitSince >= softSeconds * 1000;
+    } else if (!over) {
+      this.softLimitSince = null;
+    }
+    if (over) this.kill('output-buffer-limit', `${pending} bytes pending`);
+    return over;
+  }
+
+  /** Drops the connection at once, discarding its output, and tells the lab why. */
+  kill(reason: KillReason, detail?: string): void {
+    if (this.closed) return;
+    this.ctx.emit({
+      type: 'client-killed',
+      reason,
+      id: this.id,
+      ...(this.name ? { name: this.name } : {}),
+      ...(detail ? { detail } : {}),
+    });
+    this.out = [];
+    this.socket.destroy();
+    this.markClosed();
+  }
+
+  /** Ends the connection after the reply already queued (a protocol error, QUIT). */
+  closeAfterReply(): void {
+    this.closing = true;
+    this.scheduleFlush();
+  }
+
+  /** Bookkeeping when the socket is gone, whoever closed it. Returns false if already done. */
+  markClosed(): boolean {
+    if (this.closed) return false;
+    this.closed = true;
+    this.out = [];
+    this.ctx.clients.delete(this.id);
+    this.ctx.monitors.delete(this);
+    if (this.subscribed) {
+      this.ctx.registry.removeAll(this);
+      this.ctx.emit({ type: 'subscriptions-changed' });
+    }
+    return true;
+  }
+
+  /** Flags field of CLIENT LIST: P pub/sub, O monitor, N nothing special. */
+  private flags(): string {
+    if (this.monitor) return 'O';
+    if (this.subscribed) return 'P';
+    return 'N';
+  }
+
+  /** One line of CLIENT LIST / CLIENT INFO, with Redis's field names. Memory fields are approximations. */
+  describe(): string {
+    const now = Date.now();
+    const fields: [string, string | number][] = [
+      ['id', this.id],
+      ['addr', this.addr],
+      ['laddr', this.laddr],
+      ['fd', -1],
+      ['name', this.name],
+      ['age', Math.floor((now - this.createdAt) / 1000)],
+      ['idle', Math.floor((now - this.lastActiveAt) / 1000)],
+      ['flags', this.flags()],
+      ['db', 0],
+      ['sub', this.subscriptions.channels.size],
+      ['psub', this.subscriptions.patterns.size],
+      ['ssub', this.subscriptions.shardChannels.size],
+      ['multi', -1],
+      ['qbuf', this.parser.pendingBytes],
+      ['obl', 0],
+      ['oll', 0],
+      ['omem', this.outputBytes],
+      ['events', 'r'],
+      ['cmd', this.lastCommand],
+      ['user', 'default'],
+      ['redir', -1],
+      ['resp', this.proto],
+      ['lib-name', this.libName],
+      ['lib-ver', this.libVer],
+    ];
+    return fields.map(([k, v]) => `${k}=${v}`).join(' ');
+  }
+}

@@ -1,0 +1,149 @@
+import { globMatch } from './glob-match.ts';
+import type { Protocol } from './resp-encoder.ts';
+
+/**
+ * Who listens to what. Channel and pattern names are kept as latin1 strings: one char per
+ * byte, so binary names survive and map keys stay cheap.
+ */
+export type SubscriptionKind = 'channels' | 'patterns' | 'shardChannels';
+
+export interface Subscriber {
+  readonly id: number;
+  readonly name: string;
+  readonly proto: Protocol;
+  /** This connection's own subscriptions, in the order it made them. */
+  readonly subscriptions: Record<SubscriptionKind, Set<string>>;
+  /** Queues bytes that are already encoded for this subscriber's protocol. */
+  deliver(frame: Buffer): void;
+}
+
+export interface SubscriptionEntry {
+  /** The channel or pattern, decoded as UTF-8 for display. */
+  name: string;
+  subscribers: { id: number; name: string }[];
+}
+
+export interface SubscriptionSnapshot {
+  channels: SubscriptionEntry[];
+  patterns: SubscriptionEntry[];
+  shardChannels: SubscriptionEntry[];
+}
+
+export class PubsubRegistry {
+  private readonly tables: Record<SubscriptionKind, Map<string, Set<Subscriber>>> = {
+    channels: new Map(),
+    patterns: new Map(),
+    shardChannels: new Map(),
+  };
+
+  /** Adds one subscription; false when the subscriber already had it. */
+  add(kind: SubscriptionKind, sub: Subscriber, key: string): boolean {
+    if (sub.subscriptions[kind].has(key)) return false;
+    sub.subscriptions[kind].add(key);
+    const table = this.tables[kind];
+    let subs = table.get(key);
+    if (!subs) table.set(key, (subs = new Set()));
+    subs.add(sub);
+    return true;
+  }
+
+  /** Removes one subscription; false when the subscriber did not have it. */
+  remove(kind: SubscriptionKind, sub: Subscriber, key: string): boolean {
+    if (!sub.subscriptions[kind].delete(key)) return false;
+    const table = this.tables[kind];
+    const subs = table.get(key);
+    subs?.delete(sub);
+    if (subs?.size === 0) table.delete(key);
+    return true;
+  }
+
+  /** Drops every subscription of a connection that is going away. */
+  removeAll(sub: Subscriber): void {
+    for (const kind of ['channels', 'patterns', 'shardChannels'] as const) {
+      for (const key of [...sub.subscriptions[kind]]) this.remove(kind, sub, key);
+    }
+  }
+
+  /** PUBLISH: channel subscribers first, then pattern subscribers, as Redis does. Returns receivers. */
+  publish(channel: Buffer, message: Buffer): number {
+    const key = channel.toString('latin1');
+    let receivers = 0;
+    const direct = this.tables.channels.get(key);
+    if (direct) {
+      const frames = new FrameCache(['message', channel, message]);
+      for (const sub of direct) sub.deliver(frames.for(sub.proto));
+      receivers += direct.size;
+    }
+    for (const [pattern, subs] of this.tables.patterns) {
+      if (!globMatch(pattern, key)) continue;
+      const frames = new FrameCache(['pmessage', Buffer.from(pattern, 'latin1'), channel, message]);
+      for (const sub of subs) sub.deliver(frames.for(sub.proto));
+      receivers += subs.size;
+    }
+    return receivers;
+  }
+
+  /** SPUBLISH: only shard-channel subscribers; patterns never see shard messages. */
+  spublish(channel: Buffer, message: Buffer): number {
+    const subs = this.tables.shardChannels.get(channel.toString('latin1'));
+    if (!subs) return 0;
+    const frames = new FrameCache(['smessage', channel, message]);
+    for (const sub of subs) sub.deliver(frames.for(sub.proto));
+    return subs.size;
+  }
+
+  count(kind: SubscriptionKind, key: string): number {
+    return this.tables[kind].get(key)?.size ?? 0;
+  }
+
+  /** PUBSUB NUMPAT counts distinct patterns, not pattern subscriptions (Redis 7). */
+  patternCount(): number {
+    return this.tables.patterns.size;
+  }
+
+  /** PUBSUB CHANNELS / SHARDCHANNELS, optionally filtered by a glob. */
+  names(kind: 'channels' | 'shardChannels', pattern?: string): string[] {
+    const keys = [...this.tables[kind].keys()];
+    return pattern === undefined ? keys : keys.filter((k) => globMatch(pattern, k));
+  }
+
+  snapshot(): SubscriptionSnapshot {
+    const entries = (kind: SubscriptionKind): SubscriptionEntry[] =>
+      [...this.tables[kind]].map(([key, subs]) => ({
+        name: Buffer.from(key, 'latin1').toString('utf8'),
+        subscribers: [...subs].map((s) => ({ id: s.id, name: s.name })),
+      }));
+    return {
+      channels: entries('channels'),
+      patterns: entries('patterns'),
+      shardChannels: entries('shardChannels'),
+    };
+  }
+
+  clear(): void {
+    for (const table of Object.values(this.tables)) table.clear();
+  }
+}
+
+/** One message encoded at most once per protocol, however many subscribers get it. */
+class FrameCache {
+  private resp2?: Buffer;
+  private resp3?: Buffer;
+  constructor(private readonly items: (string | Buffer)[]) {}
+
+  for(proto: Protocol): Buffer {
+    if (proto === 3) return (this.resp3 ??= encodeBulkSequence('>', this.items));
+    return (this.resp2 ??= encodeBulkSequence('*', this.items));
+  }
+}
+
+function encodeBulkSequence(prefix: string, items: (string | Buffer)[]): Buffer {
+  const parts: Buffer[] = [Buffer.from(`${prefix}${items.length}\r\n`)];
+  for (const item of items) {
+    const b = typeof item === 'string' ? Buffer.from(item) : item;
+    parts.push(Buffer.from(`$${b.length}\r\n`), b, CRLF);
+  }
+  return Buffer.concat(parts);
+}
+
+const CRLF = Buffer.from('\r\n');
