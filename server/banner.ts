@@ -1,0 +1,44 @@
+import os from 'node:os';
+import type { RunningLab } from './start-lab.ts';
+
+/** LAN addresses, so a teacher can tell the class where to point their phones. */
+function lanAddresses(): string[] {
+  return Object.values(os.networkInterfaces())
+    .flat()
+    .filter((a) => a && a.family === 'IPv4' && !a.internal)
+    .map((a) => a!.address);
+}
+
+export function banner(running: RunningLab, host: string): string {
+  const info = running.lab.info();
+  const r = info.redis;
+  const lines = [
+    '',
+    '  Fanout Lab is up.',
+    '',
+    `  Page and API   ${running.url}`,
+    `  Servers        ${info.servers.map((s) => `${s.id} :${s.port}`).join('   ')}`,
+    `  Adapter        ${info.adapter}${info.subscriptionMode ? ` (${info.subscriptionMode})` : ''}`,
+    `  Redis          ${r.kind === 'embedded' ? 'embedded broker' : r.kind} at ${r.url} (version ${r.version})`,
+    `                 ${r.reason}.`,
+  ];
+  if (r.kind === 'embedded') {
+    lines.push(
+      '                 To use a real Redis instead: install redis-server, or pass --redis redis://host:6379.',
+    );
+  }
+  lines.push(
+    `  Monitor        ${info.monitor.enabled ? `on, channel ${info.monitor.channel}` : 'off'}`,
+  );
+  if (running.token) {
+    const lan = lanAddresses();
+    lines.push(
+      `  Exposed on     ${host}${lan.length ? ` (this machine: ${lan.map((a) => `http://${a}:${running.hub.port}`).join(', ')})` : ''}`,
+    );
+    lines.push(
+      `  Token          ${running.token}   (changes need it: Authorization: Bearer <token>)`,
+    );
+  }
+  lines.push('', '  Ctrl+C stops everything.', '');
+  return lines.join('\n');
+}

@@ -1,0 +1,95 @@
+/**
+ * `npm start`: finds or starts Redis, builds the page if it isn't built, starts the servers and
+ * the hub, and prints where everything is. Problems are one sentence with the fix, never a stack.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { FlagError, helpText, parseLabFlags } from './flags.ts';
+import { findRedis, RedisNotFoundError } from './redis-finder.ts';
+import { startLab, type RunningLab } from './start-lab.ts';
+import { PortInUseError } from './server-node.ts';
+import { LabError } from './lab.ts';
+import { REPO_ROOT, WEB_ROOT } from './hub/static-files.ts';
+import { banner } from './banner.ts';
+
+function fail(message: string): never {
+  console.error(`fanout-lab: ${message}`);
+  process.exit(1);
+}
+
+async function buildPageIfMissing(quiet: boolean): Promise<void> {
+  if (existsSync(path.join(WEB_ROOT, 'index.html'))) return;
+  if (!quiet) console.log('Building the page (first start only, about 10 s)...');
+  const { build } = await import('vite');
+  await build({ configFile: path.join(REPO_ROOT, 'vite.config.ts'), logLevel: 'warn' });
+}
+
+async function main(): Promise<void> {
+  let flags;
+  try {
+    flags = parseLabFlags(process.argv.slice(2));
+  } catch (err) {
+    if (err instanceof FlagError) fail(err.message);
+    throw err;
+  }
+  if (flags.help) {
+    console.log(helpText('lab'));
+    return;
+  }
+  const log = (line: string) => !flags.quiet && console.log(line);
+  let running: RunningLab | null = null;
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`\n${signal}: stopping the servers, the hub and any Redis the lab started...`);
+    await running?.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  try {
+    await buildPageIfMissing(flags.quiet);
+  } catch (err) {
+    console.error(
+      `fanout-lab: the page did not build (${(err as Error).message}); the lab starts without it. Run "npm run build" to see why.`,
+    );
+  }
+  let redis;
+  try {
+    log('Looking for Redis...');
+    redis = await findRedis({ url: flags.redis, broker: flags.broker });
+  } catch (err) {
+    if (err instanceof RedisNotFoundError) fail(err.message);
+    throw err;
+  }
+  try {
+    running = await startLab({
+      redis,
+      port: flags.port,
+      basePort: flags.basePort,
+      servers: flags.servers,
+      host: flags.host,
+      adapter: flags.adapter,
+      subscriptionMode: flags.subscriptionMode,
+      monitor: flags.monitor,
+      monitorChannel: flags.monitorChannel,
+      token: flags.token,
+      onLog: (line) => log(line),
+    });
+  } catch (err) {
+    await redis.managed?.stop();
+    if (err instanceof PortInUseError || err instanceof LabError) fail(err.message);
+    throw err;
+  }
+  log(banner(running, flags.host));
+}
+
+process.on('unhandledRejection', (err) => {
+  console.error(
+    `fanout-lab: unexpected error, the lab keeps running: ${(err as Error)?.message ?? err}`,
+  );
+});
+
+main().catch((err) => fail(`could not start: ${(err as Error).message}`));

@@ -1,0 +1,299 @@
+/**
+ * Every flag of `npm start` and `npm run server`, defined once, with its environment twin.
+ * A bad value throws a FlagError whose message says what to do; the CLI prints it as one line.
+ */
+import type { AdapterKind, SubscriptionMode } from '../trace/events.ts';
+
+export class FlagError extends Error {}
+
+type Kind = 'int' | 'string' | 'bool' | 'choice';
+
+interface FlagSpec {
+  name: string;
+  env?: string;
+  kind: Kind;
+  choices?: readonly string[];
+  min?: number;
+  max?: number;
+  help: string;
+}
+
+export const ADAPTERS = ['redis', 'sharded', 'none'] as const satisfies readonly AdapterKind[];
+export const SUBSCRIPTION_MODES = [
+  'static',
+  'dynamic',
+  'dynamic-private',
+] as const satisfies readonly SubscriptionMode[];
+
+const LAB_FLAGS: FlagSpec[] = [
+  {
+    name: 'port',
+    env: 'LAB_PORT',
+    kind: 'int',
+    min: 1,
+    max: 65535,
+    help: 'hub port (default 4000)',
+  },
+  {
+    name: 'base-port',
+    env: 'LAB_BASE_PORT',
+    kind: 'int',
+    min: 1,
+    max: 65535,
+    help: 'port of s1; s2 gets the next (default 4001)',
+  },
+  {
+    name: 'servers',
+    env: 'LAB_SERVERS',
+    kind: 'int',
+    min: 1,
+    max: 10,
+    help: 'how many Socket.IO servers (default 3)',
+  },
+  {
+    name: 'adapter',
+    env: 'LAB_ADAPTER',
+    kind: 'choice',
+    choices: ADAPTERS,
+    help: 'redis | sharded | none (default redis)',
+  },
+  {
+    name: 'subscription-mode',
+    env: 'LAB_SUBSCRIPTION_MODE',
+    kind: 'choice',
+    choices: SUBSCRIPTION_MODES,
+    help: 'for --adapter sharded: static | dynamic | dynamic-private (default dynamic)',
+  },
+  {
+    name: 'host',
+    env: 'LAB_HOST',
+    kind: 'string',
+    help: 'address to listen on (default 127.0.0.1)',
+  },
+  {
+    name: 'redis',
+    env: 'REDIS_URL',
+    kind: 'string',
+    help: 'use this Redis (redis://[:password@]host:port)',
+  },
+  {
+    name: 'broker',
+    env: 'LAB_BROKER',
+    kind: 'bool',
+    help: 'skip the Redis search and use the embedded broker',
+  },
+  {
+    name: 'monitor',
+    env: 'LAB_MONITOR',
+    kind: 'choice',
+    choices: ['on', 'off'],
+    help: 'on | off (default on)',
+  },
+  {
+    name: 'monitor-channel',
+    env: 'LAB_MONITOR_CHANNEL',
+    kind: 'string',
+    help: 'monitor channel (default lab:monitor)',
+  },
+  {
+    name: 'token',
+    env: 'LAB_TOKEN',
+    kind: 'string',
+    help: 'the token an exposed hub asks for (default: random)',
+  },
+  { name: 'quiet', env: 'LAB_QUIET', kind: 'bool', help: 'no banner' },
+  { name: 'help', kind: 'bool', help: 'print this help' },
+];
+
+const SERVER_FLAGS: FlagSpec[] = [
+  { name: 'name', env: 'LAB_SERVER_NAME', kind: 'string', help: 'server id, e.g. s4 (required)' },
+  {
+    name: 'port',
+    env: 'LAB_SERVER_PORT',
+    kind: 'int',
+    min: 1,
+    max: 65535,
+    help: 'port to listen on (required)',
+  },
+  { name: 'redis', env: 'REDIS_URL', kind: 'string', help: 'the shared Redis (required)' },
+  ...LAB_FLAGS.filter((f) =>
+    [
+      'adapter',
+      'subscription-mode',
+      'host',
+      'monitor',
+      'monitor-channel',
+      'quiet',
+      'help',
+    ].includes(f.name),
+  ),
+];
+
+export interface LabFlags {
+  port: number;
+  basePort: number;
+  servers: number;
+  adapter: AdapterKind;
+  subscriptionMode: SubscriptionMode;
+  host: string;
+  redis?: string;
+  broker: boolean;
+  monitor: boolean;
+  monitorChannel: string;
+  token?: string;
+  quiet: boolean;
+  help: boolean;
+}
+
+export interface ServerFlags {
+  name: string;
+  port: number;
+  redis: string;
+  adapter: AdapterKind;
+  subscriptionMode: SubscriptionMode;
+  host: string;
+  monitor: boolean;
+  monitorChannel: string;
+  quiet: boolean;
+  help: boolean;
+}
+
+type Raw = Record<string, string | number | boolean>;
+
+function convert(spec: FlagSpec, value: string, source: string): string | number | boolean {
+  switch (spec.kind) {
+    case 'bool':
+      if (['', 'true', '1', 'yes', 'on'].includes(value)) return true;
+      if (['false', '0', 'no', 'off'].includes(value)) return false;
+      throw new FlagError(`${source} must be true or false, not "${value}".`);
+    case 'int': {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < (spec.min ?? -Infinity) || n > (spec.max ?? Infinity)) {
+        throw new FlagError(
+          `${source} must be a whole number from ${spec.min} to ${spec.max}, not "${value}".`,
+        );
+      }
+      return n;
+    }
+    case 'choice':
+      if (!spec.choices?.includes(value)) {
+        throw new FlagError(
+          `${source} must be one of ${spec.choices?.join(', ')}, not "${value}".`,
+        );
+      }
+      return value;
+    default:
+      if (value === '') throw new FlagError(`${source} needs a value.`);
+      return value;
+  }
+}
+
+function parse(specs: FlagSpec[], argv: string[], env: NodeJS.ProcessEnv): Raw {
+  const raw: Raw = {};
+  for (const spec of specs) {
+    const value = spec.env ? env[spec.env] : undefined;
+    if (value !== undefined && value !== '') raw[spec.name] = convert(spec, value, spec.env!);
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith('--')) {
+      throw new FlagError(`Unexpected argument "${arg}". Flags look like --servers 3; see --help.`);
+    }
+    const [name, inline] = arg.slice(2).split(/=(.*)/s, 2);
+    const spec = specs.find((s) => s.name === name);
+    if (!spec) throw new FlagError(`Unknown flag --${name}. See --help for the flags there are.`);
+    let value = inline;
+    if (value === undefined) {
+      if (spec.kind === 'bool') value = argv[i + 1]?.match(/^(true|false)$/) ? argv[++i] : 'true';
+      else if (i + 1 >= argv.length) throw new FlagError(`--${name} needs a value (${spec.help}).`);
+      else value = argv[++i];
+    }
+    raw[spec.name] = convert(spec, value, `--${name}`);
+  }
+  return raw;
+}
+
+export function parseLabFlags(argv: string[], env: NodeJS.ProcessEnv = process.env): LabFlags {
+  const raw = parse(LAB_FLAGS, argv, env);
+  const flags: LabFlags = {
+    port: (raw.port as number) ?? 4000,
+    basePort: (raw['base-port'] as number) ?? 4001,
+    servers: (raw.servers as number) ?? 3,
+    adapter: (raw.adapter as AdapterKind) ?? 'redis',
+    subscriptionMode: (raw['subscription-mode'] as SubscriptionMode) ?? 'dynamic',
+    host: (raw.host as string) ?? '127.0.0.1',
+    redis: raw.redis as string | undefined,
+    broker: (raw.broker as boolean) ?? false,
+    monitor: (raw.monitor ?? 'on') === 'on',
+    monitorChannel: (raw['monitor-channel'] as string) ?? 'lab:monitor',
+    token: raw.token as string | undefined,
+    quiet: (raw.quiet as boolean) ?? false,
+    help: (raw.help as boolean) ?? false,
+  };
+  if (raw['subscription-mode'] !== undefined && flags.adapter !== 'sharded') {
+    throw new FlagError('--subscription-mode only applies to --adapter sharded.');
+  }
+  const last = flags.basePort + flags.servers - 1;
+  if (last > 65535)
+    throw new FlagError(
+      `--base-port ${flags.basePort} leaves no room for ${flags.servers} servers.`,
+    );
+  if (flags.port >= flags.basePort && flags.port <= last) {
+    throw new FlagError(
+      `--port ${flags.port} collides with the servers' ports ${flags.basePort}-${last}; pick another.`,
+    );
+  }
+  checkMonitorChannel(flags.monitorChannel);
+  return flags;
+}
+
+export function parseServerFlags(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): ServerFlags {
+  const raw = parse(SERVER_FLAGS, argv, env);
+  if (raw.help) return { help: true } as ServerFlags;
+  for (const required of ['name', 'port', 'redis']) {
+    if (raw[required] === undefined)
+      throw new FlagError(
+        `--${required} is required, e.g. --name s4 --port 4004 --redis redis://host:6379.`,
+      );
+  }
+  const flags: ServerFlags = {
+    name: raw.name as string,
+    port: raw.port as number,
+    redis: raw.redis as string,
+    adapter: (raw.adapter as AdapterKind) ?? 'redis',
+    subscriptionMode: (raw['subscription-mode'] as SubscriptionMode) ?? 'dynamic',
+    host: (raw.host as string) ?? '127.0.0.1',
+    monitor: (raw.monitor ?? 'on') === 'on',
+    monitorChannel: (raw['monitor-channel'] as string) ?? 'lab:monitor',
+    quiet: (raw.quiet as boolean) ?? false,
+    help: false,
+  };
+  if (!/^[A-Za-z0-9_-]{1,32}$/.test(flags.name))
+    throw new FlagError('--name must be 1-32 letters, digits, _ or -.');
+  checkMonitorChannel(flags.monitorChannel);
+  return flags;
+}
+
+/** The monitor channel must never be mistaken for adapter traffic. */
+function checkMonitorChannel(channel: string): void {
+  if (/^socket\.io/.test(channel) || channel.includes('#')) {
+    throw new FlagError(
+      `--monitor-channel "${channel}" could be matched by the adapter's channels (socket.io#...); use a name like lab:monitor.`,
+    );
+  }
+}
+
+export function helpText(which: 'lab' | 'server'): string {
+  const specs = which === 'lab' ? LAB_FLAGS : SERVER_FLAGS;
+  const lines = specs.map(
+    (s) => `  --${s.name.padEnd(18)} ${s.help}${s.env ? `  [${s.env}]` : ''}`,
+  );
+  const usage =
+    which === 'lab'
+      ? 'npm start -- [flags]'
+      : 'npm run server -- --name s4 --port 4004 --redis URL [flags]';
+  return `Usage: ${usage}\n\n${lines.join('\n')}\n`;
+}

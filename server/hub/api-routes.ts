@@ -1,0 +1,180 @@
+/** The hub's JSON control API (docs/api.md). Every route is a thin call into the Lab. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ADAPTERS, SUBSCRIPTION_MODES } from '../flags.ts';
+import { Lab, LabError, RING_SIZE } from '../lab.ts';
+import { TRACE_VERSION } from '../../trace/events.ts';
+import { HttpError, field, readJson, sendJson } from './http-json.ts';
+
+const ID = /^[A-Za-z0-9_-]{1,32}$/;
+const ROOM = /^[\w:.-]{1,64}$/;
+const EVENT = /^[\w :.-]{1,64}$/;
+
+type Handler = (
+  lab: Lab,
+  params: string[],
+  body: Record<string, unknown>,
+  query: URLSearchParams,
+) => Promise<[number, unknown]>;
+
+interface Route {
+  method: string;
+  pattern: RegExp;
+  handler: Handler;
+}
+
+function rooms(body: Record<string, unknown>, name = 'rooms'): string[] {
+  const list = field.optionalArray(body, name, 20) ?? [];
+  for (const r of list)
+    if (typeof r !== 'string' || !ROOM.test(r))
+      throw new HttpError(
+        400,
+        `"${name}" must hold room names of 1-64 letters, digits, _ : . or -.`,
+        name,
+      );
+  return list as string[];
+}
+
+const routes: Route[] = [
+  { method: 'GET', pattern: /^\/api\/lab$/, handler: async (lab) => [200, lab.info()] },
+  {
+    method: 'GET',
+    pattern: /^\/api\/trace$/,
+    handler: async (lab, _p, _b, query) => {
+      const limit = Math.min(Number(query.get('limit') ?? RING_SIZE) || RING_SIZE, RING_SIZE);
+      return [200, { v: TRACE_VERSION, events: lab.ring.slice(-limit) }];
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^\/api\/servers\/([^/]+)\/(stop|crash|start)$/,
+    handler: async (lab, [id, action]) => {
+      const server = lab.server(id);
+      await (action === 'stop'
+        ? server.stop()
+        : action === 'crash'
+          ? server.crash()
+          : server.start());
+      return [200, lab.info().servers.find((s) => s.id === id)];
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^\/api\/servers$/,
+    handler: async (lab) => {
+      const server = await lab.addServer();
+      return [201, lab.info().servers.find((s) => s.id === server.id)];
+    },
+  },
+  {
+    method: 'DELETE',
+    pattern: /^\/api\/servers\/([^/]+)$/,
+    handler: async (lab, [id]) => {
+      await lab.removeServer(id);
+      return [200, { removed: id }];
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^\/api\/redis\/(stop|start)$/,
+    handler: async (lab, [action]) => {
+      await (action === 'stop' ? lab.redisStop() : lab.redisStart());
+      return [200, lab.info().redis];
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^\/api\/clients$/,
+    handler: async (lab, _p, body) => {
+      const server = field.optionalString(body, 'server', ID);
+      const count = field.optionalInt(body, 'count', 1, 200) ?? 1;
+      if (server) lab.server(server);
+      return [201, await lab.addClients(server, count, rooms(body))];
+    },
+  },
+  {
+    method: 'DELETE',
+    pattern: /^\/api\/clients\/([^/]+)$/,
+    handler: async (lab, [id]) => {
+      if (!lab.clients.remove(id)) throw new LabError(404, `There is no lab client "${id}".`);
+      return [200, { removed: id }];
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^\/api\/clients\/([^/]+)\/emit$/,
+    handler: async (lab, [id], body) => {
+      if (!lab.clients.get(id)) throw new LabError(404, `There is no lab client "${id}".`);
+      const event = field.requiredString(body, 'event', EVENT);
+      const args = field.optionalArray(body, 'args', 10) ?? [];
+      return [200, { client: id, event, reply: await lab.clients.emit(id, event, args) }];
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^\/api\/lab\/setup$/,
+    handler: async (lab, _p, body) => {
+      const servers = field.optionalInt(body, 'servers', 1, 10);
+      const adapter = field.optionalChoice(body, 'adapter', ADAPTERS);
+      const subscriptionMode = field.optionalChoice(body, 'subscriptionMode', SUBSCRIPTION_MODES);
+      const list = field.optionalArray(body, 'clients', 200) ?? [];
+      const clients = list.map((c, i) => {
+        if (!c || typeof c !== 'object')
+          throw new HttpError(
+            400,
+            `"clients[${i}]" must be an object like {"server": "s1"}.`,
+            'clients',
+          );
+        const spec = c as Record<string, unknown>;
+        return { server: field.optionalString(spec, 'server', ID), rooms: rooms(spec) };
+      });
+      await lab.setup({ servers, adapter, subscriptionMode, clients });
+      return [200, lab.info()];
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^\/api\/lab\/reset-trace$/,
+    handler: async (lab) => {
+      lab.ring.splice(0);
+      return [200, { events: 0 }];
+    },
+  },
+];
+
+/** Answers an /api request; returns false when no route matches the path at all. */
+export async function handleApi(
+  lab: Lab,
+  req: IncomingMessage,
+  res: ServerResponse,
+  authorize: (req: IncomingMessage) => boolean,
+): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://hub');
+  const method = req.method ?? 'GET';
+  const matches = routes.filter((r) => r.pattern.test(url.pathname));
+  try {
+    if (matches.length === 0)
+      throw new HttpError(404, `No API route ${url.pathname}; see docs/api.md.`);
+    const route = matches.find((r) => r.method === method);
+    if (!route)
+      throw new HttpError(
+        405,
+        `${method} is not allowed on ${url.pathname}; use ${matches.map((r) => r.method).join(' or ')}.`,
+      );
+    if (method !== 'GET' && !authorize(req)) {
+      throw new HttpError(
+        401,
+        'This hub is exposed beyond this machine, so changes need its token: send "Authorization: Bearer <token>" or ?token=<token> (the token is in the banner).',
+      );
+    }
+    const params = route.pattern.exec(url.pathname)!.slice(1).map(decodeURIComponent);
+    const body = method === 'GET' ? {} : await readJson(req);
+    const [status, result] = await route.handler(lab, params, body, url.searchParams);
+    sendJson(res, status, result);
+  } catch (err) {
+    if (err instanceof HttpError || err instanceof LabError) {
+      sendJson(res, err.status, { error: err.message, field: err.field });
+    } else {
+      sendJson(res, 500, { error: `The lab could not do that: ${(err as Error).message}` });
+    }
+  }
+}

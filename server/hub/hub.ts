@@ -1,0 +1,136 @@
+/**
+ * The hub: one HTTP server for the page, the control API and the `/lab` Socket.IO namespace
+ * that pushes the lab's state and the monitor feed to pages.
+ */
+import http from 'node:http';
+import { existsSync } from 'node:fs';
+import { Server, type Socket } from 'socket.io';
+import type { Envelope } from '../../trace/events.ts';
+import type { LabInfo } from '../../trace/lab-info.ts';
+import { Lab } from '../lab.ts';
+import { PortInUseError } from '../server-node.ts';
+import { sendToViewers } from '../monitor/viewer-relay.ts';
+import { TokenBucket } from '../rate-limit.ts';
+import type { LabClientInfo } from '../lab-clients.ts';
+import { handleApi } from './api-routes.ts';
+import { isLoopback, tokenMatches, tokenOf } from './auth.ts';
+import { serveStatic, WEB_ROOT } from './static-files.ts';
+
+export interface HubOptions {
+  port: number;
+  host: string;
+  /** Required when the host is not loopback. */
+  token?: string;
+  webRoot?: string;
+}
+
+/** Events sent to a page when it opens, so it can draw the lab before the next event. */
+const HELLO_EVENTS = 5000;
+
+export class Hub {
+  readonly http: http.Server;
+  readonly io: Server;
+  private readonly exposed: boolean;
+
+  constructor(
+    readonly lab: Lab,
+    readonly options: HubOptions,
+  ) {
+    this.exposed = !isLoopback(options.host);
+    if (this.exposed && !options.token) throw new Error('An exposed hub needs a token.');
+    const webRoot = options.webRoot ?? WEB_ROOT;
+    this.http = http.createServer((req, res) => {
+      if ((req.url ?? '').startsWith('/api/')) {
+        void handleApi(lab, req, res, (r) => this.authorized(tokenOf(r)));
+      } else {
+        serveStatic(req, res, webRoot);
+      }
+    });
+    this.io = new Server(this.http);
+    this.attachLabNamespace();
+  }
+
+  authorized(token: unknown): boolean {
+    return !this.exposed || tokenMatches(token, this.options.token!);
+  }
+
+  get webBuilt(): boolean {
+    return existsSync(`${this.options.webRoot ?? WEB_ROOT}/index.html`);
+  }
+
+  private attachLabNamespace(): void {
+    const nsp = this.io.of('/lab');
+    const onChange = (info: LabInfo) => nsp.emit('lab', info);
+    const onTrace = (envelope: Envelope) => sendToViewers(nsp, envelope);
+    this.lab.on('change', onChange);
+    this.lab.on('trace', onTrace);
+    nsp.on('connection', (socket: Socket) => {
+      socket.emit('hello', { lab: this.lab.info(), events: this.lab.ring.slice(-HELLO_EVENTS) });
+      // Reports from a page change only what the class sees, so they need no token, but they are rate-limited.
+      const bucket = new TokenBucket(200, 400);
+      socket.on('client.receive', (r: unknown) => {
+        if (!bucket.take() || !r || typeof r !== 'object') return;
+        const { client, socketId, server, event, args } = r as Record<string, unknown>;
+        if (
+          typeof client !== 'string' ||
+          typeof socketId !== 'string' ||
+          typeof server !== 'string' ||
+          typeof event !== 'string'
+        )
+          return;
+        this.lab.reportReceipt({
+          client: client.slice(0, 32),
+          socketId: socketId.slice(0, 32),
+          server: server.slice(0, 32),
+          event: event.slice(0, 64),
+          args: Array.isArray(args) ? args.slice(0, 5) : [],
+        });
+      });
+      socket.on('page.clients', (list: unknown) => {
+        if (!bucket.take() || !Array.isArray(list)) return;
+        const clients: LabClientInfo[] = list.slice(0, 50).flatMap((c) => {
+          const { id, server, socketId, rooms, state } = (c ?? {}) as Record<string, unknown>;
+          if (typeof id !== 'string' || typeof server !== 'string') return [];
+          return [
+            {
+              id: id.slice(0, 32),
+              kind: 'page' as const,
+              server: server.slice(0, 32),
+              socketId: typeof socketId === 'string' ? socketId : undefined,
+              state: state === 'connected' ? ('connected' as const) : ('disconnected' as const),
+              rooms: Array.isArray(rooms)
+                ? rooms.filter((r): r is string => typeof r === 'string').slice(0, 20)
+                : [],
+            },
+          ];
+        });
+        this.lab.pageClients.set(socket.id, clients);
+        this.lab.changed();
+      });
+      socket.on('disconnect', () => {
+        if (this.lab.pageClients.delete(socket.id)) this.lab.changed();
+      });
+    });
+  }
+
+  listen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.http.once('error', (err: NodeJS.ErrnoException) =>
+        reject(err.code === 'EADDRINUSE' ? new PortInUseError(this.options.port, '--port') : err),
+      );
+      this.http.listen(this.options.port, this.options.host, () => resolve());
+    });
+  }
+
+  get port(): number {
+    const address = this.http.address();
+    return typeof address === 'object' && address ? address.port : this.options.port;
+  }
+
+  async close(): Promise<void> {
+    this.lab.removeAllListeners('change');
+    this.lab.removeAllListeners('trace');
+    await this.io.close();
+    this.http.closeAllConnections();
+  }
+}

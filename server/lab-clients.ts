@@ -1,0 +1,140 @@
+/**
+ * Headless lab clients: real socket.io-client connections made by the hub. They connect over
+ * WebSocket (step 2 of the walkthrough), reconnect with socket.io-client's own backoff to the
+ * same server (a page talks to one URL, and nothing moves it), answer ack requests, and report
+ * every event they receive so step 10 shows.
+ */
+import { io as connect, type Socket } from 'socket.io-client';
+
+export interface LabClientInfo {
+  id: string;
+  kind: 'lab' | 'page';
+  server: string;
+  socketId?: string;
+  state: 'connected' | 'disconnected';
+  rooms: string[];
+}
+
+export interface Receipt {
+  client: string;
+  server: string;
+  socketId: string;
+  event: string;
+  args: unknown[];
+}
+
+interface Entry {
+  info: LabClientInfo;
+  socket: Socket;
+}
+
+export interface LabClientsOptions {
+  urlOf: (server: string) => string;
+  onReceive: (receipt: Receipt) => void;
+  onChange: () => void;
+}
+
+export const MAX_LAB_CLIENTS = 200;
+
+export class LabClients {
+  private readonly entries = new Map<string, Entry>();
+  private next = 1;
+
+  constructor(private readonly options: LabClientsOptions) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  list(): LabClientInfo[] {
+    return [...this.entries.values()].map((e) => ({ ...e.info, rooms: [...e.info.rooms] }));
+  }
+
+  get(id: string): LabClientInfo | undefined {
+    return this.entries.get(id)?.info;
+  }
+
+  /** Connects one client and resolves once it is connected (or after 5 s, still trying). */
+  async add(server: string, rooms: string[] = []): Promise<LabClientInfo> {
+    const id = `c${this.next++}`;
+    const socket = connect(this.options.urlOf(server), {
+      transports: ['websocket'],
+      auth: { labClient: id },
+      query: { labClient: id },
+      reconnectionDelay: 500,
+      reconnectionDelayMax: 2000,
+    });
+    const info: LabClientInfo = {
+      id,
+      kind: 'lab',
+      server,
+      state: 'disconnected',
+      rooms: [...rooms],
+    };
+    this.entries.set(id, { info, socket });
+    socket.on('connect', () => {
+      info.state = 'connected';
+      info.socketId = socket.id;
+      // Rooms live on the server, so a reconnected socket joins them again, as an app would.
+      for (const room of info.rooms) socket.emit('join', room);
+      this.options.onChange();
+    });
+    socket.on('disconnect', () => {
+      info.state = 'disconnected';
+      this.options.onChange();
+    });
+    socket.onAny((event: string, ...args: unknown[]) => {
+      const ack = args[args.length - 1];
+      if (event === 'ack request' && typeof ack === 'function') ack({ from: id });
+      this.options.onReceive({
+        client: id,
+        server: info.server,
+        socketId: socket.id ?? '',
+        event,
+        args: args.filter((a) => typeof a !== 'function'),
+      });
+    });
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 5000);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    return info;
+  }
+
+  remove(id: string): boolean {
+    const entry = this.entries.get(id);
+    if (!entry) return false;
+    entry.socket.removeAllListeners();
+    entry.socket.disconnect();
+    this.entries.delete(id);
+    this.options.onChange();
+    return true;
+  }
+
+  /** Makes the client emit; join/leave keep the client's room list so reconnects rejoin. */
+  emit(id: string, event: string, args: unknown[]): Promise<unknown> {
+    const entry = this.entries.get(id);
+    if (!entry) throw new Error(`no client ${id}`);
+    if (event === 'join' && typeof args[0] === 'string' && !entry.info.rooms.includes(args[0]))
+      entry.info.rooms.push(args[0]);
+    if (event === 'leave') entry.info.rooms = entry.info.rooms.filter((r) => r !== args[0]);
+    if (
+      ['join', 'leave', 'count sockets', 'ack broadcast', 'whoami', 'server ping'].includes(event)
+    ) {
+      // These answer through an ack; wait for it (bounded) so the API can return the answer.
+      return entry.socket
+        .timeout(7000)
+        .emitWithAck(event, ...args)
+        .catch((err: Error) => ({ error: err.message }));
+    }
+    entry.socket.emit(event, ...args);
+    return Promise.resolve({ sent: true });
+  }
+
+  removeAll(): void {
+    for (const id of [...this.entries.keys()]) this.remove(id);
+  }
+}

@@ -1,0 +1,280 @@
+/**
+ * The adapters with the lab's hooks. Nothing is forked: the classic adapter gets a subclass
+ * (its constructor binds `onmessage`/`onrequest`, so only a prototype override is seen), the
+ * sharded adapter gets instance patches (it looks every method up through `this`), and all of
+ * them get hooks on `apply`, the one place every local delivery goes through.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Adapter } from 'socket.io-adapter';
+import { RedisAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
+import { encode as msgpackEncode, decode as msgpackDecode } from 'notepack.io';
+import type { Redis } from 'ioredis';
+import type { AdapterKind, Decision, SubscriptionMode } from '../../trace/events.ts';
+import { flowContext } from './flow-context.ts';
+import { decodeMessage, decodeRaw, flowOf, flowTagOf, hexPreview } from './decode.ts';
+import type { ServerTap } from './server-tap.ts';
+import { recordDelivery } from './delivery-log.ts';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- the hooks reach methods the adapters' types keep private */
+
+interface Delivery {
+  /** Set when the adapter called `apply`, i.e. decided to deliver, even to zero sockets. */
+  applied?: boolean;
+  count: number;
+  ids: string[];
+}
+const deliveryContext = new AsyncLocalStorage<Delivery>();
+
+type Opts = { rooms: Set<string>; except?: Set<string>; flags?: Record<string, unknown> };
+type Packet = { data?: unknown[] };
+
+function eventName(packet: Packet | undefined): string {
+  return typeof packet?.data?.[0] === 'string' ? (packet.data[0] as string) : '?';
+}
+
+function reportDelivery(
+  tap: ServerTap,
+  origin: 'local' | 'remote',
+  flow: string | undefined,
+  packet: Packet,
+  opts: Opts,
+  d: Delivery,
+) {
+  tap.sink.count('delivery', d.count);
+  if (d.count === 0) return;
+  const event = eventName(packet);
+  recordDelivery(d.ids, event, flow);
+  tap.emit({
+    kind: 'deliver',
+    step: origin === 'local' ? 8 : 9,
+    origin,
+    flow,
+    event,
+    rooms: [...(opts.rooms ?? [])].map(String),
+    except: [...(opts.except ?? [])].map(String),
+    sockets: d.ids.slice(0, 50),
+    count: d.count,
+  });
+}
+
+/** Hooks on `apply` (who got a packet) and `broadcast` (tags the flow, reports local delivery). */
+export function instrumentAdapter(tap: ServerTap, adapter: any): void {
+  const apply = adapter.apply;
+  adapter.apply = function (opts: Opts, cb: (socket: { id: string }) => void) {
+    const d = deliveryContext.getStore();
+    if (!d) return apply.call(this, opts, cb);
+    d.applied = true;
+    return apply.call(this, opts, (socket: { id: string }) => {
+      d.count++;
+      d.ids.push(socket.id);
+      cb(socket);
+    });
+  };
+  for (const method of ['broadcast', 'broadcastWithAck'] as const) {
+    const original = adapter[method];
+    adapter[method] = function (packet: Packet, opts: Opts, ...rest: unknown[]) {
+      const flow = flowContext.getStore();
+      // The adapter carries flags to the other servers untouched and ignores ones it doesn't know.
+      if (flow) opts.flags = { ...opts.flags, labFlow: flow };
+      const d: Delivery = { count: 0, ids: [] };
+      const result = deliveryContext.run(d, () => original.call(this, packet, opts, ...rest));
+      const report = () => reportDelivery(tap, 'local', flow, packet, opts, d);
+      if (result instanceof Promise) result.then(report, report);
+      else report();
+      return result;
+    };
+  }
+}
+
+function emitReceive(
+  tap: ServerTap,
+  channel: string,
+  pattern: string | undefined,
+  via: 'message' | 'pmessage' | 'smessage',
+  msg: Buffer,
+  decision: Decision,
+  flow: string,
+  sockets?: number,
+) {
+  tap.claimRaw(msg);
+  tap.sink.countReceipt(decision);
+  const detail = tap.sink.wantsDetail(flow);
+  tap.emit({
+    kind: 'receive',
+    channel,
+    pattern,
+    via,
+    bytes: msg.length,
+    decision,
+    flow,
+    sockets,
+    message: detail ? decodeMessage(tap.family, channel, msg) : undefined,
+    hex: detail ? hexPreview(msg) : undefined,
+  });
+}
+
+function monitorAware(make: (nsp: any) => any) {
+  // The relay's /monitor namespace stays in memory: viewers are served locally by each server,
+  // and it adds no channels or subscribers to Redis.
+  return function (nsp: any) {
+    return nsp.name === '/monitor' ? new Adapter(nsp) : make(nsp);
+  };
+}
+
+function classicFactory(tap: ServerTap, pub: Redis, sub: Redis) {
+  let lastDecoded: unknown;
+  // The adapter's own parser (notepack.io), remembering what it decoded so the tap needn't decode twice.
+  const parser = {
+    encode: msgpackEncode,
+    decode: (buf: Buffer) => (lastDecoded = msgpackDecode(buf)),
+  };
+  const Base = RedisAdapter as unknown as new (...args: any[]) => any;
+  class TappedRedisAdapter extends Base {
+    onmessage(pattern: string | null, channel: Buffer | string, msg: Buffer) {
+      lastDecoded = undefined;
+      const d: Delivery = { count: 0, ids: [] };
+      const captured: { packet?: Packet; opts?: Opts } = {};
+      deliveryContext.run(d, () => super.onmessage(pattern, channel, msg));
+      const delivered = d.applied === true;
+      const name = String(channel);
+      const value = lastDecoded ?? decodeRaw(msg).value;
+      const flow = flowTagOf(value) ?? flowOf(msg);
+      let decision: Decision = 'delivered';
+      if (!delivered) {
+        const room = name.slice(this.channel.length, -1);
+        if (!name.startsWith(this.channel)) decision = 'ignored';
+        else if (room !== '' && lastDecoded === undefined) decision = 'unknown-room';
+        else if (Array.isArray(value) && value[0] === this.uid) decision = 'own-message';
+        else decision = 'other-namespace';
+      } else if (Array.isArray(value)) {
+        captured.packet = value[1] as Packet;
+        captured.opts = value[2] as Opts;
+      }
+      emitReceive(
+        tap,
+        name,
+        pattern ?? undefined,
+        'pmessage',
+        msg,
+        decision,
+        flow,
+        delivered ? d.count : undefined,
+      );
+      if (delivered)
+        reportDelivery(
+          tap,
+          'remote',
+          flow,
+          captured.packet ?? {},
+          captured.opts ?? { rooms: new Set() },
+          d,
+        );
+    }
+
+    onrequest(channel: Buffer | string, msg: Buffer) {
+      const name = String(channel);
+      const { value } = decodeRaw(msg);
+      const flow = flowTagOf(value) ?? flowOf(msg);
+      const decision = this.classifyRequest(name, value);
+      emitReceive(tap, name, undefined, 'message', msg, decision, flow);
+      const d: Delivery = { count: 0, ids: [] };
+      const result = flowContext.run(flow, () =>
+        deliveryContext.run(d, () => super.onrequest(channel, msg)),
+      );
+      const r = value as { packet?: Packet; opts?: { rooms?: string[]; except?: string[] } };
+      const report = () =>
+        reportDelivery(
+          tap,
+          'remote',
+          flow,
+          r?.packet ?? {},
+          { rooms: new Set(r?.opts?.rooms ?? []), except: new Set(r?.opts?.except ?? []) },
+          d,
+        );
+      Promise.resolve(result).then(report, report);
+      return result;
+    }
+
+    /** The checks onrequest/onresponse make before acting, read from the adapter's source. */
+    classifyRequest(channel: string, value: any): Decision {
+      if (!value || typeof value !== 'object') return 'ignored';
+      if (channel.startsWith(this.responseChannel)) {
+        const id = value.requestId;
+        return this.requests.has(id) || this.ackRequests.has(id) ? 'delivered' : 'not-for-me';
+      }
+      if (!channel.startsWith(this.requestChannel)) return 'ignored';
+      switch (value.type) {
+        case 0: // SOCKETS
+        case 1: // ALL_ROOMS
+        case 5: // REMOTE_FETCH
+          return this.requests.has(value.requestId) ? 'own-message' : 'delivered';
+        case 6: // SERVER_SIDE_EMIT
+          return value.uid === this.uid ? 'own-message' : 'delivered';
+        case 7: // BROADCAST (with acks)
+          return this.ackRequests.has(value.requestId) ? 'own-message' : 'delivered';
+        default:
+          // REMOTE_JOIN/LEAVE/DISCONNECT apply on every server, the sender included.
+          return 'delivered';
+      }
+    }
+  }
+  return monitorAware((nsp) => {
+    const adapter = new TappedRedisAdapter(nsp, pub, sub, { parser });
+    if (nsp.name === '/') instrumentAdapter(tap, adapter);
+    return adapter;
+  });
+}
+
+function shardedFactory(tap: ServerTap, pub: Redis, sub: Redis, mode?: SubscriptionMode) {
+  const make = createShardedAdapter(pub, sub, {
+    subscriptionMode: mode ?? 'dynamic',
+  }) as unknown as (nsp: any) => any;
+  return monitorAware((nsp) => {
+    const adapter = make(nsp);
+    if (nsp.name !== '/') return adapter;
+    instrumentAdapter(tap, adapter);
+    // Replaces onRawMessage with the same decode-and-dispatch, plus the report.
+    adapter.onRawMessage = function (raw: Buffer, channel: Buffer | string) {
+      const name = String(channel);
+      const { format, value } = decodeRaw(raw);
+      const message = value as any;
+      const flow = flowTagOf(value) ?? flowOf(raw);
+      if (format === 'unknown' || !message)
+        return emitReceive(tap, name, undefined, 'smessage', raw, 'ignored', flow);
+      const isResponse = name === this.responseChannel;
+      let decision: Decision;
+      if (isResponse) {
+        const id = message.data?.requestId;
+        decision = this.requests.has(id) || this.ackRequests.has(id) ? 'delivered' : 'not-for-me';
+      } else if (message.uid === this.uid) decision = 'own-message';
+      else if (message.nsp !== this.nsp.name) decision = 'other-namespace';
+      else decision = 'delivered';
+      emitReceive(tap, name, undefined, 'smessage', raw, decision, flow);
+      const d: Delivery = { count: 0, ids: [] };
+      flowContext.run(flow, () =>
+        deliveryContext.run(d, () =>
+          isResponse ? this.onResponse(message) : this.onMessage(message),
+        ),
+      );
+      const data = message.data ?? {};
+      const opts = {
+        rooms: new Set<string>(data.opts?.rooms ?? []),
+        except: new Set<string>(data.opts?.except ?? []),
+      };
+      reportDelivery(tap, 'remote', flow, data.packet ?? {}, opts, d);
+    };
+    return adapter;
+  });
+}
+
+export function tappedAdapterFactory(
+  tap: ServerTap,
+  kind: AdapterKind,
+  pub: Redis,
+  sub: Redis,
+  mode?: SubscriptionMode,
+) {
+  if (kind === 'redis') return classicFactory(tap, pub, sub);
+  if (kind === 'sharded') return shardedFactory(tap, pub, sub, mode);
+  return monitorAware((nsp) => new Adapter(nsp));
+}

@@ -1,0 +1,100 @@
+import { Redis, type RedisOptions } from 'ioredis';
+
+/**
+ * The pub/sub pair of one server, made the way the walkthrough does it: one client,
+ * then `duplicate()` for the subscriber, each named with CLIENT SETNAME so that
+ * `CLIENT LIST` shows who is who.
+ */
+export interface RedisPair {
+  pub: Redis;
+  sub: Redis;
+}
+
+/** Options shared by every connection the lab makes. */
+export function baseOptions(name: string): RedisOptions {
+  return {
+    connectionName: name,
+    // A quick, steady retry so that a restarted Redis is rejoined within about a second.
+    retryStrategy: (times) => Math.min(times * 100, 1000),
+    // Redis restarts are part of the lesson, so a reconnect must not give up.
+    maxRetriesPerRequest: null,
+  };
+}
+
+export function createRedisPair(url: string, id: string): RedisPair {
+  const pub = new Redis(url, {
+    ...baseOptions(`${id}:pub`),
+    // While Redis is down, a PUBLISH fails at once instead of waiting in ioredis's offline
+    // queue: pub/sub is fire-and-forget, and the lab shows the message as lost right there.
+    enableOfflineQueue: false,
+  });
+  // The subscriber keeps the offline queue: the adapter subscribes in its constructor,
+  // possibly before the connection is ready, and ioredis re-subscribes after a reconnect.
+  const sub = pub.duplicate({ connectionName: `${id}:sub`, enableOfflineQueue: true });
+  return { pub, sub };
+}
+
+/** Resolves when the client is ready, or after `timeoutMs` (the server starts anyway and joins later). */
+export function whenReady(client: Redis, timeoutMs = 3000): Promise<boolean> {
+  if (client.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      client.off('ready', onReady);
+      resolve(ok);
+    };
+    const onReady = () => done(true);
+    const timer = setTimeout(() => done(false), timeoutMs);
+    client.on('ready', onReady);
+  });
+}
+
+/** Graceful: QUIT on each connection, so Redis sees a clean goodbye. */
+export async function quitAll(...clients: Redis[]): Promise<void> {
+  await Promise.allSettled(
+    clients.map(async (c) => {
+      if (c.status === 'end') return;
+      try {
+        await c.quit();
+      } catch {
+        c.disconnect(false);
+      }
+    }),
+  );
+}
+
+/** Abrupt: drop the sockets with no QUIT, as if the process died. */
+export function dropAll(...clients: Redis[]): void {
+  for (const c of clients) c.disconnect(false);
+}
+
+const FIRE_AND_FORGET = [
+  'publish',
+  'spublish',
+  'subscribe',
+  'psubscribe',
+  'ssubscribe',
+  'unsubscribe',
+  'punsubscribe',
+  'sunsubscribe',
+] as const;
+
+/**
+ * The adapter calls PUBLISH and (UN)SUBSCRIBE without awaiting them. When Redis is down or a
+ * server is crashed, those promises reject, and an unhandled rejection would end the whole lab.
+ * This marks them handled (callers still get the same promise) and reports the failure.
+ */
+export function guardFireAndForget(
+  client: Redis,
+  onError: (command: string, err: Error) => void,
+): void {
+  const target = client as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  for (const command of FIRE_AND_FORGET) {
+    const original = target[command];
+    target[command] = function (this: unknown, ...args: unknown[]) {
+      const result = original.apply(this, args);
+      result.catch((err: Error) => onError(command, err));
+      return result;
+    };
+  }
+}

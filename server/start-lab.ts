@@ -1,0 +1,73 @@
+/**
+ * Starts a whole lab in this process: the servers, the hub and its API. `npm start`, the tests,
+ * the lesson runner and the benchmarks all come through here.
+ */
+import type { AdapterKind, SubscriptionMode } from '../trace/events.ts';
+import { Lab } from './lab.ts';
+import { Hub } from './hub/hub.ts';
+import { isLoopback, makeToken } from './hub/auth.ts';
+import type { RedisChoice } from './redis-finder.ts';
+
+export interface StartLabOptions {
+  redis: RedisChoice;
+  port?: number;
+  basePort?: number;
+  servers?: number;
+  host?: string;
+  adapter?: AdapterKind;
+  subscriptionMode?: SubscriptionMode;
+  monitor?: boolean;
+  monitorChannel?: string;
+  token?: string;
+  webRoot?: string;
+  onLog?: (line: string) => void;
+}
+
+export interface RunningLab {
+  lab: Lab;
+  hub: Hub;
+  /** The hub's URL, e.g. http://127.0.0.1:4000. */
+  url: string;
+  token?: string;
+  close(): Promise<void>;
+}
+
+export async function startLab(o: StartLabOptions): Promise<RunningLab> {
+  const host = o.host ?? '127.0.0.1';
+  const exposed = !isLoopback(host);
+  const token = exposed ? (o.token ?? makeToken()) : undefined;
+  const lab = new Lab({
+    redis: o.redis,
+    servers: o.servers ?? 3,
+    basePort: o.basePort ?? 4001,
+    host,
+    adapter: o.adapter ?? 'redis',
+    subscriptionMode: o.subscriptionMode ?? 'dynamic',
+    monitor: o.monitor ?? true,
+    monitorChannel: o.monitorChannel ?? 'lab:monitor',
+    auth: exposed,
+    onLog: o.onLog,
+  });
+  const hub = new Hub(lab, { port: o.port ?? 4000, host, token, webRoot: o.webRoot });
+  try {
+    await hub.listen();
+    await lab.start();
+  } catch (err) {
+    await hub.close().catch(() => undefined);
+    await lab.close().catch(() => undefined);
+    throw err;
+  }
+  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  let closing: Promise<void> | null = null;
+  return {
+    lab,
+    hub,
+    url: `http://${shownHost}:${hub.port}`,
+    token,
+    close: () =>
+      (closing ??= (async () => {
+        await hub.close();
+        await lab.close();
+      })()),
+  };
+}
