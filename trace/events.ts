@@ -124,6 +124,12 @@ export interface ClientDisconnect extends Base<'client.disconnect'> {
 export interface RoomChange extends Base<'room.join' | 'room.leave'> {
   socketId: string;
   room: string;
+  /**
+   * room.leave only: true when Socket.IO leaves the room because the socket is closing (it leaves
+   * every room just before `disconnect`), false when the application left it. When absent, the
+   * trace model takes a run of leaves right before the disconnect (by seq) as the closing's.
+   */
+  closing?: boolean;
 }
 /** Step 8: a client sent an event to its server. */
 export interface ClientEmit extends Base<'client.emit'> {

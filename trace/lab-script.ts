@@ -46,9 +46,13 @@ export function seededRandom(seed: number): () => number {
 
 export class LabScript {
   readonly events: LabEvent[] = [];
+  /** The reporting source of each event (`Envelope.from`), parallel to `events`. */
+  readonly sources: string[] = [];
   readonly servers: Record<string, SimServer> = {};
   readonly clients: Record<string, SimClient> = {};
   redisUp = true;
+  /** Whether room.leave says `closing`, as a tap that watches `disconnecting` can; off tests the fallback. */
+  markLeaves = true;
   private seqs: Record<string, number> = {};
   private t: number;
 
@@ -63,6 +67,7 @@ export class LabScript {
     const step = draft.step ?? STEP_OF[draft.kind] ?? 8;
     const event = { ...draft, seq, t: this.t, step } as LabEvent;
     this.events.push(event);
+    this.sources.push(source);
     return event;
   }
 
@@ -116,7 +121,13 @@ export class LabScript {
       if (c.server !== id || !c.connected) continue;
       if (reason === 'stop')
         for (const room of c.rooms)
-          this.emit({ kind: 'room.leave', server: id, socketId: c.socketId, room });
+          this.emit({
+            kind: 'room.leave',
+            server: id,
+            socketId: c.socketId,
+            room,
+            ...(this.markLeaves ? { closing: true } : {}),
+          });
       this.emit({
         kind: 'client.disconnect',
         server: id,
@@ -174,6 +185,7 @@ export class LabScript {
       socketId: c.socketId,
       room,
       step: 3,
+      ...(leave && this.markLeaves ? { closing: false } : {}),
     });
     return this;
   }

@@ -12,7 +12,6 @@ import type {
   PublishResult,
   Receive,
 } from './events.ts';
-import { touchSocket } from './reduce-sockets.ts';
 import { FLOW_CAP, type AudienceMember, type Flow, type LabState } from './state.ts';
 
 /** Every known client as it stands now: the flow's possible recipients at emit time. */
@@ -22,8 +21,8 @@ function audienceNow(state: LabState): Record<string, AudienceMember> {
     const server = state.servers[client.server];
     audience[client.id] = {
       server: client.server,
-      // An unknown server is taken as up: a snapshot may start after its server.up.
-      connected: client.state === 'connected' && (server?.state ?? 'up') === 'up',
+      connected: client.state === 'connected',
+      serverUp: (server?.state ?? 'up') === 'up',
       rooms: [...client.rooms],
       socketId: client.socketId,
       disconnects: client.disconnects,
@@ -79,7 +78,6 @@ function noteTraffic(flow: Flow, kind: 'broadcast' | 'request' | 'other'): void 
 }
 
 export function onClientEmit(state: LabState, e: ClientEmit): void {
-  touchSocket(state, e.socketId);
   if (!e.flow) return;
   const flow = ensureFlow(state, e.flow, e);
   flow.emit = {
@@ -178,7 +176,6 @@ export function onDeliver(state: LabState, e: Deliver): void {
 }
 
 export function onClientReceive(state: LabState, e: ClientReceive): void {
-  touchSocket(state, e.socketId);
   if (!e.flow) return;
   const flow = ensureFlow(state, e.flow, e);
   flow.clientReceipts.push({

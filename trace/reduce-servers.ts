@@ -94,7 +94,7 @@ export function onServerDown(state: LabState, e: ServerDown): void {
   const server = ensureServer(state, e.server);
   server.state = e.reason === 'crash' ? 'crashed' : 'down';
   server.downs += 1;
-  for (const socketId of [...server.sockets]) disconnectSocket(state, socketId);
+  for (const socketId of [...server.sockets]) disconnectSocket(state, socketId, e.seq);
   server.sockets = [];
   server.rooms = {};
   for (const conn of Object.values(server.connections)) {

@@ -62,7 +62,7 @@ export function onClientConnect(state: LabState, e: ClientConnect): void {
     known.socketId !== e.socketId &&
     state.sockets[known.socketId]?.connected
   ) {
-    disconnectSocket(state, known.socketId);
+    disconnectSocket(state, known.socketId, e.seq);
   }
   state.clients[socket.client] = {
     id: socket.client,
@@ -77,7 +77,7 @@ export function onClientConnect(state: LabState, e: ClientConnect): void {
 export function onClientDisconnect(state: LabState, e: ClientDisconnect): void {
   const socket = state.sockets[e.socketId];
   if (socket && !socket.client && e.client) socket.client = e.client;
-  if (socket?.connected) return disconnectSocket(state, e.socketId);
+  if (socket?.connected) return disconnectSocket(state, e.socketId, e.seq);
   const client = e.client ? state.clients[e.client] : undefined;
   if (!socket && client?.socketId === e.socketId && client.state === 'connected') {
     client.state = 'disconnected';
@@ -86,15 +86,17 @@ export function onClientDisconnect(state: LabState, e: ClientDisconnect): void {
 }
 
 /**
- * socket.io leaves every room while closing a socket, just before `disconnect`; those leaves
- * are not the user's doing, so the client keeps the rooms it had (reconciliation needs them to
- * say 'server-down' rather than 'not-in-room'). `leaving` holds them until the socket does
- * anything else.
+ * socket.io leaves every room while closing a socket, just before `disconnect`. Those leaves are
+ * not the user's doing, so the client keeps the rooms it had (reconciliation needs them to say
+ * 'server-down' rather than 'not-in-room'). They are told apart from a user's leave by position:
+ * marked `closing` by the server, or else a run of leaves (by the server's seq) right before the
+ * event that disconnects.
  */
-export function disconnectSocket(state: LabState, socketId: string): void {
+export function disconnectSocket(state: LabState, socketId: string, seq: number): void {
   const socket = state.sockets[socketId];
   if (!socket) return;
-  const rooms = [...socket.rooms, ...(socket.leaving ?? [])];
+  const closing = socket.leaving && (socket.leaving.marked || socket.leaving.seq === seq - 1);
+  const rooms = closing ? [...socket.rooms, ...(socket.leaving?.rooms ?? [])] : [...socket.rooms];
   delete socket.leaving;
   socket.connected = false;
   const server = state.servers[socket.server];
@@ -109,8 +111,9 @@ export function disconnectSocket(state: LabState, socketId: string): void {
     client.rooms = rooms;
   }
   addTo(state.goneSockets, socketId);
-  while (state.goneSockets.length > GONE_SOCKET_CAP)
+  while (state.goneSockets.length > GONE_SOCKET_CAP) {
     delete state.sockets[state.goneSockets.shift() as string];
+  }
 }
 
 function leaveServerRoom(server: ServerState, room: string, socketId: string): void {
@@ -131,16 +134,14 @@ export function onRoomChange(state: LabState, e: RoomChange): void {
     addTo((server.rooms[e.room] ??= []), e.socketId);
   } else {
     removeFrom(socket.rooms, e.room);
-    addTo((socket.leaving ??= []), e.room);
+    const marked = e.closing === true;
+    const last = socket.leaving;
+    const run = last && (marked ? last.marked : last.seq === e.seq - 1) ? last.rooms : [];
+    if (e.closing === false) delete socket.leaving;
+    else socket.leaving = { rooms: [...run, e.room], seq: e.seq, marked };
     leaveServerRoom(server, e.room, e.socketId);
   }
   const client = socket.client ? state.clients[socket.client] : undefined;
   if (client && client.socketId === e.socketId && client.state === 'connected')
     client.rooms = [...socket.rooms];
-}
-
-/** Anything else the socket does ends a run of leaves: they were the user's. */
-export function touchSocket(state: LabState, socketId: string): void {
-  const socket = state.sockets[socketId];
-  if (socket) delete socket.leaving;
 }

@@ -172,6 +172,27 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'unmarked leaves right before the disconnect are still taken as the closing ones',
+    events: [],
+    check: (_s, lab) => {
+      lab.markLeaves = false;
+      lab.join('c1', 'red');
+      lab.serverDown('s1', 'stop');
+      const s = reduceAll(lab.events);
+      expect(lab.events.some((e) => e.kind === 'room.leave' && 'closing' in e)).toBe(false);
+      expect(s.clients.c1).toMatchObject({ state: 'disconnected', rooms: ['blue', 'red'] });
+    },
+  },
+  {
+    name: 'a user leave marked closing: false right before the disconnect stays left',
+    events: [],
+    check: (_s, lab) => {
+      lab.join('c1', 'blue', true);
+      lab.serverDown('s1', 'crash');
+      expect(reduceAll(lab.events).clients.c1.rooms).toEqual([]);
+    },
+  },
+  {
     name: 'room.leave by the user removes the room from client, socket and server',
     events: [],
     check: (_s, lab) => {

@@ -73,8 +73,8 @@ export interface SocketState {
   rooms: string[];
   transport: string;
   connected: boolean;
-  /** Rooms left since the socket last did anything else: socket.io leaves them all when it closes (reduce-topology.ts). */
-  leaving?: string[];
+  /** The run of rooms it left in events right before this one (seq of the last): see reduce-sockets.ts. */
+  leaving?: { rooms: string[]; seq: number; marked: boolean };
 }
 
 export interface ClientState {
@@ -144,8 +144,10 @@ export interface FlowClientReceipt {
 /** A client as it was when the flow started: what reconciliation judges the outcome against. */
 export interface AudienceMember {
   server: string;
-  /** The client was connected and its server up. */
+  /** The client was connected. */
   connected: boolean;
+  /** Its server was up (an unknown server counts as up: a snapshot may start after its server.up). */
+  serverUp: boolean;
   rooms: string[];
   socketId?: string;
   /** `ClientState.disconnects` and `ServerState.downs` at emit time. */

@@ -1,0 +1,150 @@
+/**
+ * Reconciliation: for one flow, who should have got the broadcast, who did, and why the others
+ * did not. It judges against the audience recorded when the flow was first seen (Flow.atEmit),
+ * because the lab may look very different by the time someone asks.
+ */
+import type { AudienceMember, Flow, LabState } from './state.ts';
+
+/** Why an expected client got nothing. */
+export type LossReason = 'server-down' | 'redis-down' | 'unknown';
+/** Why a known client was not a recipient at all. */
+export type ExclusionReason = 'not-in-room' | 'excepted' | 'local-only';
+
+export interface RecipientOutcome {
+  client: string;
+  /** The client's server at emit time. */
+  server: string;
+  /** Delivered: how we know (the client's own report, or else the server's deliver list). */
+  via?: 'client.receive' | 'deliver';
+  /** Delivered: how many times it arrived (more than once is a duplicate). */
+  times?: number;
+  reason?: LossReason | ExclusionReason;
+  /** One sentence for narration. */
+  detail?: string;
+}
+
+export interface FlowReconciliation {
+  flow: string;
+  kind: Flow['kind'];
+  origin?: string;
+  event?: string;
+  rooms: string[];
+  except: string[];
+  /** Client ids the broadcast targeted at emit time, sorted. Empty for request flows. */
+  expected: string[];
+  delivered: RecipientOutcome[];
+  lost: RecipientOutcome[];
+  excluded: RecipientOutcome[];
+  /** Clients that got it without being expected, e.g. they connected after the emit. */
+  unexpected: RecipientOutcome[];
+}
+
+function exclusion(flow: Flow, m: AudienceMember): [ExclusionReason, string] | undefined {
+  const inAny = (list: string[]) =>
+    (m.socketId !== undefined && list.includes(m.socketId)) ||
+    m.rooms.some((r) => list.includes(r));
+  if (flow.local && flow.origin && m.server !== flow.origin) {
+    return ['local-only', `io.local on ${flow.origin} only reaches its own sockets`];
+  }
+  if (inAny(flow.except)) return ['excepted', 'the broadcast excluded it (except)'];
+  if (flow.rooms.length > 0 && !inAny(flow.rooms)) {
+    return ['not-in-room', `it was not in ${flow.rooms.join(', ')}`];
+  }
+  return undefined;
+}
+
+function lossOf(state: LabState, flow: Flow, id: string, m: AudienceMember): [LossReason, string] {
+  const at = flow.atEmit;
+  // Remote servers only hear of a broadcast through Redis; the origin delivers locally anyway.
+  const remote = m.server !== flow.origin && at !== undefined;
+  // What was already broken at emit time decides first; what broke afterwards comes second.
+  if (!m.serverUp) return ['server-down', `its server ${m.server} was down at emit time`];
+  if (!m.connected) return ['server-down', `it was disconnected from ${m.server} at emit time`];
+  if (remote && at.redis === 'down') return ['redis-down', 'Redis was down at emit time'];
+  if (remote && at.pubDown) return ['redis-down', `${flow.origin}'s pub connection was down`];
+  const failed = flow.publishes.find((p) => p.error);
+  if (remote && failed) return ['redis-down', `PUBLISH failed: ${failed.error}`];
+  if ((state.servers[m.server]?.downs ?? 0) > m.serverDowns) {
+    return ['server-down', `its server ${m.server} went down before delivering it`];
+  }
+  if ((state.clients[id]?.disconnects ?? 0) > m.disconnects) {
+    return ['server-down', `it lost its connection to ${m.server} before receiving it`];
+  }
+  if (remote && state.redis.downs > at.redisDowns) {
+    return ['redis-down', 'Redis went down before fanning it out'];
+  }
+  return ['unknown', 'no receipt was reported (yet)'];
+}
+
+/** How each client was reached: client reports first, else the servers' deliver lists. */
+function receiptsOf(flow: Flow): { reports: Record<string, number>; delivered: Set<string> } {
+  const reports: Record<string, number> = {};
+  for (const r of flow.clientReceipts) reports[r.client] = (reports[r.client] ?? 0) + 1;
+  const delivered = new Set(flow.deliveries.flatMap((d) => d.sockets));
+  return { reports, delivered };
+}
+
+export function reconcileFlow(state: LabState, flow: Flow): FlowReconciliation {
+  const result: FlowReconciliation = {
+    flow: flow.id,
+    kind: flow.kind,
+    origin: flow.origin,
+    event: flow.event,
+    rooms: flow.rooms,
+    except: flow.except,
+    expected: [],
+    delivered: [],
+    lost: [],
+    excluded: [],
+    unexpected: [],
+  };
+  const { reports, delivered } = receiptsOf(flow);
+  const audience = flow.kind === 'broadcast' ? (flow.atEmit?.audience ?? {}) : {};
+  for (const id of Object.keys(audience).sort()) {
+    const m = audience[id];
+    const excluded = exclusion(flow, m);
+    if (excluded) {
+      result.excluded.push({
+        client: id,
+        server: m.server,
+        reason: excluded[0],
+        detail: excluded[1],
+      });
+      continue;
+    }
+    result.expected.push(id);
+    if (reports[id]) {
+      result.delivered.push({
+        client: id,
+        server: m.server,
+        via: 'client.receive',
+        times: reports[id],
+      });
+    } else if (m.socketId && delivered.has(m.socketId)) {
+      result.delivered.push({ client: id, server: m.server, via: 'deliver', times: 1 });
+    } else {
+      const [reason, detail] = lossOf(state, flow, id, m);
+      result.lost.push({ client: id, server: m.server, reason, detail });
+    }
+  }
+  for (const [id, times] of Object.entries(reports)) {
+    if (result.expected.includes(id)) continue;
+    const server = flow.clientReceipts.find((r) => r.client === id)?.server ?? '';
+    result.unexpected.push({ client: id, server, via: 'client.receive', times });
+  }
+  return result;
+}
+
+/** Reconciles one flow of the state; undefined when the flow is unknown (or evicted). */
+export function reconcile(state: LabState, flowId: string): FlowReconciliation | undefined {
+  const flow = state.flows[flowId];
+  return flow ? reconcileFlow(state, flow) : undefined;
+}
+
+/** Every broadcast flow the state holds, oldest first. */
+export function reconcileAll(state: LabState): FlowReconciliation[] {
+  return state.flowOrder
+    .map((id) => state.flows[id])
+    .filter((f): f is Flow => f?.kind === 'broadcast')
+    .map((f) => reconcileFlow(state, f));
+}
