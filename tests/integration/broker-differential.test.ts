@@ -1,0 +1,509 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { EmbeddedBroker } from '../../server/broker/broker.ts';
+import { RawRespClient } from '../../server/broker/raw-resp-client.ts';
+import type { Frame } from '../../server/broker/resp-reply-decoder.ts';
+import { splitArgs } from '../../server/broker/resp-request-parser.ts';
+
+/**
+ * The same scripts run against the real redis-server and against the embedded broker, over
+ * raw sockets; every reply and push must match, frame type included. Only server ids,
+ * versions and Redis's hash-table ordering are normalised away.
+ */
+
+interface Step {
+  /** Connection name within the script; connections open on first use. */
+  on: string;
+  /** Commands in redis-cli syntax; `{p}` becomes a per-run prefix so runs never share channels. */
+  send?: string[];
+  /** Bytes written as they are (for protocol errors and inline commands). */
+  raw?: string;
+  /** The server closes this connection after its reply (QUIT, protocol errors). */
+  closes?: boolean;
+  /** Array replies in this step come in hash-table order on Redis: compare them sorted. */
+  unordered?: boolean;
+}
+
+type Transcript = { step: number; on: string; frames: Frame[]; closed?: boolean }[];
+
+const SYNC = '__sync__';
+
+/** The reply to our own `PING __sync__N` in either protocol or subscriber mode. */
+function isSync(f: Frame, n: number): boolean {
+  const token = `${SYNC}${n}`;
+  if (f.type === 'bulk') return f.value === token;
+  return f.type === 'array' && f.value?.[1]?.type === 'bulk' && f.value[1].value === token;
+}
+
+class ScriptRunner {
+  private readonly conns = new Map<string, RawRespClient>();
+  private syncCounter = 0;
+  readonly transcript: Transcript = [];
+
+  constructor(
+    private readonly port: number,
+    private readonly host: string,
+    private readonly prefix: string,
+    private readonly pipelined: boolean,
+  ) {}
+
+  private async conn(name: string): Promise<RawRespClient> {
+    let c = this.conns.get(name);
+    if (!c) {
+      c = await RawRespClient.connect(this.port, this.host);
+      this.conns.set(name, c);
+    }
+    return c;
+  }
+
+  private commands(step: Step): Buffer[][] {
+    return (step.send ?? []).map((line) => {
+      const args = splitArgs(Buffer.from(line.replaceAll('{p}', this.prefix), 'latin1'));
+      if (!args) throw new Error(`bad script line ${line}`);
+      return args;
+    });
+  }
+
+  /** Sends a sync PING on `c` and resolves with the frames that came before its reply. */
+  private async collect(c: RawRespClient, write: () => void): Promise<Frame[]> {
+    const n = ++this.syncCounter;
+    write();
+    c.send(['PING', `${SYNC}${n}`]);
+    await c.waitUntil(() => c.frames.some((f) => isSync(f, n)), `sync ${n}`);
+    const frames = c.drain();
+    return frames.filter((f) => !isSync(f, n));
+  }
+
+  async run(steps: Step[]): Promise<Transcript> {
+    for (const [i, step] of steps.entries()) {
+      const c = await this.conn(step.on);
+      const commands = this.commands(step);
+      let frames: Frame[] = [];
+      if (step.closes) {
+        c.write(step.raw ?? Buffer.concat(commands.map((cmd) => encode(cmd))));
+        await c.waitClosed();
+        frames = c.drain();
+        this.conns.delete(step.on);
+      } else if (step.raw !== undefined) {
+        frames = await this.collect(c, () => c.write(step.raw!));
+      } else if (this.pipelined) {
+        frames = await this.collect(c, () => c.send(...commands));
+      } else {
+        for (const cmd of commands) frames.push(...(await this.collect(c, () => c.send(cmd))));
+      }
+      this.transcript.push({
+        step: i,
+        on: step.on,
+        frames: normalise(frames, step),
+        ...(step.closes ? { closed: true } : {}),
+      });
+      // Pushes caused on other connections (messages) arrive before their sync reply.
+      for (const [name, other] of this.conns) {
+        if (other === c) continue;
+        const pushed = await this.collect(other, () => {});
+        if (pushed.length > 0)
+          this.transcript.push({ step: i, on: name, frames: normalise(pushed, step) });
+      }
+    }
+    await this.quitAll();
+    return this.transcript;
+  }
+
+  /** QUIT and wait for the close, so the server has freed the subscriptions before the next script. */
+  private async quitAll(): Promise<void> {
+    await Promise.all(
+      [...this.conns.values()].map(async (c) => {
+        c.send(['QUIT']);
+        await c.waitClosed();
+      }),
+    );
+    this.conns.clear();
+  }
+}
+
+function encode(cmd: Buffer[]): Buffer {
+  const parts: Buffer[] = [Buffer.from(`*${cmd.length}\r\n`)];
+  for (const a of cmd) parts.push(Buffer.from(`$${a.length}\r\n`), a, Buffer.from('\r\n'));
+  return Buffer.concat(parts);
+}
+
+const UNSUB = new Set(['unsubscribe', 'punsubscribe', 'sunsubscribe']);
+
+function kindOf(f: Frame): string | null {
+  if ((f.type === 'push' || f.type === 'array') && f.value?.[0]?.type === 'bulk') {
+    return f.value[0].value;
+  }
+  return null;
+}
+
+/** Removes what legitimately differs: ids, version, and orders Redis takes from its hash tables. */
+function normalise(frames: Frame[], step: Step): Frame[] {
+  const out = frames.map((f) => normaliseHello(f));
+  // Runs of unsubscribe confirmations (argless UNSUBSCRIBE) and of pmessages (several patterns).
+  let i = 0;
+  while (i < out.length) {
+    const kind = kindOf(out[i]);
+    let j = i + 1;
+    while (j < out.length && kind !== null && kindOf(out[j]) === kind) j++;
+    if (kind !== null && j - i > 1) {
+      const run = out.slice(i, j) as { type: 'push' | 'array'; value: Frame[] }[];
+      if (UNSUB.has(kind)) {
+        const names = run.map((f) => JSON.stringify(f.value[1])).sort();
+        run.forEach((f, k) => (f.value[1] = JSON.parse(names[k]) as Frame));
+      } else if (kind === 'pmessage') {
+        run.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+        out.splice(i, j - i, ...run);
+      }
+    }
+    i = j;
+  }
+  if (step.unordered) {
+    for (const f of out) {
+      if (f.type === 'array' && f.value && f.value.every((x) => x.type === 'bulk')) {
+        f.value.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+      }
+    }
+  }
+  return out;
+}
+
+/** HELLO's reply carries the server version and client id; both differ by design. */
+function normaliseHello(f: Frame): Frame {
+  const flat = f.type === 'map' ? f.value.flat() : f.type === 'array' && f.value ? f.value : null;
+  if (!flat || flat[0]?.type !== 'bulk' || flat[0].value !== 'server') return f;
+  const fixed = flat.map((x, k) => {
+    const key = flat[k - 1];
+    if (k % 2 === 1 && key.type === 'bulk' && key.value === 'version')
+      return { type: 'bulk', value: 'V' };
+    if (k % 2 === 1 && key.type === 'bulk' && key.value === 'id') return { type: 'int', value: 0 };
+    return x;
+  }) as Frame[];
+  if (f.type === 'array') return { type: 'array', value: fixed };
+  const pairs: [Frame, Frame][] = [];
+  for (let k = 0; k < fixed.length; k += 2) pairs.push([fixed[k], fixed[k + 1]]);
+  return { type: 'map', value: pairs };
+}
+
+let broker: EmbeddedBroker;
+let redisPort: number;
+let redisHost: string;
+
+beforeAll(async () => {
+  broker = await EmbeddedBroker.start();
+  const url = new URL(inject('redisUrl'));
+  redisPort = Number(url.port || 6379);
+  redisHost = url.hostname;
+});
+afterAll(() => broker.stop());
+
+async function compare(steps: Step[], pipelined: boolean): Promise<Transcript> {
+  const prefix = `diff-${randomBytes(4).toString('hex')}:`;
+  const real = await new ScriptRunner(redisPort, redisHost, prefix, pipelined).run(steps);
+  const ours = await new ScriptRunner(broker.port, '127.0.0.1', prefix, pipelined).run(steps);
+  expect(ours).toEqual(real);
+  return real;
+}
+
+/** All frames of a transcript, flattened, for checks that the script did what it meant to. */
+function allFrames(t: Transcript): string {
+  return JSON.stringify(t.flatMap((e) => e.frames));
+}
+
+/** Scripts that work in both protocols; `hello` switches every connection first. */
+function withProtocol(proto: 2 | 3, conns: string[], steps: Step[]): Step[] {
+  if (proto === 2) return steps;
+  return [...conns.map((on) => ({ on, send: ['HELLO 3'] })), ...steps];
+}
+
+interface Script {
+  conns: string[];
+  steps: Step[];
+  /** Substrings the real Redis transcript must contain, so a script that tests nothing fails. */
+  expect: string[];
+  /** More substrings, for the RESP2 runs only (refusals RESP3 does not make). */
+  expectResp2?: string[];
+  /** Only meaningful in these protocols (RESP3 answers commands RESP2 refuses). */
+  protos?: (2 | 3)[];
+}
+
+const scripts: Record<string, Script> = {
+  'subscribe and unsubscribe': {
+    conns: ['sub', 'pub'],
+    steps: [
+      { on: 'sub', send: ['SUBSCRIBE {p}a {p}b {p}a'] },
+      { on: 'pub', send: ['PUBLISH {p}a hello', 'PUBLISH {p}nobody x'] },
+      { on: 'sub', send: ['UNSUBSCRIBE {p}a {p}never'] },
+      { on: 'pub', send: ['PUBLISH {p}a lost', 'PUBLISH {p}b "two words"'] },
+      {
+        on: 'sub',
+        send: ['SUBSCRIBE {p}c', 'UNSUBSCRIBE', 'UNSUBSCRIBE', 'PUNSUBSCRIBE', 'SUNSUBSCRIBE'],
+      },
+      { on: 'sub', send: ['PING', 'PING x', 'ECHO back'] },
+    ],
+    expect: ['"message"', '"two words"', '"unsubscribe"'],
+  },
+  patterns: {
+    conns: ['sub', 'pub'],
+    steps: [
+      { on: 'sub', send: ['PSUBSCRIBE {p}news.* {p}h?llo {p}h[ae]llo'] },
+      {
+        on: 'pub',
+        send: ['PUBLISH {p}news.tech m1', 'PUBLISH {p}hello m2', 'PUBLISH {p}hxllo m3'],
+      },
+      { on: 'sub', send: ['SUBSCRIBE {p}news.tech'] },
+      { on: 'pub', send: ['PUBLISH {p}news.tech m4'] },
+      { on: 'sub', send: ['PUNSUBSCRIBE {p}h?llo {p}nope', 'PUNSUBSCRIBE', 'UNSUBSCRIBE'] },
+      { on: 'pub', send: ['PUBLISH {p}hello gone'] },
+    ],
+    expect: ['"pmessage"', '"m4"'],
+  },
+  'sharded pub/sub': {
+    conns: ['sub', 'pat', 'pub'],
+    steps: [
+      { on: 'sub', send: ['SSUBSCRIBE {p}s1 {p}s2', 'SUBSCRIBE {p}s1'] },
+      { on: 'pat', send: ['PSUBSCRIBE {p}*'] },
+      {
+        on: 'pub',
+        send: ['SPUBLISH {p}s1 shard-only', 'PUBLISH {p}s1 plain', 'SPUBLISH {p}none x'],
+      },
+      {
+        on: 'pub',
+        send: ['PUBSUB SHARDCHANNELS {p}*', 'PUBSUB SHARDNUMSUB {p}s1 {p}s2 {p}s3'],
+        unordered: true,
+      },
+      { on: 'sub', send: ['SUNSUBSCRIBE {p}s1 {p}zz', 'UNSUBSCRIBE', 'SUNSUBSCRIBE'] },
+      { on: 'pub', send: ['SPUBLISH {p}s2 late', 'PUBSUB SHARDCHANNELS {p}*'] },
+    ],
+    expect: ['"smessage"', '"shard-only"'],
+  },
+  'PUBSUB CHANNELS, NUMSUB and NUMPAT': {
+    conns: ['a', 'b', 'c', 'q'],
+    steps: [
+      { on: 'a', send: ['SUBSCRIBE {p}x {p}y {p}long-name'] },
+      { on: 'b', send: ['SUBSCRIBE {p}x', 'PSUBSCRIBE {p}pat* {p}other*'] },
+      { on: 'c', send: ['PSUBSCRIBE {p}pat*'] },
+      {
+        on: 'q',
+        send: [
+          'PUBSUB NUMSUB {p}x {p}y {p}z {p}x',
+          'PUBSUB NUMSUB',
+          'PUBSUB CHANNELS {p}*',
+          'PUBSUB CHANNELS {p}?',
+          'PUBSUB CHANNELS {p}[xy]',
+          'PUBSUB NUMPAT',
+          'PUBSUB CHANNELS {p}x {p}y',
+          'PUBSUB FOO',
+          'PUBSUB',
+          'PUBSUB NUMPAT extra',
+          'PUBSUB HELP',
+        ],
+        unordered: true,
+      },
+      { on: 'b', send: ['PUNSUBSCRIBE {p}pat*'] },
+      { on: 'q', send: ['PUBSUB NUMPAT', 'PUBLISH {p}patx m'] },
+    ],
+    expect: ['"type":"int","value":2'],
+  },
+  'errors and connection commands': {
+    conns: ['a'],
+    steps: [
+      {
+        on: 'a',
+        send: [
+          'FOO',
+          'FOO a b',
+          `FOO ${'x'.repeat(100)} ${'y'.repeat(100)} z`,
+          'foo "with space"',
+          'PUBLISH',
+          'PUBLISH a',
+          'SUBSCRIBE',
+          'PSUBSCRIBE',
+          'SSUBSCRIBE',
+          'SPUBLISH a',
+          'ECHO',
+          'ECHO a b',
+          'PING a b',
+          'SELECT',
+          'SELECT x',
+          'SELECT 0',
+          'SELECT 99999',
+          'HELLO 4',
+          'HELLO x',
+          'HELLO 2 FOO',
+          'HELLO 2 AUTH a',
+          'HELLO 2 SETNAME',
+          'HELLO 2 SETNAME "a b"',
+          'AUTH x',
+          'AUTH a b',
+          'AUTH a b c',
+          'RESET x',
+          'MONITOR x',
+        ],
+      },
+      {
+        on: 'a',
+        send: [
+          'CLIENT',
+          'CLIENT FOO',
+          'CLIENT SETNAME',
+          'CLIENT SETNAME "a b"',
+          'CLIENT GETNAME',
+          'CLIENT SETNAME lab-name',
+          'CLIENT GETNAME',
+          'CLIENT SETNAME ""',
+          'CLIENT GETNAME',
+          'CLIENT GETNAME x',
+          'CLIENT ID x',
+          'CLIENT INFO x',
+          'CLIENT KILL',
+          'CLIENT KILL 1.2.3.4:5',
+          'CLIENT KILL ID x',
+          'CLIENT KILL ID 1 SKIPME',
+          'CLIENT KILL ID 999999 SKIPME no',
+          'CLIENT KILL USER nobody',
+          'CLIENT KILL TYPE pubsub SKIPME maybe',
+          'CLIENT LIST ID',
+          'CLIENT LIST ID x',
+          'CLIENT LIST FOO',
+          'CLIENT LIST TYPE x',
+          'COMMAND COUNT x',
+          'HELLO 2 SETNAME via-hello',
+          'CLIENT GETNAME',
+          'HELLO',
+        ],
+      },
+      { on: 'a', send: ['QUIT extra words', 'PING'], closes: true },
+    ],
+    expect: ["unknown command 'FOO'", 'via-hello'],
+  },
+  'subscriber mode': {
+    conns: ['a', 'b'],
+    steps: [
+      { on: 'a', send: ['SUBSCRIBE {p}c'] },
+      {
+        on: 'a',
+        send: [
+          'PUBLISH {p}c y',
+          'ECHO x',
+          'CLIENT SETNAME n',
+          'PUBSUB NUMSUB {p}c',
+          'SELECT 0',
+          'HELLO',
+          'PING',
+          'PING x',
+          'FOO',
+          'PSUBSCRIBE {p}p*',
+          'SSUBSCRIBE {p}s',
+        ],
+      },
+      { on: 'b', send: ['PUBLISH {p}c hi', 'SPUBLISH {p}s shard'] },
+      { on: 'a', send: ['UNSUBSCRIBE', 'PUNSUBSCRIBE', 'PUBLISH {p}c after', 'SUNSUBSCRIBE'] },
+      {
+        on: 'a',
+        send: ['PUBLISH {p}c free', 'SUBSCRIBE {p}c', 'RESET', 'PUBLISH {p}c reset', 'PING'],
+      },
+      { on: 'b', send: ['PUBSUB NUMSUB {p}c'] },
+    ],
+    expect: ['"hi"', '"shard"'],
+    expectResp2: ["Can't execute 'publish'", "Can't execute 'hello'"],
+  },
+  'RESP2 subscriber mode refuses admin commands too': {
+    conns: ['a'],
+    protos: [2],
+    steps: [
+      {
+        on: 'a',
+        send: ['PSUBSCRIBE {p}*', 'CLIENT ID', 'INFO', 'COMMAND COUNT', 'HELLO 3', 'MONITOR'],
+      },
+      {
+        on: 'a',
+        send: ['PUNSUBSCRIBE', 'SSUBSCRIBE {p}s', 'ECHO shard-only-is-subscriber-mode-too'],
+      },
+    ],
+    expect: ["Can't execute 'client|id'", "Can't execute 'hello'"],
+  },
+  'HELLO, names and RESET': {
+    conns: ['a', 'b'],
+    steps: [
+      {
+        on: 'a',
+        send: ['HELLO 3 SETNAME first', 'CLIENT GETNAME', 'SUBSCRIBE {p}r', 'PSUBSCRIBE {p}r*'],
+      },
+      { on: 'b', send: ['PUBLISH {p}r both'] },
+      { on: 'a', send: ['PUBLISH {p}r self', 'ECHO still-allowed', 'CLIENT SETNAME second'] },
+      { on: 'a', send: ['RESET', 'CLIENT GETNAME', 'PUBSUB NUMSUB {p}r', 'PUBSUB NUMPAT', 'PING'] },
+      { on: 'b', send: ['PUBLISH {p}r nobody'] },
+      { on: 'a', send: ['HELLO 2 SETNAME third', 'UNSUBSCRIBE'] },
+    ],
+    expect: ['"RESET"', '"first"', '"still-allowed"'],
+  },
+};
+
+const protocolErrors: [string, string][] = [
+  ['invalid multibulk length', '*x\r\n'],
+  ['invalid bulk length', '*1\r\n$x\r\n'],
+  ['negative bulk length', '*1\r\n$-1\r\n'],
+  ['bulk over proto-max-bulk-len', '*1\r\n$600000000\r\n'],
+  ["expected '$'", '*1\r\nfoo\r\n'],
+  ['unbalanced quotes', 'PING "a\r\n'],
+  ['text after a closing quote', 'ECHO "a"b\r\n'],
+  ['replies before the error still come', 'PING\r\nECHO x\r\n*1\r\n:1\r\nPING\r\n'],
+];
+
+describe('broker matches redis-server', () => {
+  for (const proto of [2, 3] as const) {
+    for (const pipelined of [false, true]) {
+      describe(`RESP${proto}, ${pipelined ? 'pipelined' : 'one command at a time'}`, () => {
+        for (const [name, script] of Object.entries(scripts)) {
+          if (script.protos && !script.protos.includes(proto)) continue;
+          it(name, async () => {
+            const real = await compare(withProtocol(proto, script.conns, script.steps), pipelined);
+            const needles = [...script.expect, ...(proto === 2 ? (script.expectResp2 ?? []) : [])];
+            for (const needle of needles) expect(allFrames(real)).toContain(needle);
+          });
+        }
+      });
+    }
+    describe(`RESP${proto} protocol errors close the connection`, () => {
+      it.each(protocolErrors)('%s', async (_name, raw) => {
+        const steps = withProtocol(proto, ['a'], [{ on: 'a', raw, closes: true }]);
+        const real = await compare(steps, false);
+        expect(allFrames(real)).toContain('Protocol error');
+        expect(real.at(-1)?.closed).toBe(true);
+      });
+    });
+  }
+
+  it('inline commands parse the same', async () => {
+    const real = await compare(
+      [{ on: 'a', raw: 'PING\r\nECHO "a\\tb\\x41" \'c d\'\r\n\r\nSUBSCRIBE {p}i\r\nPING\n' }],
+      false,
+    );
+    expect(allFrames(real)).toContain('"subscribe"');
+  });
+
+  it('glob patterns match the same channels', async () => {
+    const patterns = [
+      '*',
+      'h?llo',
+      'h[ae]llo',
+      'h[^e]llo',
+      'h[b-a]llo',
+      'h\\*llo',
+      '[',
+      'a[b',
+      '[^]',
+      '[a-c-e]',
+      'a*b*c',
+      '\\',
+      '[\\-]',
+    ];
+    const subjects = ['hello', 'hallo', 'h*llo', 'ab', 'a', '-', '\\', 'abc', 'aXbYc', 'e', '['];
+    const steps: Step[] = [
+      { on: 'sub', send: patterns.map((p) => `PSUBSCRIBE "{p}${p.replaceAll('\\', '\\\\')}"`) },
+      { on: 'pub', send: subjects.map((s) => `PUBLISH "{p}${s.replaceAll('\\', '\\\\')}" m`) },
+    ];
+    const real = await compare(steps, true);
+    expect(allFrames(real)).toContain('pmessage');
+  });
+});
