@@ -189,7 +189,7 @@ export class ServerNode {
       await new Promise<void>((resolve) =>
         this.httpServer ? this.httpServer.close(() => resolve()) : resolve(),
       );
-      tap?.close();
+      tap?.close(true);
       this.finish('crashed');
     });
   }

@@ -377,13 +377,17 @@ export class ServerTap {
     this.emit({ kind: 'adapter.attach', step: 7, ...base });
   }
 
-  close(): void {
+  /** `abrupt` (a crash) drops the monitor's connections too, with no QUIT, as a dying process would. */
+  close(abrupt = false): void {
     this.sink.close();
     this.relay?.close();
     const pub = this.monitorPub;
     this.monitorPub = null;
+    if (!pub) return;
+    // disconnect() still flushes what is written, so the last batch (server.down) goes out.
+    if (abrupt) pub.disconnect(false);
     // Let the final batch go out before saying goodbye.
-    if (pub) setTimeout(() => void pub.quit().catch(() => pub.disconnect()), 50);
+    else setTimeout(() => void pub.quit().catch(() => pub.disconnect()), 50);
   }
 }
 

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { FlagError, parseLabFlags, parseServerFlags } from './flags.ts';
+
+describe('parseLabFlags', () => {
+  it('has the documented defaults', () => {
+    expect(parseLabFlags([], {})).toMatchObject({
+      port: 4000,
+      basePort: 4001,
+      servers: 3,
+      adapter: 'redis',
+      host: '127.0.0.1',
+      monitor: true,
+      monitorChannel: 'lab:monitor',
+      quiet: false,
+    });
+  });
+
+  it('reads flags, with = or a separate value, and their environment twins', () => {
+    const env = {
+      LAB_PORT: '5000',
+      LAB_SERVERS: '5',
+      LAB_ADAPTER: 'none',
+      REDIS_URL: 'redis://r:6379',
+    };
+    expect(parseLabFlags([], env)).toMatchObject({
+      port: 5000,
+      servers: 5,
+      adapter: 'none',
+      redis: 'redis://r:6379',
+    });
+    // A flag beats its environment twin.
+    expect(parseLabFlags(['--servers=2', '--adapter', 'sharded', '--quiet'], env)).toMatchObject({
+      servers: 2,
+      adapter: 'sharded',
+      quiet: true,
+    });
+  });
+
+  it.each([
+    [['--servers', '0'], /--servers must be a whole number from 1 to 10/],
+    [['--servers', 'three'], /--servers must be a whole number/],
+    [['--adapter', 'kafka'], /--adapter must be one of redis, sharded, none/],
+    [['--colour'], /Unknown flag --colour/],
+    [['--port'], /--port needs a value/],
+    [['stray'], /Unexpected argument "stray"/],
+    [['--subscription-mode', 'static'], /only applies to --adapter sharded/],
+    [['--port', '4002'], /collides with the servers' ports 4001-4003/],
+    [['--monitor-channel', 'socket.io#/#x'], /could be matched by the adapter's channels/],
+  ])('%j fails with one clear sentence', (argv, message) => {
+    expect(() => parseLabFlags(argv as string[], {})).toThrow(FlagError);
+    expect(() => parseLabFlags(argv as string[], {})).toThrow(message);
+  });
+
+  it('names the environment variable when it is the bad one', () => {
+    expect(() => parseLabFlags([], { LAB_SERVERS: '99' })).toThrow(/LAB_SERVERS must be/);
+  });
+});
+
+describe('parseServerFlags', () => {
+  it('needs a name, a port and a Redis', () => {
+    expect(() => parseServerFlags(['--name', 's4'], {})).toThrow(/--port is required/);
+    expect(
+      parseServerFlags(['--name', 's4', '--port', '4004', '--redis', 'redis://h:6379'], {}),
+    ).toMatchObject({
+      name: 's4',
+      port: 4004,
+      redis: 'redis://h:6379',
+      adapter: 'redis',
+    });
+  });
+});

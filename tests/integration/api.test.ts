@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeAllLabs, makeLab, type TestLab } from '../support/lab-fixture.ts';
+import type { LabInfo } from '../../trace/lab-info.ts';
+
+afterAll(closeAllLabs);
+
+describe('the control API on loopback', () => {
+  let lab: TestLab;
+  beforeAll(async () => {
+    lab = await makeLab('redis', { servers: 2 });
+  });
+  afterAll(() => lab.close());
+
+  it('GET /api/lab describes Redis with no password, the adapter, servers and clients', async () => {
+    const { status, body } = await lab.api<LabInfo>('GET', '/api/lab');
+    expect(status).toBe(200);
+    expect(body.redis).toMatchObject({ kind: 'external', state: 'up', controllable: false });
+    expect(body.redis.version).toMatch(/^\d+\./);
+    expect(body.adapter).toBe('redis');
+    expect(body.servers.map((s) => [s.id, s.state])).toEqual([
+      ['s1', 'up'],
+      ['s2', 'up'],
+    ]);
+    expect(body.auth).toBe(false);
+  });
+
+  it('makes lab clients on the least loaded server, lets them emit, and removes them', async () => {
+    const made = await lab.api<{ id: string; server: string; state: string }[]>(
+      'POST',
+      '/api/clients',
+      { count: 2 },
+    );
+    expect(made.status).toBe(201);
+    expect(made.body.map((c) => c.server)).toEqual(['s1', 's2']);
+    expect(made.body.every((c) => c.state === 'connected')).toBe(true);
+    const who = await lab.api<{ reply: { server: string } }>(
+      'POST',
+      `/api/clients/${made.body[1].id}/emit`,
+      { event: 'whoami' },
+    );
+    expect(who.body.reply.server).toBe('s2');
+    const received = lab.waitForEvent(
+      (e) =>
+        e.kind === 'client.receive' && e.client === made.body[1].id && e.event === 'chat message',
+    );
+    await lab.api('POST', `/api/clients/${made.body[0].id}/emit`, {
+      event: 'chat message',
+      args: ['via the API'],
+    });
+    expect(await received).toMatchObject({ args: ['via the API'], server: 's2' });
+    expect((await lab.api('DELETE', `/api/clients/${made.body[0].id}`)).status).toBe(200);
+    expect((await lab.api<LabInfo>('GET', '/api/lab')).body.clients.map((c) => c.id)).toEqual([
+      made.body[1].id,
+    ]);
+  });
+
+  it('adds a server on the next free port and removes it', async () => {
+    const added = await lab.api<{ id: string; port: number; state: string }>(
+      'POST',
+      '/api/servers',
+      {},
+    );
+    expect(added.status).toBe(201);
+    expect(added.body).toMatchObject({ id: 's3', state: 'up' });
+    expect(added.body.port).toBe(lab.lab.server('s2').port + 1);
+    expect((await lab.api('DELETE', '/api/servers/s3')).status).toBe(200);
+    expect(lab.lab.info().servers.map((s) => s.id)).toEqual(['s1', 's2']);
+  });
+
+  it.each([
+    ['POST', '/api/clients', { count: 0 }, 'count'],
+    ['POST', '/api/clients', { count: 'two' }, 'count'],
+    ['POST', '/api/clients', { rooms: ['ok', '<b>'] }, 'rooms'],
+    ['POST', '/api/clients/c99/emit', {}, undefined],
+    ['POST', '/api/lab/setup', { adapter: 'kafka' }, 'adapter'],
+    ['POST', '/api/lab/setup', { servers: 11 }, 'servers'],
+  ])('%s %s with %j is refused, naming the field', async (method, path, body, fieldName) => {
+    const res = await lab.api<{ error: string; field?: string }>(method, path, body);
+    expect(res.status).toBe(fieldName ? 400 : 404);
+    expect(res.body.error).toMatch(/\w+/);
+    expect(res.body.field).toBe(fieldName);
+  });
+
+  it('answers 400 for a body that is not JSON, and 413 for one too big', async () => {
+    const bad = await lab.api<{ error: string }>('POST', '/api/clients', '{count: 2');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatch(/not valid JSON/);
+    const big = await lab.api('POST', '/api/clients', JSON.stringify({ pad: 'x'.repeat(70_000) }));
+    expect(big.status).toBe(413);
+  });
+
+  it('answers 404 for unknown ids and routes, 405 for a wrong method', async () => {
+    expect((await lab.api('POST', '/api/servers/s9/stop')).status).toBe(404);
+    expect((await lab.api('DELETE', '/api/clients/nobody')).status).toBe(404);
+    expect((await lab.api('GET', '/api/nothing')).status).toBe(404);
+    expect((await lab.api('GET', '/api/servers/s1/stop')).status).toBe(405);
+  });
+
+  it('answers 409 when asked to stop a Redis the lab did not start', async () => {
+    const res = await lab.api<{ error: string }>('POST', '/api/redis/stop');
+    expect(res.status).toBe(409);
+    expect(res.body.error).toMatch(/did not start this Redis/);
+  });
+});
+
+describe('the control API when the hub is exposed', () => {
+  let lab: TestLab;
+  beforeAll(async () => {
+    lab = await makeLab('redis', { servers: 1, host: '0.0.0.0', token: 'classroom-secret' });
+  });
+  afterAll(() => lab.close());
+
+  it('reads stay open, and the lab says it wants a token', async () => {
+    const res = await lab.api<LabInfo>('GET', '/api/lab');
+    expect(res.status).toBe(200);
+    expect(res.body.auth).toBe(true);
+  });
+
+  it('refuses changes without the token, or with a wrong one', async () => {
+    expect((await lab.api('POST', '/api/servers/s1/stop')).status).toBe(401);
+    expect((await lab.api('POST', '/api/servers/s1/stop', undefined, 'wrong')).status).toBe(401);
+    expect(lab.lab.server('s1').state).toBe('up');
+  });
+
+  it('accepts the token as a Bearer header or as ?token=', async () => {
+    expect(
+      (await lab.api('POST', '/api/servers/s1/stop', undefined, 'classroom-secret')).status,
+    ).toBe(200);
+    expect(lab.lab.server('s1').state).toBe('down');
+    expect((await lab.api('POST', '/api/servers/s1/start?token=classroom-secret')).status).toBe(
+      200,
+    );
+    expect(lab.lab.server('s1').state).toBe('up');
+  });
+});
