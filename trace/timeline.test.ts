@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import type { LabEvent } from './events.ts';
+import { seededRandom } from './lab-script.ts';
+import { randomLab, toEnvelopes } from './random-lab.ts';
+import { reduceAll } from './reducer.ts';
+import { Timeline } from './timeline.ts';
+
+/** Events as a real page gets them: per-source batches, sources interleaved. */
+function arrivals(seed: number, actions = 120): LabEvent[][] {
+  const { script } = randomLab(seed, actions);
+  return toEnvelopes(script, seed).map((e) => e.events);
+}
+
+describe('Timeline', () => {
+  it.each(Array.from({ length: 12 }, (_, i) => i + 1))(
+    'seek, stepBack and stepForward match a replay from the start (seed %i)',
+    (seed) => {
+      const rnd = seededRandom(seed * 7919);
+      const batches = arrivals(seed);
+      // Small intervals and cap, so replays cross checkpoints and trimming happens.
+      const timeline = new Timeline({ checkpointEvery: 7, maxEvents: 150 });
+      const all: LabEvent[] = [];
+      let checks = 0;
+      for (const batch of batches) {
+        timeline.append(batch);
+        all.push(...batch);
+        const r = rnd();
+        if (r < 0.3) timeline.seek(Math.floor(rnd() * (timeline.length + 2)) - 1);
+        else if (r < 0.5) timeline.stepBack();
+        else if (r < 0.65) timeline.stepForward();
+        else if (r < 0.7) timeline.live = true;
+        const upTo = timeline.dropped + timeline.cursor + 1;
+        expect(timeline.current).toEqual(reduceAll(all.slice(0, upTo)));
+        if (timeline.live) expect(timeline.cursor).toBe(timeline.length - 1);
+        checks++;
+      }
+      expect(checks).toBe(batches.length);
+      expect(timeline.length).toBeLessThanOrEqual(150);
+      expect(timeline.dropped + timeline.length).toBe(all.length);
+    },
+  );
+
+  it('stateAt(i) equals a replay of the first i+1 events, for every i', () => {
+    const events = arrivals(3, 40).flat();
+    const timeline = new Timeline({ checkpointEvery: 5 });
+    timeline.append(events);
+    for (let i = -1; i < events.length; i++) {
+      expect(timeline.stateAt(i)).toEqual(reduceAll(events.slice(0, i + 1)));
+    }
+  });
+
+  it('states it hands out are independent of the timeline', () => {
+    const events = arrivals(4, 30).flat();
+    const timeline = new Timeline({ checkpointEvery: 4 });
+    timeline.append(events);
+    const a = timeline.stateAt(10);
+    a.servers = {};
+    expect(timeline.stateAt(10)).toEqual(reduceAll(events.slice(0, 11)));
+    timeline.seek(20);
+    const before = structuredClone(timeline.current);
+    timeline.append(arrivals(5, 10).flat());
+    expect(timeline.current).toEqual(before);
+    expect(timeline.cursor).toBe(20);
+  });
+
+  it('live follows appends; seeking stops it; stepping past the end stays at the end', () => {
+    const events = arrivals(6, 30).flat();
+    const timeline = new Timeline();
+    timeline.append(events.slice(0, 10));
+    expect([timeline.live, timeline.cursor]).toEqual([true, 9]);
+    timeline.stepBack();
+    expect([timeline.live, timeline.cursor]).toEqual([false, 8]);
+    timeline.append(events.slice(10));
+    expect(timeline.cursor).toBe(8);
+    timeline.seek(events.length + 10);
+    timeline.stepForward();
+    expect(timeline.cursor).toBe(events.length - 1);
+    timeline.seek(-5);
+    timeline.stepBack();
+    expect(timeline.cursor).toBe(-1);
+    expect(timeline.current).toEqual(reduceAll([]));
+  });
+
+  it('keeps at most maxEvents and rebases on a checkpoint', () => {
+    const events = arrivals(7, 200).flat();
+    const timeline = new Timeline({ checkpointEvery: 10, maxEvents: 100 });
+    timeline.append(events);
+    expect(timeline.length).toBeGreaterThan(90);
+    expect(timeline.length).toBeLessThanOrEqual(100);
+    expect(timeline.dropped % 10).toBe(0);
+    expect(timeline.stateAt(-1)).toEqual(reduceAll(events.slice(0, timeline.dropped)));
+    expect(timeline.eventAt(0)).toBe(events[timeline.dropped]);
+  });
+
+  it('fromSnapshot continues from the given state', () => {
+    const events = arrivals(8, 60).flat();
+    const half = Math.floor(events.length / 2);
+    const snapshot = reduceAll(events.slice(0, half));
+    const timeline = Timeline.fromSnapshot(snapshot, events.slice(half), { checkpointEvery: 9 });
+    expect(timeline.current).toEqual(reduceAll(events));
+    expect(timeline.stateAt(-1)).toEqual(snapshot);
+    expect(timeline.seek(3)).toEqual(reduceAll(events.slice(0, half + 4)));
+  });
+});
