@@ -105,7 +105,11 @@ export async function makeLab(
   running.lab.on('trace', (env: Envelope) => {
     for (const e of env.events) {
       events.push(e);
-      for (const w of waiters) if (w.pred(e)) (waiters.delete(w), w.resolve(e));
+      for (const w of waiters) {
+        if (!w.pred(e)) continue;
+        waiters.delete(w);
+        w.resolve(e);
+      }
     }
   });
   const sockets: Socket[] = [];
