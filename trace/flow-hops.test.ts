@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { LabScript } from './lab-script.ts';
+import { broadcast, fetchSockets } from './lab-traffic.ts';
+import { hopsOf } from './flow-hops.ts';
+import { randomLab, toEnvelopes } from './random-lab.ts';
+import { reduceAll } from './reducer.ts';
+
+function lab(): LabScript {
+  const s = new LabScript().serverUp('s1').serverUp('s2').serverUp('s3');
+  return s.connect('c1', 's1').connect('c2', 's2', ['blue']).connect('c3', 's3');
+}
+
+describe('hopsOf', () => {
+  it('a chat broadcast goes emit, publish, local deliver, result, receipts, remote delivers, client receipts', () => {
+    const s = lab();
+    const id = broadcast(s, 'c1') as string;
+    // Sources in reverse order (each keeps its own order): causal order must not depend on it.
+    const bySource = (src: string) => s.events.filter((_, i) => s.sources[i] === src);
+    const arrival = ['hub', 's3', 's2', 's1'].flatMap(bySource);
+    expect(arrival.length).toBe(s.events.length);
+    const hops = hopsOf(reduceAll(arrival).flows[id]);
+    expect(hops.map((h) => `${h.kind}:${h.server}`)).toEqual([
+      'client.emit:s1',
+      'publish:s1',
+      'deliver:s1',
+      'publish.result:s1',
+      ...['receive:s3', 'receive:s2', 'receive:s1'],
+      ...['deliver:s3', 'deliver:s2'],
+      // The hub reports client receipts in its own order: s1's local one came first.
+      ...['client.receive:s1', 'client.receive:s2', 'client.receive:s3'],
+    ]);
+    expect(hops.map((h) => h.step)).toEqual([8, 8, 8, 9, 9, 9, 9, 9, 9, 10, 10, 10]);
+    expect(hops.find((h) => h.decision === 'own-message')?.text).toContain('skips it');
+    expect(hops.find((h) => h.kind === 'publish.result')?.receivers).toBe(3);
+  });
+
+  it('a room emit narrates the unknown room', () => {
+    const s = lab();
+    const id = broadcast(s, 'c2', 'blue') as string;
+    const hops = hopsOf(reduceAll(s.events).flows[id]);
+    const drops = hops.filter((h) => h.decision === 'unknown-room').map((h) => h.server);
+    expect(drops.sort()).toEqual(['s1', 's3']);
+  });
+
+  it('a request comes before its responses', () => {
+    const s = lab();
+    const id = fetchSockets(s, 's1') as string;
+    const hops = hopsOf(reduceAll(s.events).flows[id]);
+    const kinds = hops.map((h) => `${h.kind}:${h.channel}`);
+    const lastRequest = kinds.lastIndexOf('receive:socket.io-request#/#');
+    const firstResponse = kinds.indexOf('publish:socket.io-response#/#');
+    expect(lastRequest).toBeGreaterThan(0);
+    expect(firstResponse).toBeGreaterThan(lastRequest);
+  });
+
+  it('every hop of every flow is accounted for, whatever the arrival order', () => {
+    const { script } = randomLab(11, 80);
+    const state = reduceAll(toEnvelopes(script, 11).flatMap((e) => e.events));
+    for (const flow of Object.values(state.flows)) {
+      const hops = hopsOf(flow);
+      const results = flow.publishes.filter((p) => p.receivers !== undefined || p.error).length;
+      expect(hops.length).toBe(
+        (flow.emit ? 1 : 0) +
+          flow.publishes.length +
+          results +
+          flow.receipts.length +
+          flow.deliveries.length +
+          flow.clientReceipts.length,
+      );
+      const steps = hops.map((h) => h.step);
+      expect(steps).toEqual([...steps].sort((a, b) => a - b));
+    }
+  });
+});
