@@ -100,7 +100,8 @@ export async function makeLab(
     ...options,
     redis,
   });
-  const events: LabEvent[] = [];
+  // Whatever the hub got while the lab started, then everything after.
+  const events: LabEvent[] = [...running.lab.ring];
   const waiters = new Set<{ pred: (e: LabEvent) => boolean; resolve: (e: LabEvent) => void }>();
   running.lab.on('trace', (env: Envelope) => {
     for (const e of env.events) {

@@ -1,0 +1,358 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { io as connect } from 'socket.io-client';
+import {
+  BACKENDS,
+  clientNames,
+  closeAllLabs,
+  makeLab,
+  nextEvent,
+  type TestLab,
+} from '../support/lab-fixture.ts';
+import type { Envelope, LabEvent } from '../../trace/events.ts';
+import { reduceAll } from '../../trace/reducer.ts';
+import { reconcile } from '../../trace/reconcile.ts';
+
+afterAll(closeAllLabs);
+
+type Of<K extends LabEvent['kind']> = Extract<LabEvent, { kind: K }>;
+const ofKind = <K extends LabEvent['kind']>(events: LabEvent[], kind: K, flow?: string) =>
+  events.filter((e): e is Of<K> => e.kind === kind && (flow === undefined || e.flow === flow));
+
+/** Emits through the API and resolves with the flow once every listed client reported its receipt. */
+async function broadcastFrom(
+  lab: TestLab,
+  client: string,
+  event: string,
+  args: unknown[],
+  receivers: string[],
+): Promise<string> {
+  const emitted = lab.waitForEvent(
+    (e) => e.kind === 'client.emit' && e.client === client && e.event === event,
+  );
+  await lab.api('POST', `/api/clients/${client}/emit`, { event, args });
+  const flow = (await emitted).flow!;
+  await Promise.all(
+    receivers.map((c) =>
+      lab.waitForEvent((e) => e.kind === 'client.receive' && e.client === c && e.flow === flow, {
+        past: true,
+      }),
+    ),
+  );
+  return flow;
+}
+
+/** The counters events are the last word; wait until a server's receipts reach `n`. */
+function countersOf(lab: TestLab, server: string, pred: (e: Of<'counters'>) => boolean) {
+  return lab.waitForEvent((e) => e.kind === 'counters' && e.server === server && pred(e), {
+    past: true,
+    timeoutMs: 5000,
+  });
+}
+
+describe.each(BACKENDS)('the monitor channel (%s)', (backend) => {
+  let lab: TestLab;
+
+  beforeAll(async () => {
+    lab = await makeLab(backend);
+    // c1 on s1, c2 and c3 on s2, c4 on s3.
+    for (const server of ['s1', 's2', 's2', 's3']) await lab.lab.addClients(server, 1);
+  });
+  afterAll(() => lab.close());
+
+  it('one chat broadcast: 1 publish, 3 receipts (s1 skips its own), deliveries and client receipts, one flow', async () => {
+    const flow = await broadcastFrom(
+      lab,
+      'c1',
+      'chat message',
+      ['hello'],
+      ['c1', 'c2', 'c3', 'c4'],
+    );
+    await lab.waitForEvent((e) => e.kind === 'publish.result' && e.flow === flow, { past: true });
+    await Promise.all(
+      ['s1', 's2', 's3'].map((s) =>
+        lab.waitForEvent((e) => e.kind === 'receive' && e.server === s && e.flow === flow, {
+          past: true,
+        }),
+      ),
+    );
+    const events = lab.events.filter((e) => e.flow === flow);
+
+    const publishes = ofKind(events, 'publish');
+    expect(publishes).toHaveLength(1);
+    expect(publishes[0]).toMatchObject({
+      server: 's1',
+      command: 'PUBLISH',
+      channel: 'socket.io#/#',
+      step: 8,
+    });
+    expect(publishes[0].message).toMatchObject({
+      format: 'msgpack',
+      kind: 'broadcast',
+      event: 'chat message',
+    });
+    expect(ofKind(events, 'publish.result')[0].receivers).toBe(3);
+
+    const receipts = ofKind(events, 'receive');
+    expect(receipts.map((r) => [r.server, r.decision]).sort()).toEqual([
+      ['s1', 'own-message'],
+      ['s2', 'delivered'],
+      ['s3', 'delivered'],
+    ]);
+    expect(
+      receipts.every(
+        (r) => r.pattern === 'socket.io#/#*' && r.channel === 'socket.io#/#' && r.step === 9,
+      ),
+    ).toBe(true);
+
+    const deliveries = ofKind(events, 'deliver')
+      .map((d) => [d.server, d.origin, d.count])
+      .sort();
+    expect(deliveries).toEqual([
+      ['s1', 'local', 1],
+      ['s2', 'remote', 2],
+      ['s3', 'remote', 1],
+    ]);
+    expect(
+      ofKind(events, 'client.receive')
+        .map((r) => r.client)
+        .sort(),
+    ).toEqual(['c1', 'c2', 'c3', 'c4']);
+
+    // Causal order within each server, by its own sequence numbers.
+    const order = (server: string) =>
+      events
+        .filter((e) => e.server === server && e.kind !== 'client.receive')
+        .sort((x, y) => x.seq - y.seq)
+        .map((e) => e.kind);
+    expect(order('s1').slice(0, 3)).toEqual(['client.emit', 'publish', 'deliver']);
+    expect(order('s2')).toEqual(['receive', 'deliver']);
+    expect(order('s3')).toEqual(['receive', 'deliver']);
+  });
+
+  it('a plain-string payload from a client written for the original demo gets a flow too', async () => {
+    const demo = connect(`http://127.0.0.1:${lab.lab.server('s3').port}`, {
+      transports: ['websocket'],
+    });
+    await nextEvent(demo, 'connect');
+    const emitted = lab.waitForEvent((e) => e.kind === 'client.emit' && e.socketId === demo.id);
+    const received = nextEvent(demo, 'chat message');
+    demo.emit('chat message', 'just a string');
+    expect(await received).toEqual(['just a string']);
+    const flow = (await emitted).flow!;
+    await lab.waitForEvent(
+      (e) => e.kind === 'client.receive' && e.flow === flow && e.client === 'c1',
+      { past: true },
+    );
+    expect(ofKind(lab.events, 'publish', flow)).toHaveLength(1);
+    demo.disconnect();
+  });
+
+  it('fetchSockets is traced as a request and its responses, in one flow', async () => {
+    const emitted = lab.waitForEvent(
+      (e) => e.kind === 'client.emit' && e.client === 'c4' && e.event === 'count sockets',
+    );
+    const reply = await lab.api<{ reply: { count: number } }>('POST', '/api/clients/c4/emit', {
+      event: 'count sockets',
+    });
+    expect(reply.body.reply.count).toBe(4);
+    const flow = (await emitted).flow!;
+    await lab.waitForEvent(
+      (e) =>
+        e.kind === 'receive' &&
+        e.flow === flow &&
+        e.channel === 'socket.io-response#/#' &&
+        e.server === 's3' &&
+        e.decision === 'delivered',
+      { past: true },
+    );
+    // Each other server answers on the shared response channel.
+    for (const s of ['s1', 's2']) {
+      await lab.waitForEvent((e) => e.kind === 'publish' && e.flow === flow && e.server === s, {
+        past: true,
+      });
+    }
+    const publishes = ofKind(lab.events, 'publish', flow);
+    expect(publishes.find((p) => p.server === 's3')?.channel).toBe('socket.io-request#/#');
+    expect(publishes.find((p) => p.server === 's3')?.message?.name).toBe('REMOTE_FETCH');
+    expect(
+      publishes
+        .filter((p) => p.channel === 'socket.io-response#/#')
+        .map((p) => p.server)
+        .sort(),
+    ).toEqual(['s1', 's2']);
+    // Every server hears every response on the shared channel; only the asker keeps them.
+    const notMine = ofKind(lab.events, 'receive', flow).filter(
+      (r) => r.channel === 'socket.io-response#/#' && r.decision === 'not-for-me',
+    );
+    expect(notMine.length).toBeGreaterThan(0);
+  });
+
+  it('a room emit with the classic adapter reaches every server; those with no member drop it as an unknown room', async () => {
+    await lab.api('POST', '/api/clients/c4/emit', { event: 'join', args: ['quiz'] });
+    const flow = await broadcastFrom(lab, 'c1', 'room message', ['quiz', 'q1'], ['c4']);
+    await Promise.all(
+      ['s1', 's2'].map((s) =>
+        lab.waitForEvent((e) => e.kind === 'receive' && e.server === s && e.flow === flow, {
+          past: true,
+        }),
+      ),
+    );
+    const decisions = ofKind(lab.events, 'receive', flow)
+      .map((r) => [r.server, r.decision, r.channel])
+      .sort();
+    expect(decisions).toEqual([
+      ['s1', 'unknown-room', 'socket.io#/#quiz#'],
+      ['s2', 'unknown-room', 'socket.io#/#quiz#'],
+      ['s3', 'delivered', 'socket.io#/#quiz#'],
+    ]);
+  });
+
+  it('the monitor never counts as an adapter subscriber and its channel never reaches the adapter', async () => {
+    const names = await clientNames(lab.admin);
+    expect(names.filter((n) => n.startsWith('s1:')).sort()).toEqual([
+      's1:monitor',
+      's1:monitor-sub',
+      's1:pub',
+      's1:sub',
+    ]);
+    const numsub = (await lab.admin.call('PUBSUB', 'NUMSUB', 'socket.io-request#/#')) as [
+      string,
+      number,
+    ];
+    expect(Number(numsub[1])).toBe(3);
+    expect(lab.events.some((e) => e.kind === 'receive' && e.channel.startsWith('lab:'))).toBe(
+      false,
+    );
+  });
+
+  it('counters are exact running totals per server', async () => {
+    const before = lab.events.filter((e) => e.kind === 'publish' && e.server === 's2').length;
+    for (let i = 0; i < 5; i++)
+      await broadcastFrom(lab, 'c2', 'chat message', [`n${i}`], ['c1', 'c4']);
+    const c = await countersOf(lab, 's2', (e) => e.publishes >= before + 5);
+    expect(c.publishes).toBe(
+      lab.events.filter((e) => e.kind === 'publish' && e.server === 's2').length,
+    );
+  });
+
+  it('the trace model rebuilds servers, channels and subscribers from the feed', () => {
+    const state = reduceAll(lab.events);
+    expect(Object.keys(state.servers).sort()).toEqual(['s1', 's2', 's3']);
+    expect(state.redis.patterns['socket.io#/#*']?.sort()).toEqual(['s1:sub', 's2:sub', 's3:sub']);
+    expect(state.redis.channels['socket.io-request#/#']?.sort()).toEqual([
+      's1:sub',
+      's2:sub',
+      's3:sub',
+    ]);
+  });
+
+  it('stopping s2 mid-stream: reconciliation says which clients missed which messages, and why', async () => {
+    await lab.api('POST', '/api/servers/s2/stop');
+    const flow = await broadcastFrom(lab, 'c1', 'chat message', ['while s2 is down'], ['c1', 'c4']);
+    await lab.waitForEvent((e) => e.kind === 'receive' && e.flow === flow && e.server === 's3', {
+      past: true,
+    });
+    const r = reconcile(reduceAll(lab.events), flow);
+    expect(r.delivered.map((d) => d.client).sort()).toEqual(['c1', 'c4']);
+    expect(r.lost.map((l) => [l.client, l.reason]).sort()).toEqual([
+      ['c2', 'server-down'],
+      ['c3', 'server-down'],
+    ]);
+    await lab.api('POST', '/api/servers/s2/start');
+  });
+});
+
+describe('the monitor with the sharded adapter in dynamic mode', () => {
+  let lab: TestLab;
+  beforeAll(async () => {
+    lab = await makeLab('redis', { adapter: 'sharded', subscriptionMode: 'dynamic' });
+    for (const server of ['s1', 's2', 's3']) await lab.lab.addClients(server, 1);
+  });
+  afterAll(() => lab.close());
+
+  it('servers with no member in the room never receive its broadcast', async () => {
+    await lab.api('POST', '/api/clients/c3/emit', { event: 'join', args: ['quiz'] });
+    await lab.waitForEvent(
+      (e) =>
+        e.kind === 'redis.command' &&
+        e.server === 's3' &&
+        e.command === 'SSUBSCRIBE' &&
+        e.args.includes('socket.io#/#quiz#'),
+      { past: true },
+    );
+    const flow = await broadcastFrom(lab, 'c1', 'room message', ['quiz', 'q1'], ['c3']);
+    const publish = ofKind(lab.events, 'publish', flow)[0];
+    expect(publish).toMatchObject({
+      command: 'SPUBLISH',
+      channel: 'socket.io#/#quiz#',
+      server: 's1',
+    });
+    await lab.waitForEvent((e) => e.kind === 'publish.result' && e.flow === flow, { past: true });
+    expect(ofKind(lab.events, 'publish.result', flow)[0].receivers).toBe(1);
+    expect(ofKind(lab.events, 'receive', flow).map((r) => [r.server, r.decision, r.via])).toEqual([
+      ['s3', 'delivered', 'smessage'],
+    ]);
+  });
+});
+
+describe('the monitor feed', () => {
+  it('survives a server toggle and a Redis restart, on a server relay and on the hub', async () => {
+    const lab = await makeLab('redis', { redisKind: 'owned', servers: 2 });
+    await lab.lab.addClients('s1', 1);
+    await lab.lab.addClients('s2', 1);
+    const viewer = connect(`http://127.0.0.1:${lab.lab.server('s1').port}/monitor`, {
+      transports: ['websocket'],
+    });
+    const relayed: LabEvent[] = [];
+    viewer.on('trace', (env: Envelope) => relayed.push(...env.events));
+    await nextEvent(viewer, 'connect');
+    const seenOnRelay = (pred: (e: LabEvent) => boolean) =>
+      new Promise<void>((resolve) => {
+        const check = () => relayed.some(pred) && (viewer.off('trace', check), resolve());
+        viewer.on('trace', check);
+        check();
+      });
+
+    await lab.api('POST', '/api/servers/s2/crash');
+    await lab.api('POST', '/api/servers/s2/start');
+    await seenOnRelay((e) => e.kind === 'server.up' && e.server === 's2');
+    await lab.api('POST', '/api/redis/stop');
+    await lab.api('POST', '/api/redis/start');
+    const flow = await broadcastFrom(
+      lab,
+      'c2',
+      'chat message',
+      ['after it all'],
+      ['c1', 'c2'],
+    ).catch(async () => {
+      // The first emit may race the re-subscription; the feed is what this test is about.
+      await lab.waitForEvent(
+        (e) =>
+          e.kind === 'redis.command' && e.command === 'PSUBSCRIBE' && e.server === 's1' && !e.error,
+        { past: false, timeoutMs: 5000 },
+      );
+      return broadcastFrom(lab, 'c2', 'chat message', ['after it all'], ['c1', 'c2']);
+    });
+    await seenOnRelay((e) => e.kind === 'deliver' && e.flow === flow && e.server === 's1');
+    expect(lab.events.some((e) => e.kind === 'lab.notice' && e.topic === 'redis.down')).toBe(true);
+    viewer.disconnect();
+    await lab.close();
+  });
+
+  it('--monitor off: no monitor connections and no events', async () => {
+    const lab = await makeLab('redis', { servers: 2, monitor: false });
+    const names = await clientNames(lab.admin);
+    expect(names.filter((n) => /^s\d:/.test(n)).sort()).toEqual([
+      's1:pub',
+      's1:sub',
+      's2:pub',
+      's2:sub',
+    ]);
+    const a = await lab.client('s1');
+    const got = nextEvent(a, 'chat message');
+    a.emit('chat message', 'unwatched');
+    await got;
+    expect(lab.events).toEqual([]);
+    await lab.close();
+  });
+});
