@@ -42,11 +42,13 @@ async function broadcastFrom(
 }
 
 /** The counters events are the last word; wait until a server's receipts reach `n`. */
-function countersOf(lab: TestLab, server: string, pred: (e: Of<'counters'>) => boolean) {
-  return lab.waitForEvent((e) => e.kind === 'counters' && e.server === server && pred(e), {
+async function countersOf(lab: TestLab, server: string, pred: (e: Of<'counters'>) => boolean) {
+  const isCounters = (e: LabEvent): e is Of<'counters'> =>
+    e.kind === 'counters' && e.server === server;
+  return (await lab.waitForEvent((e) => isCounters(e) && pred(e), {
     past: true,
     timeoutMs: 5000,
-  });
+  })) as Of<'counters'>;
 }
 
 describe.each(BACKENDS)('the monitor channel (%s)', (backend) => {
@@ -252,7 +254,7 @@ describe.each(BACKENDS)('the monitor channel (%s)', (backend) => {
     await lab.waitForEvent((e) => e.kind === 'receive' && e.flow === flow && e.server === 's3', {
       past: true,
     });
-    const r = reconcile(reduceAll(lab.events), flow);
+    const r = reconcile(reduceAll(lab.events), flow)!;
     expect(r.delivered.map((d) => d.client).sort()).toEqual(['c1', 'c4']);
     expect(r.lost.map((l) => [l.client, l.reason]).sort()).toEqual([
       ['c2', 'server-down'],
