@@ -276,6 +276,34 @@ export class Lab extends EventEmitter {
     }
   }
 
+  /** One lesson runs at a time for the whole lab; the holder (a page or a runner) owns it until it lets go. */
+  claimLesson(lesson: NonNullable<LabInfo['lesson']>): void {
+    if (this.lesson && this.lesson.holder !== lesson.holder) {
+      throw new LabError(
+        409,
+        `The lab is busy with the lesson "${this.lesson.title}"; wait for it to finish, or end it from the page that runs it.`,
+      );
+    }
+    this.lesson = lesson;
+    this.notice('lesson', `Lesson started: ${lesson.title}`);
+    this.changed();
+  }
+
+  lessonStep(holder: string, step: number): void {
+    if (!this.lesson || this.lesson.holder !== holder)
+      throw new LabError(409, 'That lesson does not hold the lab; start it again.');
+    this.lesson.step = step;
+    this.changed();
+  }
+
+  /** Lets go of the lab; a holder that is not the current one changes nothing. */
+  releaseLesson(holder: string): void {
+    if (!this.lesson || this.lesson.holder !== holder) return;
+    this.notice('lesson', `Lesson ended: ${this.lesson.title}`);
+    this.lesson = null;
+    this.changed();
+  }
+
   /** Picks the up server with the fewest clients (ties go to the lowest id). */
   defaultServer(): string {
     const up = this.servers.filter((s) => s.state === 'up');

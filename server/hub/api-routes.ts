@@ -133,6 +133,35 @@ const routes: Route[] = [
   },
   {
     method: 'POST',
+    pattern: /^\/api\/lesson$/,
+    handler: async (lab, _p, body) => {
+      const id = field.requiredString(body, 'id', ID);
+      const title = field.requiredString(body, 'title');
+      const holder = field.requiredString(body, 'holder', ID);
+      lab.claimLesson({ id, title: title.slice(0, 120), holder, step: 0 });
+      return [200, lab.lesson];
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^\/api\/lesson\/step$/,
+    handler: async (lab, _p, body) => {
+      const holder = field.requiredString(body, 'holder', ID);
+      const step = field.optionalInt(body, 'step', 0, 1000) ?? 0;
+      lab.lessonStep(holder, step);
+      return [200, lab.lesson];
+    },
+  },
+  {
+    method: 'DELETE',
+    pattern: /^\/api\/lesson$/,
+    handler: async (lab, _p, _b, query) => {
+      lab.releaseLesson(query.get('holder') ?? '');
+      return [200, { lesson: null }];
+    },
+  },
+  {
+    method: 'POST',
     pattern: /^\/api\/lab\/reset-trace$/,
     handler: async (lab) => {
       lab.ring.splice(0);

@@ -109,6 +109,9 @@ export class Hub {
       });
       socket.on('disconnect', () => {
         if (this.lab.pageClients.delete(socket.id)) this.lab.changed();
+        // A page that held a lesson and went away lets go of the lab.
+        const holder = socket.handshake.auth?.holder;
+        if (typeof holder === 'string') this.lab.releaseLesson(holder);
       });
     });
   }
