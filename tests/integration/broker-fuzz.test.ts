@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { EmbeddedBroker, type BrokerEvent } from '../../server/broker/broker.ts';
 import { RawRespClient } from '../../server/broker/raw-resp-client.ts';
 import { encodeCommand } from '../../server/broker/resp-encoder.ts';
+import { seededRandom } from '../../trace/lab-script.ts';
 
 /**
  * Random and mutated RESP thrown at the broker for a bounded time. The broker must stay up,
@@ -14,19 +15,8 @@ const FUZZ_MS = Number(process.env.BROKER_FUZZ_MS ?? 3000);
 const PARALLEL = 4;
 const SEED = Number(process.env.BROKER_FUZZ_SEED ?? Date.now() % 2 ** 31);
 
-/** mulberry32: small, seedable, so a failing run can be replayed with BROKER_FUZZ_SEED. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const random = rng(SEED);
+// Seedable, so a failing run can be replayed with BROKER_FUZZ_SEED.
+const random = seededRandom(SEED);
 const int = (n: number) => Math.floor(random() * n);
 const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)];
 
