@@ -18,7 +18,8 @@ function fail(message: string): never {
 }
 
 async function buildPageIfMissing(quiet: boolean): Promise<void> {
-  if (existsSync(path.join(WEB_ROOT, 'index.html'))) return;
+  // LAB_NO_BUILD=1 starts without building (tests, and labs that only want the API).
+  if (process.env.LAB_NO_BUILD === '1' || existsSync(path.join(WEB_ROOT, 'index.html'))) return;
   if (!quiet) console.log('Building the page (first start only, about 10 s)...');
   const { build } = await import('vite');
   await build({ configFile: path.join(REPO_ROOT, 'vite.config.ts'), logLevel: 'warn' });

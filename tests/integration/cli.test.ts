@@ -1,0 +1,153 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import { io as connect } from 'socket.io-client';
+import { freePort, isListening } from '../../server/free-port.ts';
+import { closeAllLabs, freePortRange, makeLab, nextEvent } from '../support/lab-fixture.ts';
+import { inject } from 'vitest';
+import type { LabInfo } from '../../trace/lab-info.ts';
+
+afterAll(closeAllLabs);
+
+interface Run {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function run(script: string, args: string[], env: Record<string, string> = {}): Run {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    env: { ...process.env, REDIS_URL: '', LAB_NO_BUILD: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+  return { child, output: () => out, exited };
+}
+
+function waitForOutput(r: Run, text: string, timeoutMs = 30_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`no "${text}" within ${timeoutMs} ms; output:\n${r.output()}`)),
+      timeoutMs,
+    );
+    const check = () => {
+      if (!r.output().includes(text)) return;
+      clearTimeout(timer);
+      resolve();
+    };
+    r.child.stdout!.on('data', check);
+    r.child.stderr!.on('data', check);
+    void r.exited.then(() => {
+      check();
+      clearTimeout(timer);
+      reject(new Error(`exited before "${text}"; output:\n${r.output()}`));
+    });
+  });
+}
+
+describe('npm start (server/cli.ts)', () => {
+  it('finds or starts Redis, brings the lab up, says which Redis and why, and SIGTERM leaves nothing behind', async () => {
+    const port = await freePort();
+    const base = await freePortRange(2);
+    const lab = run('server/cli.ts', [
+      '--port',
+      String(port),
+      '--base-port',
+      String(base),
+      '--servers',
+      '2',
+    ]);
+    await waitForOutput(lab, 'Fanout Lab is up');
+    expect(lab.output()).toMatch(
+      /Redis\s+(spawned|external|embedded broker) at redis:\/\/127\.0\.0\.1:\d+/,
+    );
+    const info = (await (await fetch(`http://127.0.0.1:${port}/api/lab`)).json()) as LabInfo;
+    expect(info.servers.map((s) => s.state)).toEqual(['up', 'up']);
+    const redisPort = Number(new URL(info.redis.url).port);
+    lab.child.kill('SIGTERM');
+    expect(await lab.exited).toBe(0);
+    expect(await isListening('127.0.0.1', port)).toBe(false);
+    expect(await isListening('127.0.0.1', base)).toBe(false);
+    // A Redis the lab started is stopped with it; one it found is left alone.
+    if (info.redis.kind !== 'external')
+      expect(await isListening('127.0.0.1', redisPort)).toBe(false);
+  });
+
+  it.each([
+    [['--colour', 'blue'], /^fanout-lab: Unknown flag --colour\. See --help/m],
+    [
+      ['--servers', '42'],
+      /^fanout-lab: --servers must be a whole number from 1 to 10, not "42"\./m,
+    ],
+    [
+      ['--redis', 'redis://127.0.0.1:1'],
+      /^fanout-lab: Redis at redis:\/\/127\.0\.0\.1:1 does not answer .*: start it, fix the URL/m,
+    ],
+  ])('%j exits 1 with one sentence and no stack', async (args, message) => {
+    const r = run('server/cli.ts', args as string[]);
+    expect(await r.exited).toBe(1);
+    expect(r.output().trim()).toMatch(message);
+    expect(r.output()).not.toMatch(/\n\s+at /);
+  });
+
+  it('a port in use gets one sentence with the fix', async () => {
+    const blocker = net.createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => blocker.once('listening', r));
+    const taken = (blocker.address() as net.AddressInfo).port;
+    const r = run('server/cli.ts', [
+      '--port',
+      String(taken),
+      '--base-port',
+      String(await freePortRange(1)),
+      '--servers',
+      '1',
+      '--redis',
+      inject('redisUrl'),
+    ]);
+    expect(await r.exited).toBe(1);
+    expect(r.output()).toMatch(
+      new RegExp(
+        `Port ${taken} is in use: stop whatever uses it, or pick another port with --port\\.`,
+      ),
+    );
+    blocker.close();
+  });
+});
+
+describe('npm run server (server/standalone.ts)', () => {
+  it('joins an existing lab through the shared Redis, with no hub, and reports on its monitor channel', async () => {
+    const lab = await makeLab('redis', { servers: 1 });
+    const port = await freePort();
+    const channel = lab.lab.options.monitorChannel;
+    const s9 = run('server/standalone.ts', [
+      '--name',
+      's9',
+      '--port',
+      String(port),
+      '--redis',
+      inject('redisUrl'),
+      '--monitor-channel',
+      channel,
+    ]);
+    await waitForOutput(s9, 'Fanout Lab server s9 is up');
+    const far = connect(`http://127.0.0.1:${port}`, { transports: ['websocket'] });
+    await nextEvent(far, 'connect');
+    const near = await lab.client('s1');
+    const got = nextEvent(far, 'chat message');
+    near.emit('chat message', 'across processes');
+    expect(await got).toEqual(['across processes']);
+    // The hub hears s9 through Redis, though s9 is not one of its own servers.
+    await lab.waitForEvent(
+      (e) => e.server === 's9' && e.kind === 'receive' && e.decision === 'delivered',
+      { past: true },
+    );
+    far.disconnect();
+    s9.child.kill('SIGTERM');
+    expect(await s9.exited).toBe(0);
+  });
+});
