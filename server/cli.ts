@@ -76,6 +76,7 @@ async function main(): Promise<void> {
       subscriptionMode: flags.subscriptionMode,
       monitor: flags.monitor,
       monitorChannel: flags.monitorChannel,
+      clientRate: flags.clientRate,
       token: flags.token,
       onLog: (line) => log(line),
     });

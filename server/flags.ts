@@ -118,6 +118,7 @@ const SERVER_FLAGS: FlagSpec[] = [
   { name: 'redis', env: 'REDIS_URL', kind: 'string', help: 'the shared Redis (required)' },
   ...LAB_FLAGS.filter((f) =>
     [
+      'client-rate',
       'adapter',
       'subscription-mode',
       'host',
@@ -136,6 +137,7 @@ export interface LabFlags {
   adapter: AdapterKind;
   subscriptionMode: SubscriptionMode;
   host: string;
+  clientRate: number;
   redis?: string;
   broker: boolean;
   monitor: boolean;
@@ -152,6 +154,7 @@ export interface ServerFlags {
   adapter: AdapterKind;
   subscriptionMode: SubscriptionMode;
   host: string;
+  clientRate: number;
   monitor: boolean;
   monitorChannel: string;
   quiet: boolean;
@@ -222,6 +225,7 @@ export function parseLabFlags(argv: string[], env: NodeJS.ProcessEnv = process.e
     adapter: (raw.adapter as AdapterKind) ?? 'redis',
     subscriptionMode: (raw['subscription-mode'] as SubscriptionMode) ?? 'dynamic',
     host: (raw.host as string) ?? '127.0.0.1',
+    clientRate: (raw['client-rate'] as number) ?? 20,
     redis: raw.redis as string | undefined,
     broker: (raw.broker as boolean) ?? false,
     monitor: (raw.monitor ?? 'on') === 'on',
@@ -266,6 +270,7 @@ export function parseServerFlags(
     adapter: (raw.adapter as AdapterKind) ?? 'redis',
     subscriptionMode: (raw['subscription-mode'] as SubscriptionMode) ?? 'dynamic',
     host: (raw.host as string) ?? '127.0.0.1',
+    clientRate: (raw['client-rate'] as number) ?? 20,
     monitor: (raw.monitor ?? 'on') === 'on',
     monitorChannel: (raw['monitor-channel'] as string) ?? 'lab:monitor',
     quiet: (raw.quiet as boolean) ?? false,

@@ -32,6 +32,7 @@ export interface LabOptions {
   subscriptionMode: SubscriptionMode;
   monitor: boolean;
   monitorChannel: string;
+  clientRate?: number;
   auth?: boolean;
   onLog?: (line: string) => void;
 }
@@ -97,6 +98,7 @@ export class Lab extends EventEmitter {
       redisUrl: this.redis.url,
       adapter: this.adapter,
       subscriptionMode: this.subscriptionMode,
+      clientRate: this.options.clientRate,
       makeTap: monitor
         ? (sid) =>
             new ServerTap({

@@ -28,6 +28,8 @@ export interface ServerNodeOptions {
   redisUrl: string;
   adapter: AdapterKind;
   subscriptionMode?: SubscriptionMode;
+  /** Events a second each client may send (bursts of twice that). */
+  clientRate?: number;
   /** Makes the monitor tap for one life of the server; absent when the monitor is off. */
   makeTap?: (id: string) => ServerTap;
   /** Called on every state change, and when the number of clients changes. */
@@ -120,7 +122,7 @@ export class ServerNode {
       this.options.onChange?.();
       socket.on('disconnect', () => this.options.onChange?.());
     });
-    attachChatEvents(io, id);
+    attachChatEvents(io, id, this.options.clientRate);
 
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', (err: NodeJS.ErrnoException) =>

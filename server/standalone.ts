@@ -46,6 +46,7 @@ async function main(): Promise<void> {
     redisUrl: redis,
     adapter: flags.adapter,
     subscriptionMode: flags.subscriptionMode,
+    clientRate: flags.clientRate,
     makeTap: monitor
       ? (id) => new ServerTap({ id, redisUrl: redis, channel: monitorChannel })
       : undefined,

@@ -18,6 +18,7 @@ export interface StartLabOptions {
   subscriptionMode?: SubscriptionMode;
   monitor?: boolean;
   monitorChannel?: string;
+  clientRate?: number;
   token?: string;
   webRoot?: string;
   onLog?: (line: string) => void;
@@ -45,6 +46,7 @@ export async function startLab(o: StartLabOptions): Promise<RunningLab> {
     subscriptionMode: o.subscriptionMode ?? 'dynamic',
     monitor: o.monitor ?? true,
     monitorChannel: o.monitorChannel ?? 'lab:monitor',
+    clientRate: o.clientRate,
     auth: exposed,
     onLog: o.onLog,
   });
