@@ -1,0 +1,240 @@
+/**
+ * `npm run bench [-- lab] [--clients 30,300] [--seconds 5] [--rounds 2]`
+ *
+ * The original demo's load: 3 servers, N websocket clients spread over them in this process,
+ * one client emitting 100-byte chat messages as fast as its own echoes come back (a window of
+ * 16 in flight), deliveries counted at every client. Three setups run in the same run, in
+ * alternating rounds because the machine is noisy: the plain baseline (socket.io +
+ * redis-adapter, no lab code), the lab with the monitor off, and the lab with the monitor on
+ * and a viewer attached. Then, with the monitor on, emits at 50/s measure how long a client's
+ * emit takes to reach a viewer as a monitor event.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { io as connect, type Socket } from 'socket.io-client';
+import { RedisProcess } from '../server/redis-process.ts';
+import { freePort } from '../server/free-port.ts';
+import { writeResult } from './result-file.ts';
+import type { Envelope } from '../trace/events.ts';
+
+type Mode = 'baseline' | 'lab-off' | 'lab-on';
+const MODES: Mode[] = ['baseline', 'lab-off', 'lab-on'];
+const WINDOW = 16;
+
+function option(argv: string[], name: string, fallback: string): string {
+  const at = argv.indexOf(`--${name}`);
+  return at >= 0 && argv[at + 1] ? argv[at + 1] : fallback;
+}
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+const round1 = (n: number) => Math.round(n * 10) / 10;
+
+interface ServerProcess {
+  child: ChildProcess;
+  usage(): Promise<{ cpu: NodeJS.CpuUsage; rss: number }>;
+  close(): Promise<void>;
+}
+
+async function startServers(
+  mode: Mode,
+  redisUrl: string,
+  basePort: number,
+  hubPort: number,
+): Promise<ServerProcess> {
+  const script = fileURLToPath(new URL('./bench-server.ts', import.meta.url));
+  const child = fork(script, [mode, redisUrl, String(basePort), String(hubPort)], {
+    execArgv: ['--import', 'tsx'],
+    stdio: 'inherit',
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code) => reject(new Error(`bench server (${mode}) exited with ${code}`)));
+  });
+  return {
+    child,
+    usage: () =>
+      new Promise((resolve) => {
+        child.once('message', (m: { cpu: NodeJS.CpuUsage; rss: number }) => resolve(m));
+        child.send({ type: 'usage' });
+      }),
+    close: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.send({ type: 'close' });
+      }),
+  };
+}
+
+async function connectClients(n: number, basePort: number): Promise<Socket[]> {
+  const sockets = Array.from({ length: n }, (_, i) =>
+    connect(`http://127.0.0.1:${basePort + (i % 3)}`, {
+      transports: ['websocket'],
+      reconnection: false,
+    }),
+  );
+  await Promise.all(
+    sockets.map((s) => new Promise((resolve) => s.once('connect', () => resolve(undefined)))),
+  );
+  return sockets;
+}
+
+function message(seq: number): string {
+  const head = `${seq}:${Date.now()}:`;
+  return head + 'x'.repeat(100 - head.length);
+}
+
+/** Saturates for `seconds`; returns broadcasts/s, deliveries and latencies (emit to receipt on s2). */
+async function saturate(sockets: Socket[], seconds: number) {
+  const emitter = sockets[0];
+  let deliveries = 0;
+  let echoes = 0;
+  let seq = 0;
+  let running = true;
+  const latencies: number[] = [];
+  for (const [i, s] of sockets.entries()) {
+    const remote = i % 3 === 1; // a client of s2: the message crossed Redis to reach it
+    s.on('chat message', (msg: string) => {
+      deliveries++;
+      if (remote && i === 1) latencies.push(Date.now() - Number(msg.split(':')[1]));
+    });
+  }
+  emitter.on('chat message', () => {
+    echoes++;
+    if (running) emitter.emit('chat message', message(++seq));
+  });
+  for (let i = 0; i < WINDOW; i++) emitter.emit('chat message', message(++seq));
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  running = false;
+  const result = { broadcastsPerSecond: echoes / seconds, deliveries, latencies };
+  for (const s of sockets) s.removeAllListeners('chat message');
+  return result;
+}
+
+async function measure(mode: Mode, clients: number, seconds: number, redisUrl: string) {
+  const basePort = await freePort();
+  const hubPort = await freePort();
+  const servers = await startServers(mode, redisUrl, basePort, hubPort);
+  const sockets = await connectClients(clients, basePort);
+  let viewerEvents = 0;
+  let viewer: Socket | null = null;
+  if (mode === 'lab-on') {
+    viewer = connect(`http://127.0.0.1:${hubPort}/lab`, { transports: ['websocket'] });
+    viewer.on('trace', (e: Envelope) => (viewerEvents += e.events.length));
+  }
+  await saturate(sockets, 1); // warm-up: JIT, connection pools
+  const before = await servers.usage();
+  const run = await saturate(sockets, seconds);
+  const after = await servers.usage();
+  const cpuMicros = after.cpu.user - before.cpu.user + (after.cpu.system - before.cpu.system);
+  for (const s of sockets) s.disconnect();
+  viewer?.disconnect();
+  await servers.close();
+  return {
+    mode,
+    clients,
+    broadcastsPerSecond: round1(run.broadcastsPerSecond),
+    deliveriesPerSecond: round1(run.deliveries / seconds),
+    latencyMs: {
+      p50: percentile(run.latencies, 50),
+      p99: percentile(run.latencies, 99),
+      samples: run.latencies.length,
+    },
+    serverCpuMicrosPerDelivery: round1(cpuMicros / Math.max(1, run.deliveries)),
+    serverRssMiB: round1(after.rss / 2 ** 20),
+    viewerEventsPerSecond: mode === 'lab-on' ? round1(viewerEvents / (seconds + 1)) : undefined,
+  };
+}
+
+/** With the monitor on: emits at 50/s and times each one from emit to its client.emit event at a viewer. */
+async function viewerLatency(redisUrl: string, seconds: number) {
+  const basePort = await freePort();
+  const hubPort = await freePort();
+  const servers = await startServers('lab-on', redisUrl, basePort, hubPort);
+  const [emitter] = await connectClients(3, basePort);
+  const viewer = connect(`http://127.0.0.1:${hubPort}/lab`, { transports: ['websocket'] });
+  await new Promise((r) => viewer.once('connect', () => r(undefined)));
+  const sent = new Map<string, number>();
+  const latencies: number[] = [];
+  viewer.on('trace', (env: Envelope) => {
+    const now = Date.now();
+    for (const e of env.events) {
+      if (e.kind !== 'client.emit') continue;
+      const id = String(e.args[0]).split(':')[0];
+      const t0 = sent.get(id);
+      if (t0 !== undefined) latencies.push(now - t0);
+    }
+  });
+  for (let i = 0; i < seconds * 50; i++) {
+    const msg = message(i + 1);
+    sent.set(String(i + 1), Date.now());
+    emitter.emit('chat message', msg);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await new Promise((r) => setTimeout(r, 200));
+  viewer.disconnect();
+  emitter.disconnect();
+  await servers.close();
+  return {
+    ratePerSecond: 50,
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    samples: latencies.length,
+  };
+}
+
+export default async function labBench(argv: string[]): Promise<void> {
+  const clientCounts = option(argv, 'clients', '30,300').split(',').map(Number);
+  const seconds = Number(option(argv, 'seconds', '5'));
+  const rounds = Number(option(argv, 'rounds', '2'));
+  const redis = await RedisProcess.start();
+  console.log(
+    `Lab bench: 3 servers, clients ${clientCounts.join(' then ')}, ${seconds} s per run, ${rounds} rounds, redis-server on :${redis.port}`,
+  );
+  const results: Awaited<ReturnType<typeof measure>>[] = [];
+  try {
+    for (const clients of clientCounts) {
+      for (let round = 0; round < rounds; round++) {
+        for (const mode of MODES) {
+          const r = await measure(mode, clients, seconds, redis.url);
+          console.log(
+            `  ${String(clients).padStart(3)} clients  ${mode.padEnd(8)}  ${r.broadcastsPerSecond} broadcasts/s  p50 ${r.latencyMs.p50} ms  p99 ${r.latencyMs.p99} ms  ${r.serverCpuMicrosPerDelivery} µs CPU/delivery  RSS ${r.serverRssMiB} MiB`,
+          );
+          results.push(r);
+        }
+      }
+    }
+    console.log('  viewer latency at 50 broadcasts/s (monitor on)...');
+    const latency = await viewerLatency(redis.url, seconds);
+    // Best of the rounds: noise on a shared machine only ever slows a run down.
+    const best = (mode: Mode, clients: number) =>
+      Math.max(
+        ...results
+          .filter((r) => r.mode === mode && r.clients === clients)
+          .map((r) => r.broadcastsPerSecond),
+      );
+    const ratios = clientCounts.map((clients) => ({
+      clients,
+      monitorOffVsBaseline:
+        Math.round((best('lab-off', clients) / best('baseline', clients)) * 1000) / 1000,
+      monitorOnVsBaseline:
+        Math.round((best('lab-on', clients) / best('baseline', clients)) * 1000) / 1000,
+    }));
+    for (const r of ratios) {
+      console.log(
+        `  ${r.clients} clients: monitor off ${r.monitorOffVsBaseline}x baseline (goal >= 0.97), monitor on ${r.monitorOnVsBaseline}x (goal >= 0.90)`,
+      );
+    }
+    console.log(
+      `  emit to viewer at 50/s: p50 ${latency.p50} ms, p95 ${latency.p95} ms (goal <= 30 ms), ${latency.samples} samples`,
+    );
+    const file = writeResult('lab', { seconds, rounds, results, ratios, viewerLatency: latency });
+    console.log(`  written to ${file}`);
+  } finally {
+    await redis.stop();
+  }
+}
