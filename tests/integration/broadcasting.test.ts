@@ -80,6 +80,17 @@ describe.each(BACKENDS)('broadcasting across three servers (%s)', (backend) => {
     expect(reply).toEqual({ responses: 3 });
   });
 
+  it("a message over socket.io's 1 MB limit drops only that client; the server carries on", async () => {
+    const big = await lab.client('s2');
+    const dropped = nextEvent<string>(big, 'disconnect');
+    big.emit('chat message', 'x'.repeat(1_100_000));
+    expect((await dropped)[0]).toMatch(/transport (close|error)/);
+    const got = Promise.all([a, b].map((s) => nextEvent(s, 'chat message')));
+    b.emit('chat message', 'still here');
+    expect(await got).toEqual([['still here'], ['still here']]);
+    big.disconnect();
+  });
+
   it('a flooding client is rate-limited and told so', async () => {
     const warned = nextEvent<{ retryInMs: number }>(c, 'rate limited');
     for (let i = 0; i < 100; i++) c.emit('whoami');
