@@ -153,6 +153,7 @@ export class EmbeddedBroker {
 
   private onData(client: ClientConnection, chunk: Buffer): void {
     try {
+      client.lastActiveAt = Date.now();
       client.parser.feed(chunk);
       while (!client.closing && !client.isClosed) {
         const next = client.parser.next();

@@ -15,7 +15,13 @@ export const COMMANDS: CommandSpec[] = [
   ...introspectionCommands(() => COMMANDS),
 ];
 
-const BY_NAME = new Map(COMMANDS.map((c) => [c.name, c]));
+// Both spellings clients really send, so the common case needs no toLowerCase().
+const BY_NAME = new Map(
+  COMMANDS.flatMap((c) => [
+    [c.name, c],
+    [c.name.toUpperCase(), c],
+  ]),
+);
 
 const NOAUTH = 'NOAUTH Authentication required.';
 
@@ -36,7 +42,8 @@ function unknownCommand(argv: Buffer[]): string {
 
 /** Finds the spec for argv the way Redis's processCommand does, or the error it would reply. */
 export function lookup(argv: Buffer[]): CommandSpec | string {
-  const base = BY_NAME.get(lower(argv[0]));
+  const word = argv[0].toString('latin1');
+  const base = BY_NAME.get(word) ?? BY_NAME.get(word.toLowerCase());
   if (!base) return unknownCommand(argv);
   let spec = base;
   if (base.subcommands && argv.length >= 2) {
@@ -56,7 +63,6 @@ export function lookup(argv: Buffer[]): CommandSpec | string {
 
 /** Runs one parsed command for a client, with Redis's checks in Redis's order. */
 export function dispatch(ctx: BrokerContext, client: ClientConnection, argv: Buffer[]): void {
-  client.lastActiveAt = Date.now();
   const spec = lookup(argv);
   if (typeof spec === 'string') {
     client.reply(error(spec));

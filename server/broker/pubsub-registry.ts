@@ -70,13 +70,13 @@ export class PubsubRegistry {
     let receivers = 0;
     const direct = this.tables.channels.get(key);
     if (direct) {
-      const frames = new FrameCache(['message', channel, message]);
+      const frames = new FrameCache(MESSAGE, [channel, message]);
       for (const sub of direct) sub.deliver(frames.for(sub.proto));
       receivers += direct.size;
     }
     for (const [pattern, subs] of this.tables.patterns) {
       if (!globMatch(pattern, key)) continue;
-      const frames = new FrameCache(['pmessage', Buffer.from(pattern, 'latin1'), channel, message]);
+      const frames = new FrameCache(PMESSAGE, [Buffer.from(pattern, 'latin1'), channel, message]);
       for (const sub of subs) sub.deliver(frames.for(sub.proto));
       receivers += subs.size;
     }
@@ -87,7 +87,7 @@ export class PubsubRegistry {
   spublish(channel: Buffer, message: Buffer): number {
     const subs = this.tables.shardChannels.get(channel.toString('latin1'));
     if (!subs) return 0;
-    const frames = new FrameCache(['smessage', channel, message]);
+    const frames = new FrameCache(SMESSAGE, [channel, message]);
     for (const sub of subs) sub.deliver(frames.for(sub.proto));
     return subs.size;
   }
@@ -125,25 +125,44 @@ export class PubsubRegistry {
   }
 }
 
+/** The fixed start of each push kind, `*3\r\n$7\r\nmessage\r\n`, with RESP2's and RESP3's prefix. */
+function pushHead(kind: string, items: number): Record<Protocol, Buffer> {
+  const rest = `${items}\r\n$${kind.length}\r\n${kind}\r\n`;
+  return { 2: Buffer.from(`*${rest}`), 3: Buffer.from(`>${rest}`) };
+}
+const MESSAGE = pushHead('message', 3);
+const PMESSAGE = pushHead('pmessage', 4);
+const SMESSAGE = pushHead('smessage', 3);
+
 /** One message encoded at most once per protocol, however many subscribers get it. */
 class FrameCache {
   private resp2?: Buffer;
   private resp3?: Buffer;
-  constructor(private readonly items: (string | Buffer)[]) {}
+  constructor(
+    private readonly head: Record<Protocol, Buffer>,
+    private readonly bulks: Buffer[],
+  ) {}
 
   for(proto: Protocol): Buffer {
-    if (proto === 3) return (this.resp3 ??= encodeBulkSequence('>', this.items));
-    return (this.resp2 ??= encodeBulkSequence('*', this.items));
+    if (proto === 3) return (this.resp3 ??= encodePush(this.head[3], this.bulks));
+    return (this.resp2 ??= encodePush(this.head[2], this.bulks));
   }
 }
 
-function encodeBulkSequence(prefix: string, items: (string | Buffer)[]): Buffer {
-  const parts: Buffer[] = [Buffer.from(`${prefix}${items.length}\r\n`)];
-  for (const item of items) {
-    const b = typeof item === 'string' ? Buffer.from(item) : item;
-    parts.push(Buffer.from(`$${b.length}\r\n`), b, CRLF);
+/** One pass: measure, allocate once, copy. This runs for every message the broker fans out. */
+function encodePush(head: Buffer, bulks: Buffer[]): Buffer {
+  let size = head.length;
+  for (const b of bulks) size += b.length + String(b.length).length + 5;
+  const out = Buffer.allocUnsafe(size);
+  let at = head.copy(out, 0);
+  for (const b of bulks) {
+    out[at++] = 0x24; // $
+    at += out.write(String(b.length), at, 'latin1');
+    out[at++] = 0x0d;
+    out[at++] = 0x0a;
+    at += b.copy(out, at);
+    out[at++] = 0x0d;
+    out[at++] = 0x0a;
   }
-  return Buffer.concat(parts);
+  return out;
 }
-
-const CRLF = Buffer.from('\r\n');

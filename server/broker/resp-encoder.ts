@@ -34,8 +34,14 @@ export const OK: Reply = simple('OK');
 
 const CRLF = '\r\n';
 
+/** PUBLISH and the subscribe confirmations answer small integers all day; encode them once. */
+const SMALL_INTS = Array.from({ length: 1024 }, (_, n) => Buffer.from(`:${n}\r\n`));
+
 /** Encodes a reply for one protocol. Strings are UTF-8; Buffers go out as they are. */
 export function encodeReply(reply: Reply, proto: Protocol): Buffer {
+  if (reply.t === 'int' && reply.v >= 0 && reply.v < 1024 && Number.isInteger(reply.v)) {
+    return SMALL_INTS[reply.v];
+  }
   const parts: (string | Buffer)[] = [];
   write(reply, proto, parts);
   if (parts.length === 1) return toBuffer(parts[0]);

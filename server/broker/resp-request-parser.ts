@@ -87,8 +87,12 @@ export class RequestParser {
     return { kind: 'command', argv };
   }
 
-  /** Reads a header line `<prefix><int>\r\n` at pos; null when the CRLF has not arrived yet. */
-  private headerLine(tooBig: string): { text: string; next: number } | ParseResult | null {
+  /**
+   * Reads the integer of a header line `<prefix><int>\r\n` at pos. Returns null while the CRLF
+   * has not arrived, a ParseResult for a line that is too long, or the value and where the next
+   * line starts (value NaN when the digits are not a valid Redis integer).
+   */
+  private headerInt(tooBig: string): { value: number; next: number } | ParseResult | null {
     const cr = this.buf.indexOf(0x0d, this.pos);
     if (cr === -1) {
       if (this.buf.length - this.pos > INLINE_MAX_SIZE) return this.fail(tooBig);
@@ -96,16 +100,16 @@ export class RequestParser {
     }
     // Redis waits for the byte after '\r' too, without checking that it is '\n'.
     if (cr + 1 >= this.buf.length) return null;
-    return { text: this.buf.toString('latin1', this.pos + 1, cr), next: cr + 2 };
+    return { value: parseIntBytes(this.buf, this.pos + 1, cr), next: cr + 2 };
   }
 
   private readMultibulk(): ParseResult | 'again' {
     if (this.multibulkLen === 0) {
-      const header = this.headerLine('too big mbulk count string');
+      const header = this.headerInt('too big mbulk count string');
       if (header === null) return { kind: 'incomplete' };
       if ('kind' in header) return header;
-      const n = parseRedisInt(header.text);
-      if (n === null || n > INT_MAX) return this.fail('invalid multibulk length');
+      const n = header.value;
+      if (Number.isNaN(n) || n > INT_MAX) return this.fail('invalid multibulk length');
       if (n > 10 && this.authRequired()) return this.fail('unauthenticated multibulk length');
       this.pos = header.next;
       if (n <= 0) return 'again';
@@ -114,22 +118,23 @@ export class RequestParser {
     }
     while (this.multibulkLen > 0) {
       if (this.bulkLen === -1) {
-        const header = this.headerLine('too big bulk count string');
+        const header = this.headerInt('too big bulk count string');
         if (header === null) return { kind: 'incomplete' };
         if ('kind' in header) return header;
         const first = this.buf[this.pos];
         if (first !== 0x24 /* '$' */) {
           return this.fail(`expected '$', got '${String.fromCharCode(first)}'`);
         }
-        const n = parseRedisInt(header.text);
-        if (n === null || n < 0 || n > this.maxBulkLen) return this.fail('invalid bulk length');
+        const n = header.value;
+        if (Number.isNaN(n) || n < 0 || n > this.maxBulkLen)
+          return this.fail('invalid bulk length');
         if (n > 16384 && this.authRequired()) return this.fail('unauthenticated bulk length');
         this.pos = header.next;
         this.bulkLen = n;
       }
       if (this.buf.length - this.pos < this.bulkLen + 2) return { kind: 'incomplete' };
-      // Copy: the chunk buffer is reused by later feeds and args may outlive it (names, channels).
-      this.argv.push(Buffer.from(this.buf.subarray(this.pos, this.pos + this.bulkLen)));
+      // A view, not a copy: feed() never writes into a buffer it has handed out.
+      this.argv.push(this.buf.subarray(this.pos, this.pos + this.bulkLen));
       this.pos += this.bulkLen + 2;
       this.bulkLen = -1;
       this.multibulkLen--;
@@ -138,6 +143,26 @@ export class RequestParser {
     this.argv = [];
     return { kind: 'command', argv };
   }
+}
+
+/** parseRedisInt over bytes [start, end) without making a string first: NaN when invalid. */
+export function parseIntBytes(buf: Buffer, start: number, end: number): number {
+  let i = start;
+  const negative = buf[i] === 0x2d;
+  if (negative) i++;
+  const digits = end - i;
+  if (digits <= 0 || digits > 19) return NaN;
+  // Leading zeros are refused, and so is "-0".
+  if (buf[i] === 0x30 && (digits > 1 || negative)) return NaN;
+  let value = 0;
+  for (; i < end; i++) {
+    const d = buf[i] - 0x30;
+    if (d < 0 || d > 9) return NaN;
+    value = value * 10 + d;
+  }
+  // Only 19-digit numbers can overflow int64; check those exactly.
+  if (digits === 19 && parseRedisInt(buf.toString('latin1', start, end)) === null) return NaN;
+  return negative ? -value : value;
 }
 
 /** Redis's string2ll: optional '-', no '+', no leading zeros, no spaces, fits in int64. */
