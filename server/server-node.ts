@@ -151,9 +151,10 @@ export class ServerNode {
       await Promise.all([whenReady(pub), whenReady(sub)]);
       const factory = adapterFactory(adapter, pub, sub, subscriptionMode)!;
       io.adapter(tap ? tap.wrapAdapter(adapter, pub, sub, subscriptionMode) : factory);
-      tap?.adapterAttached(io, adapter, subscriptionMode);
       this.redis = { pub, sub };
     }
+    // With adapter none this still matters: the tap watches the in-memory adapter's deliveries.
+    tap?.adapterAttached(io, adapter, subscriptionMode);
     this.io = io;
     this.httpServer = httpServer;
     this.tap = tap;

@@ -61,7 +61,8 @@ export class Hub {
   private attachLabNamespace(): void {
     const nsp = this.io.of('/lab');
     const onChange = (info: LabInfo) => nsp.emit('lab', info);
-    const onTrace = (envelope: Envelope) => sendToViewers(nsp, envelope);
+    const onTrace = (envelope: Envelope) =>
+      sendToViewers(nsp, envelope, this.lab.options.monitorChannel);
     this.lab.on('change', onChange);
     this.lab.on('trace', onTrace);
     nsp.on('connection', (socket: Socket) => {

@@ -39,7 +39,9 @@ export function attachMonitorRelay(
   channel: string,
   name: string,
 ): MonitorRelay {
-  const sub = subscribeMonitor(url, channel, name, (envelope) => sendToViewers(nsp, envelope));
+  const sub = subscribeMonitor(url, channel, name, (envelope) =>
+    sendToViewers(nsp, envelope, channel),
+  );
   return {
     close() {
       sub.disconnect(false);

@@ -1,7 +1,11 @@
 /**
  * Sends monitor batches to the viewers of one Socket.IO namespace (a server's /monitor, or the
  * hub's /lab). A viewer that reads too slowly loses detail, never counters: while its socket's
- * write buffer is over the limit it gets only counters and mode changes.
+ * write buffer is over the limit it gets only counters, modes and server changes.
+ *
+ * The monitor's own PUBLISHes are not instrumented (it would report on itself forever). A viewer
+ * that connects with `?plumbing=1` gets one extra event per batch instead, marked `plumbing`,
+ * describing the PUBLISH that carried that batch over the monitor channel.
  */
 import type { Namespace, Socket } from 'socket.io';
 import type { Envelope, LabEvent } from '../../trace/events.ts';
@@ -16,18 +20,38 @@ const ESSENTIAL = new Set<LabEvent['kind']>([
 /** Packets waiting in a viewer's engine.io buffer before it counts as slow. */
 export const SLOW_VIEWER_BUFFER = 64;
 
-function isPlumbing(e: LabEvent): boolean {
-  return e.kind === 'publish' && e.plumbing === true;
+export interface ViewerOptions {
+  plumbing: boolean;
+  slow: boolean;
+}
+
+/** The PUBLISH that carried a batch, as a plumbing event. */
+export function plumbingEvent(envelope: Envelope, channel: string): LabEvent {
+  const last = envelope.events[envelope.events.length - 1];
+  return {
+    kind: 'publish',
+    plumbing: true,
+    command: 'PUBLISH',
+    channel,
+    bytes: Buffer.byteLength(JSON.stringify(envelope)),
+    // Batches are published right after their last event; seq 0 never clashes with real ones.
+    seq: 0,
+    pubId: 0,
+    t: last?.t ?? Date.now(),
+    server: envelope.from,
+    step: 8,
+  };
 }
 
 /** What one viewer should get of an envelope, or null for nothing. */
 export function envelopeFor(
   envelope: Envelope,
-  opts: { plumbing: boolean; slow: boolean },
+  opts: ViewerOptions,
+  channel?: string,
 ): Envelope | null {
   let events = envelope.events;
-  if (!opts.plumbing && events.some(isPlumbing)) events = events.filter((e) => !isPlumbing(e));
   if (opts.slow) events = events.filter((e) => ESSENTIAL.has(e.kind));
+  else if (opts.plumbing && channel) events = [...events, plumbingEvent(envelope, channel)];
   if (events.length === 0) return null;
   if (events === envelope.events) return envelope;
   return { ...envelope, events, sampled: envelope.sampled || opts.slow || undefined };
@@ -37,12 +61,16 @@ function bufferedPackets(socket: Socket): number {
   return (socket.conn as unknown as { writeBuffer?: unknown[] }).writeBuffer?.length ?? 0;
 }
 
-export function sendToViewers(nsp: Namespace, envelope: Envelope, event = 'trace'): void {
+export function sendToViewers(nsp: Namespace, envelope: Envelope, channel?: string): void {
   for (const socket of nsp.sockets.values()) {
-    const out = envelopeFor(envelope, {
-      plumbing: socket.handshake.query.plumbing === '1',
-      slow: bufferedPackets(socket) > SLOW_VIEWER_BUFFER,
-    });
-    if (out) socket.emit(event, out);
+    const out = envelopeFor(
+      envelope,
+      {
+        plumbing: socket.handshake.query.plumbing === '1',
+        slow: bufferedPackets(socket) > SLOW_VIEWER_BUFFER,
+      },
+      channel,
+    );
+    if (out) socket.emit('trace', out);
   }
 }

@@ -6,6 +6,8 @@ import {
   closeAllLabs,
   makeLab,
   nextEvent,
+  numsub,
+  until,
   type TestLab,
 } from '../support/lab-fixture.ts';
 import type { Envelope, LabEvent } from '../../trace/events.ts';
@@ -297,6 +299,57 @@ describe('the monitor with the sharded adapter in dynamic mode', () => {
   });
 });
 
+describe('the monitor with adapter none', () => {
+  it('reports local deliveries only: no PUBLISH, and other servers never hear of it', async () => {
+    const lab = await makeLab('redis', { adapter: 'none', servers: 2 });
+    await lab.lab.addClients('s1', 1);
+    await lab.lab.addClients('s2', 1);
+    const flow = await broadcastFrom(lab, 'c1', 'chat message', ['alone'], ['c1']);
+    const seen = lab.events.filter((e) => e.flow === flow).map((e) => [e.server, e.kind]);
+    expect(seen).toEqual([
+      ['s1', 'client.emit'],
+      ['s1', 'deliver'],
+      ['s1', 'client.receive'],
+    ]);
+    expect(lab.lab.info().servers.every((s) => s.state === 'up')).toBe(true);
+    await lab.close();
+  });
+});
+
+describe('the ten steps', () => {
+  it('a lab start and one broadcast produce events for every step of the walkthrough', async () => {
+    const lab = await makeLab('redis', { servers: 2 });
+    await lab.lab.addClients('s1', 1);
+    await lab.lab.addClients('s2', 1);
+    await broadcastFrom(lab, 'c1', 'chat message', ['ten steps'], ['c1', 'c2']);
+    const byStep = new Map<number, Set<string>>();
+    for (const e of lab.events) byStep.set(e.step, (byStep.get(e.step) ?? new Set()).add(e.kind));
+    expect([...byStep.keys()].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect([...byStep.get(1)!]).toContain('server.up');
+    expect([...byStep.get(2)!]).toContain('client.transport');
+    expect([...byStep.get(3)!]).toContain('client.connect');
+    expect([...byStep.get(4)!]).toContain('redis.connect');
+    expect([...byStep.get(5)!]).toContain('redis.command');
+    expect([...byStep.get(7)!]).toContain('adapter.attach');
+    expect([...byStep.get(8)!].sort()).toEqual(
+      expect.arrayContaining(['client.emit', 'publish', 'deliver']),
+    );
+    expect([...byStep.get(9)!].sort()).toEqual(
+      expect.arrayContaining(['receive', 'deliver', 'publish.result']),
+    );
+    expect([...byStep.get(10)!]).toEqual(['client.receive']);
+    // Step 5 is SUBSCRIBE and PSUBSCRIBE on each sub connection.
+    const subs = lab.events.filter(
+      (e) => e.kind === 'redis.command' && e.step === 5 && e.server === 's1',
+    );
+    expect(subs.map((e) => (e as Of<'redis.command'>).command).sort()).toEqual([
+      'PSUBSCRIBE',
+      'SUBSCRIBE',
+    ]);
+    await lab.close();
+  });
+});
+
 describe('the monitor feed', () => {
   it('survives a server toggle and a Redis restart, on a server relay and on the hub', async () => {
     const lab = await makeLab('redis', { redisKind: 'owned', servers: 2 });
@@ -319,22 +372,28 @@ describe('the monitor feed', () => {
     await lab.api('POST', '/api/servers/s2/start');
     await seenOnRelay((e) => e.kind === 'server.up' && e.server === 's2');
     await lab.api('POST', '/api/redis/stop');
+    const restarted = Date.now();
     await lab.api('POST', '/api/redis/start');
-    const flow = await broadcastFrom(
-      lab,
-      'c2',
-      'chat message',
-      ['after it all'],
-      ['c1', 'c2'],
-    ).catch(async () => {
-      // The first emit may race the re-subscription; the feed is what this test is about.
+    // Everyone re-subscribes on their own: the adapters' sub connections (reported as events)...
+    for (const server of ['s1', 's2']) {
       await lab.waitForEvent(
         (e) =>
-          e.kind === 'redis.command' && e.command === 'PSUBSCRIBE' && e.server === 's1' && !e.error,
-        { past: false, timeoutMs: 5000 },
+          e.kind === 'redis.command' &&
+          e.command === 'PSUBSCRIBE' &&
+          e.server === server &&
+          !e.error &&
+          e.t >= restarted,
+        { past: true, timeoutMs: 5000 },
       );
-      return broadcastFrom(lab, 'c2', 'chat message', ['after it all'], ['c1', 'c2']);
-    });
+    }
+    // ...and the relays' monitor subscribers (the hub's and each server's), which report nothing.
+    const channel = lab.lab.options.monitorChannel;
+    await until(
+      async () => (await numsub(lab.admin, channel)) === 3,
+      5000,
+      'monitor subscribers back',
+    );
+    const flow = await broadcastFrom(lab, 'c2', 'chat message', ['after it all'], ['c1', 'c2']);
     await seenOnRelay((e) => e.kind === 'deliver' && e.flow === flow && e.server === 's1');
     expect(lab.events.some((e) => e.kind === 'lab.notice' && e.topic === 'redis.down')).toBe(true);
     viewer.disconnect();
@@ -342,7 +401,7 @@ describe('the monitor feed', () => {
   });
 
   it('--monitor off: no monitor connections and no events', async () => {
-    const lab = await makeLab('redis', { servers: 2, monitor: false });
+    const lab = await makeLab('redis', { servers: 2, monitor: false, redisKind: 'owned' });
     const names = await clientNames(lab.admin);
     expect(names.filter((n) => /^s\d:/.test(n)).sort()).toEqual([
       's1:pub',

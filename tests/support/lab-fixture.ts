@@ -6,7 +6,7 @@
 import { inject } from 'vitest';
 import { Redis } from 'ioredis';
 import { io as connect, type Socket } from 'socket.io-client';
-import { freePort, isListening } from '../../server/free-port.ts';
+import { isListening } from '../../server/free-port.ts';
 import { RedisProcess } from '../../server/redis-process.ts';
 import { redisVersion, type RedisChoice } from '../../server/redis-finder.ts';
 import { startLab, type RunningLab, type StartLabOptions } from '../../server/start-lab.ts';
@@ -90,9 +90,11 @@ export async function makeLab(
 ): Promise<TestLab> {
   const redis = options.redis ?? (await redisFor(backend, options.redisKind));
   const servers = options.servers ?? 3;
-  const basePort = await freePortRange(servers);
+  // One free block: the hub first, then s1..sN, then room for servers added later.
+  const block = await freePortRange(servers + 1);
+  const basePort = block + 1;
   const running = await startLab({
-    port: await freePort(),
+    port: block,
     basePort,
     servers,
     // A fresh monitor channel per lab, so labs sharing the suite's Redis don't hear each other.

@@ -1,0 +1,94 @@
+/**
+ * Moving messages for the canvas layer: each hop segment becomes a particle that travels its
+ * link with D3 easing, stops where a lost message stopped, and shows its mark for a moment.
+ * Pure (time is passed in), so what is drawn when can be tested without a canvas.
+ */
+import { easeCubicInOut } from 'd3';
+import { pointOnLink, type Point } from './stage-layout.ts';
+import type { HopKind, Mark, Segment } from './hop-animation.ts';
+
+export const MAX_PARTICLES = 1500;
+
+export interface Particle {
+  seg: Segment;
+  t0: number;
+  dur: number;
+  /** How long the end mark stays after arriving. */
+  hold: number;
+  /** Stays drawn at its end until cleared (stepping). */
+  held: boolean;
+}
+
+export interface Drawable {
+  kind: HopKind;
+  at: Point;
+  /** Shown at the end: the decision or the cross of a lost message. */
+  mark: Mark | null;
+  /** 0..1: fades out during the hold. */
+  alpha: number;
+  flow?: string;
+}
+
+export class ParticleField {
+  particles: Particle[] = [];
+  /** Segments not drawn because the field was full (counters stay exact regardless). */
+  skipped = 0;
+
+  constructor(private readonly max = MAX_PARTICLES) {}
+
+  spawn(
+    segments: Segment[],
+    now: number,
+    opts: { dur: number; held?: boolean; reducedMotion?: boolean },
+  ): void {
+    for (const seg of segments) {
+      if (this.particles.length >= this.max) {
+        this.skipped += 1;
+        continue;
+      }
+      const lost = seg.mark === 'cross';
+      this.particles.push({
+        seg,
+        t0: now,
+        // Reduced motion: no travel, the hop shows at its end straight away.
+        dur: opts.reducedMotion || seg.kind === 'arrive' || seg.kind === 'down' ? 0 : opts.dur,
+        hold: lost ? 2500 : seg.mark !== 'none' ? 1200 : 250,
+        held: opts.held ?? false,
+      });
+    }
+  }
+
+  /** Drops held particles (a new step replaces the previous one). */
+  releaseHeld(): void {
+    this.particles = this.particles.filter((p) => !p.held);
+  }
+
+  clear(): void {
+    this.particles = [];
+  }
+
+  /** Advances to `now`: returns what to draw and forgets finished particles. */
+  frame(now: number): Drawable[] {
+    const out: Drawable[] = [];
+    const alive: Particle[] = [];
+    for (const p of this.particles) {
+      const age = now - p.t0;
+      const travel = p.dur <= 0 ? 1 : Math.min(1, age / p.dur);
+      const after = age - p.dur;
+      if (!p.held && after > p.hold) continue;
+      alive.push(p);
+      const progress = easeCubicInOut(travel) * p.seg.stopAt;
+      const at = pointOnLink(p.seg.from, p.seg.to, progress);
+      const arrived = travel >= 1;
+      out.push({
+        kind: p.seg.kind,
+        at,
+        mark: arrived && p.seg.mark !== 'none' ? p.seg.mark : null,
+        alpha: p.held || !arrived ? 1 : Math.max(0, 1 - after / p.hold),
+        flow: p.seg.flow,
+      });
+    }
+    this.particles = alive;
+    return out;
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * Clients living in this page: real socket.io-client sockets connected straight to a server's
+ * port, like a browser tab of the original demo. They report what they receive to the hub (so
+ * step 10 shows for them) and answer `ack request` callbacks.
+ */
+import { io, type Socket } from 'socket.io-client';
+import type { LabConnection } from './lab-connection.svelte.ts';
+
+export interface PageClient {
+  id: string;
+  server: string;
+  port: number;
+  socketId?: string;
+  state: 'connecting' | 'connected' | 'disconnected';
+  rooms: string[];
+  received: number;
+  /** The last thing it heard, as text (never rendered as HTML). */
+  last?: string;
+  /** The last reply or refusal from its server. */
+  note?: string;
+}
+
+/** A prefix per page, so two pages in a class never pick the same client ids. */
+function pagePrefix(): string {
+  return `p${Math.random().toString(36).slice(2, 5)}`;
+}
+
+export class PageClients {
+  list = $state<PageClient[]>([]);
+  /** When each page client last emitted, for the emit-to-frame latency. */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, never rendered
+  readonly sentAt = new Map<string, number>();
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, never rendered
+  private sockets = new Map<string, Socket>();
+  private n = 0;
+  private readonly prefix = pagePrefix();
+
+  constructor(
+    private readonly lab: LabConnection,
+    private readonly host = typeof location !== 'undefined' ? location.hostname : '127.0.0.1',
+  ) {}
+
+  private update(id: string, patch: Partial<PageClient>): void {
+    const c = this.list.find((x) => x.id === id);
+    if (c) Object.assign(c, patch);
+    this.report();
+  }
+
+  private report(): void {
+    this.lab.reportPageClients(
+      this.list.map((c) => ({
+        id: c.id,
+        server: c.server,
+        socketId: c.socketId,
+        rooms: [...c.rooms],
+        state: c.state === 'connected' ? 'connected' : 'disconnected',
+      })),
+    );
+  }
+
+  add(server: string, port: number): string {
+    const id = `${this.prefix}${++this.n}`;
+    this.list.push({ id, server, port, state: 'connecting', rooms: [], received: 0 });
+    const socket = io(`${location.protocol}//${this.host}:${port}`, {
+      transports: ['websocket'],
+      auth: { labClient: id },
+      reconnectionDelay: 500,
+      reconnectionDelayMax: 3000,
+    });
+    this.sockets.set(id, socket);
+    socket.on('connect', () => {
+      this.update(id, { state: 'connected', socketId: socket.id });
+      // Rooms live on the server: after a reconnect, join them again.
+      const c = this.list.find((x) => x.id === id);
+      for (const room of c?.rooms ?? []) socket.emit('join', room);
+    });
+    socket.on('disconnect', () => this.update(id, { state: 'disconnected' }));
+    socket.on('ack request', (_msg: unknown, cb?: (reply: unknown) => void) => {
+      if (typeof cb === 'function') cb({ from: id });
+    });
+    socket.onAny((event: string, ...raw: unknown[]) => {
+      const args = raw.filter((a) => typeof a !== 'function');
+      const c = this.list.find((x) => x.id === id);
+      if (!c) return;
+      c.received += 1;
+      c.last = `${event}: ${args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(', ')}`;
+      if (event === 'rate limited' || event === 'lab error') c.note = c.last;
+      this.lab.reportReceipt({
+        client: id,
+        socketId: socket.id ?? '',
+        server,
+        event,
+        args: args.slice(0, 5),
+      });
+    });
+    this.report();
+    return id;
+  }
+
+  remove(id: string): void {
+    this.sockets.get(id)?.close();
+    this.sockets.delete(id);
+    this.list = this.list.filter((c) => c.id !== id);
+    this.report();
+  }
+
+  private emit(id: string, event: string, ...args: unknown[]): Socket | undefined {
+    const socket = this.sockets.get(id);
+    if (!socket) return undefined;
+    this.sentAt.set(socket.id ?? id, performance.now());
+    socket.emit(event, ...args);
+    return socket;
+  }
+
+  chat(id: string, text: string): void {
+    this.emit(id, 'chat message', text);
+  }
+
+  roomMessage(id: string, room: string, text: string): void {
+    this.emit(id, 'room message', room, text);
+  }
+
+  join(id: string, room: string, leave = false): void {
+    this.emit(id, leave ? 'leave' : 'join', room, (reply: { rooms?: string[]; error?: string }) => {
+      if (reply?.error) this.update(id, { note: reply.error });
+      else if (reply?.rooms) this.update(id, { rooms: reply.rooms, note: undefined });
+    });
+  }
+
+  serverPing(id: string, text: string): void {
+    this.emit(id, 'server ping', text, () => undefined);
+  }
+
+  countSockets(id: string): void {
+    this.emit(id, 'count sockets', (reply: { count?: number; error?: string }) =>
+      this.update(id, {
+        note: reply?.error ?? `fetchSockets saw ${reply?.count ?? 0} sockets on every server`,
+      }),
+    );
+  }
+
+  ackBroadcast(id: string, text: string): void {
+    this.emit(id, 'ack broadcast', text, (reply: { responses?: number; error?: string }) =>
+      this.update(id, {
+        note: reply?.error
+          ? `ack broadcast: ${reply.error}`
+          : `ack broadcast: ${reply?.responses ?? 0} clients answered`,
+      }),
+    );
+  }
+
+  closeAll(): void {
+    for (const s of this.sockets.values()) s.close();
+    this.sockets.clear();
+  }
+}

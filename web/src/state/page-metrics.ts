@@ -1,0 +1,18 @@
+/**
+ * What the benchmark and the browser tests read from the page (window.__fanoutLab.metrics):
+ * latencies from a client's emit to the first animation frame that draws it.
+ */
+const KEEP = 5000;
+
+export class PageMetrics {
+  /** Milliseconds from the server stamping a client.emit to the frame that first draws it. */
+  emitToFrame: number[] = [];
+  /** Milliseconds from this page's own socket.emit to the frame that first draws it. */
+  pageEmitToFrame: number[] = [];
+  frames = 0;
+
+  add(list: number[], ms: number): void {
+    list.push(ms);
+    if (list.length > KEEP) list.splice(0, list.length - KEEP);
+  }
+}
