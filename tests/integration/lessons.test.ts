@@ -1,0 +1,157 @@
+/**
+ * Every lesson in lessons/, played headlessly against a real lab with real Redis, the way a
+ * learner's page would: the setup and each `do` through the control API, each task through its
+ * "show me", and each prediction answered right in one run and wrong in another, so the test
+ * sees the lab prove the right answers right and catch the wrong ones. A lesson that cannot be
+ * completed within the bounds fails here.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeAllLabs, makeLab, type Backend, type TestLab } from '../support/lab-fixture.ts';
+import type { Envelope } from '../../trace/events.ts';
+import { parseLesson, LessonFormatError } from '../../trace/lesson-format.ts';
+import { LessonRunner, type Phase, type RunnerView } from '../../trace/lesson-runner.ts';
+import type { Lesson } from '../../trace/lesson-types.ts';
+
+const DIR = new URL('../../lessons/', import.meta.url);
+/** A step's waitFor must hold within this; generous, the CI machine has 2 shared cores. */
+const STEP_BOUND_MS = 25_000;
+
+function loadLessons(): Lesson[] {
+  return readdirSync(DIR)
+    .filter((f) => /^\d.*\.md$/.test(f))
+    .sort()
+    .map((f) => parseLesson(`lessons/${f}`, readFileSync(new URL(f, DIR), 'utf8')));
+}
+
+const LESSONS = loadLessons();
+const ONLY = process.env.LESSON; // LESSON=ten-steps narrows the run while writing a lesson
+const BACKEND_LIST: Backend[] = (process.env.LESSON_BACKENDS?.split(',') as Backend[]) ?? ['redis'];
+
+function until(
+  runner: LessonRunner,
+  phases: Phase[],
+  what: string,
+  timeoutMs = STEP_BOUND_MS,
+): Promise<RunnerView> {
+  return new Promise((resolve, reject) => {
+    let off = () => {};
+    const timer = setTimeout(() => {
+      off();
+      const v = runner.view;
+      reject(
+        new Error(
+          `${what}: still "${v.phase}" after ${timeoutMs} ms${v.error ? ` (${v.error})` : ''}`,
+        ),
+      );
+    }, timeoutMs);
+    off = runner.subscribe((view) => {
+      if (view.phase === 'error' && !phases.includes('error')) {
+        clearTimeout(timer);
+        queueMicrotask(() => off());
+        reject(new Error(`${what}: ${view.error}`));
+      } else if (phases.includes(view.phase)) {
+        clearTimeout(timer);
+        queueMicrotask(() => off());
+        resolve(view);
+      }
+    });
+  });
+}
+
+/** Plays a whole lesson; `answers` picks the choice for each prediction. */
+async function play(lab: TestLab, lesson: Lesson, answers: 'right' | 'wrong') {
+  const runner = new LessonRunner(
+    lesson,
+    {
+      api: (method, path, body) => lab.api(method, path, body),
+      wait: (ms) => new Promise((r) => setTimeout(r, ms)),
+    },
+    `test-${answers}`,
+  );
+  const feed = (env: Envelope) => runner.push(env.events);
+  lab.lab.on('trace', feed);
+  try {
+    await runner.start();
+    for (const [i, step] of lesson.steps.entries()) {
+      const where = `${lesson.file}:${step.line} step ${i + 1} "${step.title}"`;
+      const view = await until(runner, ['predict', 'waiting', 'done'], `${where} entering`);
+      expect(view.index).toBe(i);
+      const p = step.predict;
+      const choice = p ? (answers === 'right' ? p.expect : (p.expect + 1) % p.choices.length) : -1;
+      if (p) await runner.answer(choice);
+      if (step.task) {
+        await until(runner, ['waiting', 'done'], `${where} before its task`);
+        await runner.showMe();
+      }
+      const done = await until(runner, ['done'], `${where} waitFor`);
+      if (p) {
+        const r = done.results[i];
+        expect(r.fits, `${where}: the lab showed "${r.observed}"`).toEqual([p.expect]);
+        expect(r.verdict, `${where}: answered choice ${choice}`).toBe(answers);
+      }
+      await runner.next();
+    }
+    expect(runner.view.phase).toBe('complete');
+  } finally {
+    lab.lab.off('trace', feed);
+    await runner.release();
+  }
+}
+
+afterAll(closeAllLabs);
+
+describe.each(BACKEND_LIST)('the lessons on the real lab (%s)', (backend) => {
+  let lab: TestLab;
+  beforeAll(async () => {
+    // The lab owns its Redis, so lessons can stop and start it.
+    lab = await makeLab(backend, { redisKind: 'owned' });
+  });
+  afterAll(() => lab.close());
+
+  for (const lesson of LESSONS.filter((l) => !ONLY || l.id === ONLY)) {
+    it(`${lesson.id}: completes, with every prediction proved right by the lab`, async () => {
+      await play(lab, lesson, 'right');
+    }, 240_000);
+    if (lesson.steps.some((s) => s.predict)) {
+      it(`${lesson.id}: catches every wrong prediction`, async () => {
+        await play(lab, lesson, 'wrong');
+      }, 240_000);
+    }
+  }
+
+  it('a second holder is told the lab is busy, and gets it once the first lets go', async () => {
+    const lesson = LESSONS[0];
+    const executor = {
+      api: (m: string, p: string, b?: unknown) => lab.api(m, p, b),
+      wait: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
+    };
+    const first = new LessonRunner(lesson, executor, 'first');
+    const second = new LessonRunner(lesson, executor, 'second');
+    await first.start();
+    await second.start();
+    expect(second.view.phase).toBe('busy');
+    expect(second.view.busy).toContain(lesson.title);
+    await first.release();
+    await second.start();
+    expect(second.view.phase).not.toBe('busy');
+    await second.release();
+  });
+});
+
+describe('lesson files', () => {
+  it('there are lessons, and each parses', () => {
+    expect(LESSONS.length).toBeGreaterThan(0);
+  });
+
+  it('a malformed lesson fails with its file and line', () => {
+    const bad = ['---', 'id: x', 'title: X', 'summary: s', 'level: beginner', 'minutes: 5'];
+    const setup = ['setup:', '  servers: 3', '  adapter: redis', '---', '', '## One', 'Hi.'];
+    const block = ['```lesson', 'do:', '  - stop: s9', '```'];
+    const text = [...bad, ...setup, ...block].join('\n');
+    expect(() => parseLesson('lessons/bad.md', text)).toThrow(LessonFormatError);
+    expect(() => parseLesson('lessons/bad.md', text)).toThrow(
+      /^lessons\/bad\.md:16: there is no server s9/,
+    );
+  });
+});

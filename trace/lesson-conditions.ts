@@ -1,0 +1,106 @@
+/**
+ * Evaluating a lesson's conditions and observations against what the lab really did: the
+ * monitor events since the step began, and the lab state reduced from the trace.
+ */
+import type { LabEvent } from './events.ts';
+import type { LabState } from './state.ts';
+import type { Choice, Condition, EventMatcher, Observation } from './lesson-types.ts';
+
+export interface ConditionContext {
+  /** Events since the step began, oldest first. */
+  events: readonly LabEvent[];
+  state: LabState;
+  /** The lab's id for a lesson client name (c1 -> c7 after a few setups). */
+  clientId(name: string): string;
+  /** The lesson's name for a lab client id; the id itself when the lesson did not make it. */
+  clientName(id: string): string;
+}
+
+function field(event: LabEvent, path: string): unknown {
+  let value: unknown = event;
+  for (const part of path.split('.')) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
+}
+
+function same(actual: unknown, wanted: unknown): boolean {
+  if (Array.isArray(actual)) return actual.some((a) => same(a, wanted));
+  if (typeof wanted === 'number') return Number(actual) === wanted;
+  return actual === wanted;
+}
+
+export function matches(m: EventMatcher, event: LabEvent, ctx: ConditionContext): boolean {
+  for (const [key, expected] of Object.entries(m)) {
+    const options = Array.isArray(expected) && key !== 'args' ? expected : [expected];
+    const wanted = key === 'client' ? options.map((c) => ctx.clientId(String(c))) : options;
+    const actual = field(event, key);
+    if (!wanted.some((w) => same(actual, w))) return false;
+  }
+  return true;
+}
+
+/**
+ * The flow the step started: that of the first client event since the step began. Joins and
+ * leaves are skipped: a reconnecting lab client re-joins its rooms, and that is not the news.
+ */
+export function stepFlow(events: readonly LabEvent[]): string | undefined {
+  return events.find((e) => e.kind === 'client.emit' && e.event !== 'join' && e.event !== 'leave')
+    ?.flow;
+}
+
+function matching(
+  m: EventMatcher,
+  sameFlow: boolean | undefined,
+  ctx: ConditionContext,
+): LabEvent[] {
+  const flow = sameFlow ? stepFlow(ctx.events) : undefined;
+  if (sameFlow && flow === undefined) return [];
+  return ctx.events.filter((e) => (!sameFlow || e.flow === flow) && matches(m, e, ctx));
+}
+
+export function holds(c: Condition, ctx: ConditionContext): boolean {
+  if ('all' in c) return c.all.every((p) => holds(p, ctx));
+  if ('any' in c) return c.any.some((p) => holds(p, ctx));
+  if ('event' in c) return matching(c.event, c.sameFlow, ctx).length >= (c.count ?? 1);
+  if ('redis' in c) return ctx.state.redis.state === c.redis;
+  if ('server' in c) return (ctx.state.servers[c.server]?.state ?? 'down') === c.state;
+  return (ctx.state.clients[ctx.clientId(c.client)]?.state ?? 'disconnected') === c.state;
+}
+
+/** The observed value: a count, or the sorted distinct values of a field (client ids as the lesson names them). */
+export function observe(o: Observation, ctx: ConditionContext): number | unknown[] {
+  const events = matching(o.event, o.sameFlow, ctx);
+  if (o.collect === 'count') return events.length;
+  const values = events
+    .map((e) => field(e, o.collect))
+    .filter((v) => v !== undefined)
+    .map((v) => (o.collect === 'client' ? ctx.clientName(String(v)) : v));
+  return [...new Set(values)].sort(byValue);
+}
+
+function byValue(a: unknown, b: unknown): number {
+  return String(a).localeCompare(String(b), 'en', { numeric: true });
+}
+
+/** Whether a choice's value says what was observed; lists compare as sets. */
+export function choiceFits(choice: Choice, observed: number | unknown[]): boolean {
+  if (Array.isArray(observed)) {
+    const wanted = Array.isArray(choice.value) ? choice.value : [choice.value];
+    const set = [...new Set(wanted)].sort(byValue);
+    return set.length === observed.length && set.every((v, i) => same(observed[i], v));
+  }
+  return Number(choice.value) === observed;
+}
+
+/** The choices that fit what was observed (0-based); empty when the lab did something unforeseen. */
+export function fittingChoices(choices: Choice[], observed: number | unknown[]): number[] {
+  return choices.flatMap((c, i) => (choiceFits(c, observed) ? [i] : []));
+}
+
+/** One line for the learner: what the lab showed. */
+export function describeObserved(observed: number | unknown[]): string {
+  if (typeof observed === 'number') return String(observed);
+  return observed.length === 0 ? 'none' : observed.join(', ');
+}

@@ -1,0 +1,138 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { LessonFormatError, parseLesson, parseLessons } from './lesson-format.ts';
+
+const FRONT = [
+  '---',
+  'id: demo',
+  'title: Demo',
+  'summary: A demo.',
+  'level: beginner',
+  'minutes: 5',
+  'setup:',
+  '  servers: 3',
+  '  adapter: redis',
+  '  clients:',
+  '    - { server: s1, rooms: [blue] }',
+  '    - { server: s2 }',
+  '---',
+]; // 13 lines: the body starts on line 14
+
+function lesson(...body: string[]): string {
+  return [...FRONT, ...body].join('\n');
+}
+
+function step(...yaml: string[]): string {
+  return lesson('', '## A step', 'Some words.', '', '```lesson', ...yaml, '```');
+} // the first YAML line is line 19
+
+describe('parseLesson', () => {
+  it('reads front matter, intro, steps, narration and blocks', () => {
+    const l = parseLesson(
+      'x.md',
+      lesson(
+        'Intro words.',
+        '',
+        '## Step: First',
+        'Narration with `code`.',
+        '',
+        '```js',
+        '## not a heading, inside a fence',
+        '```',
+        '',
+        '```lesson',
+        'do: { emit: { client: c2, event: chat message, args: [hi] } }',
+        'predict:',
+        '  question: Who?',
+        '  choices: [{ text: a, value: [c1] }, { text: b, value: [c1, c2] }]',
+        '  observe: { event: { kind: client.receive }, sameFlow: true, collect: client }',
+        '  expect: 1',
+        'waitFor: { event: { kind: client.receive }, sameFlow: true, count: 2 }',
+        'highlight: [server:s1, "channel:socket.io#/#"]',
+        '```',
+        '',
+        '## Second',
+        'Just reading.',
+      ),
+    );
+    expect(l).toMatchObject({ id: 'demo', minutes: 5, intro: 'Intro words.' });
+    expect(l.setup.clients).toEqual([
+      { server: 's1', rooms: ['blue'] },
+      { server: 's2', rooms: [] },
+    ]);
+    expect(l.steps.map((s) => [s.title, s.line])).toEqual([
+      ['First', 16],
+      ['Second', 34],
+    ]);
+    expect(l.steps[0].narration).toContain('## not a heading, inside a fence');
+    expect(l.steps[0].do).toEqual([
+      { emit: { client: 'c2', event: 'chat message', args: ['hi'] } },
+    ]);
+    expect(l.steps[0].predict).toMatchObject({ expect: 1, settleMs: 500 });
+    expect(l.steps[0].highlight).toEqual(['server:s1', 'channel:socket.io#/#']);
+    expect(l.steps[1]).toMatchObject({ narration: 'Just reading.', do: [], highlight: [] });
+  });
+
+  const broken: [string, string, RegExp][] = [
+    ['no front matter', '## Step\nHi.', /^x\.md:1: a lesson starts with YAML front matter/],
+    [
+      'a misspelt front matter key',
+      lesson('## S', 'Hi.').replace('minutes: 5', 'minuts: 5'),
+      /^x\.md:6: the front matter: unknown key "minuts" \(did you mean "minutes"\?\)/,
+    ],
+    [
+      'a bad level',
+      lesson('## S', 'Hi.').replace('beginner', 'easy'),
+      /^x\.md:5: level must be one of beginner, intermediate, advanced/,
+    ],
+    ['no step', lesson('Only an intro.'), /^x\.md:14: a lesson needs at least one step/],
+    ['a misspelt step key', step('waitfor: { redis: up }'), /^x\.md:19: .*unknown key "waitfor" \(did you mean "waitFor"\?\)/],
+    ['an unknown server', step('do:', '  - start: s1', '  - stop: s4'), /^x\.md:21: there is no server s4: the setup makes 3/],
+    ['an unknown client', step('do: { emit: { client: c3, event: hi } }'), /^x\.md:19: there is no client c3/],
+    ['an unknown event kind', step('waitFor: { event: { kind: recieve } }'), /^x\.md:19: unknown event kind "recieve" \(did you mean "receive"\?\)/],
+    ['an unknown event field', step('waitFor:', '  event: { kind: receive, desicion: delivered }'), /^x\.md:20: .*unknown key "desicion" \(did you mean "decision"\?\)/],
+    ['bad YAML', step('do: [stop: s1'), /^x\.md:19: YAML: /],
+    ['two actions in one item', step('do:', '  - { stop: s1, start: s2 }'), /^x\.md:20: an action has exactly one of/],
+    [
+      'a prediction with nothing to check',
+      step('predict:', '  question: Q?', '  choices: [{text: a, value: 1}, {text: b, value: 2}]', '  observe: { event: { kind: publish }, collect: count }', '  expect: 0'),
+      /^x\.md:20: a prediction needs a waitFor/,
+    ],
+    ['an expect out of range', step('predict:', '  question: Q?', '  choices: [{text: a, value: 1}, {text: b, value: 2}]', '  observe: { event: { kind: publish }, collect: count }', '  expect: 2'), /^x\.md:23: predict.expect must be a whole number from 0 to 1/],
+    ['a bad highlight', step('highlight: [srv1]'), /^x\.md:19: "srv1" is not a stage element/],
+    ['an unclosed fence', lesson('## S', '```lesson', 'hint: hi'), /^x\.md:15: this code fence is never closed/],
+    ['two blocks in a step', lesson('## S', '```lesson', '```', '```lesson', '```'), /^x\.md:17: step "S" has a second/],
+    ['a mode without sharding', lesson('## S', 'Hi.').replace('  adapter: redis', '  adapter: redis\n  subscriptionMode: static'), /^x\.md:10: setup.subscriptionMode only applies to adapter: sharded/],
+  ]; // prettier-ignore
+
+  it.each(broken)('%s: fails with the file and line', (_what, text, message) => {
+    let error: unknown;
+    try {
+      parseLesson('x.md', text);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(LessonFormatError);
+    expect((error as Error).message).toMatch(message);
+  });
+
+  it('refuses two lessons with one id', () => {
+    const text = lesson('## S', 'Hi.');
+    expect(() => parseLessons({ 'a.md': text, 'b.md': text })).toThrow(
+      /^b\.md:2: id "demo" is already used by a\.md/,
+    );
+  });
+});
+
+describe('the lessons in lessons/', () => {
+  const dir = new URL('../lessons/', import.meta.url);
+  const files = readdirSync(dir).filter((f) => /^\d.*\.md$/.test(f));
+
+  it('all parse, with unique ids, and count their steps', () => {
+    const lessons = parseLessons(
+      Object.fromEntries(files.map((f) => [f, readFileSync(new URL(f, dir), 'utf8')])),
+    );
+    expect(lessons.length).toBe(files.length);
+    for (const l of lessons) expect(l.steps.length).toBeGreaterThan(1);
+  });
+});

@@ -1,0 +1,113 @@
+/**
+ * What a lesson is once parsed: plain data, shared by the parser, the conditions, the runner,
+ * the page and the headless test. lessons/README.md documents the same shapes for authors.
+ */
+import type { AdapterKind, SubscriptionMode } from './events.ts';
+
+/** A client the lesson's setup makes. Lessons call them c1, c2... in this order. */
+export interface SetupClient {
+  server: string;
+  rooms: string[];
+}
+
+export interface LessonSetup {
+  servers: number;
+  adapter: AdapterKind;
+  subscriptionMode?: SubscriptionMode;
+  clients: SetupClient[];
+}
+
+/** One thing the lab does, through the control API (docs/api.md). */
+export type LessonAction =
+  | { stop: string }
+  | { crash: string }
+  | { start: string }
+  | { redis: 'stop' | 'start' }
+  | { emit: { client: string; event: string; args: unknown[] } }
+  | { addClient: { server: string; rooms: string[] } }
+  | { removeClient: string }
+  | { setup: LessonSetup };
+
+/**
+ * Matches one monitor event: every key must equal the event's field of that name. A list means
+ * "any of these"; against an array field (args, rooms) a value matches when the array holds it.
+ * Client names are the lesson's (c1, c2...), translated by the runner.
+ */
+export type EventMatcher = Record<string, unknown>;
+
+/** A condition on what the lab did since the step began, or on what the lab is now. */
+export type Condition =
+  | {
+      /** At least `count` (default 1) events since the step began match. */
+      event: EventMatcher;
+      count?: number;
+      /** Only events of the flow the step started (its first client.emit). */
+      sameFlow?: boolean;
+    }
+  | { server: string; state: 'up' | 'down' | 'crashed' }
+  | { client: string; state: 'connected' | 'disconnected' }
+  | { redis: 'up' | 'down' }
+  | { all: Condition[] }
+  | { any: Condition[] };
+
+/** What a prediction is checked against: a value computed from the step's events. */
+export interface Observation {
+  event: EventMatcher;
+  sameFlow?: boolean;
+  /** `count`: how many events match; otherwise the sorted distinct values of this field. */
+  collect: 'count' | string;
+}
+
+export interface Choice {
+  text: string;
+  /** Compared with the observed value: a number, a string, or a list compared as a set. */
+  value: unknown;
+}
+
+export interface Prediction {
+  question: string;
+  choices: Choice[];
+  observe: Observation;
+  /** The choice (0-based) the author expects the lab to prove right; the headless test checks it. */
+  expect: number;
+  /** Shown after the reveal, right or wrong: the why. */
+  explain?: string;
+  /** How long to keep watching after `waitFor`, for things that should NOT happen. */
+  settleMs: number;
+}
+
+export interface LessonTask {
+  /** What the learner does on the page, in one sentence. */
+  text: string;
+  /** How the trace shows it was done. */
+  done: Condition;
+  /** What "show me" does for the learner (and what the headless test does). */
+  showMe: LessonAction[];
+}
+
+export interface LessonStep {
+  title: string;
+  /** Markdown; the page renders it sanitised. */
+  narration: string;
+  do: LessonAction[];
+  task?: LessonTask;
+  predict?: Prediction;
+  waitFor?: Condition;
+  hint?: string;
+  highlight: string[];
+  /** 1-based line of the step's heading, for error messages. */
+  line: number;
+}
+
+export interface Lesson {
+  id: string;
+  title: string;
+  summary: string;
+  level: 'beginner' | 'intermediate' | 'advanced';
+  minutes: number;
+  setup: LessonSetup;
+  /** Markdown before the first step. */
+  intro: string;
+  steps: LessonStep[];
+  file: string;
+}
