@@ -5,13 +5,13 @@
 import { parseArgs } from 'node:util';
 import { EmbeddedBroker } from './broker.ts';
 
-const USAGE = `Usage: npm run broker -- [--port <1-65535>] [--host <address>] [--password <secret>]
+const USAGE = `Usage: npm run broker -- [--port <0-65535>] [--host <address>] [--password <secret>]
   --port      TCP port to listen on (default 6379; 0 picks a free port)
   --host      address to bind (default 127.0.0.1; use 0.0.0.0 to accept other machines)
   --password  require AUTH <password> from clients`;
 
-function fail(message: string): never {
-  console.error(`broker: ${message}\n${USAGE}`);
+function fail(message: string, usage = true): never {
+  console.error(usage ? `broker: ${message}\n${USAGE}` : `broker: ${message}`);
   process.exit(2);
 }
 
@@ -61,9 +61,14 @@ try {
   });
 } catch (err) {
   const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'EADDRINUSE') fail(`port ${flags.port} on ${flags.host} is already in use`);
-  if (code === 'EADDRNOTAVAIL') fail(`cannot bind to ${flags.host}: no such local address`);
-  if (code === 'EACCES') fail(`not allowed to listen on port ${flags.port}`);
+  if (code === 'EADDRINUSE') {
+    fail(
+      `port ${flags.port} on ${flags.host} is already in use (a Redis or another broker?); pick another --port`,
+      false,
+    );
+  }
+  if (code === 'EADDRNOTAVAIL') fail(`cannot bind to ${flags.host}: no such local address`, false);
+  if (code === 'EACCES') fail(`not allowed to listen on port ${flags.port}`, false);
   throw err;
 }
 
