@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
 import {
   BACKENDS,
+  type Backend,
   closeAllLabs,
   collect,
   makeLab,
@@ -12,12 +13,17 @@ import {
 
 afterAll(closeAllLabs);
 
-describe.each(BACKENDS)('broadcasting across three servers (%s)', (backend) => {
+const CASES = BACKENDS.flatMap((backend) => [
+  [backend, 'redis'],
+  [backend, 'sharded'],
+]) as [Backend, 'redis' | 'sharded'][];
+
+describe.each(CASES)('broadcasting across three servers (%s, %s adapter)', (backend, adapter) => {
   let lab: TestLab;
   let a: Socket, b: Socket, c: Socket;
 
   beforeAll(async () => {
-    lab = await makeLab(backend);
+    lab = await makeLab(backend, { adapter });
     [a, b, c] = await Promise.all([lab.client('s1'), lab.client('s2'), lab.client('s3')]);
   });
   afterAll(() => lab.close());
@@ -56,8 +62,15 @@ describe.each(BACKENDS)('broadcasting across three servers (%s)', (backend) => {
     expect(reply.byServer).toEqual({ s1: 1, s2: 1, s3: 1 });
   });
 
-  it('PUBSUB NUMSUB of the request channel equals the number of servers that are up', async () => {
-    expect(await numsub(lab.admin, 'socket.io-request#/#')).toBe(3);
+  it('the adapter counts the servers that are up: NUMSUB (classic) or SHARDNUMSUB (sharded)', async () => {
+    if (adapter === 'redis') expect(await numsub(lab.admin, 'socket.io-request#/#')).toBe(3);
+    else {
+      const reply = (await lab.admin.call('PUBSUB', 'SHARDNUMSUB', 'socket.io#/#')) as [
+        string,
+        number,
+      ];
+      expect(Number(reply[1])).toBe(3);
+    }
   });
 
   it('serverSideEmit reaches the other servers, which tell their clients', async () => {

@@ -266,10 +266,10 @@ describe.each(BACKENDS)('the monitor channel (%s)', (backend) => {
   });
 });
 
-describe('the monitor with the sharded adapter in dynamic mode', () => {
+describe.each(BACKENDS)('the monitor with the sharded adapter in dynamic mode (%s)', (backend) => {
   let lab: TestLab;
   beforeAll(async () => {
-    lab = await makeLab('redis', { adapter: 'sharded', subscriptionMode: 'dynamic' });
+    lab = await makeLab(backend, { adapter: 'sharded', subscriptionMode: 'dynamic' });
     for (const server of ['s1', 's2', 's3']) await lab.lab.addClients(server, 1);
   });
   afterAll(() => lab.close());
