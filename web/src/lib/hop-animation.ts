@@ -153,3 +153,8 @@ export function hopSegments(e: LabEvent, layout: StageLayout, state: LabState): 
       return [];
   }
 }
+
+/** Events that move nothing on the stage: stepping passes over them. */
+export function isHop(e: LabEvent): boolean {
+  return e.kind !== 'counters' && e.kind !== 'monitor.mode';
+}

@@ -1,15 +1,17 @@
 /**
- * The time machine the page plays from: live, paused (events keep being recorded), stepping
- * hop by hop, playing at 0.1× to 2×, scrubbing, following one message, and the static viewer of
- * an opened trace file. Reduction happens in trace/ (through Recording); this class only decides
- * which state the stage shows and which hops it animates.
+ * The time machine the page plays from: live, paused (events keep being recorded), stepping hop
+ * by hop, playing at 0.1× to 2×, scrubbing, following one message, and the static viewer of an
+ * opened trace file. Recording, checkpoints and seeking are trace/'s Timeline; this class only
+ * decides what the stage shows and which hops it animates.
  */
 import type { Envelope, LabEvent } from '../../../trace/events.ts';
 import type { LabState } from '../../../trace/state.ts';
-import { reduce } from '../../../trace/reducer.ts';
-import { Recording, SeenEvents, isHop } from '../lib/recording.ts';
+import { Timeline, MAX_EVENTS } from '../../../trace/timeline.ts';
+import type { TraceFile } from '../../../trace/trace-file.ts';
+import { emptyState } from '../../../trace/state.ts';
+import { isHop } from '../lib/hop-animation.ts';
 import { nextSpeed } from '../lib/keymap.ts';
-import type { TraceFile } from '../lib/trace-file.ts';
+import { SeenEvents } from '../lib/seen-events.ts';
 
 export type Mode = 'live' | 'paused' | 'playing';
 
@@ -21,14 +23,17 @@ export interface HopRequest {
 
 /** How long one hop takes to play at 1×. */
 export const HOP_MS = 900;
+/** Events the scrubber keeps (trace/'s cap); older ones fold into the base state. */
+export const RECORDING_CAP = MAX_EVENTS;
 
-export class Timeline {
+export class Player {
   mode = $state<Mode>('live');
   speed = $state(1);
-  /** Absolute index of the event the stage shows (the last one applied). */
+  /** Index (in the kept events) of the event the stage shows; -1 is the base state. */
   cursor = $state(-1);
-  start = $state(0);
-  end = $state(0);
+  length = $state(0);
+  /** Events let go because of the cap. */
+  dropped = $state(0);
   follow = $state<string | null>(null);
   /** Bumped whenever the shown state changes: what components depend on. */
   version = $state(0);
@@ -39,38 +44,27 @@ export class Timeline {
   sampled = $state(false);
 
   /** What is being watched: the live recording, or an opened file's. */
-  private recording = new Recording();
+  private timeline = new Timeline();
   /** The live recording, which keeps recording while a file is open. */
-  private liveRecording = this.recording;
+  private liveTimeline = this.timeline;
   private seen = new SeenEvents();
-  private view: LabState = this.recording.head;
   private pending: LabEvent[] = [];
   private hops: HopRequest[] = [];
   private frame = 0;
   private playTimer: ReturnType<typeof setTimeout> | null = null;
 
   get state(): LabState {
-    return this.view;
-  }
-  get head(): LabState {
-    return this.recording.head;
+    return this.timeline.current;
   }
   get live(): boolean {
     return this.mode === 'live' && this.viewer === null;
   }
-  get evicted(): number {
-    return this.recording.evicted;
-  }
-  get cap(): number {
-    return this.recording.cap;
-  }
 
-  /** Events in [from, to), for the log. */
-  events(from: number, to: number): LabEvent[] {
-    return this.recording.window(from, to);
-  }
   at(i: number): LabEvent | undefined {
-    return this.recording.at(i);
+    return this.timeline.eventAt(i);
+  }
+  events(from = 0, to = this.length): LabEvent[] {
+    return this.timeline.slice(from, to);
   }
 
   /** Queues a monitor batch; it is applied on the next animation frame. */
@@ -98,32 +92,32 @@ export class Timeline {
     });
   }
 
-  /** Applies queued events (tests call it directly instead of waiting for a frame). */
+  /** Applies queued events now (tests call it instead of waiting for a frame). */
   flush(): void {
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
+    this.liveTimeline.append(batch);
+    if (this.viewer !== null) return;
     let lastHop: LabEvent | null = null;
-    for (const e of batch) {
-      this.liveRecording.push(e);
-      if (this.live && isHop(e)) {
+    if (this.live) {
+      for (const e of batch) {
+        if (!isHop(e)) continue;
         lastHop = e;
         this.hops.push({ event: e, held: false });
       }
-    }
-    // The particle layer draws a sample when hops come faster than anyone can watch.
-    if (this.hops.length > 2000) this.hops.splice(0, this.hops.length - 2000);
-    if (this.viewer !== null) return;
-    this.start = this.recording.start;
-    this.end = this.recording.end;
-    if (this.live) {
-      this.view = this.recording.head;
-      this.cursor = this.end - 1;
+      // The particle layer draws a sample when hops come faster than anyone can watch.
+      if (this.hops.length > 2000) this.hops.splice(0, this.hops.length - 2000);
       if (lastHop) this.current = lastHop;
-      this.version++;
-    } else if (this.cursor < this.start) {
-      this.seek(this.start);
     }
+    this.sync();
+  }
+
+  private sync(): void {
+    this.length = this.timeline.length;
+    this.dropped = this.timeline.dropped;
+    this.cursor = this.timeline.cursor;
+    this.version++;
   }
 
   /** Hops to animate since the last call (the particle layer pulls them each frame). */
@@ -133,27 +127,31 @@ export class Timeline {
     return out;
   }
 
-  private keep = (e: LabEvent) => this.follow === null || e.flow === this.follow;
+  private keep = (e: LabEvent) => isHop(e) && (this.follow === null || e.flow === this.follow);
+
+  private find(from: number, dir: 1 | -1): number | undefined {
+    for (let i = from + dir; i >= 0 && i < this.timeline.length; i += dir) {
+      const e = this.timeline.eventAt(i);
+      if (e && this.keep(e)) return i;
+    }
+    return undefined;
+  }
 
   private show(i: number, animate: boolean): void {
-    const e = this.recording.at(i) ?? null;
-    // One step forward reduces into the private copy on show; anything else seeks.
-    if (e && i === this.cursor + 1 && this.view !== this.recording.head) reduce(this.view, e);
-    else this.view = this.recording.stateAfter(i);
-    this.cursor = i;
-    this.current = e && isHop(e) ? e : this.current;
+    if (i === this.timeline.cursor + 1 && !this.timeline.live) this.timeline.stepForward();
+    else this.timeline.seek(i);
+    const e = this.timeline.eventAt(this.timeline.cursor) ?? null;
+    if (e && isHop(e)) this.current = e;
     if (animate && e) this.hops.push({ event: e, held: true });
-    this.version++;
+    this.sync();
   }
 
   pause(): void {
-    if (this.mode === 'live' && this.viewer === null) {
-      // Freeze a copy: the head keeps moving while we look.
-      this.view = this.recording.stateAfter(this.cursor);
-    }
     this.stopPlaying();
+    // Freeze a copy: the live head keeps moving while we look.
+    if (this.timeline.live) this.timeline.seek(this.timeline.cursor);
     this.mode = 'paused';
-    this.version++;
+    this.sync();
   }
 
   goLive(): void {
@@ -161,44 +159,38 @@ export class Timeline {
     this.stopPlaying();
     this.follow = null;
     this.mode = 'live';
-    this.view = this.recording.head;
-    this.cursor = this.end - 1;
-    this.version++;
+    this.timeline.live = true;
+    this.sync();
   }
 
   stepForward(): boolean {
     if (this.mode === 'live') this.pause();
-    const next = this.recording.nextHop(this.cursor, this.keep);
+    const next = this.find(this.timeline.cursor, 1);
     if (next === undefined) return false;
     this.show(next, true);
     return true;
   }
 
   stepBack(): boolean {
-    if (this.mode === 'live') this.pause();
-    if (this.mode === 'playing') {
-      this.stopPlaying();
-      this.mode = 'paused';
-    }
-    const prev = this.recording.prevHop(this.cursor, this.keep);
+    if (this.mode !== 'paused') this.pause();
+    const prev = this.find(this.timeline.cursor, -1);
     if (prev === undefined) return false;
     this.show(prev, true);
     return true;
   }
 
   seek(i: number): void {
-    if (this.mode === 'live') this.pause();
-    const clamped = Math.max(this.start - 1, Math.min(this.end - 1, Math.round(i)));
-    this.show(clamped, true);
+    if (this.mode !== 'paused') this.pause();
+    this.show(Math.max(-1, Math.min(this.timeline.length - 1, Math.round(i))), true);
   }
 
   first(): void {
-    this.seek(this.start - 1);
+    this.seek(-1);
     this.stepForward();
   }
 
   last(): void {
-    this.seek(this.end - 1);
+    this.seek(this.timeline.length - 1);
   }
 
   togglePlay(): void {
@@ -211,13 +203,14 @@ export class Timeline {
     this.mode = 'playing';
     const tick = () => {
       if (this.mode !== 'playing') return;
-      if (!this.stepForward()) {
-        // Caught up with the recording: back to live, or stop at the end of a file.
+      const next = this.find(this.timeline.cursor, 1);
+      if (next === undefined) {
+        // Caught up: back to live, or stay at the end of a file or a followed message.
         if (this.viewer !== null || this.follow !== null) this.mode = 'paused';
         else this.goLive();
         return;
       }
-      this.mode = 'playing';
+      this.show(next, true);
       this.playTimer = setTimeout(tick, HOP_MS / this.speed);
     };
     this.playTimer = setTimeout(tick, 0);
@@ -240,8 +233,8 @@ export class Timeline {
   followFlow(flow: string | undefined | null): void {
     if (!flow) return;
     this.follow = flow;
-    if (this.mode === 'live') this.pause();
-    const first = this.recording.nextHop(this.start - 1, (e) => e.flow === flow);
+    if (this.mode !== 'paused') this.pause();
+    const first = this.find(-1, 1);
     if (first !== undefined) this.show(first, true);
   }
 
@@ -253,10 +246,12 @@ export class Timeline {
     this.selected = e;
   }
 
-  /** The recording as a trace file's parts. */
-  exportParts(): { events: LabEvent[]; base?: LabState } {
-    const events = this.recording.window();
-    return this.recording.evicted > 0 ? { events, base: this.recording.baseState() } : { events };
+  /** The recording, as trace/'s serializeTrace wants it. */
+  exportParts(): { events: LabEvent[]; snapshot?: LabState } {
+    const events = this.timeline.slice();
+    return this.timeline.dropped > 0 || this.viewer !== null
+      ? { events, snapshot: this.timeline.stateAt(-1) }
+      : { events };
   }
 
   /** Opens a trace file in the static viewer, paused on its first hop. */
@@ -264,27 +259,21 @@ export class Timeline {
     this.stopPlaying();
     this.viewer = name;
     this.follow = null;
-    this.recording = new Recording(
-      Math.max(this.recording.cap, file.events.length),
-      file.base,
-      file.events,
-    );
-    this.start = this.recording.start;
-    this.end = this.recording.end;
+    this.timeline = Timeline.fromSnapshot(file.snapshot ?? emptyState(), file.events, {
+      maxEvents: Math.max(MAX_EVENTS, file.events.length),
+    });
+    this.timeline.seek(-1);
     this.mode = 'paused';
-    this.cursor = this.start - 1;
-    this.view = this.recording.stateAfter(this.cursor);
     this.current = null;
     this.selected = null;
+    this.sync();
     this.stepForward();
   }
 
   /** Leaves the static viewer, back to the live recording (which kept recording). */
   closeFile(): void {
     this.viewer = null;
-    this.recording = this.liveRecording;
-    this.start = this.recording.start;
-    this.end = this.recording.end;
+    this.timeline = this.liveTimeline;
     this.current = null;
     this.goLive();
   }
