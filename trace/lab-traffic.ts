@@ -180,7 +180,8 @@ function deliver(
     event,
     rooms,
     except: [],
-    sockets: members.map((m) => m.socketId),
+    // Like a real server: at most 50 ids, an exact count.
+    sockets: members.slice(0, 50).map((m) => m.socketId),
     count: members.length,
     step: origin === 'local' ? 8 : 9,
   });

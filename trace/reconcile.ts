@@ -1,8 +1,9 @@
 /**
  * Reconciliation: for one flow, who should have got the broadcast, who did, and why the others
- * did not. It judges against the audience recorded when the flow was first seen (Flow.atEmit),
+ * did not. It judges against the audience recorded when the flow was first seen (Flow.atEmit and its roster),
  * because the lab may look very different by the time someone asks.
  */
+import { audienceOf } from './rosters.ts';
 import type { AudienceMember, Flow, LabState } from './state.ts';
 
 /** Why an expected client got nothing. */
@@ -56,7 +57,7 @@ function exclusion(flow: Flow, m: AudienceMember): [ExclusionReason, string] | u
 function lossOf(state: LabState, flow: Flow, id: string, m: AudienceMember): [LossReason, string] {
   const at = flow.atEmit;
   // Remote servers only hear of a broadcast through Redis; the origin delivers locally anyway.
-  const remote = m.server !== flow.origin && at !== undefined;
+  const remote = m.server !== flow.origin;
   // What was already broken at emit time decides first; what broke afterwards comes second.
   if (!m.serverUp) return ['server-down', `its server ${m.server} was down at emit time`];
   if (!m.connected) return ['server-down', `it was disconnected from ${m.server} at emit time`];
@@ -78,8 +79,7 @@ function lossOf(state: LabState, flow: Flow, id: string, m: AudienceMember): [Lo
 
 /** How each client was reached: client reports first, else the servers' deliver lists. */
 function receiptsOf(flow: Flow): { reports: Record<string, number>; delivered: Set<string> } {
-  const reports: Record<string, number> = {};
-  for (const r of flow.clientReceipts) reports[r.client] = (reports[r.client] ?? 0) + 1;
+  const reports = flow.receivedBy;
   const delivered = new Set(flow.deliveries.flatMap((d) => d.sockets));
   return { reports, delivered };
 }
@@ -99,7 +99,7 @@ export function reconcileFlow(state: LabState, flow: Flow): FlowReconciliation {
     unexpected: [],
   };
   const { reports, delivered } = receiptsOf(flow);
-  const audience = flow.kind === 'broadcast' ? (flow.atEmit?.audience ?? {}) : {};
+  const audience = flow.kind === 'broadcast' ? audienceOf(state, flow) : {};
   for (const id of Object.keys(audience).sort()) {
     const m = audience[id];
     const excluded = exclusion(flow, m);
@@ -129,7 +129,8 @@ export function reconcileFlow(state: LabState, flow: Flow): FlowReconciliation {
   }
   for (const [id, times] of Object.entries(reports)) {
     if (result.expected.includes(id)) continue;
-    const server = flow.clientReceipts.find((r) => r.client === id)?.server ?? '';
+    const server =
+      flow.clientReceipts.find((r) => r.client === id)?.server ?? state.clients[id]?.server ?? '';
     result.unexpected.push({ client: id, server, via: 'client.receive', times });
   }
   return result;

@@ -12,25 +12,8 @@ import type {
   PublishResult,
   Receive,
 } from './events.ts';
-import { FLOW_CAP, type AudienceMember, type Flow, type LabState } from './state.ts';
-
-/** Every known client as it stands now: the flow's possible recipients at emit time. */
-function audienceNow(state: LabState): Record<string, AudienceMember> {
-  const audience: Record<string, AudienceMember> = {};
-  for (const client of Object.values(state.clients)) {
-    const server = state.servers[client.server];
-    audience[client.id] = {
-      server: client.server,
-      connected: client.state === 'connected',
-      serverUp: (server?.state ?? 'up') === 'up',
-      rooms: [...client.rooms],
-      socketId: client.socketId,
-      disconnects: client.disconnects,
-      serverDowns: server?.downs ?? 0,
-    };
-  }
-  return audience;
-}
+import { pruneRosters, releaseRoster, useRoster } from './rosters.ts';
+import { CLIENT_RECEIPT_DETAIL, FLOW_CAP, type Flow, type LabState } from './state.ts';
 
 function ensureFlow(state: LabState, id: string, e: LabEvent): Flow {
   const known = state.flows[id];
@@ -46,6 +29,7 @@ function ensureFlow(state: LabState, id: string, e: LabEvent): Flow {
     receipts: [],
     deliveries: [],
     clientReceipts: [],
+    receivedBy: {},
     rooms: [],
     except: [],
     targetKnown: false,
@@ -55,20 +39,26 @@ function ensureFlow(state: LabState, id: string, e: LabEvent): Flow {
       redis: state.redis.state,
       redisDowns: state.redis.downs,
       pubDown: false,
-      audience: audienceNow(state),
+      roster: useRoster(state),
     },
   };
   state.flows[id] = flow;
   state.flowOrder.push(id);
   // Oldest flows go first: the state must stay small enough to clone at every checkpoint.
-  while (state.flowOrder.length > FLOW_CAP) delete state.flows[state.flowOrder.shift() as string];
+  while (state.flowOrder.length > FLOW_CAP) {
+    const old = state.flowOrder.shift() as string;
+    const evicted = state.flows[old];
+    delete state.flows[old];
+    if (evicted) releaseRoster(state, evicted.atEmit.roster);
+  }
+  pruneRosters(state);
   return flow;
 }
 
 function setOrigin(state: LabState, flow: Flow, server: string): void {
   if (flow.origin) return;
   flow.origin = server;
-  if (flow.atEmit) flow.atEmit.pubDown = state.servers[server]?.connections.pub?.state === 'down';
+  flow.atEmit.pubDown = state.servers[server]?.connections.pub?.state === 'down';
 }
 
 /** Request traffic never downgrades a flow that has already shown it reaches sockets. */
@@ -163,7 +153,8 @@ export function onDeliver(state: LabState, e: Deliver): void {
     server: e.server,
     origin: e.origin,
     event: e.event,
-    sockets: [...e.sockets],
+    // The server sends at most 50; a foreign or older source might not.
+    sockets: e.sockets.slice(0, 50),
     count: e.count,
     t: e.t,
   });
@@ -178,6 +169,9 @@ export function onDeliver(state: LabState, e: Deliver): void {
 export function onClientReceive(state: LabState, e: ClientReceive): void {
   if (!e.flow) return;
   const flow = ensureFlow(state, e.flow, e);
+  flow.receivedBy[e.client] = (flow.receivedBy[e.client] ?? 0) + 1;
+  flow.event ??= e.event;
+  if (flow.clientReceipts.length >= CLIENT_RECEIPT_DETAIL) return;
   flow.clientReceipts.push({
     client: e.client,
     socketId: e.socketId,
@@ -185,5 +179,4 @@ export function onClientReceive(state: LabState, e: ClientReceive): void {
     event: e.event,
     t: e.t,
   });
-  flow.event ??= e.event;
 }

@@ -25,6 +25,7 @@ import {
   onServerDown,
   onServerUp,
 } from './reduce-servers.ts';
+import { noteRosterChange } from './rosters.ts';
 import { onClientConnect, onClientDisconnect, onRoomChange } from './reduce-sockets.ts';
 import { emptyState, emptyTotals, type LabState } from './state.ts';
 
@@ -78,6 +79,7 @@ const HANDLERS: Handlers = {
 export function reduce(state: LabState, event: LabEvent): LabState {
   const handler = HANDLERS[event.kind] as ((s: LabState, e: LabEvent) => void) | undefined;
   handler?.(state, event);
+  noteRosterChange(state, event.kind);
   state.step = event.step;
   state.lastEvent = event;
   state.events += 1;

@@ -1,16 +1,21 @@
 /**
  * The timeline: every event in arrival order, with the state after any of them one short replay
- * away. Like RaftScope's time machine, it keeps checkpoints (clones of the state) every K events,
- * so seeking replays at most K-1 events, and stepping back costs the same as stepping forward.
+ * away. Like RaftScope's time machine, it keeps checkpoints (clones of the state), so seeking
+ * replays only the events since the nearest one, and stepping back costs the same as a seek.
+ *
+ * Checkpoints come every `checkpointEvery` events, or further apart when the state is heavy:
+ * at least half its weight (about the objects it holds) in events, up to a quarter of
+ * `maxEvents`. Reducing is far cheaper than cloning, so this keeps the cost of checkpoints per
+ * event small, and their memory bounded, whatever the lab's size.
  *
  * Indexes are positions in the events the timeline still holds (0 = the oldest kept); `-1`
  * means the base state before them. `dropped` says how many older events were let go.
  */
 import type { LabEvent } from './events.ts';
 import { reduce } from './reducer.ts';
-import { emptyState, type LabState } from './state.ts';
+import { cloneState, emptyState, type LabState } from './state.ts';
 
-/** Events between two checkpoints: the most a seek replays. */
+/** Events between two checkpoints while the state is light. */
 export const CHECKPOINT_EVERY = 500;
 /** Events kept; beyond it the oldest go, a checkpoint at a time, so memory stays flat. */
 export const MAX_EVENTS = 50_000;
@@ -28,8 +33,10 @@ export class Timeline {
   /** Bumped on every change, so a view can tell that `current` changed in place. */
   version = 0;
   private events: LabEvent[] = [];
-  /** checkpoints[j] is the state before events[j * checkpointEvery]; [0] is the base. */
-  private checkpoints: LabState[];
+  /** States before events[at], ascending by `at`; the first (at 0) is the base. */
+  private checkpoints: { at: number; state: LabState }[];
+  /** Events to wait, from the last checkpoint, before the next. */
+  private interval: number;
   /** The state after every event: the timeline's own, reduced in place. */
   private head: LabState;
   private cursorIndex = -1;
@@ -39,8 +46,9 @@ export class Timeline {
   constructor(options: TimelineOptions = {}, base: LabState = emptyState()) {
     this.checkpointEvery = Math.max(1, options.checkpointEvery ?? CHECKPOINT_EVERY);
     this.maxEvents = Math.max(this.checkpointEvery, options.maxEvents ?? MAX_EVENTS);
-    this.checkpoints = [structuredClone(base)];
-    this.head = structuredClone(base);
+    this.checkpoints = [{ at: 0, state: cloneState(base) }];
+    this.head = cloneState(base);
+    this.interval = this.nextInterval(base);
   }
 
   /** A timeline that starts from a state (the hub's snapshot, a trace file's) and goes on with `events`. */
@@ -81,6 +89,11 @@ export class Timeline {
     return this.cursorState ?? this.head;
   }
 
+  /** Checkpoints held, the base included: what the timeline's memory grows with. */
+  get checkpointCount(): number {
+    return this.checkpoints.length;
+  }
+
   eventAt(index: number): LabEvent | undefined {
     return this.events[index];
   }
@@ -95,8 +108,11 @@ export class Timeline {
     for (const event of events) {
       this.events.push(event);
       reduce(this.head, event);
-      if (this.events.length % this.checkpointEvery === 0)
-        this.checkpoints.push(structuredClone(this.head));
+      const last = this.checkpoints[this.checkpoints.length - 1];
+      if (this.events.length - last.at >= this.interval) {
+        this.checkpoints.push({ at: this.events.length, state: cloneState(this.head) });
+        this.interval = this.nextInterval(this.head);
+      }
     }
     this.trim();
     if (this.following) this.moveTo(this.events.length - 1, this.head);
@@ -106,10 +122,11 @@ export class Timeline {
   /** A fresh state after event `index` (clamped to the events kept); the caller may keep and change it. */
   stateAt(index: number): LabState {
     const i = this.clamp(index);
-    if (i === this.events.length - 1) return structuredClone(this.head);
-    const j = Math.floor((i + 1) / this.checkpointEvery);
-    const state = structuredClone(this.checkpoints[j]);
-    for (let k = j * this.checkpointEvery; k <= i; k++) reduce(state, this.events[k]);
+    if (i === this.events.length - 1) return cloneState(this.head);
+    let j = this.checkpoints.length - 1;
+    while (this.checkpoints[j].at > i + 1) j--;
+    const state = cloneState(this.checkpoints[j].state);
+    for (let k = this.checkpoints[j].at; k <= i; k++) reduce(state, this.events[k]);
     return state;
   }
 
@@ -125,7 +142,7 @@ export class Timeline {
     if (this.cursorIndex >= this.events.length - 1) return this.seek(this.cursorIndex);
     this.following = false;
     // One event on top of a private copy: cheaper than a replay from the checkpoint.
-    const state = reduce(structuredClone(this.current), this.events[this.cursorIndex + 1]);
+    const state = reduce(cloneState(this.current), this.events[this.cursorIndex + 1]);
     this.moveTo(this.cursorIndex + 1, state);
     return state;
   }
@@ -144,19 +161,46 @@ export class Timeline {
     this.version += 1;
   }
 
-  /** Drops whole checkpoint intervals from the front, so the new base is an existing checkpoint. */
+  /**
+   * Events until the next checkpoint: half the state's weight (about the objects and list items it
+   * holds, what a clone costs in reduce steps), but never so far apart that fewer than four fit in
+   * `maxEvents`, so stepping back always has history.
+   */
+  private nextInterval(state: LabState): number {
+    let weight = Object.keys(state.sockets).length + Object.keys(state.clients).length;
+    for (const id of state.flowOrder) {
+      const f = state.flows[id];
+      if (!f) continue;
+      weight += f.publishes.length + f.receipts.length + f.clientReceipts.length;
+      weight += Object.keys(f.receivedBy).length;
+      for (const d of f.deliveries) weight += 1 + d.sockets.length;
+    }
+    for (const roster of Object.values(state.rosters)) {
+      weight += Object.keys(roster.audience).length;
+    }
+    const most = Math.max(this.checkpointEvery, Math.floor(this.maxEvents / 4));
+    return Math.min(most, Math.max(this.checkpointEvery, Math.ceil(weight / 2)));
+  }
+
+  /** Drops the events before a checkpoint, which becomes the new base, so at most maxEvents stay. */
   private trim(): void {
     const excess = this.events.length - this.maxEvents;
     if (excess <= 0) return;
-    const intervals = Math.ceil(excess / this.checkpointEvery);
-    const count = intervals * this.checkpointEvery;
+    let j = this.checkpoints.findIndex((c) => c.at >= excess);
+    if (j < 0) {
+      // Checkpoints are sparse (a heavy state): make one at the head and keep no history.
+      this.checkpoints.push({ at: this.events.length, state: cloneState(this.head) });
+      j = this.checkpoints.length - 1;
+    }
+    const count = this.checkpoints[j].at;
     this.events.splice(0, count);
-    this.checkpoints.splice(0, intervals);
+    this.checkpoints.splice(0, j);
+    for (const c of this.checkpoints) c.at -= count;
     this.dropped += count;
     if (!this.following) {
       // A cursor on dropped events lands on the new base.
       const index = this.cursorIndex - count;
-      if (index < -1) this.moveTo(-1, structuredClone(this.checkpoints[0]));
+      if (index < -1) this.moveTo(-1, cloneState(this.checkpoints[0].state));
       else this.cursorIndex = index;
     }
   }

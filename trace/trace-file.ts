@@ -65,7 +65,16 @@ function eventProblem(e: unknown): string | undefined {
 
 function snapshotProblem(s: unknown): string | undefined {
   if (!isObject(s)) return 'is not an object';
-  for (const field of ['servers', 'redis', 'sockets', 'clients', 'flows', 'counters', 'mode']) {
+  for (const field of [
+    'servers',
+    'redis',
+    'sockets',
+    'clients',
+    'flows',
+    'rosters',
+    'counters',
+    'mode',
+  ]) {
     if (!isObject(s[field])) return `has no "${field}" object`;
   }
   for (const field of ['flowOrder', 'goneSockets']) {
