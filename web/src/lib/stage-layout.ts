@@ -158,7 +158,7 @@ export function layoutStage(input: LayoutInput): StageLayout {
     const [top, bottom] = server.band;
     const h = bottom - top;
     const r = compact ? 4 : 6;
-    const pitchX = compact ? 14 : 46;
+    const pitchX = compact ? 14 : 58;
     const pitchY = compact ? 12 : 18;
     const cols = Math.max(1, Math.floor(colW / pitchX));
     const rows = Math.max(1, Math.floor(h / pitchY));

@@ -90,6 +90,8 @@ export function stageModel(state: LabState, lab: LabInfo | null, live: boolean):
   const named = new Set<string>();
   for (const c of Object.values(state.clients)) {
     if (c.socketId) named.add(c.socketId);
+    // Live, a disconnected client the lab no longer lists (a closed page's) is gone for good.
+    if (live && lab && c.state !== 'connected' && !kinds.has(c.id)) continue;
     clients.push({
       id: c.id,
       server: c.server,

@@ -74,9 +74,16 @@ export class Player {
     this.schedule();
   }
 
-  /** Events from the hub's hello: the history before the page opened. */
+  /** Events from the hub's hello: the history before the page opened, recorded without animation. */
   receiveHistory(events: LabEvent[]): void {
-    this.receive({ v: 1, from: 'hub', events });
+    this.flush();
+    const fresh = events.filter((e) => this.seen.fresh(e));
+    if (fresh.length === 0) return;
+    this.liveTimeline.append(fresh);
+    if (this.viewer !== null) return;
+    const last = [...fresh].reverse().find(isHop);
+    if (this.live && last) this.current = last;
+    this.sync();
   }
 
   private schedule(): void {
