@@ -31,10 +31,11 @@ export function banner(running: RunningLab, host: string): string {
     `  Monitor        ${info.monitor.enabled ? `on, channel ${info.monitor.channel}` : 'off'}`,
   );
   if (running.token) {
-    const lan = lanAddresses();
-    lines.push(
-      `  Exposed on     ${host}${lan.length ? ` (this machine: ${lan.map((a) => `http://${a}:${running.hub.port}`).join(', ')})` : ''}`,
-    );
+    const urls = lanAddresses().map((a) => `http://${a}:${running.hub.port}`);
+    const shown = urls.length ? urls : [running.url];
+    lines.push(`  Exposed on     ${host}: anyone on this network can watch`);
+    lines.push(`  Class opens    ${shown.join('   ')}`);
+    lines.push(`  Teacher opens  ${shown[0]}/?token=${running.token}`);
     lines.push(
       `  Token          ${running.token}   (changes need it: Authorization: Bearer <token>)`,
     );
