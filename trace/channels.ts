@@ -65,8 +65,7 @@ export function broadcastTarget(message: DecodedMessage | undefined): BroadcastT
 export function trafficKind(
   channel: string,
   message: DecodedMessage | undefined,
-): 'broadcast' | 'request' | 'other' {
+): 'broadcast' | 'request' | 'response' | 'other' {
   const kind = message && message.kind !== 'unknown' ? message.kind : classifyChannel(channel).kind;
-  if (kind === 'request' || kind === 'response') return 'request';
-  return kind === 'broadcast' ? 'broadcast' : 'other';
+  return kind === 'monitor' ? 'other' : kind;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LabScript } from './lab-script.ts';
-import { broadcast, fetchSockets } from './lab-traffic.ts';
+import { broadcast, fetchSockets, serverSideEmit } from './lab-traffic.ts';
 import { hopsOf } from './flow-hops.ts';
 import { randomLab, toEnvelopes } from './random-lab.ts';
 import { reduceAll } from './reducer.ts';
@@ -51,6 +51,18 @@ describe('hopsOf', () => {
     const firstResponse = kinds.indexOf('publish:socket.io-response#/#');
     expect(lastRequest).toBeGreaterThan(0);
     expect(firstResponse).toBeGreaterThan(lastRequest);
+  });
+
+  it('io.local deliveries in a request handler come after the receipts, and the emit names the origin', () => {
+    const s = lab();
+    const id = serverSideEmit(s, 'c3') as string;
+    // s1 and s2 report before s3: their local deliveries arrive before s3's client.emit.
+    const bySource = (src: string) => s.events.filter((_, i) => s.sources[i] === src);
+    const state = reduceAll(['s1', 's2', 'hub', 's3'].flatMap(bySource));
+    expect(state.flows[id]).toMatchObject({ origin: 's3', originFrom: 'client.emit' });
+    const hops = hopsOf(state.flows[id]).map((h) => `${h.kind}:${h.server}`);
+    expect(hops.slice(0, 2)).toEqual(['client.emit:s3', 'publish:s3']);
+    expect(hops.indexOf('deliver:s1')).toBeGreaterThan(hops.indexOf('receive:s1'));
   });
 
   it('every hop of every flow is accounted for, whatever the arrival order', () => {

@@ -35,8 +35,12 @@ export interface Hop {
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-const DECISION_TEXT: Record<Decision, (server: string, sockets: number) => string> = {
-  delivered: (s, n) => `${s} receives it and hands it to ${plural(n, 'local socket')}`,
+const DECISION_TEXT: Record<Decision, (server: string, sockets?: number) => string> = {
+  // A request or response has no sockets count: the server handles it.
+  delivered: (s, n) =>
+    n === undefined
+      ? `${s} receives it and handles it`
+      : `${s} receives it and hands it to ${plural(n, 'local socket')}`,
   'own-message': (s) => `${s} receives its own message and skips it (same uid)`,
   'unknown-room': (s) => `${s} has no member in that room and drops it unread`,
   'other-namespace': (s) => `${s} drops it: another namespace's packet`,
@@ -93,7 +97,7 @@ export function hopsOf(flow: Flow): Hop[] {
     });
   }
   for (const r of flow.receipts) {
-    const text = DECISION_TEXT[r.decision](r.server, r.sockets ?? 0);
+    const text = DECISION_TEXT[r.decision](r.server, r.sockets);
     add(isResponse(r.channel) ? 8 : 4, {
       step: 9,
       kind: 'receive',
@@ -108,9 +112,11 @@ export function hopsOf(flow: Flow): Hop[] {
   }
   for (const d of flow.deliveries) {
     const local = d.origin === 'local';
+    // A local delivery elsewhere than the origin (io.local in a request handler) follows the receipts.
+    const early = local && (flow.origin === undefined || d.server === flow.origin);
     const text = `${d.server} writes "${d.event}" to ${plural(d.count, local ? 'local socket' : 'socket')}`;
-    add(local ? 2 : 5, {
-      step: local ? 8 : 9,
+    add(early ? 2 : 5, {
+      step: early ? 8 : 9,
       kind: 'deliver',
       server: d.server,
       origin: d.origin,
@@ -119,6 +125,7 @@ export function hopsOf(flow: Flow): Hop[] {
       text,
     });
   }
+
   for (const c of flow.clientReceipts) {
     add(9, {
       step: 10,

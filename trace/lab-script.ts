@@ -53,6 +53,8 @@ export class LabScript {
   redisUp = true;
   /** Whether room.leave says `closing`, as a tap that watches `disconnecting` can; off tests the fallback. */
   markLeaves = true;
+  /** The lab reports server.down before its sockets' leaves and disconnects; false reports it after. */
+  downFirst = true;
   private seqs: Record<string, number> = {};
   private t: number;
 
@@ -117,6 +119,7 @@ export class LabScript {
   serverDown(id: string, reason: 'stop' | 'crash' = 'stop'): this {
     const server = this.servers[id];
     if (!server?.up) return this;
+    if (this.downFirst) this.emit({ kind: 'server.down', server: id, reason });
     for (const c of Object.values(this.clients)) {
       if (c.server !== id || !c.connected) continue;
       if (reason === 'stop')
@@ -137,7 +140,7 @@ export class LabScript {
       });
       c.connected = false;
     }
-    this.emit({ kind: 'server.down', server: id, reason });
+    if (!this.downFirst) this.emit({ kind: 'server.down', server: id, reason });
     server.up = false;
     return this;
   }

@@ -199,3 +199,73 @@ function deliver(
       'hub',
     );
 }
+
+/**
+ * A client's event its server forwards with serverSideEmit (as the lab's 'server ping'); every
+ * other server handles it with `io.local.emit`, so its origin's clients never get it.
+ */
+export function serverSideEmit(
+  script: LabScript,
+  from: string,
+  event = 'server ping',
+): string | undefined {
+  const c = script.clients[from];
+  const origin = c && script.servers[c.server];
+  if (!c?.connected || !origin?.up) return undefined;
+  const flow = `${origin.id}-${++origin.flows}`;
+  script.emit({
+    kind: 'client.emit',
+    server: origin.id,
+    flow,
+    socketId: c.socketId,
+    client: c.id,
+    event,
+    args: [],
+    bytes: 12,
+  });
+  const channel = 'socket.io-request#/#';
+  const message: DecodedMessage = {
+    format: 'json',
+    kind: 'request',
+    name: 'SERVER_SIDE_EMIT',
+    uid: origin.uid,
+    value: { uid: origin.uid, type: 6, data: [event] },
+  };
+  const pubId = ++origin.pubs;
+  script.emit({
+    kind: 'publish',
+    server: origin.id,
+    flow,
+    command: 'PUBLISH',
+    channel,
+    bytes: 50,
+    message,
+    pubId,
+  });
+  const up = Object.values(script.servers).filter((s) => s.up && script.redisUp);
+  const result = script.redisUp ? { receivers: up.length } : { error: 'Connection is closed.' };
+  script.emit({
+    kind: 'publish.result',
+    server: origin.id,
+    flow,
+    pubId,
+    channel,
+    ms: 1,
+    ...result,
+  });
+  for (const s of up) {
+    const decision = s === origin ? 'own-message' : 'delivered';
+    script.emit({
+      kind: 'receive',
+      server: s.id,
+      flow,
+      channel,
+      via: 'message',
+      bytes: 50,
+      decision,
+      message,
+    });
+    if (s !== origin) deliver(script, s, flow, [], event, 'local');
+  }
+  return flow;
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ClientReceive, LabEvent } from './events.ts';
 import { LabScript } from './lab-script.ts';
-import { broadcast, fetchSockets } from './lab-traffic.ts';
+import { broadcast, fetchSockets, serverSideEmit } from './lab-traffic.ts';
 import { randomLab } from './random-lab.ts';
 import { reconcile, reconcileAll, type FlowReconciliation } from './reconcile.ts';
 import { reduceAll } from './reducer.ts';
@@ -138,4 +138,21 @@ describe('reconcile', () => {
         expect({ flow: r.flow, ...outcomeOf(r) }).toEqual({ flow: r.flow, ...outcomes[r.flow] });
     },
   );
+});
+
+describe('reconcile, local-only broadcasts', () => {
+  it('serverSideEmit answered with io.local: the origin server clients are excluded as local-only', () => {
+    const s = lab();
+    const flow = serverSideEmit(s, 'c3') as string;
+    const r = run(s, flow);
+    expect(r.origin).toBe('s3');
+    expect(outcomeOf(r)).toEqual({ c1: 'delivered', c2: 'delivered', c3: 'local-only' });
+  });
+
+  it('with s2 down, s2 never handles it, so its client is excluded too', () => {
+    const s = lab();
+    s.serverDown('s2');
+    const r = run(s, serverSideEmit(s, 'c3'));
+    expect(outcomeOf(r)).toEqual({ c1: 'delivered', c2: 'local-only', c3: 'local-only' });
+  });
 });

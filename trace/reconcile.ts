@@ -44,8 +44,10 @@ function exclusion(flow: Flow, m: AudienceMember): [ExclusionReason, string] | u
   const inAny = (list: string[]) =>
     (m.socketId !== undefined && list.includes(m.socketId)) ||
     m.rooms.some((r) => list.includes(r));
-  if (flow.local && flow.origin && m.server !== flow.origin) {
-    return ['local-only', `io.local on ${flow.origin} only reaches its own sockets`];
+  const published = flow.publishes.some((p) => p.traffic === 'broadcast');
+  if (flow.localOnly.length > 0 && !published && !flow.localOnly.includes(m.server)) {
+    const servers = flow.localOnly.join(', ');
+    return ['local-only', `${servers} sent it to its own sockets only (io.local, or no adapter)`];
   }
   if (inAny(flow.except)) return ['excepted', 'the broadcast excluded it (except)'];
   if (flow.rooms.length > 0 && !inAny(flow.rooms)) {

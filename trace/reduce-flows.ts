@@ -13,7 +13,14 @@ import type {
   Receive,
 } from './events.ts';
 import { pruneRosters, releaseRoster, useRoster } from './rosters.ts';
-import { CLIENT_RECEIPT_DETAIL, FLOW_CAP, type Flow, type LabState } from './state.ts';
+import { addTo } from './reduce-sockets.ts';
+import {
+  CLIENT_RECEIPT_DETAIL,
+  FLOW_CAP,
+  type Flow,
+  type FlowPublish,
+  type LabState,
+} from './state.ts';
 
 function ensureFlow(state: LabState, id: string, e: LabEvent): Flow {
   const known = state.flows[id];
@@ -30,6 +37,7 @@ function ensureFlow(state: LabState, id: string, e: LabEvent): Flow {
     deliveries: [],
     clientReceipts: [],
     receivedBy: {},
+    localOnly: [],
     rooms: [],
     except: [],
     targetKnown: false,
@@ -55,16 +63,31 @@ function ensureFlow(state: LabState, id: string, e: LabEvent): Flow {
   return flow;
 }
 
-function setOrigin(state: LabState, flow: Flow, server: string): void {
-  if (flow.origin) return;
+/** Lower is surer: the client's emit names the origin; a local deliver only hints at it. */
+const ORIGIN_RANK: Record<NonNullable<Flow['originFrom']>, number> = {
+  'client.emit': 0,
+  publish: 1,
+  receive: 2,
+  deliver: 3,
+};
+
+/** Sources interleave, so a weaker hint can arrive first; a surer one replaces it. */
+function setOrigin(
+  state: LabState,
+  flow: Flow,
+  server: string,
+  from: NonNullable<Flow['originFrom']>,
+): void {
+  if (flow.originFrom && ORIGIN_RANK[flow.originFrom] <= ORIGIN_RANK[from]) return;
   flow.origin = server;
+  flow.originFrom = from;
   flow.atEmit.pubDown = state.servers[server]?.connections.pub?.state === 'down';
 }
 
 /** Request traffic never downgrades a flow that has already shown it reaches sockets. */
-function noteTraffic(flow: Flow, kind: 'broadcast' | 'request' | 'other'): void {
+function noteTraffic(flow: Flow, kind: FlowPublish['traffic']): void {
   if (kind === 'broadcast') flow.kind = 'broadcast';
-  else if (kind === 'request' && flow.kind === 'unknown') flow.kind = 'request';
+  else if (kind !== 'other' && flow.kind === 'unknown') flow.kind = 'request';
 }
 
 export function onClientEmit(state: LabState, e: ClientEmit): void {
@@ -80,30 +103,32 @@ export function onClientEmit(state: LabState, e: ClientEmit): void {
     t: e.t,
   };
   flow.event ??= e.event;
-  setOrigin(state, flow, e.server);
+  setOrigin(state, flow, e.server, 'client.emit');
 }
 
 export function onPublish(state: LabState, e: Publish): void {
   if (e.plumbing || !e.flow) return;
   const flow = ensureFlow(state, e.flow, e);
+  const kind = trafficKind(e.channel, e.message);
   flow.publishes.push({
     pubId: e.pubId,
     server: e.server,
     command: e.command,
     channel: e.channel,
+    traffic: kind,
     bytes: e.bytes,
     t: e.t,
   });
-  const kind = trafficKind(e.channel, e.message);
   noteTraffic(flow, kind);
+  // A response is published by a server that answers, not by the one that started the flow.
+  if (kind !== 'response') setOrigin(state, flow, e.server, 'publish');
   if (kind !== 'broadcast') return;
-  setOrigin(state, flow, e.server);
   flow.event ??= e.message?.event;
   if (flow.targetKnown) return;
   const target = broadcastTarget(e.message);
   if (target) {
     Object.assign(flow, { rooms: target.rooms, except: target.except, targetKnown: true });
-    if (target.local) flow.local = true;
+    if (target.local) addTo(flow.localOnly, e.server);
     return;
   }
   // Without a decoded message, a room channel still names the one room targeted.
@@ -141,7 +166,7 @@ export function onReceive(state: LabState, e: Receive): void {
     bytes: e.bytes,
     t: e.t,
   });
-  if (e.decision === 'own-message') setOrigin(state, flow, e.server);
+  if (e.decision === 'own-message') setOrigin(state, flow, e.server, 'receive');
   noteTraffic(flow, trafficKind(e.channel, e.message));
   flow.event ??= e.message?.event;
 }
@@ -160,8 +185,11 @@ export function onDeliver(state: LabState, e: Deliver): void {
   });
   flow.kind = 'broadcast';
   flow.event ??= e.event;
-  if (e.origin === 'local') setOrigin(state, flow, e.server);
-  if (e.local) flow.local = true;
+  if (e.origin === 'local') setOrigin(state, flow, e.server, 'deliver');
+  // The adapter publishes before it delivers locally, and one server reports in order: a local
+  // deliver with no broadcast published by its server was never meant to leave that server.
+  const published = flow.publishes.some((p) => p.server === e.server && p.traffic === 'broadcast');
+  if (e.local || (e.origin === 'local' && !published)) addTo(flow.localOnly, e.server);
   if (!flow.targetKnown)
     Object.assign(flow, { rooms: [...e.rooms], except: [...e.except], targetKnown: true });
 }

@@ -176,6 +176,7 @@ const cases: Case[] = [
     events: [],
     check: (_s, lab) => {
       lab.markLeaves = false;
+      lab.downFirst = false;
       lab.join('c1', 'red');
       lab.serverDown('s1', 'stop');
       const s = reduceAll(lab.events);
@@ -190,6 +191,20 @@ const cases: Case[] = [
       lab.join('c1', 'blue', true);
       lab.serverDown('s1', 'crash');
       expect(reduceAll(lab.events).clients.c1.rooms).toEqual([]);
+    },
+  },
+  {
+    name: 'leaves reported after server.down (as the lab does) keep the client rooms too',
+    events: [],
+    check: (_s, lab) => {
+      lab.markLeaves = false;
+      lab.serverDown('s1', 'stop');
+      const kinds = lab.events.slice(-3).map((e) => e.kind);
+      expect(kinds).toEqual(['server.down', 'room.leave', 'client.disconnect']);
+      expect(reduceAll(lab.events).clients.c1).toMatchObject({
+        rooms: ['blue'],
+        state: 'disconnected',
+      });
     },
   },
   {

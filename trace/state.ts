@@ -107,6 +107,8 @@ export interface FlowPublish {
   server: string;
   command: 'PUBLISH' | 'SPUBLISH';
   channel: string;
+  /** From the decoded message, or else the channel name (trace/channels.ts). */
+  traffic: 'broadcast' | 'request' | 'response' | 'other';
   bytes: number;
   t: number;
   /** From the matching publish.result: subscribed connections that got it. */
@@ -161,8 +163,10 @@ export interface Flow {
   id: string;
   /** broadcast: reaches sockets through deliver; request: request/response channels only; unknown: not yet told. */
   kind: 'broadcast' | 'request' | 'unknown';
-  /** The server that started it (client.emit, its first publish, or a local deliver). */
+  /** The server that started it: by client.emit, else its first publish, own-message receipt or local deliver. */
   origin?: string;
+  /** Which event told the origin: a better one (in that order) replaces it when it arrives later. */
+  originFrom?: 'client.emit' | 'publish' | 'receive' | 'deliver';
   /** The socket.io event name. */
   event?: string;
   emit?: FlowEmit;
@@ -177,8 +181,12 @@ export interface Flow {
   rooms: string[];
   except: string[];
   targetKnown: boolean;
-  /** `io.local`: only the origin's sockets were targeted. */
-  local?: boolean;
+  /**
+   * Servers whose broadcast of it stayed on their own sockets: `io.local`, adapter none, or a
+   * local deliver with no broadcast published by that server (serverSideEmit handlers often
+   * answer with `io.local.emit`).
+   */
+  localOnly: string[];
   firstT: number;
   lastT: number;
   /** Taken when the flow is first seen: who could have received it, and what was down. */
