@@ -38,4 +38,9 @@ export interface BrokerContext {
   readonly startedAt: number;
   readonly stats: { connectionsReceived: number; commandsProcessed: number };
   emit(event: BrokerEvent): void;
+  /**
+   * Writes the client's queued output once everything readable in this event-loop turn has
+   * been handled, the way Redis writes replies in beforeSleep: many reads, one write each.
+   */
+  flushLater(client: ClientConnection): void;
 }

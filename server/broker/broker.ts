@@ -37,6 +37,8 @@ export class EmbeddedBroker {
   private server: net.Server | null = null;
   private nextClientId = 1;
   private readonly ctx: BrokerContext;
+  private dirty: ClientConnection[] = [];
+  private flushScheduled = false;
 
   private constructor(
     readonly port: number,
@@ -51,6 +53,13 @@ export class EmbeddedBroker {
       port,
       startedAt: Date.now(),
       stats: { connectionsReceived: 0, commandsProcessed: 0 },
+      flushLater: (client) => {
+        this.dirty.push(client);
+        if (!this.flushScheduled) {
+          this.flushScheduled = true;
+          setImmediate(() => this.flushAll());
+        }
+      },
       emit: (event) => {
         if (!onEvent) return;
         try {
@@ -126,6 +135,19 @@ export class EmbeddedBroker {
       proto: c.proto,
       subscribed: c.subscribed,
     }));
+  }
+
+  private flushAll(): void {
+    this.flushScheduled = false;
+    const dirty = this.dirty;
+    this.dirty = [];
+    for (const client of dirty) {
+      try {
+        client.flush();
+      } catch (err) {
+        client.kill('internal-error', err instanceof Error ? err.message : String(err));
+      }
+    }
   }
 
   private accept(socket: net.Socket): void {

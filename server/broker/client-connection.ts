@@ -1,6 +1,7 @@
 import type net from 'node:net';
 import type { BrokerContext, OutputLimit } from './broker-context.ts';
-import type { SubscriptionKind, Subscriber } from './pubsub-registry.ts';
+import { OutputBuffer } from './output-buffer.ts';
+import type { PushHead, SubscriptionKind, Subscriber } from './pubsub-registry.ts';
 import { encodeReply, type Protocol, type Reply } from './resp-encoder.ts';
 import { RequestParser } from './resp-request-parser.ts';
 
@@ -34,7 +35,7 @@ export class ClientConnection implements Subscriber {
   readonly laddr: string;
   readonly parser: RequestParser;
 
-  private out: Buffer[] = [];
+  private readonly out = new OutputBuffer();
   private flushQueued = false;
   private softLimitSince: number | null = null;
   private closed = false;
@@ -67,31 +68,29 @@ export class ClientConnection implements Subscriber {
   }
 
   reply(reply: Reply): void {
-    this.enqueue(encodeReply(reply, this.proto));
+    // Like Redis, a connection that is closing after its last reply takes no more output.
+    if (this.closed || this.closing) return;
+    this.out.bytes(encodeReply(reply, this.proto));
+    this.scheduleFlush();
   }
 
-  deliver(frame: Buffer): void {
-    this.enqueue(frame);
+  deliver(head: PushHead, bulks: Buffer[]): void {
+    if (this.closed || this.closing) return;
+    const out = this.out;
+    out.bytes(head[this.proto]);
+    for (let i = 0; i < bulks.length; i++) out.bulk(bulks[i]);
+    this.scheduleFlush();
   }
 
   /** Queued bytes not yet handed to the socket plus what the socket still holds. */
   get outputBytes(): number {
-    let queued = 0;
-    for (const b of this.out) queued += b.length;
-    return queued + (this.closed ? 0 : this.socket.writableLength);
-  }
-
-  private enqueue(bytes: Buffer): void {
-    // Like Redis, a connection that is closing after its last reply takes no more output.
-    if (this.closed || this.closing) return;
-    this.out.push(bytes);
-    this.scheduleFlush();
+    return this.out.length + (this.closed ? 0 : this.socket.writableLength);
   }
 
   private scheduleFlush(): void {
     if (!this.flushQueued) {
       this.flushQueued = true;
-      queueMicrotask(() => this.flush());
+      this.ctx.flushLater(this);
     }
   }
 
@@ -99,10 +98,8 @@ export class ClientConnection implements Subscriber {
   flush(): void {
     this.flushQueued = false;
     if (this.closed) return;
-    const out = this.out;
-    this.out = [];
-    if (out.length > 0) {
-      const bytes = out.length === 1 ? out[0] : Buffer.concat(out);
+    if (this.out.length > 0) {
+      const bytes = this.out.take();
       if (this.closing) {
         this.socket.end(bytes);
         return;
@@ -139,7 +136,7 @@ export class ClientConnection implements Subscriber {
       ...(this.name ? { name: this.name } : {}),
       ...(detail ? { detail } : {}),
     });
-    this.out = [];
+    this.out.clear();
     this.socket.destroy();
     this.markClosed();
   }
@@ -154,7 +151,7 @@ export class ClientConnection implements Subscriber {
   markClosed(): boolean {
     if (this.closed) return false;
     this.closed = true;
-    this.out = [];
+    this.out.clear();
     this.ctx.clients.delete(this.id);
     this.ctx.monitors.delete(this);
     if (this.subscribed) {

@@ -7,9 +7,16 @@
  * channel names are binary-safe in Redis and the registry keys them that way.
  */
 export function globMatch(pattern: string, subject: string): boolean {
-  const state = { skipLongerMatches: false };
-  return matchFrom(pattern, 0, subject, 0, state);
+  skipLongerMatches = false;
+  return matchFrom(pattern, 0, subject, 0);
 }
+
+/**
+ * Set once the rest of a pattern failed to match from every position after a `*`; shared by
+ * the recursion of one globMatch call (which is synchronous, so a module variable is safe and
+ * spares an allocation on every PUBLISH).
+ */
+let skipLongerMatches = false;
 
 /** Char code at `i`, or 0 past the end: the C code reads the NUL terminator there. */
 function at(s: string, i: number): number {
@@ -24,13 +31,7 @@ const CARET = 94; // ^
 const BACKSLASH = 92; // \
 const DASH = 45; // -
 
-function matchFrom(
-  pattern: string,
-  p: number,
-  subject: string,
-  s: number,
-  state: { skipLongerMatches: boolean },
-): boolean {
+function matchFrom(pattern: string, p: number, subject: string, s: number): boolean {
   const pEnd = pattern.length;
   const sEnd = subject.length;
   while (p < pEnd && s < sEnd) {
@@ -39,11 +40,11 @@ function matchFrom(
       while (p + 1 < pEnd && pattern.charCodeAt(p + 1) === STAR) p++;
       if (p + 1 === pEnd) return true;
       for (; s < sEnd; s++) {
-        if (matchFrom(pattern, p + 1, subject, s, state)) return true;
+        if (matchFrom(pattern, p + 1, subject, s)) return true;
         // Without this cut a pattern like a*a*a*...b is exponential (CVE-2022-36021).
-        if (state.skipLongerMatches) return false;
+        if (skipLongerMatches) return false;
       }
-      state.skipLongerMatches = true;
+      skipLongerMatches = true;
       return false;
     } else if (c === QUESTION) {
       s++;

@@ -13,8 +13,8 @@ export interface Subscriber {
   readonly proto: Protocol;
   /** This connection's own subscriptions, in the order it made them. */
   readonly subscriptions: Record<SubscriptionKind, Set<string>>;
-  /** Queues bytes that are already encoded for this subscriber's protocol. */
-  deliver(frame: Buffer): void;
+  /** Queues one push: the fixed head for its protocol, then the bulks. */
+  deliver(head: PushHead, bulks: Buffer[]): void;
 }
 
 export interface SubscriptionEntry {
@@ -70,14 +70,14 @@ export class PubsubRegistry {
     let receivers = 0;
     const direct = this.tables.channels.get(key);
     if (direct) {
-      const frames = new FrameCache(MESSAGE, [channel, message]);
-      for (const sub of direct) sub.deliver(frames.for(sub.proto));
+      const bulks = [channel, message];
+      for (const sub of direct) sub.deliver(MESSAGE, bulks);
       receivers += direct.size;
     }
     for (const [pattern, subs] of this.tables.patterns) {
       if (!globMatch(pattern, key)) continue;
-      const frames = new FrameCache(PMESSAGE, [Buffer.from(pattern, 'latin1'), channel, message]);
-      for (const sub of subs) sub.deliver(frames.for(sub.proto));
+      const bulks = [Buffer.from(pattern, 'latin1'), channel, message];
+      for (const sub of subs) sub.deliver(PMESSAGE, bulks);
       receivers += subs.size;
     }
     return receivers;
@@ -87,8 +87,8 @@ export class PubsubRegistry {
   spublish(channel: Buffer, message: Buffer): number {
     const subs = this.tables.shardChannels.get(channel.toString('latin1'));
     if (!subs) return 0;
-    const frames = new FrameCache(SMESSAGE, [channel, message]);
-    for (const sub of subs) sub.deliver(frames.for(sub.proto));
+    const bulks = [channel, message];
+    for (const sub of subs) sub.deliver(SMESSAGE, bulks);
     return subs.size;
   }
 
@@ -125,44 +125,13 @@ export class PubsubRegistry {
   }
 }
 
-/** The fixed start of each push kind, `*3\r\n$7\r\nmessage\r\n`, with RESP2's and RESP3's prefix. */
-function pushHead(kind: string, items: number): Record<Protocol, Buffer> {
+/** The fixed start of a push, `*3\r\n$7\r\nmessage\r\n`, with RESP2's and RESP3's prefix. */
+export type PushHead = Record<Protocol, Buffer>;
+
+function pushHead(kind: string, items: number): PushHead {
   const rest = `${items}\r\n$${kind.length}\r\n${kind}\r\n`;
   return { 2: Buffer.from(`*${rest}`), 3: Buffer.from(`>${rest}`) };
 }
 const MESSAGE = pushHead('message', 3);
 const PMESSAGE = pushHead('pmessage', 4);
 const SMESSAGE = pushHead('smessage', 3);
-
-/** One message encoded at most once per protocol, however many subscribers get it. */
-class FrameCache {
-  private resp2?: Buffer;
-  private resp3?: Buffer;
-  constructor(
-    private readonly head: Record<Protocol, Buffer>,
-    private readonly bulks: Buffer[],
-  ) {}
-
-  for(proto: Protocol): Buffer {
-    if (proto === 3) return (this.resp3 ??= encodePush(this.head[3], this.bulks));
-    return (this.resp2 ??= encodePush(this.head[2], this.bulks));
-  }
-}
-
-/** One pass: measure, allocate once, copy. This runs for every message the broker fans out. */
-function encodePush(head: Buffer, bulks: Buffer[]): Buffer {
-  let size = head.length;
-  for (const b of bulks) size += b.length + String(b.length).length + 5;
-  const out = Buffer.allocUnsafe(size);
-  let at = head.copy(out, 0);
-  for (const b of bulks) {
-    out[at++] = 0x24; // $
-    at += out.write(String(b.length), at, 'latin1');
-    out[at++] = 0x0d;
-    out[at++] = 0x0a;
-    at += b.copy(out, at);
-    out[at++] = 0x0d;
-    out[at++] = 0x0a;
-  }
-  return out;
-}
