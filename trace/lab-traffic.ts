@@ -1,22 +1,22 @@
 /**
- * Traffic for a LabScript: the events a classic-adapter lab writes for a client's broadcast and
- * for a fetchSockets request, derived from the script's own truth about who is up and where.
+ * Traffic for a LabScript: the events a classic-adapter lab writes for a client's broadcast, a
+ * serverSideEmit and a fetchSockets request, derived from the script's own truth about who is up and where.
  */
 import type { DecodedMessage, Decision } from './events.ts';
 import type { LabScript, SimServer } from './lab-script.ts';
 
-/** A client's event that its server answers with `io.emit` (or `io.to(room).emit`). Returns the flow id. */
-export function broadcast(
+/** A connected client's event reaches its server, which opens a flow for what it does about it. */
+function clientEvent(
   script: LabScript,
   from: string,
-  room?: string,
-  event = 'chat message',
-): string | undefined {
+  event: string,
+  args: unknown[],
+): { origin: SimServer; flow: string } | undefined {
   const c = script.clients[from];
   const origin = c && script.servers[c.server];
   if (!c?.connected || !origin?.up) return undefined;
   const flow = `${origin.id}-${++origin.flows}`;
-  const args = ['hi'];
+  const bytes = JSON.stringify([event, ...args]).length;
   script.emit({
     kind: 'client.emit',
     server: origin.id,
@@ -25,8 +25,22 @@ export function broadcast(
     client: c.id,
     event,
     args,
-    bytes: 20,
+    bytes,
   });
+  return { origin, flow };
+}
+
+/** A client's event that its server answers with `io.emit` (or `io.to(room).emit`). Returns the flow id. */
+export function broadcast(
+  script: LabScript,
+  from: string,
+  room?: string,
+  event = 'chat message',
+): string | undefined {
+  const args = ['hi'];
+  const started = clientEvent(script, from, event, args);
+  if (!started) return undefined;
+  const { origin, flow } = started;
   const rooms = room === undefined ? [] : [room];
   const channel = room === undefined ? 'socket.io#/#' : `socket.io#/#${room}#`;
   const message: DecodedMessage = {
@@ -209,20 +223,9 @@ export function serverSideEmit(
   from: string,
   event = 'server ping',
 ): string | undefined {
-  const c = script.clients[from];
-  const origin = c && script.servers[c.server];
-  if (!c?.connected || !origin?.up) return undefined;
-  const flow = `${origin.id}-${++origin.flows}`;
-  script.emit({
-    kind: 'client.emit',
-    server: origin.id,
-    flow,
-    socketId: c.socketId,
-    client: c.id,
-    event,
-    args: [],
-    bytes: 12,
-  });
+  const started = clientEvent(script, from, event, []);
+  if (!started) return undefined;
+  const { origin, flow } = started;
   const channel = 'socket.io-request#/#';
   const message: DecodedMessage = {
     format: 'json',
