@@ -234,7 +234,8 @@ function readObservation(y: YamlBlock, node: YNode, scope: LessonScope): Observa
   const m = y.map(node, 'predict.observe', ['event', 'sameFlow', 'collect']);
   const event = readMatcher(y, y.required(m, 'event', 'predict.observe', node), scope);
   const collect = y.string(y.required(m, 'collect', 'predict.observe', node), 'collect');
-  if (collect !== 'count' && !EVENT_FIELDS.includes(collect))
+  // A dotted path reaches inside a field: `reply.1` is the count in a PUBSUB NUMSUB reply.
+  if (collect !== 'count' && !EVENT_FIELDS.includes(collect.split('.')[0]))
     y.fail(
       m.get('collect'),
       `collect must be "count" or an event field${suggest(collect, EVENT_FIELDS)}`,
