@@ -16,6 +16,7 @@ export {
   type RecipientOutcome,
 } from './reconcile.ts';
 export { hopsOf, type Hop, type HopKind } from './flow-hops.ts';
+export { audienceOf } from './rosters.ts';
 export {
   parseTrace,
   serializeTrace,
@@ -26,5 +27,5 @@ export {
 export { classifyChannel, broadcastTarget, type ChannelInfo } from './channels.ts';
 // A simulated lab, for tests and for a page that animates without servers.
 export { LabScript, seededRandom, type Draft } from './lab-script.ts';
-export { broadcast, fetchSockets } from './lab-traffic.ts';
+export { broadcast, fetchSockets, serverSideEmit } from './lab-traffic.ts';
 export { randomLab, toEnvelopes, type RandomLab, type TrueOutcome } from './random-lab.ts';
