@@ -3,6 +3,7 @@
  * where a lost message stops) and the edges to highlight. Pure, so the mapping from trace to
  * stage is tested without a browser.
  */
+import { classifyChannel } from '../../../trace/channels.ts';
 import type { Decision, LabEvent } from '../../../trace/events.ts';
 import type { LabState } from '../../../trace/state.ts';
 import type { Point, StageLayout } from './stage-layout.ts';
@@ -157,4 +158,29 @@ export function hopSegments(e: LabEvent, layout: StageLayout, state: LabState): 
 /** Events that move nothing on the stage: stepping passes over them. */
 export function isHop(e: LabEvent): boolean {
   return e.kind !== 'counters' && e.kind !== 'monitor.mode';
+}
+
+/**
+ * Where a hop stands in its message's causal order, the order trace/flow-hops.ts tells it in:
+ * emit, PUBLISH, local delivery, Redis's answer, receipts, remote deliveries, responses, clients.
+ * Following a message steps in this order rather than in arrival order.
+ */
+export function causalRank(e: LabEvent): number {
+  const response = 'channel' in e && classifyChannel(e.channel).kind === 'response';
+  switch (e.kind) {
+    case 'client.emit':
+      return 0;
+    case 'publish':
+      return response ? 6 : 1;
+    case 'deliver':
+      return e.origin === 'local' ? 2 : 5;
+    case 'publish.result':
+      return response ? 7 : 3;
+    case 'receive':
+      return response ? 8 : 4;
+    case 'client.receive':
+      return 9;
+    default:
+      return 10;
+  }
 }

@@ -10,6 +10,10 @@ export class PageMetrics {
   /** Milliseconds from this page's own socket.emit to the frame that first draws it. */
   pageEmitToFrame: number[] = [];
   frames = 0;
+  /** Segments drawn as lost (stopped with a cross). */
+  lost = 0;
+  /** Hop segments spawned, and those skipped because the particle layer was full. */
+  spawned = 0;
 
   add(list: number[], ms: number): void {
     list.push(ms);

@@ -9,7 +9,7 @@ import type { LabState } from '../../../trace/state.ts';
 import { Timeline, MAX_EVENTS } from '../../../trace/timeline.ts';
 import type { TraceFile } from '../../../trace/trace-file.ts';
 import { emptyState } from '../../../trace/state.ts';
-import { isHop } from '../lib/hop-animation.ts';
+import { causalRank, isHop } from '../lib/hop-animation.ts';
 import { nextSpeed } from '../lib/keymap.ts';
 import { SeenEvents } from '../lib/seen-events.ts';
 
@@ -136,7 +136,22 @@ export class Player {
 
   private keep = (e: LabEvent) => isHop(e) && (this.follow === null || e.flow === this.follow);
 
+  /** The followed message's events, in causal order. */
+  private followOrder(): number[] {
+    const order: { i: number; rank: number }[] = [];
+    for (let i = 0; i < this.timeline.length; i++) {
+      const e = this.timeline.eventAt(i);
+      if (e && e.flow === this.follow && isHop(e)) order.push({ i, rank: causalRank(e) });
+    }
+    return order.sort((a, b) => a.rank - b.rank || a.i - b.i).map((x) => x.i);
+  }
+
   private find(from: number, dir: 1 | -1): number | undefined {
+    if (this.follow !== null) {
+      const order = this.followOrder();
+      const at = order.indexOf(from);
+      return at === -1 ? (dir === 1 ? order[0] : undefined) : order[at + dir];
+    }
     for (let i = from + dir; i >= 0 && i < this.timeline.length; i += dir) {
       const e = this.timeline.eventAt(i);
       if (e && this.keep(e)) return i;
