@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- broker [--seconds 1.2] [--payload 120] [--rounds 2]`: PUBLISH throughput of the embedded
+ * `npm run bench -- broker [--seconds 1] [--payload 120] [--rounds 3]`: PUBLISH throughput of the embedded
  * broker against a real redis-server started in the same run.
  *
  * Workload, shaped like the Socket.IO Redis adapter: each subscriber is a RESP3 connection that
@@ -224,9 +224,9 @@ export default async function brokerBench(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      seconds: { type: 'string', default: '1.2' },
+      seconds: { type: 'string', default: '1' },
       payload: { type: 'string', default: '120' },
-      rounds: { type: 'string', default: '2' },
+      rounds: { type: 'string', default: '3' },
     },
   });
   const seconds = Number(values.seconds);

@@ -14,6 +14,9 @@ import { error } from './resp-encoder.ts';
 export type { BrokerEvent, OutputLimit } from './broker-context.ts';
 export type { SubscriptionSnapshot } from './pubsub-registry.ts';
 
+/** Commands run between two writes of pending output; about what 16 KiB of PUBLISH holds. */
+const FLUSH_EVERY_COMMANDS = 100;
+
 export interface EmbeddedBrokerOptions {
   /** 0 or absent: a free port. */
   port?: number;
@@ -39,6 +42,7 @@ export class EmbeddedBroker {
   private readonly ctx: BrokerContext;
   private dirty: ClientConnection[] = [];
   private flushScheduled = false;
+  private sinceFlush = 0;
 
   private constructor(
     readonly port: number,
@@ -57,7 +61,10 @@ export class EmbeddedBroker {
         this.dirty.push(client);
         if (!this.flushScheduled) {
           this.flushScheduled = true;
-          setImmediate(() => this.flushAll());
+          setImmediate(() => {
+            this.flushScheduled = false;
+            this.flushAll();
+          });
         }
       },
       emit: (event) => {
@@ -138,7 +145,7 @@ export class EmbeddedBroker {
   }
 
   private flushAll(): void {
-    this.flushScheduled = false;
+    this.sinceFlush = 0;
     const dirty = this.dirty;
     this.dirty = [];
     for (const client of dirty) {
@@ -193,6 +200,9 @@ export class EmbeddedBroker {
           break;
         }
         dispatch(this.ctx, client, next.argv);
+        // Hand replies back in slices, as Redis does by reading 16 KiB at a time: the client
+        // can work on the first replies while the broker parses the rest of a long pipeline.
+        if (++this.sinceFlush >= FLUSH_EVERY_COMMANDS) this.flushAll();
       }
     } catch (err) {
       // A bug in the broker costs one connection, never the process.
