@@ -82,6 +82,21 @@ describe('reconcile', () => {
     expect(outcomeOf(r)).toEqual({ c1: 'redis-down', c2: 'delivered', c3: 'redis-down' });
   });
 
+  it('a server whose sub connection dropped misses remote broadcasts: redis-down', () => {
+    const s = lab();
+    s.emit({ kind: 'redis.disconnect', server: 's3', role: 'sub', name: 's3:sub', step: 4 });
+    const flow = broadcast(s, 'c1') as string;
+    const events = s.events.filter((e) => !(e.flow === flow && e.server === 's3'));
+    const r = reconcile(reduceAll(events), flow) as FlowReconciliation;
+    expect(r.lost).toEqual([
+      expect.objectContaining({
+        client: 'c3',
+        reason: 'redis-down',
+        detail: expect.stringContaining('s3'),
+      }),
+    ]);
+  });
+
   it('a missing receipt with no known cause is unknown', () => {
     const s = lab();
     const flow = broadcast(s, 'c1') as string;

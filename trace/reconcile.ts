@@ -76,6 +76,9 @@ function lossOf(state: LabState, flow: Flow, id: string, m: AudienceMember): [Lo
   if (remote && state.redis.downs > at.redisDowns) {
     return ['redis-down', 'Redis went down before fanning it out'];
   }
+  if (remote && state.servers[m.server]?.connections.sub?.state === 'down') {
+    return ['redis-down', `${m.server}'s sub connection to Redis is down`];
+  }
   return ['unknown', 'no receipt was reported (yet)'];
 }
 

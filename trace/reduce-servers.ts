@@ -59,6 +59,8 @@ export function onServerUp(state: LabState, e: ServerUp): void {
   server.state = 'up';
   server.sockets = [];
   server.rooms = {};
+  // Its adapter is new too: adapter.attach tells the new uid.
+  delete server.uid;
   const old = state.counters.servers[e.server];
   if (old) {
     const earlier = state.counters.earlier[e.server];

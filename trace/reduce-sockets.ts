@@ -126,6 +126,9 @@ function leaveServerRoom(server: ServerState, room: string, socketId: string): v
 export function onRoomChange(state: LabState, e: RoomChange): void {
   // Every socket sits in the room named by its own id; it is private, not a room users see.
   if (e.room === e.socketId) return;
+  // Leaves of a socket already gone (the lab reports server.down before them) change nothing.
+  const known = state.sockets[e.socketId];
+  if ((known && !known.connected) || (!known && e.kind === 'room.leave')) return;
   const socket = ensureSocket(state, e.socketId, e.server);
   const server = ensureServer(state, socket.server);
   if (e.kind === 'room.join') {

@@ -57,6 +57,18 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'server.up of a restarted server forgets the old process: sockets, rooms, uid',
+    events: [
+      { kind: 'server.down', server: 's1', reason: 'stop' },
+      { kind: 'server.up', server: 's1', port: 4001, adapter: 'redis' },
+    ],
+    check: (s) => {
+      expect(s.servers.s1).toMatchObject({ state: 'up', sockets: [], rooms: {}, downs: 1 });
+      expect(s.servers.s1.uid).toBeUndefined();
+      expect(s.servers.s2.uid).toBe('s2u1xx');
+    },
+  },
+  {
     name: 'server.down stop is down, not crashed',
     events: [{ kind: 'server.down', server: 's2', reason: 'stop' }],
     check: (s) => expect(s.servers.s2.state).toBe('down'),
