@@ -2,8 +2,8 @@
  * LabState: everything the trace model derives from monitor events (trace/events.ts).
  *
  * The state is plain JSON on purpose (Records and arrays only, no Map, Set or class): the
- * timeline `structuredClone`s it at checkpoints, the hub sends it as a snapshot, and trace files
- * store it. Record keys keep insertion order, but nothing here relies on that: where order matters
+ * timeline clones it at checkpoints (`cloneState`, or `structuredClone`), the hub can send it as a
+ * snapshot, and trace files store it. Record keys keep insertion order, but nothing here relies on that: where order matters
  * (flow eviction, socket pruning) an explicit array holds it.
  *
  * The page, the lessons and the tests read the lab only through this shape.
@@ -17,7 +17,7 @@ import type {
   SubscriptionMode,
 } from './events.ts';
 
-/** Flows kept in state, newest first kept; older flows are evicted so state stays small. */
+/** Flows kept in state: the oldest first seen is evicted beyond it, so the state stays small. */
 export const FLOW_CAP = 500;
 /** Client receipts kept in detail per flow (like a deliver's 50 socket ids); counts stay exact. */
 export const CLIENT_RECEIPT_DETAIL = 50;
