@@ -1,7 +1,11 @@
 import type { ClientConnection } from './client-connection.ts';
 import type { PubsubRegistry } from './pubsub-registry.ts';
 
-/** Things the lab shows about the broker as they happen. */
+/**
+ * Things the lab shows about the broker as they happen. Each connection gets one
+ * client-connected and one client-closed; a client-killed (with the reason) comes before the
+ * client-closed of a connection the broker dropped.
+ */
 export type BrokerEvent =
   | { type: 'client-connected'; id: number; addr: string }
   | { type: 'client-closed'; id: number; name?: string }

@@ -9,9 +9,21 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
+/** The broker's events, kept in order, with waiters woken by each new one (no polling). */
+class EventLog extends Array<BrokerEvent> {
+  private waiters: (() => void)[] = [];
+  add(e: BrokerEvent): void {
+    this.push(e);
+    for (const w of this.waiters.splice(0)) w();
+  }
+  changed(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+}
+
 async function startBroker(opts: Parameters<typeof EmbeddedBroker.start>[0] = {}) {
-  const events: BrokerEvent[] = [];
-  const broker = await EmbeddedBroker.start({ ...opts, onEvent: (e) => events.push(e) });
+  const events = new EventLog();
+  const broker = await EmbeddedBroker.start({ ...opts, onEvent: (e) => events.add(e) });
   cleanups.push(() => broker.stop());
   return { broker, events };
 }
@@ -24,26 +36,20 @@ function redis(url: string, opts: RedisOptions = {}): Redis {
   return client;
 }
 
-/** Resolves with the first event of `type` (or rejects after a timeout, naming what was seen). */
-function nextEvent<T extends BrokerEvent['type']>(
-  events: BrokerEvent[],
+/** Resolves with the first event of `type` from index `from` on, waiting for new ones as they come. */
+async function nextEvent<T extends BrokerEvent['type']>(
+  events: EventLog,
   type: T,
   where: (e: Extract<BrokerEvent, { type: T }>) => boolean = () => true,
-  timeoutMs = 5000,
+  from = 0,
 ): Promise<Extract<BrokerEvent, { type: T }>> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const poll = () => {
-      const found = events.find(
-        (e) => e.type === type && where(e as Extract<BrokerEvent, { type: T }>),
-      );
-      if (found) return resolve(found as Extract<BrokerEvent, { type: T }>);
-      if (Date.now() > deadline)
-        return reject(new Error(`no ${type}; saw ${JSON.stringify(events)}`));
-      setImmediate(poll);
-    };
-    poll();
-  });
+  const match = (e: BrokerEvent): e is Extract<BrokerEvent, { type: T }> =>
+    e.type === type && where(e as Extract<BrokerEvent, { type: T }>);
+  for (;;) {
+    const found = events.slice(from).find(match);
+    if (found) return found;
+    await events.changed();
+  }
 }
 
 describe('EmbeddedBroker with ioredis 6', () => {
@@ -168,18 +174,19 @@ describe('EmbeddedBroker with ioredis 6', () => {
   });
 
   it('ioredis reconnects and resubscribes after a stop/start, as it would with Redis', async () => {
-    const { broker } = await startBroker();
+    const { broker, events } = await startBroker();
     const sub = redis(broker.url, { retryStrategy: () => 20, maxRetriesPerRequest: null });
     const pub = redis(broker.url, { retryStrategy: () => 20, maxRetriesPerRequest: null });
     await sub.subscribe('back');
     await broker.stop();
+    const restartedAt = events.length;
     await broker.start();
-    await once(sub, 'ready');
     const message = once(sub, 'message');
-    // The resubscribe is sent on 'ready'; wait until the broker has it.
-    for (let i = 0; i < 200 && broker.subscriptions().channels.length === 0; i++) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    // ioredis resubscribes on its own once it is back; the broker reports when that lands.
+    await nextEvent(events, 'subscriptions-changed', () => true, restartedAt);
+    expect(broker.subscriptions().channels).toEqual([
+      { name: 'back', subscribers: [expect.objectContaining({ id: expect.any(Number) })] },
+    ]);
     expect(await pub.publish('back', 'hello')).toBe(1);
     expect(await message).toEqual(['back', 'hello']);
   });

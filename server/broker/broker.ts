@@ -90,8 +90,13 @@ export class EmbeddedBroker {
     return this.opts.host ?? '127.0.0.1';
   }
 
+  /** Where clients on this machine connect: loopback unless the broker is bound elsewhere. */
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    const host = this.host;
+    if (['127.0.0.1', '0.0.0.0', '::', 'localhost'].includes(host)) {
+      return `redis://127.0.0.1:${this.port}`;
+    }
+    return `redis://${host.includes(':') ? `[${host}]` : host}:${this.port}`;
   }
 
   get running(): boolean {
@@ -173,10 +178,10 @@ export class EmbeddedBroker {
     socket.on('data', (chunk: Buffer) => this.onData(client, chunk));
     // Resets and the like: 'close' follows, which does the cleanup.
     socket.on('error', () => {});
+    // Every connection ends with exactly one client-closed, killed or not.
     socket.on('close', () => {
-      if (client.markClosed()) {
-        this.ctx.emit({ type: 'client-closed', id, ...(client.name ? { name: client.name } : {}) });
-      }
+      client.markClosed();
+      this.ctx.emit({ type: 'client-closed', id, ...(client.name ? { name: client.name } : {}) });
     });
   }
 

@@ -129,6 +129,10 @@ export class ClientConnection implements Subscriber {
   /** Drops the connection at once, discarding its output, and tells the lab why. */
   kill(reason: KillReason, detail?: string): void {
     if (this.closed) return;
+    this.out.clear();
+    this.socket.destroy();
+    // State first, then the event: a listener that looks at the broker sees the client gone.
+    this.markClosed();
     this.ctx.emit({
       type: 'client-killed',
       reason,
@@ -136,9 +140,6 @@ export class ClientConnection implements Subscriber {
       ...(this.name ? { name: this.name } : {}),
       ...(detail ? { detail } : {}),
     });
-    this.out.clear();
-    this.socket.destroy();
-    this.markClosed();
   }
 
   /** Ends the connection after the reply already queued (a protocol error, QUIT). */
