@@ -192,6 +192,10 @@ export class EmbeddedBroker {
       while (!client.closing && !client.isClosed) {
         const next = client.parser.next();
         if (next.kind === 'incomplete') break;
+        if (next.kind === 'error' && next.silent) {
+          client.kill('protocol-error', next.message);
+          break;
+        }
         if (next.kind === 'error') {
           client.reply(error(`ERR ${next.message}`));
           client.closeAfterReply();

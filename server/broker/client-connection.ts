@@ -5,6 +5,9 @@ import type { PushHead, SubscriptionKind, Subscriber } from './pubsub-registry.t
 import { encodeReply, type Protocol, type Reply } from './resp-encoder.ts';
 import { RequestParser } from './resp-request-parser.ts';
 
+/** Output a non-subscriber may have waiting before the broker stops reading its commands. */
+const READ_PAUSE_BYTES = 16 * 1024 * 1024;
+
 /** How the connection ended, for the lab's event feed. */
 export type KillReason =
   'output-buffer-limit' | 'protocol-error' | 'client-kill' | 'internal-error';
@@ -105,7 +108,14 @@ export class ClientConnection implements Subscriber {
         return;
       }
       this.socket.write(bytes);
-      if (this.subscribed && this.overOutputLimit()) return;
+      if (this.subscribed) {
+        if (this.overOutputLimit()) return;
+      } else if (this.socket.writableLength > READ_PAUSE_BYTES && !this.socket.isPaused()) {
+        // A client that pipelines without reading: stop reading its commands until it catches
+        // up, so its replies cannot grow without bound (pushes to subscribers have the limit).
+        this.socket.pause();
+        this.socket.once('drain', () => this.socket.resume());
+      }
     }
     if (this.closing) this.socket.end();
   }

@@ -135,3 +135,18 @@ describe('splitArgs follows sdssplitargs', () => {
     expect(args === null ? null : args.map((a) => a.toString('latin1'))).toEqual(expected);
   });
 });
+
+describe('RequestParser memory bound', () => {
+  it('gives up, silently as Redis does, on a command holding more than the query buffer limit', () => {
+    const parser = new RequestParser({ queryBufferLimit: 64 * 1024 });
+    // Empty arguments count too: each costs a view even with no bytes.
+    parser.feed(Buffer.from('*2000000000\r\n' + '$0\r\n\r\n'.repeat(900)));
+    expect(parser.next().kind).toBe('incomplete');
+    parser.feed(Buffer.from('$0\r\n\r\n'.repeat(200)));
+    expect(parser.next()).toEqual({
+      kind: 'error',
+      message: 'query buffer limit reached',
+      silent: true,
+    });
+  });
+});

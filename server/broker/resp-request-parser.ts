@@ -10,15 +10,24 @@ export const INLINE_MAX_SIZE = 64 * 1024;
 /** Redis's default proto-max-bulk-len. */
 export const DEFAULT_MAX_BULK_LEN = 512 * 1024 * 1024;
 const INT_MAX = 2 ** 31 - 1;
+/** Redis's client-query-buffer-limit default: one command may not hold more than this. */
+export const QUERY_BUFFER_LIMIT = 1024 * 1024 * 1024;
+/** What an argument costs beyond its bytes (the Buffer view and its slot), for that limit. */
+const ARG_OVERHEAD = 64;
 
 export interface RequestParserOptions {
   maxBulkLen?: number;
+  /** Like client-query-buffer-limit: the most one command may hold; default 1 GiB. */
+  queryBufferLimit?: number;
   /** While true (a password is set and the client has not authenticated), Redis caps sizes hard. */
   authRequired?: () => boolean;
 }
 
 export type ParseResult =
-  { kind: 'command'; argv: Buffer[] } | { kind: 'error'; message: string } | { kind: 'incomplete' };
+  | { kind: 'command'; argv: Buffer[] }
+  /** `silent`: Redis closes without replying (the query buffer limit). */
+  | { kind: 'error'; message: string; silent?: boolean }
+  | { kind: 'incomplete' };
 
 export class RequestParser {
   private buf: Buffer = Buffer.alloc(0);
@@ -27,12 +36,16 @@ export class RequestParser {
   private multibulkLen = 0;
   private bulkLen = -1;
   private argv: Buffer[] = [];
+  /** Bytes the command being read holds so far, counted against QUERY_BUFFER_LIMIT. */
+  private argvBytes = 0;
   private failed = false;
   private readonly maxBulkLen: number;
+  private readonly queryBufferLimit: number;
   private readonly authRequired: () => boolean;
 
   constructor(opts: RequestParserOptions = {}) {
     this.maxBulkLen = opts.maxBulkLen ?? DEFAULT_MAX_BULK_LEN;
+    this.queryBufferLimit = opts.queryBufferLimit ?? QUERY_BUFFER_LIMIT;
     this.authRequired = opts.authRequired ?? (() => false);
   }
 
@@ -115,6 +128,7 @@ export class RequestParser {
       if (n <= 0) return 'again';
       this.multibulkLen = n;
       this.argv = [];
+      this.argvBytes = 0;
     }
     while (this.multibulkLen > 0) {
       if (this.bulkLen === -1) {
@@ -135,6 +149,11 @@ export class RequestParser {
       if (this.buf.length - this.pos < this.bulkLen + 2) return { kind: 'incomplete' };
       // A view, not a copy: feed() never writes into a buffer it has handed out.
       this.argv.push(this.buf.subarray(this.pos, this.pos + this.bulkLen));
+      // Millions of empty arguments cost memory too; Redis closes such a client, so do we.
+      this.argvBytes += this.bulkLen + ARG_OVERHEAD;
+      if (this.argvBytes > this.queryBufferLimit) {
+        return { kind: 'error', message: 'query buffer limit reached', silent: true };
+      }
       this.pos += this.bulkLen + 2;
       this.bulkLen = -1;
       this.multibulkLen--;
