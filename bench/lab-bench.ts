@@ -13,7 +13,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { io as connect, type Socket } from 'socket.io-client';
 import { RedisProcess } from '../server/redis-process.ts';
-import { freePort } from '../server/free-port.ts';
+import { freePortBlock } from '../server/free-port.ts';
 import { writeResult } from './result-file.ts';
 import type { Envelope } from '../trace/events.ts';
 
@@ -116,8 +116,8 @@ async function saturate(sockets: Socket[], seconds: number) {
 }
 
 async function measure(mode: Mode, clients: number, seconds: number, redisUrl: string) {
-  const basePort = await freePort();
-  const hubPort = await freePort();
+  const hubPort = await freePortBlock(4);
+  const basePort = hubPort + 1;
   const servers = await startServers(mode, redisUrl, basePort, hubPort);
   const sockets = await connectClients(clients, basePort);
   let viewerEvents = 0;
@@ -152,8 +152,8 @@ async function measure(mode: Mode, clients: number, seconds: number, redisUrl: s
 
 /** With the monitor on: emits at 50/s and times each one from emit to its client.emit event at a viewer. */
 async function viewerLatency(redisUrl: string, seconds: number) {
-  const basePort = await freePort();
-  const hubPort = await freePort();
+  const hubPort = await freePortBlock(4);
+  const basePort = hubPort + 1;
   const servers = await startServers('lab-on', redisUrl, basePort, hubPort);
   const [emitter] = await connectClients(3, basePort);
   const viewer = connect(`http://127.0.0.1:${hubPort}/lab`, { transports: ['websocket'] });

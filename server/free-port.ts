@@ -26,3 +26,18 @@ export function isListening(host: string, port: number, timeoutMs = 300): Promis
     socket.once('error', () => done(false));
   });
 }
+
+/**
+ * The first of `n` consecutive free ports on loopback (a hub and its servers, say). Another
+ * process can still take one before it is used; callers that can retry should.
+ */
+export async function freePortBlock(n: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const used = await Promise.all(
+      Array.from({ length: n }, (_, i) => isListening('127.0.0.1', base + i, 100)),
+    );
+    if (used.every((u) => !u)) return base;
+  }
+  throw new Error(`found no ${n} consecutive free ports`);
+}

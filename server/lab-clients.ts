@@ -5,15 +5,9 @@
  * every event they receive so step 10 shows.
  */
 import { io as connect, type Socket } from 'socket.io-client';
+import type { LabInfo } from '../trace/lab-info.ts';
 
-export interface LabClientInfo {
-  id: string;
-  kind: 'lab' | 'page';
-  server: string;
-  socketId?: string;
-  state: 'connected' | 'disconnected';
-  rooms: string[];
-}
+export type LabClientInfo = LabInfo['clients'][number];
 
 export interface Receipt {
   client: string;

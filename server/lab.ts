@@ -20,7 +20,7 @@ import { MonitorSink, type DraftEvent } from './monitor/monitor-sink.ts';
 import { ServerTap } from './monitor/server-tap.ts';
 import { subscribeMonitor } from './monitor/monitor-relay.ts';
 import { takeDelivery } from './monitor/delivery-log.ts';
-import { baseOptions } from './redis-clients.ts';
+import { monitorPublisher } from './redis-clients.ts';
 import { isListening } from './free-port.ts';
 
 export interface LabOptions {
@@ -116,11 +116,7 @@ export class Lab extends EventEmitter {
   /** The hub's own feed: batches from this process arrive directly, others' through Redis. */
   private startMonitorFeed(): void {
     const { monitorChannel } = this.options;
-    this.hubPub = new Redis(this.redis.url, {
-      ...baseOptions('hub:monitor'),
-      enableOfflineQueue: false,
-    });
-    this.hubPub.on('error', () => undefined);
+    this.hubPub = monitorPublisher(this.redis.url, 'hub:monitor');
     const pub = this.hubPub;
     this.hubSink = new MonitorSink({
       source: 'hub',

@@ -34,6 +34,17 @@ export function createRedisPair(url: string, id: string): RedisPair {
   return { pub, sub };
 }
 
+/**
+ * A connection that publishes monitor batches. Its offline queue stays on, so the first batches
+ * of a server that is still connecting (server.up, its Redis connections) are not lost; the sink
+ * bounds how many batches can wait, and after a few failed reconnects the waiting ones are dropped.
+ */
+export function monitorPublisher(url: string, name: string): Redis {
+  const client = new Redis(url, { ...baseOptions(name), maxRetriesPerRequest: 5 });
+  client.on('error', () => undefined);
+  return client;
+}
+
 /** Resolves when the client is ready, or after `timeoutMs` (the server starts anyway and joins later). */
 export function whenReady(client: Redis, timeoutMs = 3000): Promise<boolean> {
   if (client.status === 'ready') return Promise.resolve(true);
@@ -68,9 +79,8 @@ export function dropAll(...clients: Redis[]): void {
   for (const c of clients) c.disconnect(false);
 }
 
-const FIRE_AND_FORGET = [
-  'publish',
-  'spublish',
+/** The (un)subscribe commands of the three kinds of pub/sub: channels, patterns and shards. */
+export const SUBSCRIBE_COMMANDS = [
   'subscribe',
   'psubscribe',
   'ssubscribe',
@@ -78,6 +88,8 @@ const FIRE_AND_FORGET = [
   'punsubscribe',
   'sunsubscribe',
 ] as const;
+
+const FIRE_AND_FORGET = ['publish', 'spublish', ...SUBSCRIBE_COMMANDS] as const;
 
 /**
  * The adapter calls PUBLISH and (UN)SUBSCRIBE without awaiting them. When Redis is down or a

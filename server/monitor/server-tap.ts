@@ -15,7 +15,7 @@ import {
   type Step,
   type SubscriptionMode,
 } from '../../trace/events.ts';
-import { baseOptions } from '../redis-clients.ts';
+import { monitorPublisher, SUBSCRIBE_COMMANDS } from '../redis-clients.ts';
 import { MonitorSink, type DraftEvent } from './monitor-sink.ts';
 import { flowContext, newFlowId } from './flow-context.ts';
 import {
@@ -38,15 +38,6 @@ export interface ServerTapOptions {
   /** Receives this server's batches in-process (the hub), even while Redis is down. */
   local?: (envelope: Envelope) => void;
 }
-
-const SUBSCRIBE_COMMANDS = [
-  'subscribe',
-  'psubscribe',
-  'ssubscribe',
-  'unsubscribe',
-  'punsubscribe',
-  'sunsubscribe',
-];
 
 export function stepOf(draft: DraftEvent): Step {
   return STEP_OF[draft.kind] ?? 8;
@@ -72,16 +63,14 @@ export class ServerTap {
   private pubIds = 0;
   /** Messages the sub connection got that no adapter hook has claimed yet. */
   private readonly unclaimed = new Set<Buffer>();
+  /** Sockets between 'disconnecting' and 'disconnect'. */
+  private readonly closing = new Set<string>();
 
   constructor(readonly options: ServerTapOptions) {
     const { id, redisUrl, channel } = options;
     if (redisUrl) {
-      // The monitor's own connection: a PUBLISH fails fast while Redis is down instead of queueing.
-      this.monitorPub = new Redis(redisUrl, {
-        ...baseOptions(`${id}:monitor`),
-        enableOfflineQueue: false,
-      });
-      this.monitorPub.on('error', () => undefined);
+      // The monitor's own connection, so its traffic never looks like the adapter's.
+      this.monitorPub = monitorPublisher(redisUrl, `${id}:monitor`);
     }
     const pub = this.monitorPub;
     this.sink = new MonitorSink({
@@ -132,7 +121,10 @@ export class ServerTap {
           : undefined;
       const transport = socket.conn.transport.name;
       this.emit({ kind: 'client.connect', socketId: socket.id, client, transport });
+      // Socket.IO leaves every room while closing, before 'disconnect'; those leaves say so.
+      socket.on('disconnecting', () => this.closing.add(socket.id));
       socket.on('disconnect', (reason) => {
+        this.closing.delete(socket.id);
         forgetSocket(socket.id);
         this.emit({ kind: 'client.disconnect', socketId: socket.id, client, reason });
       });
@@ -227,26 +219,19 @@ export class ServerTap {
       target[command] = (...args: unknown[]) => {
         const channels = args.flat().filter((a) => typeof a === 'string') as string[];
         const result = original.apply(client, args);
-        const step: Step = 5;
+        // Reported once Redis confirms: a subscription only exists from then on.
+        const report = (outcome: { reply?: unknown; error?: string }) =>
+          this.emit({
+            kind: 'redis.command',
+            step: 5,
+            role,
+            command: command.toUpperCase(),
+            args: channels,
+            ...outcome,
+          });
         result.then(
-          (reply) =>
-            this.emit({
-              kind: 'redis.command',
-              step,
-              role,
-              command: command.toUpperCase(),
-              args: channels,
-              reply: jsonSafe(reply),
-            }),
-          (err: Error) =>
-            this.emit({
-              kind: 'redis.command',
-              step,
-              role,
-              command: command.toUpperCase(),
-              args: channels,
-              error: err.message,
-            }),
+          (reply) => report({ reply: jsonSafe(reply) }),
+          (err: Error) => report({ error: err.message }),
         );
         return result;
       };
@@ -355,11 +340,11 @@ export class ServerTap {
       (room, id) =>
         room !== id && this.emit({ kind: 'room.join', step: 3, socketId: id, room: String(room) }),
     );
-    rooms.on(
-      'leave-room',
-      (room, id) =>
-        room !== id && this.emit({ kind: 'room.leave', step: 3, socketId: id, room: String(room) }),
-    );
+    rooms.on('leave-room', (room, id) => {
+      if (room === id) return;
+      const closing = this.closing.has(id) || undefined;
+      this.emit({ kind: 'room.leave', step: 3, socketId: id, room: String(room), closing });
+    });
     const channels = [
       adapter.channel,
       adapter.requestChannel,

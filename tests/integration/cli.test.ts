@@ -2,8 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { io as connect } from 'socket.io-client';
-import { freePort, isListening } from '../../server/free-port.ts';
-import { closeAllLabs, freePortRange, makeLab, nextEvent } from '../support/lab-fixture.ts';
+import { freePort, freePortBlock, isListening } from '../../server/free-port.ts';
+import { closeAllLabs, makeLab, nextEvent } from '../support/lab-fixture.ts';
 import { inject } from 'vitest';
 import type { LabInfo } from '../../trace/lab-info.ts';
 
@@ -53,7 +53,7 @@ function waitForOutput(r: Run, text: string, timeoutMs = 30_000): Promise<void> 
 describe('npm start (server/cli.ts)', () => {
   it('finds or starts Redis, brings the lab up, says which Redis and why, and SIGTERM leaves nothing behind', async () => {
     const port = await freePort();
-    const base = await freePortRange(2);
+    const base = await freePortBlock(2);
     const lab = run('server/cli.ts', [
       '--port',
       String(port),
@@ -103,7 +103,7 @@ describe('npm start (server/cli.ts)', () => {
       '--port',
       String(taken),
       '--base-port',
-      String(await freePortRange(1)),
+      String(await freePortBlock(1)),
       '--servers',
       '1',
       '--redis',

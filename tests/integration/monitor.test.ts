@@ -361,16 +361,22 @@ describe('the monitor feed', () => {
     const relayed: LabEvent[] = [];
     viewer.on('trace', (env: Envelope) => relayed.push(...env.events));
     await nextEvent(viewer, 'connect');
-    const seenOnRelay = (pred: (e: LabEvent) => boolean) =>
-      new Promise<void>((resolve) => {
-        const check = () => relayed.some(pred) && (viewer.off('trace', check), resolve());
+    const seenOnRelay = (what: string, pred: (e: LabEvent) => boolean) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`the relay never showed ${what}`)), 10_000);
+        const check = () => {
+          if (!relayed.some(pred)) return;
+          clearTimeout(timer);
+          viewer.off('trace', check);
+          resolve();
+        };
         viewer.on('trace', check);
         check();
       });
 
     await lab.api('POST', '/api/servers/s2/crash');
     await lab.api('POST', '/api/servers/s2/start');
-    await seenOnRelay((e) => e.kind === 'server.up' && e.server === 's2');
+    await seenOnRelay('s2 back up', (e) => e.kind === 'server.up' && e.server === 's2');
     await lab.api('POST', '/api/redis/stop');
     const restarted = Date.now();
     await lab.api('POST', '/api/redis/start');
@@ -394,7 +400,7 @@ describe('the monitor feed', () => {
       'monitor subscribers back',
     );
     const flow = await broadcastFrom(lab, 'c2', 'chat message', ['after it all'], ['c1', 'c2']);
-    await seenOnRelay((e) => e.kind === 'deliver' && e.flow === flow && e.server === 's1');
+    await seenOnRelay('the delivery on s1', (e) => e.kind === 'deliver' && e.flow === flow && e.server === 's1');
     expect(lab.events.some((e) => e.kind === 'lab.notice' && e.topic === 'redis.down')).toBe(true);
     viewer.disconnect();
     await lab.close();

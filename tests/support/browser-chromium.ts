@@ -35,8 +35,8 @@ export function requireChromium(): string | null {
   return null;
 }
 
-export async function launchChromium(path: string): Promise<Browser> {
-  return chromium.launch({ executablePath: path, args: CHROMIUM_ARGS });
+export async function launchChromium(path: string, extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: path, args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
 
 const root = fileURLToPath(new URL('../../', import.meta.url));

@@ -6,10 +6,11 @@
 import { inject } from 'vitest';
 import { Redis } from 'ioredis';
 import { io as connect, type Socket } from 'socket.io-client';
-import { isListening } from '../../server/free-port.ts';
+import { freePortBlock } from '../../server/free-port.ts';
 import { RedisProcess } from '../../server/redis-process.ts';
 import { redisVersion, type RedisChoice } from '../../server/redis-finder.ts';
 import { startLab, type RunningLab, type StartLabOptions } from '../../server/start-lab.ts';
+import { PortInUseError } from '../../server/server-node.ts';
 import type { Envelope, LabEvent } from '../../trace/events.ts';
 
 export type Backend = 'redis' | 'broker';
@@ -51,16 +52,19 @@ export async function redisFor(
   return { url, kind: 'external', reason: 'test', version: await redisVersion(url) };
 }
 
-/** `n` consecutive free ports, for s1..sN. */
-export async function freePortRange(n: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    const checks = await Promise.all(
-      Array.from({ length: n + 3 }, (_, i) => isListening('127.0.0.1', base + i, 100)),
-    );
-    if (checks.every((used) => !used)) return base;
+/** Other processes (parallel runs, benches) may take a port between the check and the listen: try another block. */
+async function startOnFreePorts(
+  servers: number,
+  start: (block: number) => Promise<RunningLab>,
+): Promise<RunningLab> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      // The hub, s1..sN, and room for servers added later.
+      return await start(await freePortBlock(servers + 4));
+    } catch (err) {
+      if (!(err instanceof PortInUseError) || attempt === 3) throw err;
+    }
   }
-  throw new Error('no free port range found');
 }
 
 export interface TestLab extends RunningLab {
@@ -90,17 +94,19 @@ export async function makeLab(
 ): Promise<TestLab> {
   const redis = options.redis ?? (await redisFor(backend, options.redisKind));
   const servers = options.servers ?? 3;
-  // One free block: the hub first, then s1..sN, then room for servers added later.
-  const block = await freePortRange(servers + 1);
-  const basePort = block + 1;
-  const running = await startLab({
-    port: block,
-    basePort,
-    servers,
-    // A fresh monitor channel per lab, so labs sharing the suite's Redis don't hear each other.
-    monitorChannel: `lab:monitor:${basePort}`,
-    ...options,
-    redis,
+  const running = await startOnFreePorts(servers, async (block) => {
+    // A failed start stops the Redis the lab owned; the next attempt needs it back.
+    if (redis.managed && !redis.managed.running) await redis.managed.start();
+    return startLab({
+      // One free block: the hub first, then s1..sN, then room for servers added later.
+      port: block,
+      basePort: block + 1,
+      servers,
+      // A fresh monitor channel per lab, so labs sharing the suite's Redis don't hear each other.
+      monitorChannel: `lab:monitor:${block}`,
+      ...options,
+      redis,
+    });
   });
   // Whatever the hub got while the lab started, then everything after.
   const events: LabEvent[] = [...running.lab.ring];
