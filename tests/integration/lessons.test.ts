@@ -7,7 +7,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeAllLabs, makeLab, type Backend, type TestLab } from '../support/lab-fixture.ts';
+import { BACKENDS, closeAllLabs, makeLab, type TestLab } from '../support/lab-fixture.ts';
 import type { Envelope } from '../../trace/events.ts';
 import { parseLesson, LessonFormatError } from '../../trace/lesson-format.ts';
 import { LessonRunner, type Phase, type RunnerView } from '../../trace/lesson-runner.ts';
@@ -26,8 +26,6 @@ function loadLessons(): Lesson[] {
 
 const LESSONS = loadLessons();
 const ONLY = process.env.LESSON; // LESSON=ten-steps narrows the run while writing a lesson
-const BACKEND_LIST: Backend[] = (process.env.LESSON_BACKENDS?.split(',') as Backend[]) ?? ['redis'];
-
 function until(
   runner: LessonRunner,
   phases: Phase[],
@@ -101,7 +99,8 @@ async function play(lab: TestLab, lesson: Lesson, answers: 'right' | 'wrong') {
 
 afterAll(closeAllLabs);
 
-describe.each(BACKEND_LIST)('the lessons on the real lab (%s)', (backend) => {
+// Real Redis and the embedded broker (LAB_BACKENDS=redis narrows it).
+describe.each(BACKENDS)('the lessons on the real lab (%s)', (backend) => {
   let lab: TestLab;
   beforeAll(async () => {
     // The lab owns its Redis, so lessons can stop and start it.

@@ -1,0 +1,113 @@
+/**
+ * The first lesson, completed by clicking through the page in Debian's chromium against a real
+ * lab (real Redis, three real servers): predictions answered on the page (one of them wrongly,
+ * which the page must catch), tasks done with "show me", the summary, progress kept in
+ * localStorage, the lab let go at the end, and the notice when another lesson holds the lab.
+ * Screenshots go to tests/artifacts/.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { parseLesson } from '../../trace/lesson-format.ts';
+import { ensurePageBuilt, launchChromium, requireChromium } from '../support/browser-chromium.ts';
+import { closeAllLabs, makeLab, type TestLab } from '../support/lab-fixture.ts';
+
+const chromiumPath = requireChromium();
+const ARTIFACTS = 'tests/artifacts';
+const FILE = 'lessons/01-the-ten-steps.md';
+const LESSON = parseLesson(FILE, readFileSync(FILE, 'utf8'));
+/** The one prediction answered wrongly on purpose: the page must say so. */
+const WRONG_AT = LESSON.steps.findIndex((s) => s.title.startsWith('Steps 2 and 3'));
+
+describe.skipIf(!chromiumPath)('a lesson in the page', () => {
+  let lab: TestLab;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await ensurePageBuilt();
+    lab = await makeLab('redis', { servers: 3 });
+    browser = await launchChromium(chromiumPath!);
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(lab.url);
+    await page.locator('[data-server="s3"][data-state="up"]').waitFor();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await closeAllLabs();
+  });
+
+  async function stepIs(i: number): Promise<void> {
+    await page.locator(`[data-testid=lesson-step][data-index="${i}"]`).waitFor({ timeout: 20_000 });
+  }
+
+  it('completes "The ten steps" by clicking, and the page judges each prediction by the lab', async () => {
+    expect(WRONG_AT).toBeGreaterThan(0);
+    await page.getByRole('button', { name: 'Show', exact: true }).click();
+    await page.screenshot({ path: `${ARTIFACTS}/lesson-list.png` });
+    await page.click('[data-testid=lesson-open-ten-steps]');
+    const verdicts: string[] = [];
+    for (const [i, step] of LESSON.steps.entries()) {
+      await stepIs(i);
+      if (step.predict) {
+        const p = step.predict;
+        const choice = i === WRONG_AT ? (p.expect + 1) % p.choices.length : p.expect;
+        await page.locator(`[data-testid=lesson-choice-${choice}]:enabled`).click();
+      }
+      if (step.task) await page.locator('[data-testid=lesson-showme]:enabled').click();
+      await page.locator('[data-testid=lesson-next]:enabled').waitFor({ timeout: 25_000 });
+      if (step.predict) {
+        const verdict = page.getByTestId('lesson-verdict');
+        verdicts.push((await verdict.getAttribute('data-verdict')) ?? '');
+        if (i === WRONG_AT) await page.screenshot({ path: `${ARTIFACTS}/lesson-wrong-answer.png` });
+      }
+      if (step.highlight.includes('client:c1'))
+        await page.locator('[data-client][data-lesson-highlight]').first().waitFor();
+      if (i === 4) await page.screenshot({ path: `${ARTIFACTS}/lesson-step-8.png` });
+      await page.click('[data-testid=lesson-next]');
+    }
+    const asked = LESSON.steps.filter((s) => s.predict).length;
+    expect(verdicts).toHaveLength(asked);
+    expect(verdicts.filter((v) => v === 'wrong')).toHaveLength(1);
+    expect(verdicts.filter((v) => v === 'right')).toHaveLength(asked - 1);
+
+    const summary = page.getByTestId('lesson-summary');
+    await summary.waitFor();
+    expect(await page.getByTestId('lesson-score').textContent()).toBe(
+      `Predictions: ${asked - 1} of ${asked} right.`,
+    );
+    await page.screenshot({ path: `${ARTIFACTS}/lesson-summary.png` });
+    // Finishing lets go of the lab.
+    await expect
+      .poll(async () => (await lab.api<{ lesson: unknown }>('GET', '/api/lab')).body.lesson)
+      .toBeNull();
+  });
+
+  it('keeps progress in localStorage, shown in the list', async () => {
+    await page.click('[data-testid=lesson-to-list]');
+    const entry = page.locator('[data-testid=lesson-open-ten-steps]');
+    await expect.poll(() => entry.textContent()).toContain('done');
+    const stored = await page.evaluate(() => localStorage.getItem('fanout-lab-lessons'));
+    expect(JSON.parse(stored ?? '{}')['ten-steps']).toMatchObject({ done: true });
+    await page.reload();
+    await page.getByRole('button', { name: 'Show', exact: true }).click();
+    await expect.poll(() => entry.textContent()).toContain('predictions right');
+  });
+
+  it('says the lab is busy while another lesson holds it', async () => {
+    const claim = await lab.api('POST', '/api/lesson', {
+      id: 'other',
+      title: 'Somebody else’s lesson',
+      holder: 'someone',
+    });
+    expect(claim.status).toBe(200);
+    const notice = page.getByTestId('lesson-busy');
+    await expect.poll(() => notice.textContent()).toContain('Somebody else’s lesson');
+    expect(await page.locator('[data-testid=lesson-open-ten-steps]').isDisabled()).toBe(true);
+    await page.screenshot({ path: `${ARTIFACTS}/lesson-busy.png` });
+    await lab.api('DELETE', '/api/lesson?holder=someone');
+    await notice.waitFor({ state: 'detached' });
+  });
+});

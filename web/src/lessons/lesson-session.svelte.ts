@@ -1,0 +1,128 @@
+/**
+ * One learner's lesson in the page: the pure LessonRunner, fed by a /lab connection of its
+ * own. That connection carries the lesson's `holder`, so the hub lets go of the lab when the
+ * page goes away, and it tells the list when another page holds the lab. Every change to the
+ * lab goes through the control API (LabApi), with the page's token if it has one.
+ */
+import { io, type Socket } from 'socket.io-client';
+import { parseEnvelope } from '../../../trace/events.ts';
+import type { LabInfo } from '../../../trace/lab-info.ts';
+import {
+  LessonRunner,
+  type LessonExecutor,
+  type RunnerView,
+} from '../../../trace/lesson-runner.ts';
+import type { Lesson } from '../../../trace/lesson-types.ts';
+import { ApiError, type LabApi } from '../state/lab-api.ts';
+import { saveProgress } from './lesson-progress.ts';
+
+export class LessonSession {
+  view = $state.raw<RunnerView | null>(null);
+  lab = $state.raw<LabInfo | null>(null);
+  /** Steps the learner asked a hint for, by index. */
+  hinted = $state<number[]>([]);
+  readonly holder = `page-${Math.random().toString(36).slice(2, 10)}`;
+  private runner: LessonRunner | null = null;
+  private socket: Socket | null = null;
+
+  /** `api` is a getter: the page may swap its LabApi (a new token), and the session follows. */
+  constructor(private readonly apiOf: () => LabApi) {}
+
+  private get api(): LabApi {
+    return this.apiOf();
+  }
+
+  /** Another page's lesson holds the lab: its title, for the notice. */
+  get busyWith(): string | null {
+    const lesson = this.lab?.lesson;
+    return lesson && lesson.holder !== this.holder ? lesson.title : null;
+  }
+
+  connect(): void {
+    if (this.socket) return;
+    const token = this.api.token;
+    const socket = io('/lab', {
+      transports: ['websocket', 'polling'],
+      auth: token ? { holder: this.holder, token } : { holder: this.holder },
+    });
+    socket.on('hello', (hello: { lab: LabInfo }) => (this.lab = hello.lab));
+    socket.on('lab', (info: LabInfo) => (this.lab = info));
+    socket.on('trace', (raw: unknown) => {
+      try {
+        this.runner?.push(parseEnvelope(raw).events);
+      } catch {
+        // A batch the page cannot read is skipped; the lab's own panels report it.
+      }
+    });
+    this.socket = socket;
+  }
+
+  private executor(): LessonExecutor {
+    return {
+      api: async (method, path, body) => {
+        try {
+          return { status: 200, body: await this.api.call(method, path, body) };
+        } catch (err) {
+          const status = err instanceof ApiError ? err.status || 503 : 500;
+          return { status, body: { error: (err as Error).message } };
+        }
+      },
+      wait: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    };
+  }
+
+  async open(lesson: Lesson): Promise<void> {
+    this.connect();
+    await this.leave();
+    this.hinted = [];
+    const runner = new LessonRunner(lesson, this.executor(), this.holder);
+    this.runner = runner;
+    runner.subscribe((view) => {
+      if (this.runner !== runner) return;
+      this.view = view;
+      this.remember(view);
+    });
+    await runner.start();
+  }
+
+  private remember(view: RunnerView): void {
+    const asked = view.results.filter((r) => r.verdict);
+    saveProgress(view.lesson.id, {
+      step: view.index,
+      done: view.phase === 'complete',
+      ...(view.phase === 'complete'
+        ? { asked: asked.length, right: asked.filter((r) => r.verdict === 'right').length }
+        : {}),
+    });
+  }
+
+  clientId = (name: string): string => this.runner?.clientId(name) ?? name;
+
+  answer = (choice: number) => this.runner?.answer(choice);
+  showMe = () => this.runner?.showMe();
+  next = () => this.runner?.next();
+  back = () => this.runner?.back();
+  retry = () => this.runner?.retry();
+  reset = () => this.runner?.restart();
+  start = () => this.runner?.start();
+
+  hint(): void {
+    const index = this.view?.index ?? 0;
+    this.runner?.noteHint();
+    if (!this.hinted.includes(index)) this.hinted = [...this.hinted, index];
+  }
+
+  /** Ends the lesson (the lab is let go) and goes back to the list. */
+  async leave(): Promise<void> {
+    const runner = this.runner;
+    this.runner = null;
+    this.view = null;
+    await runner?.release();
+  }
+
+  close(): void {
+    void this.leave();
+    this.socket?.close();
+    this.socket = null;
+  }
+}
