@@ -17,7 +17,10 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-type Factory = (pub: Redis, sub: Redis) => ReturnType<typeof createAdapter>;
+type Factory = (
+  pub: Redis,
+  sub: Redis,
+) => ReturnType<typeof createAdapter> | ReturnType<typeof createShardedAdapter>;
 
 async function startNode(url: string, protocol: 2 | 3, adapter: Factory, name: string) {
   const pub = new Redis(url, { protocol, connectionName: `${name}-pub` });
