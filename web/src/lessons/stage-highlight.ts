@@ -6,16 +6,19 @@
  */
 const ATTR = 'data-lesson-highlight';
 
+/** For a quoted attribute value in a selector (CSS.escape is not everywhere, e.g. jsdom). */
+const quote = (v: string) => v.replace(/["\\]/g, '\\$&');
+
 function find(root: ParentNode, id: string, clientId: (name: string) => string): Element[] {
   const [kind, ...rest] = id.split(':');
   const arg = rest.join(':');
   const q = (sel: string) => [...root.querySelectorAll(sel)];
   if (kind === 'redis') return q('[data-redis]');
-  if (kind === 'server') return q(`[data-server="${CSS.escape(arg)}"]`);
-  if (kind === 'client') return q(`[data-client="${CSS.escape(clientId(arg))}"]`);
+  if (kind === 'server') return q(`[data-server="${quote(arg)}"]`);
+  if (kind === 'client') return q(`[data-client="${quote(clientId(arg))}"]`);
   if (kind === 'line') {
     const [server, role] = arg.split(':');
-    return q(`[data-line="${CSS.escape(`${role}:${server}`)}"]`);
+    return q(`[data-line="${quote(`${role}:${server}`)}"]`);
   }
   // Channels and patterns: the Redis box titles each row with its full name.
   return q('[data-redis] title')
