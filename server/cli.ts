@@ -77,6 +77,7 @@ async function main(): Promise<void> {
       monitor: flags.monitor,
       monitorChannel: flags.monitorChannel,
       clientRate: flags.clientRate,
+      resp: flags.resp,
       token: flags.token,
       onLog: (line) => log(line),
     });

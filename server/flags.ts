@@ -71,6 +71,21 @@ const LAB_FLAGS: FlagSpec[] = [
     help: 'address to listen on (default 127.0.0.1)',
   },
   {
+    name: 'client-rate',
+    env: 'LAB_CLIENT_RATE',
+    kind: 'int',
+    min: 1,
+    max: 1_000_000,
+    help: 'events a second each client may send before it is told to slow down (default 20)',
+  },
+  {
+    name: 'resp',
+    env: 'LAB_RESP',
+    kind: 'choice',
+    choices: ['2', '3'],
+    help: "the servers' Redis protocol: 3 (ioredis 6's default) or 2 (subscriber mode refuses other commands)",
+  },
+  {
     name: 'redis',
     env: 'REDIS_URL',
     kind: 'string',
@@ -119,6 +134,7 @@ const SERVER_FLAGS: FlagSpec[] = [
   ...LAB_FLAGS.filter((f) =>
     [
       'client-rate',
+      'resp',
       'adapter',
       'subscription-mode',
       'host',
@@ -138,6 +154,7 @@ export interface LabFlags {
   subscriptionMode: SubscriptionMode;
   host: string;
   clientRate: number;
+  resp: 2 | 3;
   redis?: string;
   broker: boolean;
   monitor: boolean;
@@ -155,6 +172,7 @@ export interface ServerFlags {
   subscriptionMode: SubscriptionMode;
   host: string;
   clientRate: number;
+  resp: 2 | 3;
   monitor: boolean;
   monitorChannel: string;
   quiet: boolean;
@@ -226,6 +244,7 @@ export function parseLabFlags(argv: string[], env: NodeJS.ProcessEnv = process.e
     subscriptionMode: (raw['subscription-mode'] as SubscriptionMode) ?? 'dynamic',
     host: (raw.host as string) ?? '127.0.0.1',
     clientRate: (raw['client-rate'] as number) ?? 20,
+    resp: raw.resp === '2' ? 2 : 3,
     redis: raw.redis as string | undefined,
     broker: (raw.broker as boolean) ?? false,
     monitor: (raw.monitor ?? 'on') === 'on',
@@ -271,6 +290,7 @@ export function parseServerFlags(
     subscriptionMode: (raw['subscription-mode'] as SubscriptionMode) ?? 'dynamic',
     host: (raw.host as string) ?? '127.0.0.1',
     clientRate: (raw['client-rate'] as number) ?? 20,
+    resp: raw.resp === '2' ? 2 : 3,
     monitor: (raw.monitor ?? 'on') === 'on',
     monitorChannel: (raw['monitor-channel'] as string) ?? 'lab:monitor',
     quiet: (raw.quiet as boolean) ?? false,

@@ -33,6 +33,7 @@ export interface LabOptions {
   monitor: boolean;
   monitorChannel: string;
   clientRate?: number;
+  resp?: 2 | 3;
   auth?: boolean;
   onLog?: (line: string) => void;
 }
@@ -57,6 +58,7 @@ export class Lab extends EventEmitter {
   readonly ring: LabEvent[] = [];
   adapter: AdapterKind;
   subscriptionMode: SubscriptionMode;
+  resp: 2 | 3;
   redisState: 'up' | 'down' = 'up';
   lesson: LabInfo['lesson'] = null;
   private hubSink: MonitorSink | null = null;
@@ -69,6 +71,7 @@ export class Lab extends EventEmitter {
     this.setMaxListeners(100);
     this.adapter = options.adapter;
     this.subscriptionMode = options.subscriptionMode;
+    this.resp = options.resp ?? 3;
     this.checkAdapter(options.adapter);
     this.clients = new LabClients({
       urlOf: (id) => `http://127.0.0.1:${this.server(id).port}`,
@@ -99,6 +102,7 @@ export class Lab extends EventEmitter {
       adapter: this.adapter,
       subscriptionMode: this.subscriptionMode,
       clientRate: this.options.clientRate,
+      resp: this.resp,
       makeTap: monitor
         ? (sid) =>
             new ServerTap({
@@ -197,6 +201,7 @@ export class Lab extends EventEmitter {
       },
       adapter: this.adapter,
       subscriptionMode: this.adapter === 'sharded' ? this.subscriptionMode : null,
+      resp: this.resp,
       monitor: { enabled: this.options.monitor, channel: this.options.monitorChannel },
       servers: this.servers.map((s) => ({
         id: s.id,
@@ -336,6 +341,7 @@ export class Lab extends EventEmitter {
     servers?: number;
     adapter?: AdapterKind;
     subscriptionMode?: SubscriptionMode;
+    resp?: 2 | 3;
     clients?: { server?: string; rooms?: string[] }[];
   }): Promise<void> {
     const adapter = spec.adapter ?? this.adapter;
@@ -345,6 +351,7 @@ export class Lab extends EventEmitter {
     this.servers.splice(0);
     this.adapter = adapter;
     if (spec.subscriptionMode) this.subscriptionMode = spec.subscriptionMode;
+    if (spec.resp) this.resp = spec.resp;
     const count = spec.servers ?? this.options.servers;
     for (let i = 0; i < count; i++)
       this.servers.push(this.makeServer(`s${i + 1}`, this.options.basePort + i));

@@ -21,9 +21,10 @@ export function baseOptions(name: string): RedisOptions {
   };
 }
 
-export function createRedisPair(url: string, id: string): RedisPair {
+export function createRedisPair(url: string, id: string, protocol: 2 | 3 = 3): RedisPair {
   const pub = new Redis(url, {
     ...baseOptions(`${id}:pub`),
+    protocol,
     // While Redis is down, a PUBLISH fails at once instead of waiting in ioredis's offline
     // queue: pub/sub is fire-and-forget, and the lab shows the message as lost right there.
     enableOfflineQueue: false,

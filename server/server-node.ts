@@ -28,6 +28,8 @@ export interface ServerNodeOptions {
   redisUrl: string;
   adapter: AdapterKind;
   subscriptionMode?: SubscriptionMode;
+  /** The Redis protocol of the pub/sub pair (ioredis 6 defaults to 3). */
+  resp?: 2 | 3;
   /** Events a second each client may send (bursts of twice that). */
   clientRate?: number;
   /** Makes the monitor tap for one life of the server; absent when the monitor is off. */
@@ -138,7 +140,7 @@ export class ServerNode {
 
     // Steps 4 to 7: a pub client, its duplicate for subscribing, and the adapter that joins them.
     if (adapter !== 'none') {
-      const { pub, sub } = createRedisPair(redisUrl, id);
+      const { pub, sub } = createRedisPair(redisUrl, id, this.options.resp);
       for (const [client, role] of [
         [pub, 'pub'],
         [sub, 'sub'],
@@ -195,6 +197,40 @@ export class ServerNode {
       tap?.close(true);
       this.finish('crashed');
     });
+  }
+
+  /**
+   * Runs one command on the sub connection, as code sharing one connection for both jobs would:
+   * under RESP2 a subscribed connection refuses it, under RESP3 it may run it.
+   */
+  async trySubCommand(
+    args: string[],
+  ): Promise<{ connection: string; protocol: 2 | 3; reply?: unknown; error?: string }> {
+    const sub = this.redis?.sub;
+    const protocol = this.options.resp ?? 3;
+    const connection = `${this.id}:sub`;
+    if (!sub)
+      return {
+        connection,
+        protocol,
+        error: `${this.id} has no sub connection (it is ${this.state}, adapter ${this.options.adapter})`,
+      };
+    const [command, ...rest] = args;
+    const outcome: { reply?: unknown; error?: string } = {};
+    try {
+      outcome.reply = await sub.call(command, ...rest);
+    } catch (err) {
+      outcome.error = (err as Error).message;
+    }
+    this.tap?.emit({
+      kind: 'redis.command',
+      step: 5,
+      role: 'sub',
+      command: command.toUpperCase(),
+      args: rest,
+      ...outcome,
+    });
+    return { connection, protocol, ...outcome };
   }
 
   private takeLife() {

@@ -47,6 +47,7 @@ async function main(): Promise<void> {
     adapter: flags.adapter,
     subscriptionMode: flags.subscriptionMode,
     clientRate: flags.clientRate,
+    resp: flags.resp,
     makeTap: monitor
       ? (id) => new ServerTap({ id, redisUrl: redis, channel: monitorChannel })
       : undefined,

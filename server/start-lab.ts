@@ -19,6 +19,7 @@ export interface StartLabOptions {
   monitor?: boolean;
   monitorChannel?: string;
   clientRate?: number;
+  resp?: 2 | 3;
   token?: string;
   webRoot?: string;
   onLog?: (line: string) => void;
@@ -47,6 +48,7 @@ export async function startLab(o: StartLabOptions): Promise<RunningLab> {
     monitor: o.monitor ?? true,
     monitorChannel: o.monitorChannel ?? 'lab:monitor',
     clientRate: o.clientRate,
+    resp: o.resp,
     auth: exposed,
     onLog: o.onLog,
   });

@@ -20,6 +20,8 @@ export interface LabInfo {
   };
   adapter: AdapterKind;
   subscriptionMode: SubscriptionMode | null;
+  /** The protocol of the servers' Redis connections: 3 is ioredis 6's default. */
+  resp: 2 | 3;
   monitor: { enabled: boolean; channel: string };
   servers: { id: string; port: number; state: 'up' | 'down' | 'crashed'; clients: number }[];
   clients: {

@@ -8,6 +8,8 @@ import { HttpError, field, readJson, sendJson } from './http-json.ts';
 const ID = /^[A-Za-z0-9_-]{1,32}$/;
 const ROOM = /^[\w:.-]{1,64}$/;
 const EVENT = /^[\w :.-]{1,64}$/;
+/** What may be tried on a sub connection: harmless, and enough to show subscriber mode. */
+const SUB_COMMANDS = ['PING', 'ECHO', 'PUBLISH'];
 
 type Handler = (
   lab: Lab,
@@ -55,6 +57,24 @@ const routes: Route[] = [
           ? server.crash()
           : server.start());
       return [200, lab.info().servers.find((s) => s.id === id)];
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^\/api\/servers\/([^/]+)\/sub-command$/,
+    handler: async (lab, [id], body) => {
+      const server = lab.server(id);
+      const args = field.optionalArray(body, 'args', 5);
+      const ok =
+        args && args.length > 0 && args.every((a) => typeof a === 'string' && a.length <= 200);
+      if (!ok || !SUB_COMMANDS.includes(String(args[0]).toUpperCase())) {
+        throw new HttpError(
+          400,
+          `"args" must be a command and its arguments, one of ${SUB_COMMANDS.join(', ')}, e.g. ["PUBLISH", "demo", "hi"].`,
+          'args',
+        );
+      }
+      return [200, await server.trySubCommand(args as string[])];
     },
   },
   {
@@ -116,6 +136,7 @@ const routes: Route[] = [
       const servers = field.optionalInt(body, 'servers', 1, 10);
       const adapter = field.optionalChoice(body, 'adapter', ADAPTERS);
       const subscriptionMode = field.optionalChoice(body, 'subscriptionMode', SUBSCRIPTION_MODES);
+      const resp = field.optionalInt(body, 'resp', 2, 3) as 2 | 3 | undefined;
       const list = field.optionalArray(body, 'clients', 200) ?? [];
       const clients = list.map((c, i) => {
         if (!c || typeof c !== 'object')
@@ -127,7 +148,7 @@ const routes: Route[] = [
         const spec = c as Record<string, unknown>;
         return { server: field.optionalString(spec, 'server', ID), rooms: rooms(spec) };
       });
-      await lab.setup({ servers, adapter, subscriptionMode, clients });
+      await lab.setup({ servers, adapter, subscriptionMode, resp, clients });
       return [200, lab.info()];
     },
   },
