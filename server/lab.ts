@@ -187,6 +187,15 @@ export class Lab extends EventEmitter {
     }, 30);
   }
 
+  /** Down when the lab stopped it; otherwise what the hub's monitor connection sees, or, with the monitor off, the servers' pub connections. */
+  private currentRedisState(): 'up' | 'down' {
+    const managed = this.redis.managed;
+    if (managed && !managed.running) return 'down';
+    if (this.options.monitor) return this.redisState;
+    const withRedis = this.servers.filter((s) => s.state === 'up' && this.adapter !== 'none');
+    return withRedis.length === 0 || withRedis.some((s) => s.redisReady) ? 'up' : 'down';
+  }
+
   info(): LabInfo {
     const r = this.redis;
     const pages = [...this.pageClients.values()].flat();
@@ -195,7 +204,7 @@ export class Lab extends EventEmitter {
         url: redactUrl(r.url),
         kind: r.kind,
         version: r.version,
-        state: r.managed && !r.managed.running ? 'down' : this.redisState,
+        state: this.currentRedisState(),
         reason: r.reason,
         controllable: !!r.managed,
       },

@@ -86,6 +86,11 @@ export class ServerNode {
     return this.io?.of('/').sockets.size ?? 0;
   }
 
+  /** Whether the server's pub connection is talking to Redis right now. */
+  get redisReady(): boolean {
+    return this.redis?.pub.status === 'ready';
+  }
+
   get server(): Server | null {
     return this.io;
   }
