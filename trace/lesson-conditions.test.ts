@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import type { LabEvent } from './events.ts';
+import { reduceAll } from './reducer.ts';
+import {
+  choiceFits,
+  fittingChoices,
+  holds,
+  matches,
+  observe,
+  stepFlow,
+  type ConditionContext,
+} from './lesson-conditions.ts';
+import type { Condition } from './lesson-types.ts';
+
+let seq = 0;
+const ev = (e: Record<string, unknown>) =>
+  ({ seq: ++seq, t: 0, step: 9, server: 's1', ...e }) as unknown as LabEvent;
+
+const EVENTS: LabEvent[] = [
+  ev({ kind: 'server.up', server: 's1', port: 1, adapter: 'redis' }),
+  ev({ kind: 'server.up', server: 's2', port: 2, adapter: 'redis' }),
+  ev({ kind: 'client.emit', client: 'c9', event: 'join', args: ['blue'], flow: 'f0' }),
+  ev({ kind: 'client.emit', client: 'c9', event: 'chat message', args: ['hi'], flow: 'f1' }),
+  ev({ kind: 'receive', server: 's1', decision: 'own-message', flow: 'f1', channel: 'socket.io#/#' }),
+  ev({ kind: 'receive', server: 's2', decision: 'delivered', flow: 'f1', channel: 'socket.io#/#' }),
+  ev({ kind: 'receive', server: 's2', decision: 'delivered', flow: 'f2', channel: 'socket.io#/#' }),
+  ev({ kind: 'client.receive', client: 'c9', event: 'chat message', args: ['hi'], flow: 'f1' }),
+  ev({ kind: 'redis.command', command: 'PUBSUB', args: ['NUMSUB', 'x'], reply: ['x', 3], flow: 'f1' }),
+  ev({ kind: 'server.down', server: 's2', reason: 'crash' }),
+]; // prettier-ignore
+
+const ctx: ConditionContext = {
+  events: EVENTS,
+  state: reduceAll(EVENTS),
+  clientId: (name) => (name === 'c1' ? 'c9' : name),
+  clientName: (id) => (id === 'c9' ? 'c1' : id),
+};
+
+describe('lesson conditions', () => {
+  it('match fields, lists of values, values inside list fields, and lesson client names', () => {
+    const chat = EVENTS[3];
+    expect(matches({ kind: 'client.emit', client: 'c1' }, chat, ctx)).toBe(true);
+    expect(matches({ kind: ['publish', 'client.emit'] }, chat, ctx)).toBe(true);
+    expect(matches({ kind: 'client.emit', args: 'hi' }, chat, ctx)).toBe(true);
+    expect(matches({ kind: 'client.emit', args: 'bye' }, chat, ctx)).toBe(false);
+    expect(matches({ kind: 'client.emit', client: 'c9' }, chat, ctx)).toBe(true);
+    expect(matches({ kind: 'client.emit', client: 'c2' }, chat, ctx)).toBe(false);
+  });
+
+  it("the step's flow is its first client event other than a join or leave", () => {
+    expect(stepFlow(EVENTS)).toBe('f1');
+  });
+
+  const cases: [string, Condition, boolean][] = [
+    ['an event', { event: { kind: 'receive', decision: 'delivered' } }, true],
+    ['a count reached', { event: { kind: 'receive' }, count: 3 }, true],
+    ['a count not reached', { event: { kind: 'receive' }, count: 4 }, false],
+    ['a count in the flow', { event: { kind: 'receive' }, sameFlow: true, count: 3 }, false],
+    ['a crashed server', { server: 's2', state: 'crashed' }, true],
+    ['an up server', { server: 's1', state: 'up' }, true],
+    [
+      'all',
+      {
+        all: [
+          { server: 's1', state: 'up' },
+          { server: 's2', state: 'up' },
+        ],
+      },
+      false,
+    ],
+    [
+      'any',
+      {
+        any: [
+          { server: 's1', state: 'up' },
+          { server: 's2', state: 'up' },
+        ],
+      },
+      true,
+    ],
+  ];
+  it.each(cases)('%s', (_what, condition, expected) => {
+    expect(holds(condition, ctx)).toBe(expected);
+  });
+
+  it('observes counts, distinct sorted values, dotted paths and lesson client names', () => {
+    const receipts = { event: { kind: 'receive' }, sameFlow: true };
+    expect(observe({ ...receipts, collect: 'count' }, ctx)).toBe(2);
+    expect(observe({ ...receipts, collect: 'server' }, ctx)).toEqual(['s1', 's2']);
+    expect(observe({ ...receipts, collect: 'decision' }, ctx)).toEqual([
+      'delivered',
+      'own-message',
+    ]);
+    expect(observe({ event: { kind: 'redis.command' }, collect: 'reply.1' }, ctx)).toEqual([3]);
+    expect(observe({ event: { kind: 'client.receive' }, collect: 'client' }, ctx)).toEqual(['c1']);
+    expect(observe({ event: { kind: 'publish' }, collect: 'channel' }, ctx)).toEqual([]);
+  });
+
+  it('a choice fits when its value says what was observed; lists compare as sets', () => {
+    expect(choiceFits({ text: '', value: ['s2', 's1'] }, ['s1', 's2'])).toBe(true);
+    expect(choiceFits({ text: '', value: ['s1'] }, ['s1', 's2'])).toBe(false);
+    expect(choiceFits({ text: '', value: [] }, [])).toBe(true);
+    expect(choiceFits({ text: '', value: 's1' }, ['s1'])).toBe(true);
+    expect(choiceFits({ text: '', value: 2 }, 2)).toBe(true);
+    expect(choiceFits({ text: '', value: [3] }, [3])).toBe(true);
+    const choices = [
+      { text: 'a', value: 1 },
+      { text: 'b', value: 2 },
+    ];
+    expect(fittingChoices(choices, 2)).toEqual([1]);
+    expect(fittingChoices(choices, 5)).toEqual([]);
+  });
+});
