@@ -53,7 +53,10 @@ export class PubsubRegistry {
     const table = this.tables[kind];
     const subs = table.get(key);
     subs?.delete(sub);
-    if (subs?.size === 0) table.delete(key);
+    if (subs?.size === 0) {
+      table.delete(key);
+      if (kind === 'patterns') this.patternBuffers.delete(key);
+    }
     return true;
   }
 
@@ -76,12 +79,20 @@ export class PubsubRegistry {
     }
     for (const [pattern, subs] of this.tables.patterns) {
       if (!globMatch(pattern, key)) continue;
-      const bulks = [Buffer.from(pattern, 'latin1'), channel, message];
+      const bulks = [this.patternBytes(pattern), channel, message];
       for (const sub of subs) sub.deliver(PMESSAGE, bulks);
       receivers += subs.size;
     }
     return receivers;
   }
+
+  /** A pattern's bytes for pmessage pushes, made once per pattern rather than per message. */
+  private patternBytes(pattern: string): Buffer {
+    let bytes = this.patternBuffers.get(pattern);
+    if (!bytes) this.patternBuffers.set(pattern, (bytes = Buffer.from(pattern, 'latin1')));
+    return bytes;
+  }
+  private readonly patternBuffers = new Map<string, Buffer>();
 
   /** SPUBLISH: only shard-channel subscribers; patterns never see shard messages. */
   spublish(channel: Buffer, message: Buffer): number {
@@ -122,6 +133,7 @@ export class PubsubRegistry {
 
   clear(): void {
     for (const table of Object.values(this.tables)) table.clear();
+    this.patternBuffers.clear();
   }
 }
 
