@@ -7,7 +7,10 @@ import { easeCubicInOut } from 'd3';
 import { pointOnLink, type Point } from './stage-layout.ts';
 import type { HopKind, Mark, Segment } from './hop-animation.ts';
 
-export const MAX_PARTICLES = 1500;
+export const MAX_PARTICLES = 800;
+/** The same hop on the same edge within this window is drawn once: 200 clients of a folded group
+ * receiving one message flash their group once, not 200 times on top of each other. */
+export const MERGE_MS = 150;
 
 export interface Particle {
   seg: Segment;
@@ -34,7 +37,14 @@ export class ParticleField {
   /** Segments not drawn because the field was full (counters stay exact regardless). */
   skipped = 0;
 
-  constructor(private readonly max = MAX_PARTICLES) {}
+  /** Segments merged into one already moving on the same edge. */
+  merged = 0;
+  private lastOnEdge = new Map<string, number>();
+
+  constructor(
+    private readonly max = MAX_PARTICLES,
+    private readonly mergeMs = MERGE_MS,
+  ) {}
 
   spawn(
     segments: Segment[],
@@ -42,6 +52,16 @@ export class ParticleField {
     opts: { dur: number; held?: boolean; reducedMotion?: boolean },
   ): void {
     for (const seg of segments) {
+      if (!opts.held && seg.edge) {
+        const key = `${seg.kind}|${seg.edge}|${seg.mark}|${seg.from.x},${seg.from.y}`;
+        const last = this.lastOnEdge.get(key);
+        if (last !== undefined && now - last < this.mergeMs) {
+          this.merged += 1;
+          continue;
+        }
+        this.lastOnEdge.set(key, now);
+        if (this.lastOnEdge.size > 4 * this.max) this.lastOnEdge.clear();
+      }
       if (this.particles.length >= this.max) {
         this.skipped += 1;
         continue;

@@ -4,9 +4,10 @@
  * `chat message` at a steady rate. It writes the events a real lab writes per broadcast
  * (client.emit, publish, local deliver, publish.result, a receive per server with the adapter's
  * decision, remote delivers, and a client.receive per client) and samples them the way the
- * monitor sink does under load: whole flows are kept or left out, one in `sampleOneIn` once the
- * detail budget is spent, while `counters` stay exact. No server, no Redis: only the page's
- * own work is measured.
+ * monitor sink does under load, per source: the servers' events and the hub's client.receive
+ * reports each have a budget of `detailPerSecond` per source; past it whole flows are kept or
+ * left out, one in `sampleOneIn`, while `counters` stay exact. No server, no Redis: only the
+ * page's own work is measured.
  */
 import { TRACE_VERSION, type Envelope, type LabEvent, type Step } from '../../../trace/events.ts';
 import { seededRandom, type Draft } from '../../../trace/lab-script.ts';
@@ -56,7 +57,8 @@ export class SyntheticLab {
   private flows = 0;
   private carry = 0;
   private last: number;
-  private budget: number;
+  /** Detail tokens of the servers (together) and of the hub. */
+  private budget = { servers: 0, hub: 0 };
   private budgetAt: number;
   private counts = new Map<
     string,
@@ -75,7 +77,7 @@ export class SyntheticLab {
   ) {
     this.rnd = seededRandom(opts.seed ?? 7);
     this.last = now;
-    this.budget = this.detailPerSecond;
+    this.budget = { servers: this.serverBudget, hub: this.hubBudget };
     this.budgetAt = now;
     this.countersAt = now;
     this.serverIds = Array.from({ length: opts.servers }, (_, i) => `s${i + 1}`);
@@ -84,8 +86,11 @@ export class SyntheticLab {
       this.counts.set(s, { publishes: 0, own: 0, delivered: 0, deliveries: 0 });
   }
 
-  private get detailPerSecond(): number {
-    return this.opts.detailPerSecond ?? 4000 * this.opts.servers;
+  private get serverBudget(): number {
+    return (this.opts.detailPerSecond ?? 4000) * this.opts.servers;
+  }
+  private get hubBudget(): number {
+    return this.opts.detailPerSecond ?? 4000;
   }
 
   serverOf(client: number): string {
@@ -96,7 +101,8 @@ export class SyntheticLab {
     return `sock${String(client + 1).padStart(4, '0')}`.padEnd(20, '_');
   }
 
-  private stamp(out: LabEvent[], draft: Draft, t: number, source = draft.server): void {
+  private stamp(out: LabEvent[] | null, draft: Draft, t: number, source = draft.server): void {
+    if (!out) return;
     const seq = (this.seq.get(source) ?? 0) + 1;
     this.seq.set(source, seq);
     out.push({ ...draft, seq, t, step: draft.step ?? STEP[draft.kind] ?? 8 } as LabEvent);
@@ -170,10 +176,9 @@ export class SyntheticLab {
     const out: LabEvent[] = [];
     const elapsed = Math.max(0, now - this.last);
     this.last = now;
-    this.budget = Math.min(
-      this.detailPerSecond,
-      this.budget + ((now - this.budgetAt) / 1000) * this.detailPerSecond,
-    );
+    const dt = (now - this.budgetAt) / 1000;
+    this.budget.servers = Math.min(this.serverBudget, this.budget.servers + dt * this.serverBudget);
+    this.budget.hub = Math.min(this.hubBudget, this.budget.hub + dt * this.hubBudget);
     this.budgetAt = now;
     this.carry += (elapsed / 1000) * this.opts.flowsPerSecond;
     const n = Math.floor(this.carry);
@@ -204,9 +209,13 @@ export class SyntheticLab {
     const from = Math.floor(this.rnd() * this.clientIds.length);
     const origin = this.serverOf(from);
     const id = `${origin}-${++this.flows}`;
-    const perFlow = 4 + 2 * this.serverIds.length + this.clientIds.length;
     this.total += 1;
-    const detail = this.budget >= perFlow || this.flows % (this.opts.sampleOneIn ?? 10) === 0;
+    // Like MonitorSink: a source over its budget keeps one flow in `sampleOneIn`, whole.
+    const sampledIn = this.flows % (this.opts.sampleOneIn ?? 10) === 0;
+    const serverCost = 3 + 2 * this.serverIds.length;
+    const hubCost = this.clientIds.length;
+    const serverDetail = this.budget.servers >= serverCost || sampledIn;
+    const hubDetail = this.budget.hub >= hubCost || sampledIn;
     // Counters are exact whether or not the detail is sent.
     const oc = this.counts.get(origin)!;
     oc.publishes += 1;
@@ -217,13 +226,16 @@ export class SyntheticLab {
       if (s === origin) c.own += 1;
       else c.delivered += 1;
     }
-    if (!detail) return;
-    this.budget -= perFlow;
+    if (!serverDetail && !hubDetail) return;
+    if (serverDetail) this.budget.servers -= serverCost;
+    if (hubDetail) this.budget.hub -= hubCost;
     this.detailed += 1;
+    // The servers' part of a flow, and the hub's client receipts, are sampled separately.
+    const srv = serverDetail ? out : null;
     const text = `message ${this.flows}`;
     const event = 'chat message';
     this.stamp(
-      out,
+      srv,
       {
         kind: 'client.emit',
         server: origin,
@@ -237,7 +249,7 @@ export class SyntheticLab {
       now,
     );
     this.stamp(
-      out,
+      srv,
       {
         kind: 'publish',
         server: origin,
@@ -263,7 +275,7 @@ export class SyntheticLab {
     const deliver = (server: string, origin2: 'local' | 'remote') => {
       const members = this.membersOf(server);
       this.stamp(
-        out,
+        srv,
         {
           kind: 'deliver',
           server,
@@ -278,25 +290,26 @@ export class SyntheticLab {
         },
         now,
       );
-      for (const m of members)
-        this.stamp(
-          out,
-          {
-            kind: 'client.receive',
-            server,
-            flow: id,
-            socketId: this.socketOf(m),
-            client: this.clientIds[m],
-            event,
-            args: [text],
-          },
-          now,
-          'hub',
-        );
+      if (hubDetail)
+        for (const m of members)
+          this.stamp(
+            out,
+            {
+              kind: 'client.receive',
+              server,
+              flow: id,
+              socketId: this.socketOf(m),
+              client: this.clientIds[m],
+              event,
+              args: [text],
+            },
+            now,
+            'hub',
+          );
     };
     deliver(origin, 'local');
     this.stamp(
-      out,
+      srv,
       {
         kind: 'publish.result',
         server: origin,
@@ -311,7 +324,7 @@ export class SyntheticLab {
     for (const s of this.serverIds) {
       const own = s === origin;
       this.stamp(
-        out,
+        srv,
         {
           kind: 'receive',
           server: s,

@@ -11,6 +11,7 @@ import type { TraceFile } from '../../../trace/trace-file.ts';
 import { emptyState } from '../../../trace/state.ts';
 import { causalRank, isHop } from '../lib/hop-animation.ts';
 import { nextSpeed } from '../lib/keymap.ts';
+import { FlowBudget } from '../lib/flow-budget.ts';
 import { SeenEvents } from '../lib/seen-events.ts';
 
 export type Mode = 'live' | 'paused' | 'playing';
@@ -23,6 +24,8 @@ export interface HopRequest {
 
 /** How long one hop takes to play at 1×. */
 export const HOP_MS = 900;
+/** How often, at most, live updates reach the panels. */
+export const UI_SYNC_MS = 200;
 /** Events the scrubber keeps (trace/'s cap); older ones fold into the base state. */
 export const RECORDING_CAP = MAX_EVENTS;
 
@@ -41,17 +44,24 @@ export class Player {
   selected = $state.raw<LabEvent | null>(null);
   /** Set in the static viewer: the opened file's name. */
   viewer = $state<string | null>(null);
+  /** Detail arrives sampled (the monitor's, or the page's own shedding). */
   sampled = $state(false);
+  /** Flows the page left out because they came faster than it can draw. */
+  shedFlows = $state(0);
 
   /** What is being watched: the live recording, or an opened file's. */
   private timeline = new Timeline();
   /** The live recording, which keeps recording while a file is open. */
   private liveTimeline = this.timeline;
   private seen = new SeenEvents();
+  private budget = new FlowBudget();
   private pending: LabEvent[] = [];
   private hops: HopRequest[] = [];
   private frame = 0;
   private playTimer: ReturnType<typeof setTimeout> | null = null;
+  private syncTimer: ReturnType<typeof setTimeout> | null = null;
+  private lastSync = 0;
+  private latestHop: LabEvent | null = null;
 
   get state(): LabState {
     return this.timeline.current;
@@ -70,7 +80,11 @@ export class Player {
   /** Queues a monitor batch; it is applied on the next animation frame. */
   receive(envelope: Envelope): void {
     if (envelope.sampled) this.sampled = true;
-    for (const e of envelope.events) if (this.seen.fresh(e)) this.pending.push(e);
+    const now = performance.now();
+    for (const e of envelope.events) {
+      if (e.flow !== undefined && !this.budget.keep(e.flow, now)) continue;
+      if (this.seen.fresh(e)) this.pending.push(e);
+    }
     this.schedule();
   }
 
@@ -115,12 +129,32 @@ export class Player {
       }
       // The particle layer draws a sample when hops come faster than anyone can watch.
       if (this.hops.length > 2000) this.hops.splice(0, this.hops.length - 2000);
-      if (lastHop) this.current = lastHop;
+      if (lastHop) this.latestHop = lastHop;
     }
-    this.sync();
+    this.syncSoon();
+  }
+
+  /**
+   * Live, the panels and the stage's structure follow at most every UI_SYNC_MS: nobody reads a
+   * narration that changes 60 times a second, and re-rendering it costs frames under load. The
+   * particles do not wait: they read the newest state every frame.
+   */
+  private syncSoon(): void {
+    if (this.syncTimer) return;
+    const wait = Math.max(0, this.lastSync + UI_SYNC_MS - performance.now());
+    this.syncTimer = setTimeout(() => {
+      this.syncTimer = null;
+      this.lastSync = performance.now();
+      if (this.live && this.latestHop) this.current = this.latestHop;
+      this.sync();
+    }, wait);
   }
 
   private sync(): void {
+    if (this.budget.shedFlows !== this.shedFlows) {
+      this.shedFlows = this.budget.shedFlows;
+      this.sampled = true;
+    }
     this.length = this.timeline.length;
     this.dropped = this.timeline.dropped;
     this.cursor = this.timeline.cursor;
@@ -182,6 +216,7 @@ export class Player {
     this.follow = null;
     this.mode = 'live';
     this.timeline.live = true;
+    if (this.latestHop) this.current = this.latestHop;
     this.sync();
   }
 

@@ -1,11 +1,21 @@
 /**
  * Drives the page from lib/synthetic-feed.ts instead of a lab (`?synthetic=clients,servers,flows`):
- * batches every 20 ms, like the monitor sink, into the same Timeline.receive a real feed uses.
+ * a worker batches every 20 ms, like the monitor sink, into the same Player.receive a real feed
+ * uses. Without workers (tests), it runs on the main thread.
  */
+import type { Envelope } from '../../../trace/events.ts';
 import { SyntheticLab, type SyntheticOptions } from '../lib/synthetic-feed.ts';
 import type { Player } from './player.svelte.ts';
 
 export function startSynthetic(player: Player, opts: SyntheticOptions): () => void {
+  if (typeof Worker !== 'undefined') {
+    const worker = new Worker(new URL('./synthetic-worker.ts', import.meta.url), {
+      type: 'module',
+    });
+    worker.onmessage = (m: MessageEvent<Envelope>) => player.receive(m.data);
+    worker.postMessage(opts);
+    return () => worker.terminate();
+  }
   const lab = new SyntheticLab(opts, Date.now());
   player.receive(lab.setup(Date.now()));
   const id = setInterval(() => {

@@ -1,0 +1,239 @@
+/**
+ * `npm run bench -- page [--seconds 20] [--emits 40]`
+ *
+ * The lab page in headless chromium (Debian's, on PATH), at 1280x720:
+ * 1. idle: the page's synthetic mode with 200 clients and 10 servers on stage and no traffic;
+ * 2. load: the same page fed a synthetic trace stream of 500 flows/s (web/src/lib/synthetic-feed.ts:
+ *    the events a classic-adapter lab writes per broadcast, sampled like the monitor sink does
+ *    under load, with exact counters), for `--seconds`;
+ * 3. live latency: a real lab (spawned redis-server, 3 servers, the hub) and the page at the hub,
+ *    whose page client emits `--emits` chat messages; for each, the time from its socket.emit to
+ *    the first animation frame that draws the emit's hop (through server, monitor, Redis, hub).
+ * Frame times come from a requestAnimationFrame probe in the page; a frame longer than 1.5x the
+ * idle median counts the missed vsyncs as dropped. Memory is the JS heap, sampled every second.
+ */
+import http from 'node:http';
+import type { Page } from 'playwright-core';
+import { serveStatic } from '../server/hub/static-files.ts';
+import { RedisProcess } from '../server/redis-process.ts';
+import { freePort } from '../server/free-port.ts';
+import { startLab } from '../server/start-lab.ts';
+import {
+  WEB_DIST,
+  ensurePageBuilt,
+  launchChromium,
+  requireChromium,
+} from '../tests/support/browser-chromium.ts';
+import { writeResult } from './result-file.ts';
+
+function option(argv: string[], name: string, fallback: number): number {
+  const at = argv.indexOf(`--${name}`);
+  return at >= 0 && argv[at + 1] ? Number(argv[at + 1]) : fallback;
+}
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+const r1 = (n: number) => Math.round(n * 10) / 10;
+
+interface Probe {
+  deltas: number[];
+  heap: { t: number; mb: number }[];
+  events: { t: number; n: number }[];
+  latencies: number[];
+}
+
+/** Starts the frame and memory probe in the page; returns a function that stops and reads it. */
+async function probe(page: Page, seconds: number): Promise<Probe> {
+  return page.evaluate(async (ms) => {
+    type Lab = {
+      player: { length: number; dropped: number };
+      metrics: { emitToFrame: number[] };
+    };
+    const lab = (window as unknown as { __fanoutLab: Lab }).__fanoutLab;
+    const mem = () =>
+      ((performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ??
+        0) /
+      2 ** 20;
+    const deltas: number[] = [];
+    const heap: { t: number; mb: number }[] = [];
+    const events: { t: number; n: number }[] = [];
+    const t0 = performance.now();
+    const skipLatencies = lab.metrics.emitToFrame.length;
+    let last = t0;
+    let done = false;
+    const frame = (now: number) => {
+      deltas.push(now - last);
+      last = now;
+      if (!done) requestAnimationFrame(frame);
+    };
+    requestAnimationFrame(frame);
+    const timer = setInterval(() => {
+      const t = Math.round(performance.now() - t0);
+      heap.push({ t, mb: Math.round(mem() * 10) / 10 });
+      events.push({ t, n: lab.player.length + lab.player.dropped });
+    }, 1000);
+    await new Promise((r) => setTimeout(r, ms));
+    done = true;
+    clearInterval(timer);
+    return {
+      deltas: deltas.slice(1),
+      heap,
+      events,
+      latencies: lab.metrics.emitToFrame.slice(skipLatencies),
+    };
+  }, seconds * 1000);
+}
+
+function frameStats(deltas: number[], vsync: number) {
+  let dropped = 0;
+  for (const d of deltas) if (d > vsync * 1.5) dropped += Math.round(d / vsync) - 1;
+  return {
+    frames: deltas.length,
+    medianMs: r1(percentile(deltas, 50)),
+    p95Ms: r1(percentile(deltas, 95)),
+    p99Ms: r1(percentile(deltas, 99)),
+    maxMs: r1(Math.max(...deltas)),
+    droppedShare: Math.round((dropped / (dropped + deltas.length)) * 1000) / 1000,
+  };
+}
+
+async function liveLatency(page: Page, emits: number) {
+  const redis = await RedisProcess.start();
+  const port = await freePort();
+  const lab = await startLab({
+    redis: { url: redis.url, kind: 'spawned', reason: 'bench', version: '?' },
+    port,
+    basePort: await freePort(),
+    servers: 3,
+    monitorChannel: `lab:monitor:bench${port}`,
+  });
+  try {
+    await fetch(`${lab.url}/api/clients`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ count: 6 }),
+    });
+    await page.goto(lab.url);
+    await page.locator('[data-server="s3"][data-state="up"]').waitFor();
+    await page.click('[data-tab=clients]');
+    await page.click('[data-testid=add-page-client]');
+    await page.waitForFunction(() => {
+      const l = (
+        window as unknown as { __fanoutLab: { pageClients: { list: { state: string }[] } } }
+      ).__fanoutLab;
+      return l.pageClients.list[0]?.state === 'connected';
+    });
+    for (let i = 0; i < emits; i++) {
+      await page.fill('[data-testid=message]', `bench ${i}`);
+      await page.click('[data-testid=send-chat]');
+      await page.waitForTimeout(250);
+    }
+    await page.waitForFunction(
+      (n) =>
+        (window as unknown as { __fanoutLab: { metrics: { pageEmitToFrame: number[] } } })
+          .__fanoutLab.metrics.pageEmitToFrame.length >= n,
+      emits,
+      { timeout: 10_000 },
+    );
+    return page.evaluate(
+      () =>
+        (window as unknown as { __fanoutLab: { metrics: { pageEmitToFrame: number[] } } })
+          .__fanoutLab.metrics.pageEmitToFrame,
+    );
+  } finally {
+    await lab.close();
+    await redis.stop();
+  }
+}
+
+export default async function (argv: string[]): Promise<void> {
+  const seconds = option(argv, 'seconds', 20);
+  const emits = option(argv, 'emits', 40);
+  const chromiumPath = requireChromium();
+  if (!chromiumPath) {
+    console.error('page bench: chromium is not on PATH (apt-get install -y chromium).');
+    process.exitCode = 1;
+    return;
+  }
+  await ensurePageBuilt();
+  const server = http.createServer((req, res) => serveStatic(req, res, WEB_DIST));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const browser = await launchChromium(chromiumPath, ['--enable-precise-memory-info']);
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    // tsx keeps function names with a __name helper that the page does not have.
+    await page.addInitScript({ content: 'window.__name = (f) => f;' });
+    console.log(`page bench: idle for ${seconds} s (200 clients, 10 servers, no traffic)...`);
+    await page.goto(`${base}/?synthetic=200,10,0`);
+    await page.locator('[data-server="s10"]').waitFor();
+    const idle = await probe(page, seconds);
+    const vsync = percentile(idle.deltas, 50);
+
+    console.log(`page bench: load for ${seconds} s (200 clients, 10 servers, 500 flows/s)...`);
+    await page.goto(`${base}/?synthetic=200,10,500`);
+    await page.locator('[data-server="s10"]').waitFor();
+    const load = await probe(page, seconds);
+    const sampling = await page.evaluate(() => {
+      const l = (window as unknown as { __fanoutLab: { player: { sampled: boolean } } })
+        .__fanoutLab;
+      return l.player.sampled;
+    });
+
+    console.log(`page bench: live latency over a real lab (${emits} emits)...`);
+    const live = await liveLatency(page, emits);
+
+    const rate = (p: Probe) => {
+      const e = p.events;
+      return e.length > 1
+        ? Math.round((e[e.length - 1].n - e[0].n) / ((e[e.length - 1].t - e[0].t) / 1000))
+        : 0;
+    };
+    const heapAfterWarmup = load.heap.filter((h) => h.t >= 5000).map((h) => h.mb);
+    const result = {
+      seconds,
+      viewport: '1280x720',
+      idle: { ...frameStats(idle.deltas, vsync), heapMb: idle.heap },
+      load: {
+        ...frameStats(load.deltas, vsync),
+        flowsPerSecond: 500,
+        eventsPerSecondIntoPage: rate(load),
+        monitorSampledFlag: sampling,
+        heapMb: load.heap,
+        heapGrowthAfter5sMb: r1(
+          (heapAfterWarmup[heapAfterWarmup.length - 1] ?? 0) - (heapAfterWarmup[0] ?? 0),
+        ),
+        syntheticEmitToFrameMs: {
+          n: load.latencies.length,
+          median: r1(percentile(load.latencies, 50)),
+          p95: r1(percentile(load.latencies, 95)),
+        },
+      },
+      live: {
+        emits: live.length,
+        emitToFirstFrameMs: {
+          median: r1(percentile(live, 50)),
+          p95: r1(percentile(live, 95)),
+          max: r1(Math.max(...live)),
+        },
+      },
+      goals: {
+        p95FrameUnder20ms: percentile(load.deltas, 95) <= 20,
+        liveEmitToFrameUnder50ms: percentile(live, 95) <= 50,
+      },
+    };
+    const file = writeResult('page', result);
+    const { heapMb: _i, ...idleShown } = result.idle;
+    const { heapMb: _l, ...loadShown } = result.load;
+    console.log(JSON.stringify({ idle: idleShown, load: loadShown, live: result.live }, null, 2));
+    console.log(`heap MB (load): ${load.heap.map((h) => h.mb).join(' ')}`);
+    console.log(`written to ${file}`);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
