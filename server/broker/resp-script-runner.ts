@@ -21,6 +21,12 @@ export interface Step {
   closes?: boolean;
   /** Array replies in this step come in hash-table order on Redis: compare them sorted. */
   unordered?: boolean;
+  /**
+   * This step's top-level integer replies count server-wide patterns (PUBSUB NUMPAT): report
+   * them relative to the count before the script, so other clients of a shared Redis do not
+   * show up in the comparison.
+   */
+  serverWide?: boolean;
 }
 
 export type Transcript = { step: number; on: string; frames: Frame[]; closed?: boolean }[];
@@ -73,7 +79,16 @@ export class ScriptRunner {
     return frames.filter((f) => !isSync(f, n));
   }
 
+  /** PUBSUB NUMPAT before the script starts, on a connection of its own. */
+  private async patternBaseline(): Promise<number> {
+    const c = await RawRespClient.connect(this.port, this.host);
+    const reply = await c.command('PUBSUB', 'NUMPAT');
+    c.close();
+    return reply.type === 'int' ? reply.value : 0;
+  }
+
   async run(steps: Step[]): Promise<Transcript> {
+    const baseline = steps.some((s) => s.serverWide) ? await this.patternBaseline() : 0;
     for (const [i, step] of steps.entries()) {
       const c = await this.conn(step.on);
       const commands = this.commands(step);
@@ -89,6 +104,11 @@ export class ScriptRunner {
         frames = await this.collect(c, () => c.send(...commands));
       } else {
         for (const cmd of commands) frames.push(...(await this.collect(c, () => c.send(cmd))));
+      }
+      if (step.serverWide) {
+        frames = frames.map((f) =>
+          f.type === 'int' ? { type: 'int', value: f.value - baseline } : f,
+        );
       }
       this.transcript.push({
         step: i,
