@@ -96,6 +96,7 @@ describe('LessonRunner', () => {
     expect(runner.clientId('c1')).toBe('c7');
     expect(runner.clientId('c2')).toBe('c8');
     expect(runner.clientName('c8')).toBe('c2');
+    expect(runner.view.clients).toEqual({ c1: 'c7', c2: 'c8' });
     expect(runner.view.phase).toBe('predict');
   });
 

@@ -62,6 +62,8 @@ export interface RunnerView {
   /** Why the lab could not be claimed: another lesson holds it. */
   busy?: string;
   results: StepResult[];
+  /** The lesson's client names and the lab's ids for them (c1 -> c23 after a few setups). */
+  clients: Record<string, string>;
 }
 
 export class LessonApiError extends Error {}
@@ -113,6 +115,7 @@ export class LessonRunner {
       error: this.error,
       busy: this.busy,
       results: this.results.map((r) => ({ ...r })),
+      clients: Object.fromEntries(this.aliases),
     };
   }
 
