@@ -247,6 +247,28 @@ describe('EmbeddedBroker robustness', () => {
     slow.close();
   });
 
+  it('disconnects a reader that stays over the soft limit for longer than softSeconds', async () => {
+    const limit = { hard: 0, soft: 64 * 1024, softSeconds: 0 };
+    const { broker, events } = await startBroker({ pubsubOutputLimit: limit });
+    const slow = await RawRespClient.connect(broker.port);
+    await slow.command('SUBSCRIBE', 'trickle');
+    slow.socket.pause();
+    const pub = await RawRespClient.connect(broker.port);
+    cleanups.push(() => pub.close());
+    const payload = 'x'.repeat(32 * 1024);
+    let publishes = 0;
+    while (!events.some((e) => e.type === 'client-killed')) {
+      await pub.command('PUBLISH', 'trickle', payload);
+      publishes++;
+    }
+    expect(await nextEvent(events, 'client-killed')).toMatchObject({
+      reason: 'output-buffer-limit',
+    });
+    // Over the soft limit once only starts the clock; it takes a second check to disconnect.
+    expect(publishes).toBeGreaterThan(1);
+    slow.close();
+  });
+
   it('survives an onEvent listener that throws', async () => {
     const broker = await EmbeddedBroker.start({
       onEvent: () => {

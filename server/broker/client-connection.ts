@@ -126,9 +126,11 @@ export class ClientConnection implements Subscriber {
     const { hard, soft, softSeconds } = this.outputLimit;
     let over = hard > 0 && pending > hard;
     if (!over && soft > 0 && pending > soft) {
+      // As in Redis: the first time over the soft limit starts the clock; only a later check,
+      // still over and more than softSeconds on, disconnects.
       const now = Date.now();
-      this.softLimitSince ??= now;
-      over = now - this.softLimitSince >= softSeconds * 1000;
+      if (this.softLimitSince === null) this.softLimitSince = now;
+      else over = now - this.softLimitSince > softSeconds * 1000;
     } else if (!over) {
       this.softLimitSince = null;
     }
