@@ -32,10 +32,12 @@ export class LessonSession {
     return this.apiOf();
   }
 
-  /** Another page's lesson holds the lab: its title, for the notice. */
+  /** Another page's lesson holds the lab: its title and step, for the notice. */
   get busyWith(): string | null {
     const lesson = this.lab?.lesson;
-    return lesson && lesson.holder !== this.holder ? lesson.title : null;
+    return lesson && lesson.holder !== this.holder
+      ? `${lesson.title} (step ${lesson.step + 1})`
+      : null;
   }
 
   connect(): void {
