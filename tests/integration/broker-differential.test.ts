@@ -104,6 +104,22 @@ const scripts: Record<string, Script> = {
     ],
     expect: ['"smessage"', '"shard-only"'],
   },
+  'binary-safe names and large payloads': {
+    conns: ['sub', 'pub'],
+    steps: [
+      { on: 'sub', send: ['SUBSCRIBE "{p}\\xff\\x00bin"', 'PSUBSCRIBE "{p}\\xff*"'] },
+      {
+        on: 'pub',
+        send: [
+          'PUBLISH "{p}\\xff\\x00bin" "\\x00\\r\\n\\xfe payload"',
+          `PUBLISH "{p}\\xff-other" ${'L'.repeat(200_000)}`,
+          'PUBSUB NUMSUB "{p}\\xff\\x00bin"',
+        ],
+      },
+      { on: 'sub', send: ['UNSUBSCRIBE "{p}\\xff\\x00bin"', 'PUNSUBSCRIBE'] },
+    ],
+    expect: ['payload', 'LLLL'],
+  },
   'PUBSUB CHANNELS, NUMSUB and NUMPAT': {
     conns: ['a', 'b', 'c', 'q'],
     steps: [
