@@ -151,7 +151,7 @@ function kindOf(f: Frame): string | null {
 
 /** Removes what legitimately differs: ids, version, and orders Redis takes from its hash tables. */
 function normalise(frames: Frame[], step: Step): Frame[] {
-  const out = frames.map((f) => normaliseHello(f));
+  const out = frames.map((f) => normaliseMonitorLine(normaliseHello(f)));
   // Runs of unsubscribe confirmations (argless UNSUBSCRIBE) and of pmessages (several patterns).
   let i = 0;
   while (i < out.length) {
@@ -181,6 +181,12 @@ function normalise(frames: Frame[], step: Step): Frame[] {
 }
 
 /** HELLO's reply carries the server version and client id; both differ by design. */
+/** MONITOR lines start with a timestamp and the client's address; both differ by design. */
+function normaliseMonitorLine(f: Frame): Frame {
+  if (f.type !== 'simple') return f;
+  return { type: 'simple', value: f.value.replace(/^\d+\.\d{6} \[\d+ [^\]]+\]/, 'T [0 ADDR]') };
+}
+
 function normaliseHello(f: Frame): Frame {
   const flat = f.type === 'map' ? f.value.flat() : f.type === 'array' && f.value ? f.value : null;
   if (!flat || flat[0]?.type !== 'bulk' || flat[0].value !== 'server') return f;

@@ -120,6 +120,27 @@ const scripts: Record<string, Script> = {
     ],
     expect: ['payload', 'LLLL'],
   },
+  MONITOR: {
+    conns: ['mon', 'a'],
+    steps: [
+      { on: 'mon', send: ['MONITOR', 'MONITOR'] },
+      {
+        on: 'a',
+        send: [
+          'PUBLISH {p}c "quote\\" and \\\\ \\n \\x01"',
+          'SUBSCRIBE {p}c',
+          'PING',
+          'FOO refused',
+          'PUBLISH {p}c refused-in-subscriber-mode',
+          'UNSUBSCRIBE',
+          'HELLO 2 AUTH default secret',
+          'SELECT 0',
+          'CLIENT SETNAME watched',
+        ],
+      },
+    ],
+    expect: ['T [0 ADDR] \\"PUBLISH\\"', '(redacted)'],
+  },
   'PUBSUB CHANNELS, NUMSUB and NUMPAT': {
     conns: ['a', 'b', 'c', 'q'],
     steps: [
