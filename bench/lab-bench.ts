@@ -96,23 +96,24 @@ async function saturate(sockets: Socket[], seconds: number) {
   let seq = 0;
   let running = true;
   const latencies: number[] = [];
-  for (const [i, s] of sockets.entries()) {
-    const remote = i % 3 === 1; // a client of s2: the message crossed Redis to reach it
-    s.on('chat message', (msg: string) => {
+  const listeners = sockets.map((s, i) => {
+    // sockets[1] is a client of s2: the message crossed Redis to reach it.
+    const listener = (msg: string) => {
       deliveries++;
-      if (remote && i === 1) latencies.push(Date.now() - Number(msg.split(':')[1]));
-    });
-  }
-  emitter.on('chat message', () => {
-    echoes++;
-    if (running) emitter.emit('chat message', message(++seq));
+      if (i === 1) latencies.push(Date.now() - Number(msg.split(':')[1]));
+      if (i === 0) {
+        echoes++;
+        if (running) emitter.emit('chat message', message(++seq));
+      }
+    };
+    s.on('chat message', listener);
+    return listener;
   });
   for (let i = 0; i < WINDOW; i++) emitter.emit('chat message', message(++seq));
   await new Promise((r) => setTimeout(r, seconds * 1000));
   running = false;
-  const result = { broadcastsPerSecond: echoes / seconds, deliveries, latencies };
-  for (const s of sockets) s.removeAllListeners('chat message');
-  return result;
+  sockets.forEach((s, i) => s.off('chat message', listeners[i]));
+  return { broadcastsPerSecond: echoes / seconds, deliveries, latencies, emitted: seq };
 }
 
 async function measure(mode: Mode, clients: number, seconds: number, redisUrl: string) {
@@ -122,14 +123,38 @@ async function measure(mode: Mode, clients: number, seconds: number, redisUrl: s
   const sockets = await connectClients(clients, basePort);
   let viewerEvents = 0;
   let viewer: Socket | null = null;
+  // The monitor's counters, per server, as the viewer last saw them.
+  const counters = new Map<string, { publishes: number; deliveries: number }>();
   if (mode === 'lab-on') {
     viewer = connect(`http://127.0.0.1:${hubPort}/lab`, { transports: ['websocket'] });
-    viewer.on('trace', (e: Envelope) => (viewerEvents += e.events.length));
+    viewer.on('trace', (e: Envelope) => {
+      viewerEvents += e.events.length;
+      for (const ev of e.events) if (ev.kind === 'counters') counters.set(ev.server, ev);
+    });
   }
-  await saturate(sockets, 1); // warm-up: JIT, connection pools
+  let clientDeliveries = 0;
+  for (const s of sockets) s.on('chat message', () => clientDeliveries++);
+  const warm = await saturate(sockets, 1); // warm-up: JIT, connection pools
   const before = await servers.usage();
   const run = await saturate(sockets, seconds);
   const after = await servers.usage();
+  let countersExact: boolean | undefined;
+  if (mode === 'lab-on') {
+    // Let the last messages in flight land and the monitor send its next counters (every second).
+    await new Promise((r) => setTimeout(r, 2500));
+    const sum = (k: 'publishes' | 'deliveries') =>
+      [...counters.values()].reduce((n, c) => n + c[k], 0);
+    countersExact =
+      sum('publishes') === warm.emitted + run.emitted && sum('deliveries') === clientDeliveries;
+    if (process.env.BENCH_DEBUG) {
+      console.log({
+        publishes: sum('publishes'),
+        emitted: warm.emitted + run.emitted,
+        deliveries: sum('deliveries'),
+        clientDeliveries,
+      });
+    }
+  }
   const cpuMicros = after.cpu.user - before.cpu.user + (after.cpu.system - before.cpu.system);
   for (const s of sockets) s.disconnect();
   viewer?.disconnect();
@@ -147,6 +172,7 @@ async function measure(mode: Mode, clients: number, seconds: number, redisUrl: s
     serverCpuMicrosPerDelivery: round1(cpuMicros / Math.max(1, run.deliveries)),
     serverRssMiB: round1(after.rss / 2 ** 20),
     viewerEventsPerSecond: mode === 'lab-on' ? round1(viewerEvents / (seconds + 1)) : undefined,
+    countersExact,
   };
 }
 
@@ -202,7 +228,7 @@ export default async function labBench(argv: string[]): Promise<void> {
         for (const mode of MODES) {
           const r = await measure(mode, clients, seconds, redis.url);
           console.log(
-            `  ${String(clients).padStart(3)} clients  ${mode.padEnd(8)}  ${r.broadcastsPerSecond} broadcasts/s  p50 ${r.latencyMs.p50} ms  p99 ${r.latencyMs.p99} ms  ${r.serverCpuMicrosPerDelivery} µs CPU/delivery  RSS ${r.serverRssMiB} MiB`,
+            `  ${String(clients).padStart(3)} clients  ${mode.padEnd(8)}  ${r.broadcastsPerSecond} broadcasts/s  p50 ${r.latencyMs.p50} ms  p99 ${r.latencyMs.p99} ms  ${r.serverCpuMicrosPerDelivery} µs CPU/delivery  RSS ${r.serverRssMiB} MiB${r.countersExact === undefined ? '' : `  counters ${r.countersExact ? 'exact' : 'NOT exact'}`}`,
           );
           results.push(r);
         }

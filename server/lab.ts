@@ -18,7 +18,7 @@ import { LabClients, type LabClientInfo, type Receipt } from './lab-clients.ts';
 import { majorVersion, redactUrl, type RedisChoice } from './redis-finder.ts';
 import { MonitorSink, type DraftEvent } from './monitor/monitor-sink.ts';
 import { ServerTap } from './monitor/server-tap.ts';
-import { subscribeMonitor } from './monitor/monitor-relay.ts';
+import { sourceOf, subscribeMonitor } from './monitor/monitor-relay.ts';
 import { takeDelivery } from './monitor/delivery-log.ts';
 import { monitorPublisher } from './redis-clients.ts';
 import { isListening } from './free-port.ts';
@@ -128,9 +128,16 @@ export class Lab extends EventEmitter {
       local: (e) => this.onEnvelope(e),
       publish: (json) => pub.publish(monitorChannel, json),
     });
-    this.monitorSub = subscribeMonitor(this.redis.url, monitorChannel, 'hub:monitor-sub', (e) => {
-      if (e.from !== 'hub' && !this.servers.some((s) => s.id === e.from)) this.onEnvelope(e);
-    });
+    // Batches of this process's own sources already arrived in-process: skip them unparsed.
+    const isLocal = (from: string | undefined) =>
+      from === 'hub' || this.servers.some((s) => s.id === from);
+    this.monitorSub = subscribeMonitor(
+      this.redis.url,
+      monitorChannel,
+      'hub:monitor-sub',
+      (e) => this.onEnvelope(e),
+      (raw) => isLocal(sourceOf(raw)),
+    );
     // The hub's subscriber doubles as the lab's view of whether Redis is reachable.
     this.monitorSub.on('ready', () => this.setRedisState('up'));
     this.monitorSub.on('close', () => this.setRedisState('down'));

@@ -101,6 +101,16 @@ export function decodeMessage(
   payload: Buffer,
 ): DecodedMessage {
   const { format, value } = decodeRaw(payload);
+  return describeMessage(family, channel, format, value);
+}
+
+/** Describes a payload already decoded (the adapter decodes broadcasts itself; no need to twice). */
+export function describeMessage(
+  family: AdapterFamily,
+  channel: string,
+  format: DecodedMessage['format'],
+  value: unknown,
+): DecodedMessage {
   if (format === 'unknown') return { format, kind: 'unknown', value: null };
   if (family === 'sharded') {
     const m = value as { uid?: string; type?: number; data?: { packet?: unknown } };

@@ -1,7 +1,7 @@
 /**
- * A server's relay: it subscribes to the monitor channel with a connection of its own and
- * passes every batch, from every server, to the viewers on its /monitor namespace. Any server
- * can feed a viewer, on one machine or many.
+ * A server's relay: while its /monitor namespace has viewers, it subscribes to the monitor
+ * channel with a connection of its own and passes every batch, from every server, to them.
+ * Any server can feed a viewer, on one machine or many; with no viewer it costs nothing.
  */
 import type { Namespace } from 'socket.io';
 import { Redis } from 'ioredis';
@@ -13,17 +13,22 @@ export interface MonitorRelay {
   close(): void;
 }
 
-/** Subscribes `name` to the monitor channel and calls `onEnvelope` for each valid batch. */
+/**
+ * Subscribes `name` to the monitor channel and calls `onEnvelope` for each valid batch.
+ * `skip` sees the raw text first, so batches nobody wants are never parsed.
+ */
 export function subscribeMonitor(
   url: string,
   channel: string,
   name: string,
   onEnvelope: (e: Envelope) => void,
+  skip?: (raw: string) => boolean,
 ): Redis {
   const sub = new Redis(url, baseOptions(name));
   sub.on('error', () => undefined);
   sub.subscribe(channel).catch(() => undefined);
   sub.on('message', (_channel: string, message: string) => {
+    if (skip?.(message)) return;
     try {
       onEnvelope(parseEnvelope(message));
     } catch {
@@ -33,18 +38,36 @@ export function subscribeMonitor(
   return sub;
 }
 
+/** The source of a batch, read from the start of its text (the sink writes `v` then `from`). */
+export function sourceOf(raw: string): string | undefined {
+  return /^\{"v":\d+,"from":"([^"]*)"/.exec(raw)?.[1];
+}
+
 export function attachMonitorRelay(
   nsp: Namespace,
   url: string,
   channel: string,
   name: string,
 ): MonitorRelay {
-  const sub = subscribeMonitor(url, channel, name, (envelope) =>
-    sendToViewers(nsp, envelope, channel),
-  );
+  let sub: Redis | null = null;
+  const update = () => {
+    if (nsp.sockets.size > 0 && !sub) {
+      sub = subscribeMonitor(url, channel, name, (envelope) =>
+        sendToViewers(nsp, envelope, channel),
+      );
+    } else if (nsp.sockets.size === 0 && sub) {
+      sub.disconnect(false);
+      sub = null;
+    }
+  };
+  nsp.on('connection', (socket) => {
+    update();
+    socket.on('disconnect', update);
+  });
   return {
     close() {
-      sub.disconnect(false);
+      sub?.disconnect(false);
+      sub = null;
     },
   };
 }

@@ -9,9 +9,15 @@ import { Adapter } from 'socket.io-adapter';
 import { RedisAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import { encode as msgpackEncode, decode as msgpackDecode } from 'notepack.io';
 import type { Redis } from 'ioredis';
-import type { AdapterKind, Decision, SubscriptionMode } from '../../trace/events.ts';
+import type {
+  AdapterKind,
+  Decision,
+  DecodedMessage,
+  SubscriptionMode,
+} from '../../trace/events.ts';
 import { flowContext } from './flow-context.ts';
-import { decodeMessage, decodeRaw, flowOf, flowTagOf, hexPreview } from './decode.ts';
+import { decodeRaw, describeMessage, flowOf, flowTagOf, hexPreview, jsonSafe } from './decode.ts';
+import { hashFlowId } from './flow-context.ts';
 import type { ServerTap } from './server-tap.ts';
 import { recordDelivery } from './delivery-log.ts';
 
@@ -21,12 +27,16 @@ interface Delivery {
   /** Set when the adapter called `apply`, i.e. decided to deliver, even to zero sockets. */
   applied?: boolean;
   count: number;
+  /** The first 50 socket ids, for the event. */
   ids: string[];
+  /** Lab and page clients, which report their receipts and need the flow looked up. */
+  reporting: string[];
 }
 const deliveryContext = new AsyncLocalStorage<Delivery>();
 
 type Opts = { rooms: Set<string>; except?: Set<string>; flags?: Record<string, unknown> };
 type Packet = { data?: unknown[] };
+type ReportingSocket = { id: string; handshake?: { auth?: { labClient?: unknown } } };
 
 function eventName(packet: Packet | undefined): string {
   return typeof packet?.data?.[0] === 'string' ? (packet.data[0] as string) : '?';
@@ -43,7 +53,7 @@ function reportDelivery(
   tap.sink.count('delivery', d.count);
   if (d.count === 0) return;
   const event = eventName(packet);
-  recordDelivery(d.ids, event, flow);
+  if (d.reporting.length) recordDelivery(d.reporting, event, flow);
   tap.emit({
     kind: 'deliver',
     step: origin === 'local' ? 8 : 9,
@@ -52,7 +62,7 @@ function reportDelivery(
     event,
     rooms: [...(opts.rooms ?? [])].map(String),
     except: [...(opts.except ?? [])].map(String),
-    sockets: d.ids.slice(0, 50),
+    sockets: d.ids,
     count: d.count,
   });
 }
@@ -64,9 +74,10 @@ export function instrumentAdapter(tap: ServerTap, adapter: any): void {
     const d = deliveryContext.getStore();
     if (!d) return apply.call(this, opts, cb);
     d.applied = true;
-    return apply.call(this, opts, (socket: { id: string }) => {
+    return apply.call(this, opts, (socket: ReportingSocket) => {
       d.count++;
-      d.ids.push(socket.id);
+      if (d.ids.length < 50) d.ids.push(socket.id);
+      if (socket.handshake?.auth?.labClient) d.reporting.push(socket.id);
       cb(socket);
     });
   };
@@ -76,7 +87,7 @@ export function instrumentAdapter(tap: ServerTap, adapter: any): void {
       const flow = flowContext.getStore();
       // The adapter carries flags to the other servers untouched and ignores ones it doesn't know.
       if (flow) opts.flags = { ...opts.flags, labFlow: flow };
-      const d: Delivery = { count: 0, ids: [] };
+      const d: Delivery = { count: 0, ids: [], reporting: [] };
       const result = deliveryContext.run(d, () => original.call(this, packet, opts, ...rest));
       const report = () => reportDelivery(tap, 'local', flow, packet, opts, d);
       if (result instanceof Promise) result.then(report, report);
@@ -95,10 +106,15 @@ function emitReceive(
   decision: Decision,
   flow: string,
   sockets?: number,
+  /** The payload, decoded before the adapter touched it; decoded here when absent. */
+  decoded?: { format: DecodedMessage['format']; value: unknown },
 ) {
   tap.claimRaw(msg);
   tap.sink.countReceipt(decision);
   const detail = tap.sink.wantsDetail(flow);
+  const { format, value } = detail
+    ? (decoded ?? decodeRaw(msg))
+    : { format: 'unknown' as const, value: null };
   tap.emit({
     kind: 'receive',
     channel,
@@ -108,7 +124,7 @@ function emitReceive(
     decision,
     flow,
     sockets,
-    message: detail ? decodeMessage(tap.family, channel, msg) : undefined,
+    message: detail ? describeMessage(tap.family, channel, format, value) : undefined,
     hex: detail ? hexPreview(msg) : undefined,
   });
 }
@@ -122,34 +138,48 @@ function monitorAware(make: (nsp: any) => any) {
 }
 
 function classicFactory(tap: ServerTap, pub: Redis, sub: Redis) {
-  let lastDecoded: unknown;
-  // The adapter's own parser (notepack.io), remembering what it decoded so the tap needn't decode twice.
+  // What the adapter's parser last decoded, read before the adapter turns its rooms into Sets.
+  type Seen = { flow: string; uid: unknown; safe?: unknown; packet: Packet; opts: Opts };
+  const seen: { last?: Seen } = {};
+  // The adapter's own parser (notepack.io), so the tap needn't decode a broadcast a second time.
   const parser = {
     encode: msgpackEncode,
-    decode: (buf: Buffer) => (lastDecoded = msgpackDecode(buf)),
+    decode: (buf: Buffer) => {
+      const value = msgpackDecode(buf);
+      const flow = flowTagOf(value) ?? hashFlowId(buf);
+      const [uid, packet, opts] = Array.isArray(value) ? value : [];
+      seen.last = {
+        flow,
+        uid,
+        packet,
+        opts: { rooms: new Set(opts?.rooms), except: new Set(opts?.except) },
+      };
+      if (tap.sink.wantsDetail(flow)) seen.last.safe = jsonSafe(value);
+      return value;
+    },
   };
   const Base = RedisAdapter as unknown as new (...args: any[]) => any;
   class TappedRedisAdapter extends Base {
     onmessage(pattern: string | null, channel: Buffer | string, msg: Buffer) {
-      lastDecoded = undefined;
-      const d: Delivery = { count: 0, ids: [] };
-      const captured: { packet?: Packet; opts?: Opts } = {};
+      seen.last = undefined;
+      const d: Delivery = { count: 0, ids: [], reporting: [] };
       deliveryContext.run(d, () => super.onmessage(pattern, channel, msg));
-      const delivered = d.applied === true;
+      // Set by the parser during the call, if the adapter got as far as decoding.
+      const last = seen.last as Seen | undefined;
       const name = String(channel);
-      const value = lastDecoded ?? decodeRaw(msg).value;
-      const flow = flowTagOf(value) ?? flowOf(msg);
+      const decodedHere = last === undefined ? decodeRaw(msg) : undefined;
+      const flow = last?.flow ?? flowTagOf(decodedHere?.value) ?? flowOf(msg);
       let decision: Decision = 'delivered';
-      if (!delivered) {
+      if (d.applied !== true) {
+        // The adapter's checks, in its order: channel, room (before decoding), uid, namespace.
         const room = name.slice(this.channel.length, -1);
         if (!name.startsWith(this.channel)) decision = 'ignored';
-        else if (room !== '' && lastDecoded === undefined) decision = 'unknown-room';
-        else if (Array.isArray(value) && value[0] === this.uid) decision = 'own-message';
+        else if (room !== '' && last === undefined) decision = 'unknown-room';
+        else if (last?.uid === this.uid) decision = 'own-message';
         else decision = 'other-namespace';
-      } else if (Array.isArray(value)) {
-        captured.packet = value[1] as Packet;
-        captured.opts = value[2] as Opts;
       }
+      const decoded = last ? { format: 'msgpack' as const, value: last.safe } : decodedHere;
+      const sockets = decision === 'delivered' ? d.count : undefined;
       emitReceive(
         tap,
         name,
@@ -158,17 +188,11 @@ function classicFactory(tap: ServerTap, pub: Redis, sub: Redis) {
         msg,
         decision,
         flow,
-        delivered ? d.count : undefined,
+        sockets,
+        decoded,
       );
-      if (delivered)
-        reportDelivery(
-          tap,
-          'remote',
-          flow,
-          captured.packet ?? {},
-          captured.opts ?? { rooms: new Set() },
-          d,
-        );
+      if (decision === 'delivered' && last)
+        reportDelivery(tap, 'remote', flow, last.packet ?? {}, last.opts, d);
     }
 
     onrequest(channel: Buffer | string, msg: Buffer) {
@@ -177,7 +201,7 @@ function classicFactory(tap: ServerTap, pub: Redis, sub: Redis) {
       const flow = flowTagOf(value) ?? flowOf(msg);
       const decision = this.classifyRequest(name, value);
       emitReceive(tap, name, undefined, 'message', msg, decision, flow);
-      const d: Delivery = { count: 0, ids: [] };
+      const d: Delivery = { count: 0, ids: [], reporting: [] };
       const result = flowContext.run(flow, () =>
         deliveryContext.run(d, () => super.onrequest(channel, msg)),
       );
@@ -250,7 +274,7 @@ function shardedFactory(tap: ServerTap, pub: Redis, sub: Redis, mode?: Subscript
       else if (message.nsp !== this.nsp.name) decision = 'other-namespace';
       else decision = 'delivered';
       emitReceive(tap, name, undefined, 'smessage', raw, decision, flow);
-      const d: Delivery = { count: 0, ids: [] };
+      const d: Delivery = { count: 0, ids: [], reporting: [] };
       flowContext.run(flow, () =>
         deliveryContext.run(d, () =>
           isResponse ? this.onResponse(message) : this.onMessage(message),
