@@ -39,10 +39,11 @@ const STEP: Partial<Record<LabEvent['kind'], Step>> = {
 /** Parses `200,10,500` (clients, servers, flows per second). */
 export function parseSynthetic(spec: string | null): SyntheticOptions | null {
   if (spec === null) return null;
+  // Empty parts take the defaults: `?synthetic` alone is the benchmark's load.
   const [clients = 200, servers = 10, flows = 500] = spec
     .split(/[,x]/)
-    .map((n) => Number(n))
-    .map((n) => (Number.isFinite(n) && n >= 0 ? n : NaN));
+    .map((part) => (part.trim() === '' ? undefined : Number(part)))
+    .map((n) => (n === undefined || (Number.isFinite(n) && n >= 0) ? n : NaN));
   if ([clients, servers, flows].some(Number.isNaN)) return null;
   return {
     clients: Math.min(200, Math.floor(clients)),
