@@ -128,7 +128,9 @@ export class LabClients {
     return Promise.resolve({ sent: true });
   }
 
-  removeAll(): void {
+  /** Disconnects every client; `renumber` starts ids at c1 again (a lab rebuilt from scratch). */
+  removeAll(renumber = false): void {
     for (const id of [...this.entries.keys()]) this.remove(id);
+    if (renumber) this.next = 1;
   }
 }

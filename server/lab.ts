@@ -20,7 +20,7 @@ import { MonitorSink, type DraftEvent } from './monitor/monitor-sink.ts';
 import { ServerTap } from './monitor/server-tap.ts';
 import { sourceOf, subscribeMonitor } from './monitor/monitor-relay.ts';
 import { takeDelivery } from './monitor/delivery-log.ts';
-import { monitorPublisher } from './redis-clients.ts';
+import { baseOptions, monitorPublisher } from './redis-clients.ts';
 import { isListening } from './free-port.ts';
 
 export interface LabOptions {
@@ -65,6 +65,7 @@ export class Lab extends EventEmitter {
   private hubPub: Redis | null = null;
   private monitorSub: Redis | null = null;
   private changeTimer: NodeJS.Timeout | null = null;
+  private stray: Redis | null = null;
 
   constructor(readonly options: LabOptions) {
     super();
@@ -218,6 +219,7 @@ export class Lab extends EventEmitter {
       adapter: this.adapter,
       subscriptionMode: this.adapter === 'sharded' ? this.subscriptionMode : null,
       resp: this.resp,
+      straySubscriber: this.stray !== null,
       monitor: { enabled: this.options.monitor, channel: this.options.monitorChannel },
       servers: this.servers.map((s) => ({
         id: s.id,
@@ -295,6 +297,51 @@ export class Lab extends EventEmitter {
     }
   }
 
+  /**
+   * A stray subscriber: a bare connection on the channel the adapter counts servers by, as when
+   * an adapter is created twice or an old server lingers. The count goes up by one, so requests
+   * that wait for every server (fetchSockets) wait for an answer that never comes, and time out.
+   */
+  async addStraySubscriber(): Promise<void> {
+    if (this.stray) return;
+    if (this.adapter === 'none')
+      throw new LabError(
+        409,
+        'With adapter none nothing counts servers; switch to the redis or sharded adapter first.',
+      );
+    const stray = new Redis(this.redis.url, {
+      ...baseOptions('lab:stray'),
+      maxRetriesPerRequest: 1,
+    });
+    stray.on('error', () => undefined);
+    this.stray = stray;
+    try {
+      if (this.adapter === 'sharded') await stray.ssubscribe('socket.io#/#');
+      else await stray.subscribe('socket.io-request#/#');
+    } catch (err) {
+      this.stray = null;
+      stray.disconnect();
+      throw new LabError(
+        409,
+        `The stray subscriber could not subscribe (${(err as Error).message}); is Redis up?`,
+      );
+    }
+    this.notice(
+      'info',
+      'A stray subscriber joined the channel the adapter counts servers by: requests now wait for one server too many.',
+    );
+    this.changed();
+  }
+
+  async removeStraySubscriber(): Promise<void> {
+    const stray = this.stray;
+    if (!stray) return;
+    this.stray = null;
+    await stray.quit().catch(() => stray.disconnect());
+    this.notice('info', 'The stray subscriber left: the server count is right again.');
+    this.changed();
+  }
+
   /** One lesson runs at a time for the whole lab; the holder (a page or a runner) owns it until it lets go. */
   claimLesson(lesson: NonNullable<LabInfo['lesson']>): void {
     if (this.lesson && this.lesson.holder !== lesson.holder) {
@@ -362,7 +409,8 @@ export class Lab extends EventEmitter {
   }): Promise<void> {
     const adapter = spec.adapter ?? this.adapter;
     this.checkAdapter(adapter);
-    this.clients.removeAll();
+    // A rebuilt lab numbers its clients from c1 again, as lessons and a class expect.
+    this.clients.removeAll(true);
     await Promise.all(this.servers.map((s) => s.stop()));
     this.servers.splice(0);
     this.adapter = adapter;
@@ -379,6 +427,7 @@ export class Lab extends EventEmitter {
 
   async close(): Promise<void> {
     this.clients.removeAll();
+    await this.removeStraySubscriber();
     await Promise.all(this.servers.map((s) => s.stop()));
     this.hubSink?.close();
     if (this.changeTimer) clearTimeout(this.changeTimer);

@@ -178,6 +178,8 @@ export class ServerNode {
       await io?.close();
       this.httpServer?.closeAllConnections();
       if (redis) await quitAll(redis.pub, redis.sub);
+      tap?.redisClosed('pub');
+      tap?.redisClosed('sub');
       tap?.close();
       this.finish('down');
     });
@@ -194,6 +196,8 @@ export class ServerNode {
       tap?.serverDown('crash');
       for (const socket of this.sockets) socket.destroy();
       if (redis) dropAll(redis.pub, redis.sub);
+      tap?.redisClosed('pub');
+      tap?.redisClosed('sub');
       // No new connections; the engine's sockets close themselves as their TCP sockets die.
       io?.engine.removeAllListeners('connection');
       await new Promise<void>((resolve) =>

@@ -79,6 +79,8 @@ export interface RedisConnect extends Base<'redis.connect'> {
   clientId?: number;
   /** True for a connection made with `duplicate()`. */
   duplicated?: boolean;
+  /** The RESP version the client speaks (ioredis 6 defaults to 3). */
+  protocol?: number;
 }
 export interface RedisDisconnect extends Base<'redis.disconnect'> {
   role: RedisRole;

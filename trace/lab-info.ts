@@ -21,7 +21,9 @@ export interface LabInfo {
   adapter: AdapterKind;
   subscriptionMode: SubscriptionMode | null;
   /** The protocol of the servers' Redis connections: 3 is ioredis 6's default. */
-  resp: 2 | 3;
+  resp?: 2 | 3;
+  /** Whether the lab's stray subscriber sits on the channel the adapter counts servers by. */
+  straySubscriber?: boolean;
   monitor: { enabled: boolean; channel: string };
   servers: { id: string; port: number; state: 'up' | 'down' | 'crashed'; clients: number }[];
   clients: {

@@ -103,6 +103,22 @@ const routes: Route[] = [
   },
   {
     method: 'POST',
+    pattern: /^\/api\/redis\/stray-subscriber$/,
+    handler: async (lab) => {
+      await lab.addStraySubscriber();
+      return [200, { straySubscriber: true }];
+    },
+  },
+  {
+    method: 'DELETE',
+    pattern: /^\/api\/redis\/stray-subscriber$/,
+    handler: async (lab) => {
+      await lab.removeStraySubscriber();
+      return [200, { straySubscriber: false }];
+    },
+  },
+  {
+    method: 'POST',
     pattern: /^\/api\/clients$/,
     handler: async (lab, _p, body) => {
       const server = field.optionalString(body, 'server', ID);

@@ -63,6 +63,9 @@ export class ServerTap {
   private pubIds = 0;
   /** Messages the sub connection got that no adapter hook has claimed yet. */
   private readonly unclaimed = new Set<Buffer>();
+  /** The adapter's connections that are up, and their last errors. */
+  private readonly connected = new Set<string>();
+  private readonly lastError = new Map<string, string>();
   /** Sockets between 'disconnecting' and 'disconnect'. */
   private readonly closing = new Set<string>();
 
@@ -160,17 +163,30 @@ export class ServerTap {
     this.sink.flush();
   }
 
+  /**
+   * A connection of the server is gone. Called by ioredis's 'close', and by the server itself on
+   * stop or crash (the tap closes before ioredis would tell it); reported once either way.
+   */
+  redisClosed(role: Extract<RedisRole, 'pub' | 'sub'>): void {
+    if (!this.connected.delete(role)) return;
+    this.emit({
+      kind: 'redis.disconnect',
+      role,
+      name: `${this.id}:${role}`,
+      error: this.lastError.get(role),
+    });
+  }
+
   /** Steps 4, 5 and 8/9: one of the adapter's Redis connections. */
   attachRedis(client: Redis, role: Extract<RedisRole, 'pub' | 'sub'>): void {
     const name = `${this.id}:${role}`;
-    client.on('ready', () =>
-      this.emit({ kind: 'redis.connect', role, name, duplicated: role === 'sub' }),
-    );
-    let lastError = '';
-    client.on('error', (err: Error) => (lastError = err.message));
-    client.on('close', () =>
-      this.emit({ kind: 'redis.disconnect', role, name, error: lastError || undefined }),
-    );
+    const protocol = (client.options as { protocol?: number }).protocol;
+    client.on('ready', () => {
+      this.connected.add(role);
+      this.emit({ kind: 'redis.connect', role, name, duplicated: role === 'sub', protocol });
+    });
+    client.on('error', (err: Error) => this.lastError.set(role, err.message));
+    client.on('close', () => this.redisClosed(role));
     const target = client as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
 
     if (role === 'pub') {
