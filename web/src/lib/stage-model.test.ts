@@ -81,11 +81,26 @@ describe('stageModel', () => {
     expect(m.clients.find((c) => c.id === 'c2')?.connected).toBe(false);
   });
 
-  it('live, forgets disconnected clients the lab no longer lists (a closed page)', () => {
-    const events = script().serverDown('s2').events;
-    const live = stageModel(reduceAll(events), info(), true);
-    expect(live.clients.map((c) => c.id)).not.toContain('c2');
-    expect(stageModel(reduceAll(events), info(), false).clients.map((c) => c.id)).toContain('c2');
+  it('keeps a client waiting for its stopped server, forgets one that left (a closed page)', () => {
+    const s = script().serverDown('s2');
+    const c3 = s.clients.c3;
+    s.emit({
+      kind: 'client.disconnect',
+      server: 's1',
+      socketId: c3.socketId,
+      client: 'c3',
+      reason: 'transport close',
+    });
+    for (const live of [true, false]) {
+      const ids = stageModel(reduceAll(s.events), info(), live).clients.map((c) => c.id);
+      expect(ids).toContain('c2');
+      expect(ids).not.toContain('c3');
+    }
+    // Live, a client the lab still lists stays even while away.
+    const listed = info({
+      clients: [{ id: 'c3', kind: 'lab', server: 's1', state: 'disconnected', rooms: [] }],
+    });
+    expect(stageModel(reduceAll(s.events), listed, true).clients.map((c) => c.id)).toContain('c3');
   });
 
   it.each([

@@ -90,8 +90,12 @@ export function stageModel(state: LabState, lab: LabInfo | null, live: boolean):
   const named = new Set<string>();
   for (const c of Object.values(state.clients)) {
     if (c.socketId) named.add(c.socketId);
-    // Live, a disconnected client the lab no longer lists (a closed page's) is gone for good.
-    if (live && lab && c.state !== 'connected' && !kinds.has(c.id)) continue;
+    // A disconnected client stays on the stage while it waits for its server to come back (or,
+    // live, while the lab still lists it); one that just left (a closed page) is gone.
+    if (c.state !== 'connected') {
+      const waiting = (state.servers[c.server]?.state ?? 'up') !== 'up';
+      if (!waiting && !(live && lab && kinds.has(c.id))) continue;
+    }
     clients.push({
       id: c.id,
       server: c.server,
