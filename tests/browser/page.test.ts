@@ -154,8 +154,14 @@ describe.skipIf(!chromiumPath)('the lab page', () => {
   it('s2 stopped from the UI is shown down, and its clients miss the next message', async () => {
     await page.keyboard.press('g');
     await page.click('[data-tab=controls]');
+    // Take the feed from s2's /monitor relay, so stopping s2 also shows the feed failing over.
+    await page.selectOption('[data-testid=feed-preference]', 's2');
+    await expect.poll(() => page.getByTestId('feed').textContent()).toMatch(/s2 \/monitor/);
     await page.getByRole('button', { name: 'Stop s2' }).click();
     await page.locator('[data-server="s2"][data-state="down"]').waitFor();
+    await expect
+      .poll(() => page.getByTestId('feed').textContent())
+      .toMatch(/s3 \/monitor .*failed over: s2 is (down|unreachable)/);
     expect(await page.locator('[data-server="s2"] .state').textContent()).toContain('down');
     const lostBefore = await page.evaluate(() => window.__fanoutLab.metrics.lost);
 

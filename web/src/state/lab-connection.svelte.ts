@@ -14,6 +14,10 @@ import {
   type FeedPreference,
 } from '../lib/feed-failover.ts';
 
+/** After a feed switch, how long to wait before asking the hub for what was missed, and how much. */
+const BACKFILL_DELAY_MS = 400;
+const BACKFILL_EVENTS = 2000;
+
 export interface ConnectionOptions {
   onEnvelope: (e: Envelope) => void;
   onHistory: (events: LabEvent[]) => void;
@@ -110,8 +114,23 @@ export class LabConnection {
     if (same) return;
     this.feedSocket?.close();
     this.feedSocket = null;
+    const switched = this.feed !== null && choice !== null;
     this.feed = choice;
     if (choice?.source.kind === 'server') this.openServerFeed(choice.source.id, choice.source.port);
+    // Events sent while the feed was switching were missed: the hub's ring has them. Duplicates
+    // are dropped by the player.
+    if (switched) setTimeout(() => void this.backfill(), BACKFILL_DELAY_MS);
+  }
+
+  private async backfill(): Promise<void> {
+    try {
+      const res = await fetch(`/api/trace?limit=${BACKFILL_EVENTS}`);
+      if (!res.ok) return;
+      const body = (await res.json()) as { v: number; events: LabEvent[] };
+      if (Array.isArray(body.events)) this.opts.onHistory(body.events);
+    } catch {
+      // The hub is away too: nothing to fill the gap with.
+    }
   }
 
   private openServerFeed(id: string, port: number): void {

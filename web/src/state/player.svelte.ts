@@ -96,7 +96,8 @@ export class Player {
     this.liveTimeline.append(fresh);
     if (this.viewer !== null) return;
     const last = [...fresh].reverse().find(isHop);
-    if (this.live && last) this.current = last;
+    // A backfill after a feed switch is older than what is shown: it never takes the narration.
+    if (this.live && last && !this.current) this.current = last;
     this.sync();
   }
 
