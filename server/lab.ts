@@ -4,9 +4,7 @@
  * a method here, so tests and lessons can drive the lab the same way.
  */
 import { EventEmitter } from 'node:events';
-import { Redis } from 'ioredis';
 import {
-  STEP_OF,
   type AdapterKind,
   type Envelope,
   type LabEvent,
@@ -16,12 +14,16 @@ import type { LabInfo } from '../trace/lab-info.ts';
 import { ServerNode } from './server-node.ts';
 import { LabClients, type LabClientInfo, type Receipt } from './lab-clients.ts';
 import { majorVersion, redactUrl, type RedisChoice } from './redis-finder.ts';
-import { MonitorSink, type DraftEvent } from './monitor/monitor-sink.ts';
+import type { DraftEvent } from './monitor/monitor-sink.ts';
+import { HubFeed } from './monitor/hub-feed.ts';
+import { StraySubscriber } from './stray-subscriber.ts';
 import { ServerTap } from './monitor/server-tap.ts';
-import { sourceOf, subscribeMonitor } from './monitor/monitor-relay.ts';
 import { takeDelivery } from './monitor/delivery-log.ts';
-import { baseOptions, monitorPublisher } from './redis-clients.ts';
 import { isListening } from './free-port.ts';
+import { LabError } from './lab-error.ts';
+import { LessonLock } from './lesson-lock.ts';
+
+export { LabError };
 
 export interface LabOptions {
   redis: RedisChoice;
@@ -38,16 +40,6 @@ export interface LabOptions {
   onLog?: (line: string) => void;
 }
 
-export class LabError extends Error {
-  constructor(
-    readonly status: 400 | 404 | 409,
-    message: string,
-    readonly field?: string,
-  ) {
-    super(message);
-  }
-}
-
 /** Events the hub keeps for pages that open later: enough to rebuild the picture, bounded. */
 export const RING_SIZE = 20_000;
 
@@ -60,12 +52,13 @@ export class Lab extends EventEmitter {
   subscriptionMode: SubscriptionMode;
   resp: 2 | 3;
   redisState: 'up' | 'down' = 'up';
-  lesson: LabInfo['lesson'] = null;
-  private hubSink: MonitorSink | null = null;
-  private hubPub: Redis | null = null;
-  private monitorSub: Redis | null = null;
+  readonly lessons = new LessonLock((notice) => {
+    if (notice) this.notice('lesson', notice);
+    this.changed();
+  });
+  private feed: HubFeed | null = null;
   private changeTimer: NodeJS.Timeout | null = null;
-  private stray: Redis | null = null;
+  private readonly stray: StraySubscriber;
 
   constructor(readonly options: LabOptions) {
     super();
@@ -73,6 +66,7 @@ export class Lab extends EventEmitter {
     this.adapter = options.adapter;
     this.subscriptionMode = options.subscriptionMode;
     this.resp = options.resp ?? 3;
+    this.stray = new StraySubscriber(options.redis.url);
     this.checkAdapter(options.adapter);
     this.clients = new LabClients({
       urlOf: (id) => `http://127.0.0.1:${this.server(id).port}`,
@@ -120,28 +114,13 @@ export class Lab extends EventEmitter {
 
   /** The hub's own feed: batches from this process arrive directly, others' through Redis. */
   private startMonitorFeed(): void {
-    const { monitorChannel } = this.options;
-    this.hubPub = monitorPublisher(this.redis.url, 'hub:monitor');
-    const pub = this.hubPub;
-    this.hubSink = new MonitorSink({
-      source: 'hub',
-      stepOf: (d) => STEP_OF[d.kind] ?? 8,
-      local: (e) => this.onEnvelope(e),
-      publish: (json) => pub.publish(monitorChannel, json),
+    this.feed = new HubFeed({
+      url: this.redis.url,
+      channel: this.options.monitorChannel,
+      isLocal: (from) => from === 'hub' || this.servers.some((s) => s.id === from),
+      onEnvelope: (e) => this.onEnvelope(e),
+      onRedisState: (state) => this.setRedisState(state),
     });
-    // Batches of this process's own sources already arrived in-process: skip them unparsed.
-    const isLocal = (from: string | undefined) =>
-      from === 'hub' || this.servers.some((s) => s.id === from);
-    this.monitorSub = subscribeMonitor(
-      this.redis.url,
-      monitorChannel,
-      'hub:monitor-sub',
-      (e) => this.onEnvelope(e),
-      (raw) => isLocal(sourceOf(raw)),
-    );
-    // The hub's subscriber doubles as the lab's view of whether Redis is reachable.
-    this.monitorSub.on('ready', () => this.setRedisState('up'));
-    this.monitorSub.on('close', () => this.setRedisState('down'));
   }
 
   private setRedisState(state: 'up' | 'down'): void {
@@ -161,7 +140,7 @@ export class Lab extends EventEmitter {
   }
 
   emitHub(draft: DraftEvent): void {
-    this.hubSink?.emit(draft);
+    this.feed?.emit(draft);
   }
 
   private onEnvelope(envelope: Envelope): void {
@@ -172,9 +151,9 @@ export class Lab extends EventEmitter {
 
   /** Step 10: a client, lab or page, got an event. */
   reportReceipt(r: Receipt): void {
-    if (!this.hubSink) return;
+    if (!this.feed) return;
     const flow = takeDelivery(r.socketId, r.event);
-    if (!this.hubSink.wantsDetail(flow)) return;
+    if (!this.feed.sink.wantsDetail(flow)) return;
     this.emitHub({
       kind: 'client.receive',
       server: r.server,
@@ -219,7 +198,7 @@ export class Lab extends EventEmitter {
       adapter: this.adapter,
       subscriptionMode: this.adapter === 'sharded' ? this.subscriptionMode : null,
       resp: this.resp,
-      straySubscriber: this.stray !== null,
+      straySubscriber: this.stray.active,
       monitor: { enabled: this.options.monitor, channel: this.options.monitorChannel },
       servers: this.servers.map((s) => ({
         id: s.id,
@@ -228,7 +207,7 @@ export class Lab extends EventEmitter {
         clients: s.clients,
       })),
       clients: [...this.clients.list(), ...pages],
-      lesson: this.lesson,
+      lesson: this.lessons.current,
       auth: !!this.options.auth,
     };
   }
@@ -297,30 +276,18 @@ export class Lab extends EventEmitter {
     }
   }
 
-  /**
-   * A stray subscriber: a bare connection on the channel the adapter counts servers by, as when
-   * an adapter is created twice or an old server lingers. The count goes up by one, so requests
-   * that wait for every server (fetchSockets) wait for an answer that never comes, and time out.
-   */
+  /** Adds the stray subscriber (see stray-subscriber.ts). */
   async addStraySubscriber(): Promise<void> {
-    if (this.stray) return;
-    if (this.adapter === 'none')
+    if (this.adapter === 'none') {
       throw new LabError(
         409,
         'With adapter none nothing counts servers; switch to the redis or sharded adapter first.',
       );
-    const stray = new Redis(this.redis.url, {
-      ...baseOptions('lab:stray'),
-      maxRetriesPerRequest: 1,
-    });
-    stray.on('error', () => undefined);
-    this.stray = stray;
+    }
+    if (this.stray.active) return;
     try {
-      if (this.adapter === 'sharded') await stray.ssubscribe('socket.io#/#');
-      else await stray.subscribe('socket.io-request#/#');
+      await this.stray.add(this.adapter);
     } catch (err) {
-      this.stray = null;
-      stray.disconnect();
       throw new LabError(
         409,
         `The stray subscriber could not subscribe (${(err as Error).message}); is Redis up?`,
@@ -334,39 +301,9 @@ export class Lab extends EventEmitter {
   }
 
   async removeStraySubscriber(): Promise<void> {
-    const stray = this.stray;
-    if (!stray) return;
-    this.stray = null;
-    await stray.quit().catch(() => stray.disconnect());
+    if (!this.stray.active) return;
+    await this.stray.remove();
     this.notice('info', 'The stray subscriber left: the server count is right again.');
-    this.changed();
-  }
-
-  /** One lesson runs at a time for the whole lab; the holder (a page or a runner) owns it until it lets go. */
-  claimLesson(lesson: NonNullable<LabInfo['lesson']>): void {
-    if (this.lesson && this.lesson.holder !== lesson.holder) {
-      throw new LabError(
-        409,
-        `The lab is busy with the lesson "${this.lesson.title}"; wait for it to finish, or end it from the page that runs it.`,
-      );
-    }
-    this.lesson = lesson;
-    this.notice('lesson', `Lesson started: ${lesson.title}`);
-    this.changed();
-  }
-
-  lessonStep(holder: string, step: number): void {
-    if (!this.lesson || this.lesson.holder !== holder)
-      throw new LabError(409, 'That lesson does not hold the lab; start it again.');
-    this.lesson.step = step;
-    this.changed();
-  }
-
-  /** Lets go of the lab; a holder that is not the current one changes nothing. */
-  releaseLesson(holder: string): void {
-    if (!this.lesson || this.lesson.holder !== holder) return;
-    this.notice('lesson', `Lesson ended: ${this.lesson.title}`);
-    this.lesson = null;
     this.changed();
   }
 
@@ -429,12 +366,8 @@ export class Lab extends EventEmitter {
     this.clients.removeAll();
     await this.removeStraySubscriber();
     await Promise.all(this.servers.map((s) => s.stop()));
-    this.hubSink?.close();
     if (this.changeTimer) clearTimeout(this.changeTimer);
-    await new Promise((r) => setTimeout(r, 30));
-    await Promise.allSettled([this.hubPub?.quit(), this.monitorSub?.quit()]);
-    this.hubPub?.disconnect();
-    this.monitorSub?.disconnect();
+    await this.feed?.close();
     await this.redis.managed?.stop();
   }
 }

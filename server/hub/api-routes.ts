@@ -175,8 +175,8 @@ const routes: Route[] = [
       const id = field.requiredString(body, 'id', ID);
       const title = field.requiredString(body, 'title');
       const holder = field.requiredString(body, 'holder', ID);
-      lab.claimLesson({ id, title: title.slice(0, 120), holder, step: 0 });
-      return [200, lab.lesson];
+      lab.lessons.claim({ id, title: title.slice(0, 120), holder, step: 0 });
+      return [200, lab.lessons.current];
     },
   },
   {
@@ -185,15 +185,15 @@ const routes: Route[] = [
     handler: async (lab, _p, body) => {
       const holder = field.requiredString(body, 'holder', ID);
       const step = field.optionalInt(body, 'step', 0, 1000) ?? 0;
-      lab.lessonStep(holder, step);
-      return [200, lab.lesson];
+      lab.lessons.step(holder, step);
+      return [200, lab.lessons.current];
     },
   },
   {
     method: 'DELETE',
     pattern: /^\/api\/lesson$/,
     handler: async (lab, _p, _b, query) => {
-      lab.releaseLesson(query.get('holder') ?? '');
+      lab.lessons.release(query.get('holder') ?? '');
       return [200, { lesson: null }];
     },
   },

@@ -112,7 +112,7 @@ export class Hub {
         if (this.lab.pageClients.delete(socket.id)) this.lab.changed();
         // A page that held a lesson and went away lets go of the lab.
         const holder = socket.handshake.auth?.holder;
-        if (typeof holder === 'string') this.lab.releaseLesson(holder);
+        if (typeof holder === 'string') this.lab.lessons.release(holder);
       });
     });
   }

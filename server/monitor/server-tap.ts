@@ -6,7 +6,7 @@
  * monitor's traffic never shows up as adapter traffic.
  */
 import type { Server } from 'socket.io';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import {
   STEP_OF,
   type AdapterKind,
@@ -15,20 +15,13 @@ import {
   type Step,
   type SubscriptionMode,
 } from '../../trace/events.ts';
-import { monitorPublisher, SUBSCRIBE_COMMANDS } from '../redis-clients.ts';
+import { monitorPublisher } from '../redis-clients.ts';
 import { MonitorSink, type DraftEvent } from './monitor-sink.ts';
 import { flowContext, newFlowId } from './flow-context.ts';
-import {
-  decodeMessage,
-  flowOf,
-  flowTagOf,
-  hexPreview,
-  jsonSafe,
-  toBuffer,
-  type AdapterFamily,
-} from './decode.ts';
+import { jsonSafe, type AdapterFamily } from './decode.ts';
 import { instrumentAdapter, tappedAdapterFactory } from './tapped-adapters.ts';
 import { forgetSocket } from './delivery-log.ts';
+import { RedisTap } from './redis-tap.ts';
 import { attachMonitorRelay, type MonitorRelay } from './monitor-relay.ts';
 
 export interface ServerTapOptions {
@@ -60,12 +53,7 @@ export class ServerTap {
   family: AdapterFamily = 'classic';
   private monitorPub: Redis | null = null;
   private relay: MonitorRelay | null = null;
-  private pubIds = 0;
-  /** Messages the sub connection got that no adapter hook has claimed yet. */
-  private readonly unclaimed = new Set<Buffer>();
-  /** The adapter's connections that are up, and their last errors. */
-  private readonly connected = new Set<string>();
-  private readonly lastError = new Map<string, string>();
+  private readonly redisTap = new RedisTap(this);
   /** Sockets between 'disconnecting' and 'disconnect'. */
   private readonly closing = new Set<string>();
 
@@ -163,174 +151,17 @@ export class ServerTap {
     this.sink.flush();
   }
 
-  /**
-   * A connection of the server is gone. Called by ioredis's 'close', and by the server itself on
-   * stop or crash (the tap closes before ioredis would tell it); reported once either way.
-   */
-  redisClosed(role: Extract<RedisRole, 'pub' | 'sub'>): void {
-    if (!this.connected.delete(role)) return;
-    this.emit({
-      kind: 'redis.disconnect',
-      role,
-      name: `${this.id}:${role}`,
-      error: this.lastError.get(role),
-    });
-  }
-
-  /** Steps 4, 5 and 8/9: one of the adapter's Redis connections. */
+  /** Steps 4, 5 and 8/9: one of the adapter's Redis connections (see redis-tap.ts). */
   attachRedis(client: Redis, role: Extract<RedisRole, 'pub' | 'sub'>): void {
-    const name = `${this.id}:${role}`;
-    const protocol = (client.options as { protocol?: number }).protocol;
-    client.on('ready', () => {
-      this.connected.add(role);
-      this.emit({ kind: 'redis.connect', role, name, duplicated: role === 'sub', protocol });
-    });
-    client.on('error', (err: Error) => this.lastError.set(role, err.message));
-    client.on('close', () => this.redisClosed(role));
-    const target = client as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-
-    if (role === 'pub') {
-      for (const command of ['publish', 'spublish'] as const) this.wrapPublish(target, command);
-      const send = target.send_command;
-      target.send_command = (...args: unknown[]) => {
-        const [command, rest] = args as [string, string[]];
-        const result = send.apply(client, args);
-        if (String(command).toUpperCase() === 'PUBSUB') {
-          result.then(
-            (reply) =>
-              this.emit({
-                kind: 'redis.command',
-                role,
-                command: 'PUBSUB',
-                args: rest.map(String),
-                reply: jsonSafe(reply),
-                flow: flowContext.getStore(),
-              }),
-            (err: Error) =>
-              this.emit({
-                kind: 'redis.command',
-                role,
-                command: 'PUBSUB',
-                args: rest.map(String),
-                error: err.message,
-              }),
-          );
-        }
-        return result;
-      };
-      return;
-    }
-
-    client.on('messageBuffer', (channel: Buffer, msg: Buffer) =>
-      this.rawMessage(msg, channel, 'message'),
-    );
-    client.on('pmessageBuffer', (pattern: Buffer, channel: Buffer, msg: Buffer) =>
-      this.rawMessage(msg, channel, 'pmessage', String(pattern)),
-    );
-    client.on('smessageBuffer', (channel: Buffer, msg: Buffer) =>
-      this.rawMessage(msg, channel, 'smessage'),
-    );
-    for (const command of SUBSCRIBE_COMMANDS) {
-      const original = target[command];
-      target[command] = (...args: unknown[]) => {
-        const channels = args.flat().filter((a) => typeof a === 'string') as string[];
-        const result = original.apply(client, args);
-        // Reported once Redis confirms: a subscription only exists from then on.
-        const report = (outcome: { reply?: unknown; error?: string }) =>
-          this.emit({
-            kind: 'redis.command',
-            step: 5,
-            role,
-            command: command.toUpperCase(),
-            args: channels,
-            ...outcome,
-          });
-        result.then(
-          (reply) => report({ reply: jsonSafe(reply) }),
-          (err: Error) => report({ error: err.message }),
-        );
-        return result;
-      };
-    }
+    this.redisTap.attach(client, role);
   }
 
-  /**
-   * Every message on the sub connection is seen here first. The adapter's hook, which runs next
-   * in the same tick, claims it with its decision; one nobody claims was ignored by every adapter.
-   */
-  private rawMessage(
-    msg: Buffer,
-    channel: Buffer,
-    via: 'message' | 'pmessage' | 'smessage',
-    pattern?: string,
-  ): void {
-    this.unclaimed.add(msg);
-    queueMicrotask(() => {
-      if (!this.unclaimed.delete(msg)) return;
-      this.sink.countReceipt('ignored');
-      this.emit({
-        kind: 'receive',
-        channel: String(channel),
-        pattern,
-        via,
-        bytes: msg.length,
-        decision: 'ignored',
-        flow: flowOf(msg),
-      });
-    });
+  redisClosed(role: Extract<RedisRole, 'pub' | 'sub'>): void {
+    this.redisTap.closed(role);
   }
 
   claimRaw(msg: Buffer): void {
-    this.unclaimed.delete(msg);
-  }
-
-  private wrapPublish(
-    target: Record<string, (...args: unknown[]) => Promise<unknown>>,
-    command: 'publish' | 'spublish',
-  ): void {
-    const original = target[command];
-    target[command] = (channel: unknown, payload: unknown, ...rest: unknown[]) => {
-      const given = toBuffer(payload as Buffer);
-      const flow = flowContext.getStore() ?? flowOf(given);
-      const tagged = tagJson(given, flow);
-      const buf = tagged === undefined ? given : Buffer.from(tagged);
-      const pubId = ++this.pubIds;
-      const t = Date.now();
-      this.sink.count('publish');
-      const detail = this.sink.wantsDetail(flow);
-      this.emit({
-        kind: 'publish',
-        command: command === 'publish' ? 'PUBLISH' : 'SPUBLISH',
-        channel: String(channel),
-        bytes: buf.length,
-        flow,
-        pubId,
-        message: detail ? decodeMessage(this.family, String(channel), buf) : undefined,
-        hex: detail ? hexPreview(buf) : undefined,
-      });
-      const result = original.call(target, channel, tagged ?? payload, ...rest);
-      result.then(
-        (receivers) =>
-          this.emit({
-            kind: 'publish.result',
-            pubId,
-            channel: String(channel),
-            receivers: Number(receivers),
-            ms: Date.now() - t,
-            flow,
-          }),
-        (err: Error) =>
-          this.emit({
-            kind: 'publish.result',
-            pubId,
-            channel: String(channel),
-            error: err.message,
-            ms: Date.now() - t,
-            flow,
-          }),
-      );
-      return result;
-    };
+    this.redisTap.claim(msg);
   }
 
   /** Steps 6 and 7: the adapter factory, with the lab's hooks for decisions and deliveries. */
@@ -389,21 +220,5 @@ export class ServerTap {
     if (abrupt) pub.disconnect(false);
     // Let the final batch go out before saying goodbye.
     else setTimeout(() => void pub.quit().catch(() => pub.disconnect()), 50);
-  }
-}
-
-/**
- * Requests and responses are JSON the adapters parse and pass on without looking at unknown
- * fields; the lab adds `labFlow` so every server can tell which flow a request belongs to.
- */
-function tagJson(buf: Buffer, flow: string): string | undefined {
-  if (buf[0] !== 0x7b || flow.startsWith('h-')) return undefined;
-  try {
-    const value = JSON.parse(buf.toString('utf8')) as Record<string, unknown>;
-    if (typeof value !== 'object' || value === null || Array.isArray(value) || flowTagOf(value))
-      return undefined;
-    return JSON.stringify({ ...value, labFlow: flow });
-  } catch {
-    return undefined;
   }
 }

@@ -1,0 +1,225 @@
+/**
+ * The tap on one server's two Redis connections. On the pub connection: every PUBLISH/SPUBLISH
+ * (with Redis's receiver count when it answers) and the PUBSUB counts. On the sub connection:
+ * every (un)subscribe once Redis confirms it, and every message before any adapter sees it.
+ * The adapter calls these methods itself, so wrapping the instance's methods sees them all.
+ */
+import type { Redis } from 'ioredis';
+import type { RedisRole } from '../../trace/events.ts';
+import { SUBSCRIBE_COMMANDS } from '../redis-clients.ts';
+import type { MonitorSink, DraftEvent } from './monitor-sink.ts';
+import { flowContext } from './flow-context.ts';
+import {
+  decodeMessage,
+  flowOf,
+  flowTagOf,
+  hexPreview,
+  jsonSafe,
+  toBuffer,
+  type AdapterFamily,
+} from './decode.ts';
+
+/** What the Redis tap needs of its server's tap. */
+export interface TapHost {
+  readonly id: string;
+  readonly sink: MonitorSink;
+  readonly family: AdapterFamily;
+  emit(draft: DraftEvent): void;
+}
+
+export class RedisTap {
+  private pubIds = 0;
+  /** Messages the sub connection got that no adapter hook has claimed yet. */
+  private readonly unclaimed = new Set<Buffer>();
+  /** The connections that are up, and their last errors. */
+  private readonly connected = new Set<string>();
+  private readonly lastError = new Map<string, string>();
+
+  constructor(private readonly host: TapHost) {}
+
+  /**
+   * A connection of the server is gone. Called by ioredis's 'close', and by the server itself on
+   * stop or crash (the tap closes before ioredis would tell it); reported once either way.
+   */
+  closed(role: Extract<RedisRole, 'pub' | 'sub'>): void {
+    if (!this.connected.delete(role)) return;
+    this.host.emit({
+      kind: 'redis.disconnect',
+      role,
+      name: `${this.host.id}:${role}`,
+      error: this.lastError.get(role),
+    });
+  }
+
+  /** Steps 4, 5 and 8/9: one of the adapter's Redis connections. */
+  attach(client: Redis, role: Extract<RedisRole, 'pub' | 'sub'>): void {
+    const name = `${this.host.id}:${role}`;
+    const protocol = (client.options as { protocol?: number }).protocol;
+    client.on('ready', () => {
+      this.connected.add(role);
+      this.host.emit({ kind: 'redis.connect', role, name, duplicated: role === 'sub', protocol });
+    });
+    client.on('error', (err: Error) => this.lastError.set(role, err.message));
+    client.on('close', () => this.closed(role));
+    const target = client as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+
+    if (role === 'pub') {
+      for (const command of ['publish', 'spublish'] as const) this.wrapPublish(target, command);
+      const send = target.send_command;
+      target.send_command = (...args: unknown[]) => {
+        const [command, rest] = args as [string, string[]];
+        const result = send.apply(client, args);
+        if (String(command).toUpperCase() === 'PUBSUB') {
+          result.then(
+            (reply) =>
+              this.host.emit({
+                kind: 'redis.command',
+                role,
+                command: 'PUBSUB',
+                args: rest.map(String),
+                reply: jsonSafe(reply),
+                flow: flowContext.getStore(),
+              }),
+            (err: Error) =>
+              this.host.emit({
+                kind: 'redis.command',
+                role,
+                command: 'PUBSUB',
+                args: rest.map(String),
+                error: err.message,
+              }),
+          );
+        }
+        return result;
+      };
+      return;
+    }
+
+    client.on('messageBuffer', (channel: Buffer, msg: Buffer) =>
+      this.rawMessage(msg, channel, 'message'),
+    );
+    client.on('pmessageBuffer', (pattern: Buffer, channel: Buffer, msg: Buffer) =>
+      this.rawMessage(msg, channel, 'pmessage', String(pattern)),
+    );
+    client.on('smessageBuffer', (channel: Buffer, msg: Buffer) =>
+      this.rawMessage(msg, channel, 'smessage'),
+    );
+    for (const command of SUBSCRIBE_COMMANDS) {
+      const original = target[command];
+      target[command] = (...args: unknown[]) => {
+        const channels = args.flat().filter((a) => typeof a === 'string') as string[];
+        const result = original.apply(client, args);
+        // Reported once Redis confirms: a subscription only exists from then on.
+        const report = (outcome: { reply?: unknown; error?: string }) =>
+          this.host.emit({
+            kind: 'redis.command',
+            step: 5,
+            role,
+            command: command.toUpperCase(),
+            args: channels,
+            ...outcome,
+          });
+        result.then(
+          (reply) => report({ reply: jsonSafe(reply) }),
+          (err: Error) => report({ error: err.message }),
+        );
+        return result;
+      };
+    }
+  }
+
+  /**
+   * Every message on the sub connection is seen here first. The adapter's hook, which runs next
+   * in the same tick, claims it with its decision; one nobody claims was ignored by every adapter.
+   */
+  private rawMessage(
+    msg: Buffer,
+    channel: Buffer,
+    via: 'message' | 'pmessage' | 'smessage',
+    pattern?: string,
+  ): void {
+    this.unclaimed.add(msg);
+    queueMicrotask(() => {
+      if (!this.unclaimed.delete(msg)) return;
+      this.host.sink.countReceipt('ignored');
+      this.host.emit({
+        kind: 'receive',
+        channel: String(channel),
+        pattern,
+        via,
+        bytes: msg.length,
+        decision: 'ignored',
+        flow: flowOf(msg),
+      });
+    });
+  }
+
+  claim(msg: Buffer): void {
+    this.unclaimed.delete(msg);
+  }
+
+  private wrapPublish(
+    target: Record<string, (...args: unknown[]) => Promise<unknown>>,
+    command: 'publish' | 'spublish',
+  ): void {
+    const original = target[command];
+    target[command] = (channel: unknown, payload: unknown, ...rest: unknown[]) => {
+      const given = toBuffer(payload as Buffer);
+      const flow = flowContext.getStore() ?? flowOf(given);
+      const tagged = tagJson(given, flow);
+      const buf = tagged === undefined ? given : Buffer.from(tagged);
+      const pubId = ++this.pubIds;
+      const t = Date.now();
+      this.host.sink.count('publish');
+      const detail = this.host.sink.wantsDetail(flow);
+      this.host.emit({
+        kind: 'publish',
+        command: command === 'publish' ? 'PUBLISH' : 'SPUBLISH',
+        channel: String(channel),
+        bytes: buf.length,
+        flow,
+        pubId,
+        message: detail ? decodeMessage(this.host.family, String(channel), buf) : undefined,
+        hex: detail ? hexPreview(buf) : undefined,
+      });
+      const result = original.call(target, channel, tagged ?? payload, ...rest);
+      result.then(
+        (receivers) =>
+          this.host.emit({
+            kind: 'publish.result',
+            pubId,
+            channel: String(channel),
+            receivers: Number(receivers),
+            ms: Date.now() - t,
+            flow,
+          }),
+        (err: Error) =>
+          this.host.emit({
+            kind: 'publish.result',
+            pubId,
+            channel: String(channel),
+            error: err.message,
+            ms: Date.now() - t,
+            flow,
+          }),
+      );
+      return result;
+    };
+  }
+}
+
+/**
+ * Requests and responses are JSON the adapters parse and pass on without looking at unknown
+ * fields; the lab adds `labFlow` so every server can tell which flow a request belongs to.
+ */
+function tagJson(buf: Buffer, flow: string): string | undefined {
+  if (buf[0] !== 0x7b || flow.startsWith('h-')) return undefined;
+  try {
+    const value = JSON.parse(buf.toString('utf8')) as Record<string, unknown>;
+    if (typeof value !== 'object' || value === null || Array.isArray(value) || flowTagOf(value))
+      return undefined;
+    return JSON.stringify({ ...value, labFlow: flow });
+  } catch {
+    return undefined;
+  }
+}
