@@ -24,6 +24,7 @@ import {
   launchChromium,
   requireChromium,
 } from '../tests/support/browser-chromium.ts';
+import { MAX_EVENTS } from '../trace/timeline.ts';
 import { writeResult } from './result-file.ts';
 
 function option(argv: string[], name: string, fallback: number): number {
@@ -193,7 +194,12 @@ export default async function (argv: string[]): Promise<void> {
         ? Math.round((e[e.length - 1].n - e[0].n) / ((e[e.length - 1].t - e[0].t) / 1000))
         : 0;
     };
-    const heapAfterWarmup = load.heap.filter((h) => h.t >= 5000).map((h) => h.mb);
+    // The heap saws up and down with each GC: its floor per 5 s window says whether it grows.
+    const floors: number[] = [];
+    for (let w = 0; w * 5000 < seconds * 1000; w++) {
+      const win = load.heap.filter((h) => h.t >= w * 5000 && h.t < (w + 1) * 5000).map((h) => h.mb);
+      if (win.length) floors.push(Math.min(...win));
+    }
     const result = {
       seconds,
       viewport: '1280x720',
@@ -204,9 +210,9 @@ export default async function (argv: string[]): Promise<void> {
         eventsPerSecondIntoPage: rate(load),
         monitorSampledFlag: sampling,
         heapMb: load.heap,
-        heapGrowthAfter5sMb: r1(
-          (heapAfterWarmup[heapAfterWarmup.length - 1] ?? 0) - (heapAfterWarmup[0] ?? 0),
-        ),
+        heapFloorPer5sMb: floors,
+        recordedEvents: load.events,
+        timelineCap: MAX_EVENTS,
         syntheticEmitToFrameMs: {
           n: load.latencies.length,
           median: r1(percentile(load.latencies, 50)),
@@ -228,7 +234,7 @@ export default async function (argv: string[]): Promise<void> {
     };
     const file = writeResult('page', result);
     const { heapMb: _i, ...idleShown } = result.idle;
-    const { heapMb: _l, ...loadShown } = result.load;
+    const { heapMb: _l, recordedEvents: _r, ...loadShown } = result.load;
     console.log(JSON.stringify({ idle: idleShown, load: loadShown, live: result.live }, null, 2));
     console.log(`heap MB (load): ${load.heap.map((h) => h.mb).join(' ')}`);
     console.log(`written to ${file}`);
