@@ -2,7 +2,7 @@
  * `npm run bench [-- <suite> [options]]`. Suites: lab (default), broker, page.
  * Every suite runs its baseline in the same run and reports ratios, because these machines are noisy.
  */
-type Suite = { default: (argv: string[]) => Promise<void> };
+export type Suite = { default: (argv: string[]) => Promise<void> };
 
 const suites: Record<string, () => Promise<Suite>> = {
   lab: () => import('./lab-bench.ts'),
