@@ -57,6 +57,7 @@ async function lab(monitor: boolean): Promise<() => Promise<void>> {
 }
 
 const close = mode === 'baseline' ? await baseline() : await lab(mode === 'lab-on');
+// lab-broker is lab-off pointed at the embedded broker's URL.
 process.on('message', async (m: { type: string }) => {
   if (m.type === 'usage')
     process.send!({ type: 'usage', cpu: process.cpuUsage(), rss: process.memoryUsage().rss });

@@ -13,12 +13,13 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { io as connect, type Socket } from 'socket.io-client';
 import { RedisProcess } from '../server/redis-process.ts';
-import { freePortBlock } from '../server/free-port.ts';
+import { freePortBlock, isListening } from '../server/free-port.ts';
 import { writeResult } from './result-file.ts';
 import type { Envelope } from '../trace/events.ts';
 
-type Mode = 'baseline' | 'lab-off' | 'lab-on';
-const MODES: Mode[] = ['baseline', 'lab-off', 'lab-on'];
+/** lab-broker: the lab with the monitor off on the embedded broker, to compare with lab-off on redis-server. */
+type Mode = 'baseline' | 'lab-off' | 'lab-on' | 'lab-broker';
+const MODES: Mode[] = ['baseline', 'lab-off', 'lab-on', 'lab-broker'];
 const WINDOW = 16;
 
 function option(argv: string[], name: string, fallback: string): string {
@@ -68,6 +69,22 @@ async function startServers(
         child.send({ type: 'close' });
       }),
   };
+}
+
+/** The embedded broker in a process of its own, as redis-server is. */
+async function startBrokerProcess(): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePortBlock(1);
+  const script = fileURLToPath(new URL('../server/broker/cli.ts', import.meta.url));
+  const child = fork(script, ['--port', String(port)], {
+    execArgv: ['--import', 'tsx'],
+    stdio: 'ignore',
+  });
+  const deadline = Date.now() + 10_000;
+  while (!(await isListening('127.0.0.1', port))) {
+    if (Date.now() > deadline) throw new Error('the embedded broker did not start within 10 s');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { url: `redis://127.0.0.1:${port}`, child };
 }
 
 async function connectClients(n: number, basePort: number): Promise<Socket[]> {
@@ -218,6 +235,7 @@ export default async function labBench(argv: string[]): Promise<void> {
   const seconds = Number(option(argv, 'seconds', '5'));
   const rounds = Number(option(argv, 'rounds', '2'));
   const redis = await RedisProcess.start();
+  const broker = await startBrokerProcess();
   console.log(
     `Lab bench: 3 servers, clients ${clientCounts.join(' then ')}, ${seconds} s per run, ${rounds} rounds, redis-server on :${redis.port}`,
   );
@@ -226,7 +244,12 @@ export default async function labBench(argv: string[]): Promise<void> {
     for (const clients of clientCounts) {
       for (let round = 0; round < rounds; round++) {
         for (const mode of MODES) {
-          const r = await measure(mode, clients, seconds, redis.url);
+          const r = await measure(
+            mode,
+            clients,
+            seconds,
+            mode === 'lab-broker' ? broker.url : redis.url,
+          );
           console.log(
             `  ${String(clients).padStart(3)} clients  ${mode.padEnd(8)}  ${r.broadcastsPerSecond} broadcasts/s  p50 ${r.latencyMs.p50} ms  p99 ${r.latencyMs.p99} ms  ${r.serverCpuMicrosPerDelivery} µs CPU/delivery  RSS ${r.serverRssMiB} MiB${r.countersExact === undefined ? '' : `  counters ${r.countersExact ? 'exact' : 'NOT exact'}`}`,
           );
@@ -249,10 +272,12 @@ export default async function labBench(argv: string[]): Promise<void> {
         Math.round((best('lab-off', clients) / best('baseline', clients)) * 1000) / 1000,
       monitorOnVsBaseline:
         Math.round((best('lab-on', clients) / best('baseline', clients)) * 1000) / 1000,
+      brokerVsRedis:
+        Math.round((best('lab-broker', clients) / best('lab-off', clients)) * 1000) / 1000,
     }));
     for (const r of ratios) {
       console.log(
-        `  ${r.clients} clients: monitor off ${r.monitorOffVsBaseline}x baseline (goal >= 0.97), monitor on ${r.monitorOnVsBaseline}x (goal >= 0.90)`,
+        `  ${r.clients} clients: monitor off ${r.monitorOffVsBaseline}x baseline (goal >= 0.97), monitor on ${r.monitorOnVsBaseline}x (goal >= 0.90), on the embedded broker ${r.brokerVsRedis}x redis-server (goal >= 0.9)`,
       );
     }
     console.log(
@@ -261,6 +286,7 @@ export default async function labBench(argv: string[]): Promise<void> {
     const file = writeResult('lab', { seconds, rounds, results, ratios, viewerLatency: latency });
     console.log(`  written to ${file}`);
   } finally {
+    broker.child.kill('SIGTERM');
     await redis.stop();
   }
 }
