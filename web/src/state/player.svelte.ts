@@ -73,7 +73,7 @@ export class Player {
   at(i: number): LabEvent | undefined {
     return this.timeline.eventAt(i);
   }
-  events(from = 0, to = this.length): LabEvent[] {
+  events(from = 0, to = this.timeline.length): LabEvent[] {
     return this.timeline.slice(from, to);
   }
 
