@@ -42,6 +42,19 @@ describe('MonitorSink', () => {
     expect(batches[0].events).toHaveLength(1);
   });
 
+  it('after a quiet spell sends at once; right after a batch it waits maxDelayMs to batch more', async () => {
+    const { s, batches } = sink({ maxDelayMs: 200 });
+    s.emit({ kind: 'lab.notice', topic: 'info', text: 'first' });
+    await new Promise((r) => setImmediate(r));
+    expect(batches).toHaveLength(1);
+    s.emit({ kind: 'lab.notice', topic: 'info', text: 'second' });
+    s.emit({ kind: 'lab.notice', topic: 'info', text: 'third' });
+    await new Promise((r) => setImmediate(r));
+    expect(batches).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 250));
+    expect(batches.map((b) => b.events.length)).toEqual([1, 2]);
+  });
+
   it('switches to sampled detail over budget, keeps whole flows, says so, and counters stay exact', () => {
     const { s, events } = sink({ detailPerSecond: 20, sampleOneIn: 4, maxBatch: 10_000 });
     for (let i = 0; i < 400; i++) {

@@ -55,7 +55,8 @@ export class MonitorSink {
   readonly counts: Counts = { publishes: 0, receipts: {}, deliveries: 0, skipped: 0 };
   private seq = 0;
   private batch: LabEvent[] = [];
-  private timer: NodeJS.Timeout | null = null;
+  private timer: { cancel(): void } | null = null;
+  private lastFlush = 0;
   private countersTimer: NodeJS.Timeout;
   private countsChanged = false;
   private sampled = false;
@@ -126,7 +127,7 @@ export class MonitorSink {
     } as LabEvent;
     this.batch.push(event);
     if (this.batch.length >= this.opts.maxBatch) this.flush();
-    else if (!this.timer) this.timer = setTimeout(() => this.flush(), this.opts.maxDelayMs);
+    else if (!this.timer) this.timer = this.schedule();
   }
 
   /** Spends one detail token per flow event; an empty budget (or a Redis backlog) means sampled. */
@@ -159,9 +160,24 @@ export class MonitorSink {
     });
   }
 
+  /**
+   * After a quiet spell the batch goes out as soon as the current burst of work is done (one
+   * client event makes several events in the same tick), so a slow trickle is seen at once;
+   * under load batches go out every maxDelayMs.
+   */
+  private schedule(): { cancel(): void } {
+    if (Date.now() - this.lastFlush >= this.opts.maxDelayMs) {
+      const immediate = setImmediate(() => this.flush());
+      return { cancel: () => clearImmediate(immediate) };
+    }
+    const timeout = setTimeout(() => this.flush(), this.opts.maxDelayMs);
+    return { cancel: () => clearTimeout(timeout) };
+  }
+
   flush(): void {
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timer = null;
+    this.lastFlush = Date.now();
     if (this.batch.length === 0) return;
     const envelope: Envelope = { v: TRACE_VERSION, from: this.opts.source, events: this.batch };
     if (this.sampled) envelope.sampled = true;
