@@ -58,6 +58,10 @@ export function clientOf(
   return socketId ? state.sockets[socketId]?.client : undefined;
 }
 
+function pubDown(state: LabState, server: string): boolean {
+  return state.redis.state === 'down' || state.servers[server]?.connections.pub?.state === 'down';
+}
+
 export function hopSegments(e: LabEvent, layout: StageLayout, state: LabState): Segment[] {
   const server = layout.servers.find((s) => s.id === e.server);
   const flow = e.flow;
@@ -96,11 +100,18 @@ export function hopSegments(e: LabEvent, layout: StageLayout, state: LabState): 
       ];
     }
     case 'publish':
-      return server
-        ? [seg('publish', server.pub, server.redisPub, { flow, edge: `pub:${server.id}` })]
-        : [];
+      if (!server) return [];
+      // With Redis or the pub connection down, the PUBLISH never gets there: it stops on the line.
+      return [
+        seg('publish', server.pub, server.redisPub, {
+          flow,
+          edge: `pub:${server.id}`,
+          ...(pubDown(state, e.server) ? { stopAt: 0.6, mark: 'cross' as const } : {}),
+        }),
+      ];
     case 'publish.result': {
       if (!server) return [];
+      if (e.error && pubDown(state, e.server)) return [];
       if (e.error)
         return [
           seg('lost', server.pub, server.redisPub, {
