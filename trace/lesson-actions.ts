@@ -10,6 +10,15 @@ export interface ApiCall {
   body?: unknown;
 }
 
+/** The commands the hub lets a lesson try on a sub connection (`POST /api/servers/{id}/sub-command`). */
+export const SUB_COMMANDS = ['PING', 'ECHO', 'PUBLISH'] as const;
+
+export const STRAY_SUBSCRIBER = '/api/redis/stray-subscriber';
+
+/**
+ * The rebuild itself. `resp` is always sent (3, ioredis's default, when the lesson says nothing)
+ * because the hub keeps the last one it was given: a lesson left on RESP2 must not leak into the next.
+ */
 export function setupCall(setup: LessonSetup): ApiCall {
   return {
     method: 'POST',
@@ -18,12 +27,26 @@ export function setupCall(setup: LessonSetup): ApiCall {
       servers: setup.servers,
       adapter: setup.adapter,
       ...(setup.subscriptionMode ? { subscriptionMode: setup.subscriptionMode } : {}),
+      resp: setup.resp ?? 3,
       clients: setup.clients.map((c) => ({ server: c.server, rooms: c.rooms })),
     },
   };
 }
 
-/** `clientId` turns the lesson's client names into the lab's ids. */
+/**
+ * The calls a setup makes: a stray subscriber is removed first (the hub's rebuild keeps it, and a
+ * lesson left halfway through would make every later fetchSockets time out), then the rebuild.
+ */
+export function setupCalls(setup: LessonSetup): ApiCall[] {
+  return [{ method: 'DELETE', path: STRAY_SUBSCRIBER }, setupCall(setup)];
+}
+
+/** The calls that perform an action, in order. `clientId` turns the lesson's client names into the lab's ids. */
+export function apiCallsOf(action: LessonAction, clientId: (name: string) => string): ApiCall[] {
+  return 'setup' in action ? setupCalls(action.setup) : [apiCallOf(action, clientId)];
+}
+
+/** The one call of an action; a setup's own call is `setupCall` (see `apiCallsOf`). */
 export function apiCallOf(action: LessonAction, clientId: (name: string) => string): ApiCall {
   const enc = encodeURIComponent;
   if ('stop' in action) return { method: 'POST', path: `/api/servers/${enc(action.stop)}/stop` };
@@ -42,6 +65,14 @@ export function apiCallOf(action: LessonAction, clientId: (name: string) => stri
   }
   if ('addClient' in action)
     return { method: 'POST', path: '/api/clients', body: { ...action.addClient, count: 1 } };
+  if ('subCommand' in action)
+    return {
+      method: 'POST',
+      path: `/api/servers/${enc(action.subCommand.server)}/sub-command`,
+      body: { args: action.subCommand.args },
+    };
+  if ('straySubscriber' in action)
+    return { method: action.straySubscriber === 'on' ? 'POST' : 'DELETE', path: STRAY_SUBSCRIBER };
   return setupCall(action.setup);
 }
 
@@ -54,5 +85,14 @@ export function describeAction(action: LessonAction): string {
   if ('removeClient' in action) return `remove ${action.removeClient}`;
   if ('emit' in action) return `${action.emit.client} emits "${action.emit.event}"`;
   if ('addClient' in action) return `add a client on ${action.addClient.server}`;
-  return `rebuild the lab (${action.setup.servers} servers, ${action.setup.adapter} adapter)`;
+  if ('subCommand' in action) {
+    const words = action.subCommand.args.map((a) => (/\s/.test(a) ? `"${a}"` : a));
+    return `${action.subCommand.server}'s sub connection sends ${words.join(' ')}`;
+  }
+  if ('straySubscriber' in action)
+    return action.straySubscriber === 'on'
+      ? 'add a stray subscriber'
+      : 'remove the stray subscriber';
+  const { servers, adapter, resp } = action.setup;
+  return `rebuild the lab (${servers} servers, ${adapter} adapter, RESP${resp ?? 3})`;
 }

@@ -10,7 +10,7 @@ import {
   stepFlow,
   type ConditionContext,
 } from './lesson-conditions.ts';
-import type { Condition } from './lesson-types.ts';
+import type { Condition, LessonReply } from './lesson-types.ts';
 
 let seq = 0;
 const ev = (e: Record<string, unknown>) =>
@@ -27,10 +27,17 @@ const EVENTS: LabEvent[] = [
   ev({ kind: 'client.receive', client: 'c9', event: 'chat message', args: ['hi'], flow: 'f1' }),
   ev({ kind: 'redis.command', command: 'PUBSUB', args: ['NUMSUB', 'x'], reply: ['x', 3], flow: 'f1' }),
   ev({ kind: 'server.down', server: 's2', reason: 'crash' }),
+  ev({ kind: 'redis.command', role: 'sub', command: 'PUBLISH', args: ['demo', 'hi'], error: 'Connection in subscriber mode' }),
 ]; // prettier-ignore
+
+const REPLIES: LessonReply[] = [
+  { client: 'c9', event: 'count sockets', reply: { error: 'timeout reached' } },
+  { client: 'c9', event: 'whoami', reply: { server: 's1' } },
+];
 
 const ctx: ConditionContext = {
   events: EVENTS,
+  replies: REPLIES,
   state: reduceAll(EVENTS),
   clientId: (name) => (name === 'c1' ? 'c9' : name),
   clientName: (id) => (id === 'c9' ? 'c1' : id),
@@ -58,6 +65,14 @@ describe('lesson conditions', () => {
     ['a count in the flow', { event: { kind: 'receive' }, sameFlow: true, count: 3 }, false],
     ['a crashed server', { server: 's2', state: 'crashed' }, true],
     ['an up server', { server: 's1', state: 'up' }, true],
+    ['a reply', { reply: { client: 'c1', event: 'count sockets' } }, true],
+    [
+      'a reply with a field',
+      { reply: { event: 'count sockets', 'reply.error': 'timeout reached' } },
+      true,
+    ],
+    ['a reply of another client', { reply: { client: 'c2', event: 'count sockets' } }, false],
+    ['replies counted', { reply: { client: 'c1' }, count: 3 }, false],
     [
       'all',
       {
@@ -94,6 +109,17 @@ describe('lesson conditions', () => {
     expect(observe({ event: { kind: 'redis.command' }, collect: 'reply.1' }, ctx)).toEqual([3]);
     expect(observe({ event: { kind: 'client.receive' }, collect: 'client' }, ctx)).toEqual(['c1']);
     expect(observe({ event: { kind: 'publish' }, collect: 'channel' }, ctx)).toEqual([]);
+    const onSub = { event: { kind: 'redis.command', role: 'sub', command: 'PUBLISH' } };
+    expect(observe({ ...onSub, collect: 'error' }, ctx)).toEqual(['Connection in subscriber mode']);
+    expect(observe({ ...onSub, collect: 'reply' }, ctx)).toEqual([]);
+  });
+
+  it("observes the answers to the lesson's emits, which the trace does not carry", () => {
+    const counts = { reply: { client: 'c1', event: 'count sockets' } };
+    expect(observe({ ...counts, collect: 'reply.error' }, ctx)).toEqual(['timeout reached']);
+    expect(observe({ ...counts, collect: 'reply.count' }, ctx)).toEqual([]);
+    expect(observe({ ...counts, collect: 'client' }, ctx)).toEqual(['c1']);
+    expect(observe({ reply: { client: 'c1' }, collect: 'count' }, ctx)).toBe(2);
   });
 
   it('a choice fits when its value says what was observed; lists compare as sets', () => {

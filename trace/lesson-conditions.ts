@@ -4,19 +4,21 @@
  */
 import type { LabEvent } from './events.ts';
 import type { LabState } from './state.ts';
-import type { Choice, Condition, EventMatcher, Observation } from './lesson-types.ts';
+import type { Choice, Condition, EventMatcher, LessonReply, Observation } from './lesson-types.ts';
 
 export interface ConditionContext {
   /** Events since the step began, oldest first. */
   events: readonly LabEvent[];
+  /** The answers to the emits the lesson made since the step began, oldest first. */
+  replies: readonly LessonReply[];
   state: LabState;
-  /** The lab's id for a lesson client name (c1 -> c7 after a few setups). */
+  /** The lab's id for a lesson client name (the same name since the hub renumbers at setup). */
   clientId(name: string): string;
   /** The lesson's name for a lab client id; the id itself when the lesson did not make it. */
   clientName(id: string): string;
 }
 
-function field(event: LabEvent, path: string): unknown {
+function field(event: LabEvent | LessonReply, path: string): unknown {
   let value: unknown = event;
   for (const part of path.split('.')) {
     if (value === null || typeof value !== 'object') return undefined;
@@ -31,7 +33,12 @@ function same(actual: unknown, wanted: unknown): boolean {
   return actual === wanted;
 }
 
-export function matches(m: EventMatcher, event: LabEvent, ctx: ConditionContext): boolean {
+/** Whether an event (or a LessonReply) has every field the matcher asks for. */
+export function matches(
+  m: EventMatcher,
+  event: LabEvent | LessonReply,
+  ctx: ConditionContext,
+): boolean {
   for (const [key, expected] of Object.entries(m)) {
     const options = Array.isArray(expected) && key !== 'args' ? expected : [expected];
     const wanted = key === 'client' ? options.map((c) => ctx.clientId(String(c))) : options;
@@ -60,10 +67,15 @@ function matching(
   return ctx.events.filter((e) => (!sameFlow || e.flow === flow) && matches(m, e, ctx));
 }
 
+function matchingReplies(m: EventMatcher, ctx: ConditionContext): LessonReply[] {
+  return ctx.replies.filter((r) => matches(m, r, ctx));
+}
+
 export function holds(c: Condition, ctx: ConditionContext): boolean {
   if ('all' in c) return c.all.every((p) => holds(p, ctx));
   if ('any' in c) return c.any.some((p) => holds(p, ctx));
   if ('event' in c) return matching(c.event, c.sameFlow, ctx).length >= (c.count ?? 1);
+  if ('reply' in c) return matchingReplies(c.reply, ctx).length >= (c.count ?? 1);
   if ('redis' in c) return ctx.state.redis.state === c.redis;
   if ('server' in c) return (ctx.state.servers[c.server]?.state ?? 'down') === c.state;
   return (ctx.state.clients[ctx.clientId(c.client)]?.state ?? 'disconnected') === c.state;
@@ -71,7 +83,8 @@ export function holds(c: Condition, ctx: ConditionContext): boolean {
 
 /** The observed value: a count, or the sorted distinct values of a field (client ids as the lesson names them). */
 export function observe(o: Observation, ctx: ConditionContext): number | unknown[] {
-  const events = matching(o.event, o.sameFlow, ctx);
+  const events: (LabEvent | LessonReply)[] =
+    'reply' in o ? matchingReplies(o.reply, ctx) : matching(o.event, o.sameFlow, ctx);
   if (o.collect === 'count') return events.length;
   const values = events
     .map((e) => field(e, o.collect))

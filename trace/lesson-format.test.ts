@@ -73,6 +73,43 @@ describe('parseLesson', () => {
     expect(l.steps[1]).toMatchObject({ narration: 'Just reading.', do: [], highlight: [] });
   });
 
+  it('reads the RESP version, sub-commands, the stray subscriber and replies', () => {
+    const l = parseLesson(
+      'x.md',
+      lesson(
+        '## One',
+        '```lesson',
+        'do:',
+        '  - setup: { servers: 2, adapter: redis, resp: 2, clients: [{ server: s1 }] }',
+        '  - subCommand: { server: s2, args: [publish, demo, 42] }',
+        '  - straySubscriber: on',
+        '  - emit: { client: c1, event: count sockets }',
+        'predict:',
+        '  question: What does it answer?',
+        '  choices: [{ text: a count, value: [] }, { text: a timeout, value: [timeout] }]',
+        '  observe: { reply: { client: c1, event: count sockets }, collect: reply.error }',
+        '  expect: 1',
+        'waitFor: { reply: { client: c1, "reply.error": timeout }, count: 1 }',
+        '```',
+      ),
+    );
+    expect(l.setup.resp).toBeUndefined();
+    expect(l.steps[0].do).toEqual([
+      { setup: { servers: 2, adapter: 'redis', resp: 2, clients: [{ server: 's1', rooms: [] }] } },
+      { subCommand: { server: 's2', args: ['PUBLISH', 'demo', '42'] } },
+      { straySubscriber: 'on' },
+      { emit: { client: 'c1', event: 'count sockets', args: [] } },
+    ]);
+    expect(l.steps[0].predict?.observe).toEqual({
+      reply: { client: 'c1', event: 'count sockets' },
+      collect: 'reply.error',
+    });
+    expect(l.steps[0].waitFor).toEqual({
+      reply: { client: 'c1', 'reply.error': 'timeout' },
+      count: 1,
+    });
+  });
+
   const broken: [string, string, RegExp][] = [
     ['no front matter', '## Step\nHi.', /^x\.md:1: a lesson starts with YAML front matter/],
     [
@@ -102,6 +139,12 @@ describe('parseLesson', () => {
     ['a bad highlight', step('highlight: [srv1]'), /^x\.md:19: "srv1" is not a stage element/],
     ['an unclosed fence', lesson('## S', '```lesson', 'hint: hi'), /^x\.md:15: this code fence is never closed/],
     ['two blocks in a step', lesson('## S', '```lesson', '```', '```lesson', '```'), /^x\.md:17: step "S" has a second/],
+    ['an unknown sub-command', step('do: { subCommand: { server: s1, args: [FLUSHALL] } }'), /^x\.md:19: subCommand runs one of PING, ECHO, PUBLISH, not "FLUSHALL"/],
+    ['a sub-command on no server', step('do: { subCommand: { server: s4, args: [PING] } }'), /^x\.md:19: there is no server s4/],
+    ['a stray subscriber neither on nor off', step('do: { straySubscriber: yes }'), /^x\.md:19: straySubscriber must be one of on, off/],
+    ['a bad resp', lesson('## S', 'Hi.').replace('  adapter: redis', '  adapter: redis\n  resp: 4'), /^x\.md:10: setup.resp must be a whole number from 2 to 3/],
+    ['a reply matcher with an unknown field', step('waitFor: { reply: { client: c1, replies: 1 } }'), /^x\.md:19: a reply matcher: unknown key "replies"/],
+    ['observing replies and events at once', step('do: { emit: { client: c1, event: whoami } }', 'predict:', '  question: Q?', '  choices: [{text: a, value: 1}, {text: b, value: 2}]', '  observe: { reply: { client: c1 }, event: { kind: publish }, collect: count }', '  expect: 0', 'waitFor: { reply: { client: c1 } }'), /^x\.md:23: predict.observe looks at events .* or at replies/],
     ['a mode without sharding', lesson('## S', 'Hi.').replace('  adapter: redis', '  adapter: redis\n  subscriptionMode: static'), /^x\.md:10: setup.subscriptionMode only applies to adapter: sharded/],
   ]; // prettier-ignore
 

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { LabEvent } from './events.ts';
 import { parseLesson } from './lesson-format.ts';
 import { LessonRunner } from './lesson-runner.ts';
+import { describeAction } from './lesson-actions.ts';
+import type { LessonSetup } from './lesson-types.ts';
 
 const LESSON = `---
 id: demo
@@ -49,7 +51,7 @@ function fakeLab(options: { busy?: boolean } = {}) {
   let runner: LessonRunner | null = null;
   const executor = {
     async api(method: string, path: string, body?: unknown) {
-      calls.push(`${method} ${path}${body && path.includes('emit') ? ` ${JSON.stringify(body)}` : ''}`);
+      calls.push(`${method} ${path}${body && /emit|setup|sub-command/.test(path) ? ` ${JSON.stringify(body)}` : ''}`);
       if (path === '/api/lesson' && options.busy)
         return { status: 409, body: { error: 'The lab is busy with the lesson "Other".' } };
       if (path === '/api/lab/setup') {
@@ -67,6 +69,8 @@ function fakeLab(options: { busy?: boolean } = {}) {
       }
       if (path === '/api/servers/s2/stop')
         queueMicrotask(() => runner!.push([ev({ kind: 'server.down', reason: 'stop', server: 's2' })]));
+      if (path === '/api/clients/c7/emit')
+        return { status: 200, body: { client: 'c7', event: 'count sockets', reply: { error: 'timeout reached' } } };
       if (path.startsWith('/api/servers/s9')) return { status: 404, body: { error: 'There is no server "s9".' } };
       return { status: 200, body: {} };
     },
@@ -92,7 +96,11 @@ describe('LessonRunner', () => {
     const lab = fakeLab();
     const runner = lab.make();
     await runner.start();
-    expect(lab.calls.slice(0, 2)).toEqual(['POST /api/lesson', 'POST /api/lab/setup']);
+    expect(lab.calls.slice(0, 3)).toEqual([
+      'POST /api/lesson',
+      'DELETE /api/redis/stray-subscriber',
+      'POST /api/lab/setup {"servers":2,"adapter":"redis","resp":3,"clients":[{"server":"s1","rooms":[]},{"server":"s2","rooms":[]}]}',
+    ]);
     expect(runner.clientId('c1')).toBe('c7');
     expect(runner.clientId('c2')).toBe('c8');
     expect(runner.clientName('c8')).toBe('c2');
@@ -149,6 +157,43 @@ describe('LessonRunner', () => {
     await runner.answer(1);
     expect(runner.view).toMatchObject({ phase: 'error' });
     expect(runner.view.error).toBe('POST /api/servers/s9/stop: There is no server "s9".');
+  });
+
+  it("keeps the answers to the lesson's emits, and runs sub-commands and the stray subscriber", async () => {
+    const lesson = parseLesson('demo.md', LESSON);
+    lesson.steps[0].do = [
+      { straySubscriber: 'on' },
+      { subCommand: { server: 's1', args: ['PUBLISH', 'demo', 'hi'] } },
+      { emit: { client: 'c1', event: 'count sockets', args: [] } },
+      { straySubscriber: 'off' },
+    ];
+    lesson.steps[0].predict!.observe = { reply: { client: 'c1' }, collect: 'reply.error' };
+    lesson.steps[0].predict!.choices = [
+      { text: 'a count', value: [] },
+      { text: 'a timeout', value: ['timeout reached'] },
+    ];
+    lesson.steps[0].waitFor = { reply: { client: 'c1', event: 'count sockets' } };
+    const lab = fakeLab();
+    const runner = lab.make(lesson);
+    await runner.start();
+    await runner.answer(1);
+    await phase(runner, 'done');
+    expect(lab.calls.slice(-4)).toEqual([
+      'POST /api/redis/stray-subscriber',
+      'POST /api/servers/s1/sub-command {"args":["PUBLISH","demo","hi"]}',
+      'POST /api/clients/c7/emit {"event":"count sockets","args":[]}',
+      'DELETE /api/redis/stray-subscriber',
+    ]);
+    expect(runner.view.results[0]).toMatchObject({ verdict: 'right', observed: 'timeout reached' });
+  });
+
+  it('describes the new actions for the "show me" button', () => {
+    const sub = { subCommand: { server: 's1', args: ['PUBLISH', 'lab:demo', 'from the sub'] } };
+    expect(describeAction(sub)).toBe('s1\'s sub connection sends PUBLISH lab:demo "from the sub"');
+    expect(describeAction({ straySubscriber: 'on' })).toBe('add a stray subscriber');
+    expect(describeAction({ straySubscriber: 'off' })).toBe('remove the stray subscriber');
+    const setup: LessonSetup = { servers: 3, adapter: 'redis', resp: 2, clients: [] };
+    expect(describeAction({ setup })).toBe('rebuild the lab (3 servers, redis adapter, RESP2)');
   });
 
   it('names a client the page added when it first connects', async () => {

@@ -10,8 +10,8 @@
 import type { LabEvent } from './events.ts';
 import { reduce } from './reducer.ts';
 import { emptyState, type LabState } from './state.ts';
-import type { Lesson, LessonAction, LessonStep } from './lesson-types.ts';
-import { apiCallOf, setupCall, type ApiCall } from './lesson-actions.ts';
+import type { Lesson, LessonAction, LessonReply, LessonStep } from './lesson-types.ts';
+import { apiCallsOf } from './lesson-actions.ts';
 import {
   describeObserved,
   fittingChoices,
@@ -62,7 +62,10 @@ export interface RunnerView {
   /** Why the lab could not be claimed: another lesson holds it. */
   busy?: string;
   results: StepResult[];
-  /** The lesson's client names and the lab's ids for them (c1 -> c23 after a few setups). */
+  /**
+   * The lesson's client names and the lab's ids for them. The hub numbers clients from c1 at
+   * every setup, so they normally agree; the translation stays as a safety net.
+   */
   clients: Record<string, string>;
 }
 
@@ -81,6 +84,8 @@ export class LessonRunner {
   private busy?: string;
   private taskDone = false;
   private stepEvents: LabEvent[] = [];
+  /** The answers to the lesson's emits since the step began (acks are not in the trace). */
+  private stepReplies: LessonReply[] = [];
   /** Events other than counters received so far: how `quiet` tells the trace has caught up. */
   private received = 0;
   private readonly state: LabState = emptyState();
@@ -239,6 +244,7 @@ export class LessonRunner {
     if (step.predict) {
       this.phase = 'predict';
       this.stepEvents = [];
+      this.stepReplies = [];
       this.emitChange();
       return;
     }
@@ -259,6 +265,7 @@ export class LessonRunner {
     this.emitChange();
     await this.quiet();
     this.stepEvents = [];
+    this.stepReplies = [];
     try {
       for (const action of step.do) await this.perform(action);
     } catch (err) {
@@ -272,6 +279,7 @@ export class LessonRunner {
   private context(): ConditionContext {
     return {
       events: this.stepEvents,
+      replies: this.stepReplies,
       state: this.state,
       clientId: this.clientId,
       clientName: this.clientName,
@@ -308,19 +316,26 @@ export class LessonRunner {
   }
 
   private async perform(action: LessonAction): Promise<void> {
-    const call: ApiCall =
-      'setup' in action ? setupCall(action.setup) : apiCallOf(action, this.clientId);
-    const res = await this.executor.api(call.method, call.path, call.body);
-    if (res.status >= 400)
-      throw new LessonApiError(
-        `${call.method} ${call.path}: ${errorText(res.body) ?? `HTTP ${res.status}`}`,
-      );
-    if ('setup' in action || 'addClient' in action) this.nameClients(res.body, 'setup' in action);
+    let body: unknown;
+    for (const call of apiCallsOf(action, this.clientId)) {
+      const res = await this.executor.api(call.method, call.path, call.body);
+      if (res.status >= 400)
+        throw new LessonApiError(
+          `${call.method} ${call.path}: ${errorText(res.body) ?? `HTTP ${res.status}`}`,
+        );
+      body = res.body;
+    }
+    if ('setup' in action || 'addClient' in action) this.nameClients(body, 'setup' in action);
+    if ('emit' in action) {
+      const { client, event } = action.emit;
+      const reply = (body as { reply?: unknown } | null)?.reply;
+      this.stepReplies.push({ client: this.clientId(client), event, reply });
+    }
   }
 
   /**
    * A lab client made from the page (not by this runner) gets the next lesson name when it
-   * first connects. Lab ids only grow, so an id above every named one is a new client.
+   * first connects. Between setups lab ids only grow, so an id above every named one is a new client.
    */
   private learnClient(id: string): void {
     const n = Number(/^c(\d+)$/.exec(id)?.[1]);

@@ -3,6 +3,7 @@
  * with the line it came from so a mistake is reported where the author made it.
  */
 import type { EventKind } from './events.ts';
+import { SUB_COMMANDS } from './lesson-actions.ts';
 import type {
   Choice,
   Condition,
@@ -46,7 +47,7 @@ const EVENT_FIELDS = [
   'name', 'clientId', 'duplicated', 'error', 'command', 'args', 'reply', 'uid', 'nsp',
   'channels', 'socketId', 'transport', 'client', 'room', 'closing', 'event', 'bytes', 'channel',
   'message', 'plumbing', 'pubId', 'receivers', 'ms', 'pattern', 'via', 'decision', 'sockets',
-  'origin', 'rooms', 'except', 'count', 'local', 'mode', 'topic', 'text',
+  'origin', 'rooms', 'except', 'count', 'local', 'mode', 'topic', 'text', 'protocol',
 ]; // prettier-ignore
 
 export const ADAPTER_KINDS = ['redis', 'sharded', 'none'] as const;
@@ -62,7 +63,7 @@ export interface LessonScope {
 }
 
 export function readSetup(y: YamlBlock, node: YNode, what = 'setup'): LessonSetup {
-  const m = y.map(node, what, ['servers', 'adapter', 'subscriptionMode', 'clients']);
+  const m = y.map(node, what, ['servers', 'adapter', 'subscriptionMode', 'resp', 'clients']);
   const servers = y.int(y.required(m, 'servers', what, node), `${what}.servers`, 1, 10);
   const adapter = y.choice(y.required(m, 'adapter', what, node), `${what}.adapter`, ADAPTER_KINDS);
   const modeNode = m.get('subscriptionMode');
@@ -71,6 +72,7 @@ export function readSetup(y: YamlBlock, node: YNode, what = 'setup'): LessonSetu
     : undefined;
   if (subscriptionMode && adapter !== 'sharded')
     y.fail(modeNode, `${what}.subscriptionMode only applies to adapter: sharded`);
+  const resp = m.has('resp') ? (y.int(m.get('resp'), `${what}.resp`, 2, 3) as 2 | 3) : undefined;
   const clientNodes = m.get('clients') ? y.list(m.get('clients'), `${what}.clients`) : [];
   const clients = clientNodes.map((c, i) => {
     const where = `${what}.clients[${i}]`;
@@ -79,7 +81,7 @@ export function readSetup(y: YamlBlock, node: YNode, what = 'setup'): LessonSetu
     const rooms = cm.get('rooms') ? roomList(y, cm.get('rooms'), `${where}.rooms`) : [];
     return { server, rooms };
   });
-  return { servers, adapter, subscriptionMode, clients };
+  return { servers, adapter, subscriptionMode, ...(resp ? { resp } : {}), clients };
 }
 
 function roomList(y: YamlBlock, node: YNode, what: string): string[] {
@@ -104,7 +106,38 @@ function clientRef(y: YamlBlock, node: YNode, scope: LessonScope): string {
   return id;
 }
 
-const ACTIONS = ['stop', 'crash', 'start', 'redis', 'emit', 'addClient', 'removeClient', 'setup'];
+const ACTIONS = [
+  'stop',
+  'crash',
+  'start',
+  'redis',
+  'emit',
+  'addClient',
+  'removeClient',
+  'setup',
+  'subCommand',
+  'straySubscriber',
+];
+
+/** The hub's limits for a sub-command: a command it allows and at most 4 arguments of 200 characters. */
+function readSubCommand(y: YamlBlock, node: YNode, scope: LessonScope) {
+  const sm = y.map(node, 'subCommand', ['server', 'args']);
+  const server = serverRef(y, y.required(sm, 'server', 'subCommand', node), scope);
+  const argsNode = y.required(sm, 'args', 'subCommand', node);
+  const args = y.list(argsNode, 'subCommand.args').map((a) => {
+    const v = y.value(a);
+    if ((typeof v !== 'string' && typeof v !== 'number') || String(v).length > 200)
+      y.fail(a, 'subCommand.args are words or numbers of at most 200 characters');
+    return String(v);
+  });
+  if (args.length === 0)
+    y.fail(argsNode, 'subCommand.args needs a command, e.g. [PUBLISH, demo, hi]');
+  const command = args[0].toUpperCase();
+  if (!(SUB_COMMANDS as readonly string[]).includes(command))
+    y.fail(argsNode, `subCommand runs one of ${SUB_COMMANDS.join(', ')}, not "${args[0]}"`);
+  if (args.length > 5) y.fail(argsNode, 'subCommand.args: a command and at most 4 arguments');
+  return { server, args: [command, ...args.slice(1)] };
+}
 
 export function readAction(y: YamlBlock, node: YNode, scope: LessonScope): LessonAction {
   const m = y.map(node, 'an action', ACTIONS);
@@ -128,6 +161,10 @@ export function readAction(y: YamlBlock, node: YNode, scope: LessonScope): Lesso
       const args = em.get('args') ? y.list(em.get('args'), 'emit.args').map((a) => y.value(a)) : [];
       return { emit: { client, event, args } };
     }
+    case 'subCommand':
+      return { subCommand: readSubCommand(y, arg, scope) };
+    case 'straySubscriber':
+      return { straySubscriber: y.choice(arg, 'straySubscriber', ['on', 'off'] as const) };
     case 'addClient': {
       const am = y.map(arg, 'addClient', ['server', 'rooms']);
       const server = serverRef(y, y.required(am, 'server', 'addClient', arg), scope);
@@ -170,8 +207,22 @@ function readMatcher(y: YamlBlock, node: YNode, scope: LessonScope): EventMatche
   return out;
 }
 
+/** The fields of a LessonReply: `reply.x` reaches into the answer (`reply.count`, `reply.error`). */
+const REPLY_FIELDS = ['client', 'event', 'reply'];
+
+function readReplyMatcher(y: YamlBlock, node: YNode, scope: LessonScope): EventMatcher {
+  const m = y.map(node, 'a reply matcher', REPLY_FIELDS, (key) => key.startsWith('reply.'));
+  const out: EventMatcher = {};
+  for (const [key, value] of m) {
+    if (key === 'client') for (const c of y.list(value, 'client')) clientRef(y, c, scope);
+    out[key] = y.value(value);
+  }
+  return out;
+}
+
 const CONDITION_KEYS = [
   'event',
+  'reply',
   'count',
   'sameFlow',
   'server',
@@ -197,6 +248,13 @@ export function readCondition(y: YamlBlock, node: YNode, scope: LessonScope): Co
       sameFlow: has('sameFlow') ? y.bool(m.get('sameFlow'), 'sameFlow') : undefined,
     };
   }
+  if (has('reply')) {
+    only(['reply', 'count'], 'a reply condition');
+    return {
+      reply: readReplyMatcher(y, m.get('reply'), scope),
+      count: has('count') ? y.int(m.get('count'), 'count', 1, 10_000) : undefined,
+    };
+  }
   if (has('all') || has('any')) {
     const key = has('all') ? 'all' : 'any';
     only([key], `"${key}"`);
@@ -219,7 +277,7 @@ export function readCondition(y: YamlBlock, node: YNode, scope: LessonScope): Co
     const state = stateOf('client', ['connected', 'disconnected'] as const);
     return { client: clientRef(y, m.get('client'), scope), state };
   }
-  return y.fail(node, 'a condition needs one of event, server, client, redis, all or any');
+  return y.fail(node, 'a condition needs one of event, reply, server, client, redis, all or any');
 }
 
 export function readTask(y: YamlBlock, node: YNode, scope: LessonScope): LessonTask {
@@ -231,9 +289,19 @@ export function readTask(y: YamlBlock, node: YNode, scope: LessonScope): LessonT
 }
 
 function readObservation(y: YamlBlock, node: YNode, scope: LessonScope): Observation {
-  const m = y.map(node, 'predict.observe', ['event', 'sameFlow', 'collect']);
-  const event = readMatcher(y, y.required(m, 'event', 'predict.observe', node), scope);
+  const m = y.map(node, 'predict.observe', ['event', 'reply', 'sameFlow', 'collect']);
   const collect = y.string(y.required(m, 'collect', 'predict.observe', node), 'collect');
+  if (m.has('reply')) {
+    if (m.has('event') || m.has('sameFlow'))
+      y.fail(
+        node,
+        'predict.observe looks at events (event, sameFlow) or at replies (reply), not both',
+      );
+    if (collect !== 'count' && !REPLY_FIELDS.includes(collect.split('.')[0]))
+      y.fail(m.get('collect'), 'collect must be "count", client, event or a path like reply.count');
+    return { reply: readReplyMatcher(y, m.get('reply'), scope), collect };
+  }
+  const event = readMatcher(y, y.required(m, 'event', 'predict.observe', node), scope);
   // A dotted path reaches inside a field: `reply.1` is the count in a PUBSUB NUMSUB reply.
   if (collect !== 'count' && !EVENT_FIELDS.includes(collect.split('.')[0]))
     y.fail(

@@ -14,6 +14,8 @@ export interface LessonSetup {
   servers: number;
   adapter: AdapterKind;
   subscriptionMode?: SubscriptionMode;
+  /** The servers' RESP version (ioredis `protocol`); the runner sends 3 when a lesson says nothing. */
+  resp?: 2 | 3;
   clients: SetupClient[];
 }
 
@@ -26,7 +28,23 @@ export type LessonAction =
   | { emit: { client: string; event: string; args: unknown[] } }
   | { addClient: { server: string; rooms: string[] } }
   | { removeClient: string }
-  | { setup: LessonSetup };
+  | { setup: LessonSetup }
+  /** A command (PING, ECHO or PUBLISH) on the server's sub connection. */
+  | { subCommand: { server: string; args: string[] } }
+  /** A bare connection subscribed where the adapter counts servers (on), or gone again (off). */
+  | { straySubscriber: 'on' | 'off' };
+
+/**
+ * What the lab answered to an `emit` the lesson made (in a `do` or a "show me"): the client's
+ * ack, e.g. `{count: 3, byServer}` or `{error: "timeout reached..."}` for `count sockets`. The
+ * trace does not carry acks, so the runner keeps these beside the step's events.
+ */
+export interface LessonReply {
+  /** The lab's client id (conditions name clients as the lesson does, and are translated). */
+  client: string;
+  event: string;
+  reply: unknown;
+}
 
 /**
  * Matches one monitor event: every key must equal the event's field of that name. A list means
@@ -47,16 +65,25 @@ export type Condition =
   | { server: string; state: 'up' | 'down' | 'crashed' }
   | { client: string; state: 'connected' | 'disconnected' }
   | { redis: 'up' | 'down' }
+  /** At least `count` (default 1) answers to the lesson's own emits since the step began match. */
+  | { reply: EventMatcher; count?: number }
   | { all: Condition[] }
   | { any: Condition[] };
 
-/** What a prediction is checked against: a value computed from the step's events. */
-export interface Observation {
-  event: EventMatcher;
-  sameFlow?: boolean;
-  /** `count`: how many events match; otherwise the sorted distinct values of this field. */
-  collect: 'count' | string;
-}
+/** What a prediction is checked against: a value computed from the step's events, or from the answers to its emits. */
+export type Observation =
+  | {
+      event: EventMatcher;
+      sameFlow?: boolean;
+      /** `count`: how many events match; otherwise the sorted distinct values of this field. */
+      collect: 'count' | string;
+    }
+  | {
+      /** Matches a LessonReply: `client`, `event`, and paths into the answer like `reply.error`. */
+      reply: EventMatcher;
+      /** `count`, `client`, `event`, or a path into the answer such as `reply.count`. */
+      collect: 'count' | string;
+    };
 
 export interface Choice {
   text: string;

@@ -71,14 +71,19 @@ export class YamlBlock {
     throw new LessonFormatError(this.file, this.lineOf(node), problem);
   }
 
-  /** A mapping with only `known` keys; returns its entries by key, each with its node. */
-  map(node: YNode, what: string, known: readonly string[]): Map<string, Node> {
+  /** A mapping with only `known` keys (or keys `open` accepts); returns its entries by key, each with its node. */
+  map(
+    node: YNode,
+    what: string,
+    known: readonly string[],
+    open?: (key: string) => boolean,
+  ): Map<string, Node> {
     if (!isMap(node)) this.fail(node, `${what} must be a mapping (key: value lines)`);
     const out = new Map<string, Node>();
     for (const pair of node.items) {
       const keyNode = pair.key as YNode;
       const key = isScalar(keyNode) ? String(keyNode.value) : '';
-      if (!known.includes(key)) {
+      if (!known.includes(key) && !open?.(key)) {
         const list = known.map((k) => `"${k}"`).join(', ');
         this.fail(keyNode, `${what}: unknown key "${key}"${suggest(key, known)}; known: ${list}`);
       }
