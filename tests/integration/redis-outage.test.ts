@@ -64,6 +64,11 @@ describe.each(BACKENDS)('a Redis outage (%s)', (backend) => {
     expect(await got).toEqual([['Redis is back'], ['Redis is back'], ['Redis is back']]);
     expect(Date.now() - started).toBeLessThan(5000);
     expect(lab.lab.info().servers.map((s) => s.state)).toEqual(['up', 'up']);
+    // The hub notices on its own connection, and says so with a notice.
+    await lab.waitForEvent(
+      (e) => e.kind === 'lab.notice' && e.topic === 'redis.up' && e.t >= started,
+      { past: true, timeoutMs: 5000 },
+    );
     expect((await lab.api<LabInfo>('GET', '/api/lab')).body.redis.state).toBe('up');
   });
 });
