@@ -70,6 +70,11 @@ export class Player {
     return this.mode === 'live' && this.viewer === null;
   }
 
+  /** Index of the newest recorded event (not throttled like `length`). */
+  get lastIndex(): number {
+    return this.timeline.length - 1;
+  }
+
   at(i: number): LabEvent | undefined {
     return this.timeline.eventAt(i);
   }
