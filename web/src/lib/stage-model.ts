@@ -126,7 +126,7 @@ export function stageModel(state: LabState, lab: LabInfo | null, live: boolean):
       rows.push({
         name,
         kind,
-        subscribers: [...subscribers].sort(),
+        subscribers: [...subscribers].sort(byServerId),
         plumbing: subscribers.every((s) => s.includes('monitor')),
       });
     }
