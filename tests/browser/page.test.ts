@@ -235,3 +235,44 @@ describe.skipIf(!chromiumPath)('the lab page', () => {
     }
   });
 });
+
+describe.skipIf(!chromiumPath)('the lab page on an exposed hub', () => {
+  let lab: TestLab;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    await ensurePageBuilt();
+    lab = await makeLab('redis', { servers: 2, host: '0.0.0.0' });
+    browser = await launchChromium(chromiumPath!);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await closeAllLabs();
+  });
+
+  it('asks for the token once, and takes ?token= from the address without showing it', async () => {
+    expect(lab.token).toBeTruthy();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    await page.goto(lab.url);
+    await page.locator('[data-server="s1"][data-state="up"]').waitFor();
+    // Watching needs nothing; changing does.
+    await page.getByTestId('token').waitFor();
+    await page.getByRole('button', { name: 'Just watch' }).click();
+    await page.getByRole('button', { name: 'Stop s1' }).click();
+    await expect.poll(() => page.getByRole('status').first().textContent()).toMatch(/failed/);
+    await page.getByTestId('token').fill(lab.token!);
+    await page.getByRole('button', { name: 'Use token' }).click();
+    await page.getByRole('button', { name: 'Stop s1' }).click();
+    await page.locator('[data-server="s1"][data-state="down"]').waitFor();
+    await page.close();
+
+    const second = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    await second.goto(`${lab.url}/?token=${lab.token}`);
+    await second.locator('[data-server="s2"][data-state="up"]').waitFor();
+    expect(second.url()).not.toContain('token');
+    await second.getByRole('button', { name: 'Stop s2' }).click();
+    await second.locator('[data-server="s2"][data-state="down"]').waitFor();
+    await second.close();
+  });
+});
