@@ -70,6 +70,13 @@ describe('stageModel', () => {
     expect(m.redis.state).toBe('up');
   });
 
+  it('live, a server removed from the lab leaves the stage', () => {
+    const s = script().serverUp('s3').serverDown('s3');
+    const lab = info();
+    expect(stageModel(reduceAll(s.events), lab, true).servers.map((x) => x.id)).not.toContain('s3');
+    expect(stageModel(reduceAll(s.events), lab, false).servers.map((x) => x.id)).toContain('s3');
+  });
+
   it('replaying, shows only what the trace knew then', () => {
     const m = stageModel(reduceAll(script().events), info(), false);
     expect(m.servers.map((s) => s.id)).toEqual(['s1', 's2']);

@@ -67,6 +67,9 @@ export function stageModel(state: LabState, lab: LabInfo | null, live: boolean):
   const kinds = new Map<string, 'lab' | 'page'>();
   for (const c of lab?.clients ?? []) kinds.set(c.id, c.kind);
   if (live && lab) {
+    // A server removed from the lab is gone, though the trace remembers it going down.
+    const listed = new Set(lab.servers.map((s) => s.id));
+    for (const id of [...servers.keys()]) if (!listed.has(id)) servers.delete(id);
     for (const s of lab.servers) {
       const known = servers.get(s.id);
       if (known) {
