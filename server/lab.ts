@@ -346,8 +346,10 @@ export class Lab extends EventEmitter {
   }): Promise<void> {
     const adapter = spec.adapter ?? this.adapter;
     this.checkAdapter(adapter);
-    // A rebuilt lab numbers its clients from c1 again, as lessons and a class expect.
+    // A rebuilt lab starts clean: clients numbered from c1 again, as lessons and a class expect,
+    // and no stray subscriber left over from an earlier demo.
     this.clients.removeAll(true);
+    await this.removeStraySubscriber();
     await Promise.all(this.servers.map((s) => s.stop()));
     this.servers.splice(0);
     this.adapter = adapter;
