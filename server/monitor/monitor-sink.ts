@@ -72,7 +72,7 @@ export class MonitorSink {
     this.opts = {
       maxBatch: 256,
       maxDelayMs: 20,
-      detailPerSecond: 4000,
+      detailPerSecond: 1500,
       sampleOneIn: 10,
       maxInFlight: 32,
       ...options,
