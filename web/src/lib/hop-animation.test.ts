@@ -56,6 +56,8 @@ describe('hopSegments', () => {
       ['client.receive', 's3', ['arrive:ws:c3:check']],
     ]);
     expect(hops.every(({ segs }) => segs.every((s) => s.flow === flow))).toBe(true);
+    // Redis's answer carries how many subscribed connections got it.
+    expect(hops[4].segs[0].label).toBe('3 receivers');
     // The PUBLISH goes from the server's pub end to Redis; the fan-out from Redis to the sub end.
     const [, publish] = hops;
     const s1 = publish.layout.servers[0];

@@ -33,6 +33,8 @@ export interface Segment {
   flow?: string;
   /** The edge it travels, e.g. `pub:s1`, `sub:s2`, `ws:c3`. */
   edge?: string;
+  /** A word drawn beside it, e.g. Redis's receiver count. */
+  label?: string;
 }
 
 const DECISION_MARK: Record<Decision, Mark> = {
@@ -121,7 +123,13 @@ export function hopSegments(e: LabEvent, layout: StageLayout, state: LabState): 
             edge: `pub:${server.id}`,
           }),
         ];
-      const out = [seg('reply', server.redisPub, server.pub, { flow, edge: `pub:${server.id}` })];
+      const out = [
+        seg('reply', server.redisPub, server.pub, {
+          flow,
+          edge: `pub:${server.id}`,
+          label: `${e.receivers ?? 0} receiver${e.receivers === 1 ? '' : 's'}`,
+        }),
+      ];
       // A server that is down has no sub connection: Redis has nobody to hand it to there.
       for (const s of layout.servers) {
         if ((state.servers[s.id]?.state ?? 'up') === 'up') continue;

@@ -40,6 +40,14 @@ describe('ParticleField', () => {
     expect(f.frame(0)[0]).toMatchObject({ at: { x: 100, y: 0 }, mark: 'check' });
   });
 
+  it('a delayed particle waits for its start', () => {
+    const f = new ParticleField();
+    f.spawn([seg()], 0, { dur: 100, delay: 200 });
+    expect(f.frame(100)).toEqual([]);
+    expect(f.frame(250)[0].at.x).toBeCloseTo(50);
+    expect(f.particles).toHaveLength(1);
+  });
+
   it('held hops stay until released', () => {
     const f = new ParticleField();
     f.spawn([seg()], 0, { dur: 10, held: true });

@@ -30,6 +30,7 @@ export interface Drawable {
   /** 0..1: fades out during the hold. */
   alpha: number;
   flow?: string;
+  label?: string;
 }
 
 export class ParticleField {
@@ -49,7 +50,7 @@ export class ParticleField {
   spawn(
     segments: Segment[],
     now: number,
-    opts: { dur: number; held?: boolean; reducedMotion?: boolean },
+    opts: { dur: number; held?: boolean; reducedMotion?: boolean; delay?: number },
   ): void {
     for (const seg of segments) {
       if (!opts.held && seg.edge) {
@@ -69,7 +70,7 @@ export class ParticleField {
       const lost = seg.mark === 'cross';
       this.particles.push({
         seg,
-        t0: now,
+        t0: now + (opts.delay ?? 0),
         // Reduced motion: no travel, the hop shows at its end straight away.
         dur: opts.reducedMotion || seg.kind === 'arrive' || seg.kind === 'down' ? 0 : opts.dur,
         hold: lost ? 2500 : seg.mark !== 'none' ? 1200 : 250,
@@ -93,6 +94,11 @@ export class ParticleField {
     const alive: Particle[] = [];
     for (const p of this.particles) {
       const age = now - p.t0;
+      // Not started yet (a later hop of a message that arrived all at once).
+      if (age < 0) {
+        alive.push(p);
+        continue;
+      }
       const travel = p.dur <= 0 ? 1 : Math.min(1, age / p.dur);
       const after = age - p.dur;
       if (!p.held && after > p.hold) continue;
@@ -106,6 +112,7 @@ export class ParticleField {
         mark: arrived && p.seg.mark !== 'none' ? p.seg.mark : null,
         alpha: p.held || !arrived ? 1 : Math.max(0, 1 - after / p.hold),
         flow: p.seg.flow,
+        label: p.seg.label,
       });
     }
     this.particles = alive;
