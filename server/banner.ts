@@ -22,9 +22,9 @@ export function banner(running: RunningLab, host: string): string {
     `  Redis          ${r.kind === 'embedded' ? 'embedded broker' : r.kind} at ${r.url} (version ${r.version})`,
     `                 ${r.reason}.`,
   ];
-  if (r.kind === 'embedded') {
+  if (r.kind === 'embedded' && !r.reason.includes('real Redis')) {
     lines.push(
-      '                 To use a real Redis instead: install redis-server, or pass --redis redis://host:6379.',
+      '                 For a real Redis instead: install redis-server, or pass --redis redis://host:6379.',
     );
   }
   lines.push(

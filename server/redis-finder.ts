@@ -114,7 +114,9 @@ export async function findRedis(opts: { url?: string; broker?: boolean }): Promi
     };
   }
   try {
-    return await embeddedBroker('no Redis was found, so the lab runs its embedded broker');
+    return await embeddedBroker(
+      'no Redis was found, so the lab runs its embedded broker (for a real Redis, install redis-server or pass --redis URL)',
+    );
   } catch (err) {
     throw new RedisNotFoundError(
       `${HOW_TO_GET_REDIS} (The embedded broker could not start: ${(err as Error).message})`,

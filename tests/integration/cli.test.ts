@@ -1,6 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { mkdtempSync, symlinkSync } from 'node:fs';
 import { io as connect } from 'socket.io-client';
 import { freePort, freePortBlock, isListening } from '../../server/free-port.ts';
 import { closeAllLabs, makeLab, nextEvent } from '../support/lab-fixture.ts';
@@ -76,6 +79,33 @@ describe('npm start (server/cli.ts)', () => {
     // A Redis the lab started is stopped with it; one it found is left alone.
     if (info.redis.kind !== 'external')
       expect(await isListening('127.0.0.1', redisPort)).toBe(false);
+  });
+
+  it('with no Redis to find, falls back to the embedded broker and says how to use a real one', async () => {
+    // A PATH that holds node and nothing else: no redis-server to start.
+    const bin = mkdtempSync(path.join(os.tmpdir(), 'lab-no-redis-'));
+    symlinkSync(process.execPath, path.join(bin, 'node'));
+    const port = await freePort();
+    const lab = run(
+      'server/cli.ts',
+      ['--port', String(port), '--base-port', String(await freePortBlock(1)), '--servers', '1'],
+      {
+        PATH: bin,
+      },
+    );
+    await waitForOutput(lab, 'Fanout Lab is up');
+    const info = (await (await fetch(`http://127.0.0.1:${port}/api/lab`)).json()) as LabInfo;
+    if (await isListening('127.0.0.1', 6379)) {
+      // This machine has a Redis on the default port, which rightly wins.
+      expect(info.redis.kind).toBe('external');
+    } else {
+      expect(lab.output()).toMatch(/Redis\s+embedded broker at redis:\/\/127\.0\.0\.1:\d+/);
+      expect(lab.output()).toMatch(/for a real Redis, install redis-server or pass --redis URL/);
+      expect(info.redis).toMatchObject({ kind: 'embedded', state: 'up', controllable: true });
+      expect(info.redis.version).toMatch(/embedded broker/);
+    }
+    lab.child.kill('SIGTERM');
+    expect(await lab.exited).toBe(0);
   });
 
   it.each([
