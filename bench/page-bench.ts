@@ -140,11 +140,14 @@ async function liveLatency(page: Page, emits: number) {
       emits,
       { timeout: 10_000 },
     );
-    return page.evaluate(
-      () =>
-        (window as unknown as { __fanoutLab: { metrics: { pageEmitToFrame: number[] } } })
-          .__fanoutLab.metrics.pageEmitToFrame,
-    );
+    return page.evaluate(() => {
+      const m = (
+        window as unknown as {
+          __fanoutLab: { metrics: { pageEmitToFrame: number[]; arrivalToFrame: number[] } };
+        }
+      ).__fanoutLab.metrics;
+      return { emitToFrame: m.pageEmitToFrame, arrivalToFrame: m.arrivalToFrame.slice(-40) };
+    });
   } finally {
     await lab.close();
     await redis.stop();
@@ -186,7 +189,7 @@ export default async function (argv: string[]): Promise<void> {
     });
 
     console.log(`page bench: live latency over a real lab (${emits} emits)...`);
-    const live = await liveLatency(page, emits);
+    const { emitToFrame: live, arrivalToFrame } = await liveLatency(page, emits);
 
     const rate = (p: Probe) => {
       const e = p.events;
@@ -225,6 +228,11 @@ export default async function (argv: string[]): Promise<void> {
           median: r1(percentile(live, 50)),
           p95: r1(percentile(live, 95)),
           max: r1(Math.max(...live)),
+        },
+        // The page's own share: from the emit's monitor event reaching the page to its frame.
+        arrivalToFirstFrameMs: {
+          median: r1(percentile(arrivalToFrame, 50)),
+          p95: r1(percentile(arrivalToFrame, 95)),
         },
       },
       goals: {

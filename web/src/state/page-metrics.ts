@@ -9,6 +9,8 @@ export class PageMetrics {
   emitToFrame: number[] = [];
   /** Milliseconds from this page's own socket.emit to the frame that first draws it. */
   pageEmitToFrame: number[] = [];
+  /** Milliseconds from a client.emit reaching the page to the frame that first draws it. */
+  arrivalToFrame: number[] = [];
   frames = 0;
   /** Segments drawn as lost (stopped with a cross). */
   lost = 0;

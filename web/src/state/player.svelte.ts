@@ -54,6 +54,8 @@ export class Player {
   /** The live recording, which keeps recording while a file is open. */
   private liveTimeline = this.timeline;
   private seen = new SeenEvents();
+  /** When each client.emit reached the page, for the page's own share of the latency. */
+  readonly arrivedAt = new WeakMap<LabEvent, number>();
   private budget = new FlowBudget();
   private pending: LabEvent[] = [];
   private hops: HopRequest[] = [];
@@ -88,7 +90,9 @@ export class Player {
     const now = performance.now();
     for (const e of envelope.events) {
       if (e.flow !== undefined && !this.budget.keep(e.flow, now)) continue;
-      if (this.seen.fresh(e)) this.pending.push(e);
+      if (!this.seen.fresh(e)) continue;
+      if (e.kind === 'client.emit') this.arrivedAt.set(e, now);
+      this.pending.push(e);
     }
     this.schedule();
   }
