@@ -15,25 +15,13 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { RedisProcess } from '../server/redis-process.ts';
 import { freePortBlock, isListening } from '../server/free-port.ts';
 import { writeResult } from './result-file.ts';
+import { option, percentile, round1 } from './bench-stats.ts';
 import type { Envelope } from '../trace/events.ts';
 
 /** lab-broker: the lab with the monitor off on the embedded broker, to compare with lab-off on redis-server. */
 type Mode = 'baseline' | 'lab-off' | 'lab-on' | 'lab-broker';
 const MODES: Mode[] = ['baseline', 'lab-off', 'lab-on', 'lab-broker'];
 const WINDOW = 16;
-
-function option(argv: string[], name: string, fallback: string): string {
-  const at = argv.indexOf(`--${name}`);
-  return at >= 0 && argv[at + 1] ? argv[at + 1] : fallback;
-}
-
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-const round1 = (n: number) => Math.round(n * 10) / 10;
 
 interface ServerProcess {
   child: ChildProcess;

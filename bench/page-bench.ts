@@ -26,19 +26,7 @@ import {
 } from '../tests/support/browser-chromium.ts';
 import { MAX_EVENTS } from '../trace/timeline.ts';
 import { writeResult } from './result-file.ts';
-
-function option(argv: string[], name: string, fallback: number): number {
-  const at = argv.indexOf(`--${name}`);
-  return at >= 0 && argv[at + 1] ? Number(argv[at + 1]) : fallback;
-}
-
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-const r1 = (n: number) => Math.round(n * 10) / 10;
+import { numberOption as option, percentile, round1 as r1 } from './bench-stats.ts';
 
 interface Probe {
   deltas: number[];

@@ -9,7 +9,7 @@
  * left out, one in `sampleOneIn`, while `counters` stay exact. No server, no Redis: only the
  * page's own work is measured.
  */
-import { TRACE_VERSION, type Envelope, type LabEvent, type Step } from '../../../trace/events.ts';
+import { STEP_OF, TRACE_VERSION, type Envelope, type LabEvent } from '../../../trace/events.ts';
 import { seededRandom, type Draft } from '../../../trace/lab-script.ts';
 
 export interface SyntheticOptions {
@@ -21,20 +21,6 @@ export interface SyntheticOptions {
   sampleOneIn?: number;
   seed?: number;
 }
-
-const STEP: Partial<Record<LabEvent['kind'], Step>> = {
-  'server.up': 1,
-  'client.transport': 2,
-  'client.connect': 3,
-  'redis.connect': 4,
-  'redis.command': 5,
-  'adapter.attach': 7,
-  'client.emit': 8,
-  publish: 8,
-  'publish.result': 9,
-  receive: 9,
-  'client.receive': 10,
-};
 
 /** Parses `200,10,500` (clients, servers, flows per second). */
 export function parseSynthetic(spec: string | null): SyntheticOptions | null {
@@ -106,7 +92,12 @@ export class SyntheticLab {
     if (!out) return;
     const seq = (this.seq.get(source) ?? 0) + 1;
     this.seq.set(source, seq);
-    out.push({ ...draft, seq, t, step: draft.step ?? STEP[draft.kind] ?? 8 } as LabEvent);
+    out.push({
+      ...draft,
+      seq,
+      t,
+      step: draft.step ?? (draft.kind === 'redis.command' ? 5 : STEP_OF[draft.kind]) ?? 8,
+    } as LabEvent);
   }
 
   /** The lab coming up: servers, their pub/sub pairs, subscriptions and every client. */
