@@ -67,16 +67,7 @@ export function broadcast(
     pubId,
   });
   deliver(script, origin, flow, rooms, event, 'local');
-  const subscribers = Object.values(script.servers).filter((s) => s.up && script.redisUp);
-  script.emit({
-    kind: 'publish.result',
-    server: origin.id,
-    flow,
-    pubId,
-    channel,
-    ms: 1,
-    ...(script.redisUp ? { receivers: subscribers.length } : { error: 'Connection is closed.' }),
-  });
+  const subscribers = publishResult(script, origin, flow, pubId, channel);
   for (const s of subscribers) {
     const members = script.members(s.id, rooms);
     const decision: Decision =
@@ -176,6 +167,30 @@ export function fetchSockets(script: LabScript, server: string): string | undefi
   return flow;
 }
 
+/**
+ * Redis's answer to a PUBLISH: how many subscribed servers got it, or the error while Redis is
+ * down. Returns the servers that will receive it.
+ */
+function publishResult(
+  script: LabScript,
+  origin: SimServer,
+  flow: string,
+  pubId: number,
+  channel: string,
+): SimServer[] {
+  const up = Object.values(script.servers).filter((s) => s.up && script.redisUp);
+  script.emit({
+    kind: 'publish.result',
+    server: origin.id,
+    flow,
+    pubId,
+    channel,
+    ms: 1,
+    ...(script.redisUp ? { receivers: up.length } : { error: 'Connection is closed.' }),
+  });
+  return up;
+}
+
 function deliver(
   script: LabScript,
   s: SimServer,
@@ -245,17 +260,7 @@ export function serverSideEmit(
     message,
     pubId,
   });
-  const up = Object.values(script.servers).filter((s) => s.up && script.redisUp);
-  const result = script.redisUp ? { receivers: up.length } : { error: 'Connection is closed.' };
-  script.emit({
-    kind: 'publish.result',
-    server: origin.id,
-    flow,
-    pubId,
-    channel,
-    ms: 1,
-    ...result,
-  });
+  const up = publishResult(script, origin, flow, pubId, channel);
   for (const s of up) {
     const decision = s === origin ? 'own-message' : 'delivered';
     script.emit({
