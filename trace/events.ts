@@ -200,6 +200,8 @@ export interface ClientReceive extends Base<'client.receive'> {
 /** The monitor switched between full detail and sampled detail. Counters stay exact. */
 export interface MonitorMode extends Base<'monitor.mode'> {
   mode: 'detail' | 'sampled';
+  /** Sampled, the detail of one flow in this many is kept (10, 100, 1000); 1 in full detail. */
+  oneIn?: number;
   reason: string;
 }
 /** Exact running totals for one server, sent at least once a second while anything changes. */

@@ -11,7 +11,6 @@ import {
   type LabEvent,
   type Step,
 } from '../../trace/events.ts';
-import { TokenBucket } from '../rate-limit.ts';
 
 /** An event before the sink stamps it. */
 export type DraftEvent = LabEvent extends infer E
@@ -26,16 +25,25 @@ export interface SinkOptions {
   stepOf: (event: DraftEvent) => Step;
   /** Publishes a batch on the monitor channel; resolves or rejects when Redis answers. */
   publish?: (json: string) => Promise<unknown>;
-  /** In-process delivery (the hub of the same process), which keeps working while Redis is down. */
-  local?: (envelope: Envelope) => void;
+  /**
+   * In-process delivery (the hub of the same process), which keeps working while Redis is down.
+   * It gets the batch's JSON too, the text published to Redis, so viewers needn't encode it again.
+   */
+  local?: (envelope: Envelope, json: string) => void;
   maxBatch?: number;
   maxDelayMs?: number;
   /** Detail events per second before sampling starts. */
   detailPerSecond?: number;
-  /** In sampled mode, one flow in this many is kept. */
+  /**
+   * Sampled, one flow in this many is kept; if that is still over budget, one in its square,
+   * and so on. Powers of one number nest: a flow kept at 1 in 100 is kept at 1 in 10 too, so a
+   * flow a busy server keeps is whole on the quieter ones.
+   */
   sampleOneIn?: number;
   /** Batches waiting for Redis before more are dropped from Redis (never from counters). */
   maxInFlight?: number;
+  /** The clock, for tests. */
+  now?: () => number;
 }
 
 export interface Counts {
@@ -44,6 +52,11 @@ export interface Counts {
   deliveries: number;
   skipped: number;
 }
+
+/** How often the detail budget is checked; the mode changes at most once per window. */
+const WINDOW_MS = 250;
+/** One flow in sampleOneIn^3 (1 in 1000 by default) is as sparse as sampling gets. */
+const MAX_LEVEL = 3;
 
 function flowBucket(flow: string): number {
   let h = 0;
@@ -59,10 +72,14 @@ export class MonitorSink {
   private lastFlush = 0;
   private countersTimer: NodeJS.Timeout;
   private countsChanged = false;
-  private sampled = false;
+  /** 0 for full detail; at level k one flow in sampleOneIn^k is kept. */
+  private level = 0;
   private inFlight = 0;
   private closed = false;
-  private readonly budget: TokenBucket;
+  /** Flow events offered since windowStart, and how many of them were kept. */
+  private windowEvents = 0;
+  private windowKept = 0;
+  private windowStart: number;
   private readonly opts: Required<Omit<SinkOptions, 'publish' | 'local'>> &
     Pick<SinkOptions, 'publish' | 'local'>;
   /** Batches that could not be published to Redis (they still reached local viewers). */
@@ -75,15 +92,21 @@ export class MonitorSink {
       detailPerSecond: 1500,
       sampleOneIn: 10,
       maxInFlight: 32,
+      now: Date.now,
       ...options,
     };
-    this.budget = new TokenBucket(this.opts.detailPerSecond, this.opts.detailPerSecond);
+    this.windowStart = this.opts.now();
     this.countersTimer = setInterval(() => this.emitCounters(), 1000);
     this.countersTimer.unref();
   }
 
   get mode(): 'detail' | 'sampled' {
-    return this.sampled ? 'sampled' : 'detail';
+    return this.level > 0 ? 'sampled' : 'detail';
+  }
+
+  /** How many flows there are for each one whose detail is kept: 1 in full detail. */
+  get oneIn(): number {
+    return this.opts.sampleOneIn ** this.level;
   }
 
   count(kind: 'publish' | 'delivery', n = 1): void {
@@ -99,59 +122,97 @@ export class MonitorSink {
 
   /** True when detail for this flow would be sent now; callers skip building costly detail otherwise. */
   wantsDetail(flow?: string): boolean {
-    if (!this.sampled || !flow) return true;
-    return flowBucket(flow) % this.opts.sampleOneIn === 0;
+    if (this.level === 0 || !flow) return true;
+    return flowBucket(flow) % this.oneIn === 0;
   }
 
-  emit(draft: DraftEvent): void {
-    if (this.closed) return;
-    const flow = (draft as { flow?: string }).flow;
-    if (flow) {
-      this.updateMode();
-      if (!this.wantsDetail(flow)) {
-        this.counts.skipped++;
-        this.countsChanged = true;
-        return;
-      }
+  /**
+   * Offers one event of `flow`: it counts against the detail budget, and the answer says whether
+   * its detail is kept. A caller whose event is costly to build asks first, then `record`s it;
+   * an event not kept is counted as skipped.
+   */
+  offer(flow: string): boolean {
+    if (this.closed) return false;
+    this.updateMode();
+    if (this.wantsDetail(flow)) {
+      this.windowKept++;
+      return true;
     }
-    this.push(draft);
+    this.counts.skipped++;
+    this.countsChanged = true;
+    return false;
   }
 
-  private push(draft: DraftEvent): void {
-    const event = {
-      ...draft,
-      seq: ++this.seq,
-      t: draft.t ?? Date.now(),
-      server: draft.server ?? this.opts.source,
-      step: draft.step ?? this.opts.stepOf(draft),
-    } as LabEvent;
-    this.batch.push(event);
+  /** Offers an event that carries a flow, then records it if kept; others are always recorded. */
+  emit(draft: DraftEvent): void {
+    const flow = (draft as { flow?: string }).flow;
+    if (flow && !this.offer(flow)) return;
+    this.record(draft);
+  }
+
+  /**
+   * Adds an event to the batch as it is, for one already offered (or one that has no flow).
+   * The draft becomes the event: callers build a fresh one each time, so it is stamped in place.
+   */
+  record(draft: DraftEvent): void {
+    if (this.closed) return;
+    const event = draft as DraftEvent & Pick<LabEvent, 'seq' | 't' | 'server' | 'step'>;
+    event.seq = ++this.seq;
+    event.t ??= this.opts.now();
+    event.server ??= this.opts.source;
+    event.step ??= this.opts.stepOf(draft);
+    this.batch.push(event as LabEvent);
     if (this.batch.length >= this.opts.maxBatch) this.flush();
     else if (!this.timer) this.timer = this.schedule();
   }
 
-  /** Spends one detail token per flow event; an empty budget (or a Redis backlog) means sampled. */
+  /**
+   * Sampling goes one level up as soon as a window's kept events pass the budget (or Redis falls
+   * behind), and one level down only after a whole window in which the level below would have
+   * stayed under half the budget: a load near a limit must not flip the level back and forth,
+   * which would cost more than the detail it saves.
+   */
   private updateMode(): void {
-    const overBudget = !this.budget.take();
-    const backlog = this.inFlight >= this.opts.maxInFlight;
-    const shouldSample = overBudget || backlog;
-    if (shouldSample === this.sampled) return;
-    this.sampled = shouldSample;
-    this.push({
-      kind: 'monitor.mode',
-      mode: this.mode,
-      reason: shouldSample
-        ? backlog
-          ? 'Redis is not keeping up with the monitor: sending one flow in ' + this.opts.sampleOneIn
-          : `over ${this.opts.detailPerSecond} events/s: sending one flow in ${this.opts.sampleOneIn}`
-        : 'load is back under the limit: full detail again',
-    });
+    const now = this.opts.now();
+    const elapsed = now - this.windowStart;
+    const budget = this.opts.detailPerSecond;
+    if (elapsed >= WINDOW_MS) {
+      const perSecond = (this.windowEvents * 1000) / elapsed;
+      const below = this.opts.sampleOneIn ** (this.level - 1);
+      const calm = perSecond / below < budget / 2 && this.inFlight < this.opts.maxInFlight / 2;
+      if (this.level > 0 && calm) this.setLevel(this.level - 1, perSecond);
+      this.windowStart = now;
+      this.windowEvents = 0;
+      this.windowKept = 0;
+    }
+    this.windowEvents++;
+    if (this.level >= MAX_LEVEL) return;
+    if (this.windowKept > (budget * WINDOW_MS) / 1000) {
+      this.setLevel(this.level + 1, (this.windowEvents * 1000) / Math.max(elapsed, 1));
+    } else if (this.inFlight >= this.opts.maxInFlight && this.windowKept > 0) {
+      // Once per window at most: windowKept restarts from 0 at the new level.
+      this.setLevel(this.level + 1, undefined);
+    }
+  }
+
+  /** `perSecond`: the flow events offered, as measured; undefined when Redis is the reason. */
+  private setLevel(level: number, perSecond: number | undefined): void {
+    this.level = level;
+    this.windowKept = 0;
+    const keeping = level === 0 ? 'full detail' : `one flow in ${this.oneIn}`;
+    const reason =
+      perSecond === undefined
+        ? `Redis is not keeping up with the monitor: sending ${keeping}`
+        : level === 0
+          ? 'load is back under the limit: full detail again'
+          : `about ${Math.round(perSecond / 100) * 100} events/s, over ${this.opts.detailPerSecond}/s: sending ${keeping}`;
+    this.record({ kind: 'monitor.mode', mode: this.mode, oneIn: this.oneIn, reason });
   }
 
   private emitCounters(): void {
     if (!this.countsChanged) return;
     this.countsChanged = false;
-    this.push({
+    this.record({
       kind: 'counters',
       publishes: this.counts.publishes,
       receipts: { ...this.counts.receipts },
@@ -166,7 +227,7 @@ export class MonitorSink {
    * under load batches go out every maxDelayMs.
    */
   private schedule(): { cancel(): void } {
-    if (Date.now() - this.lastFlush >= this.opts.maxDelayMs) {
+    if (this.opts.now() - this.lastFlush >= this.opts.maxDelayMs) {
       const immediate = setImmediate(() => this.flush());
       return { cancel: () => clearImmediate(immediate) };
     }
@@ -177,12 +238,13 @@ export class MonitorSink {
   flush(): void {
     this.timer?.cancel();
     this.timer = null;
-    this.lastFlush = Date.now();
+    this.lastFlush = this.opts.now();
     if (this.batch.length === 0) return;
     const envelope: Envelope = { v: TRACE_VERSION, from: this.opts.source, events: this.batch };
-    if (this.sampled) envelope.sampled = true;
+    if (this.level > 0) envelope.sampled = true;
     this.batch = [];
-    this.opts.local?.(envelope);
+    const json = JSON.stringify(envelope);
+    this.opts.local?.(envelope, json);
     if (!this.opts.publish) return;
     if (this.inFlight >= this.opts.maxInFlight) {
       this.unpublished++;
@@ -190,7 +252,7 @@ export class MonitorSink {
     }
     this.inFlight++;
     this.opts
-      .publish(JSON.stringify(envelope))
+      .publish(json)
       .catch(() => this.unpublished++)
       .finally(() => this.inFlight--);
   }
