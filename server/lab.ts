@@ -22,6 +22,7 @@ import { takeDelivery } from './monitor/delivery-log.ts';
 import { isListening } from './free-port.ts';
 import { LabError } from './lab-error.ts';
 import { LessonLock } from './lesson-lock.ts';
+import { EventRing } from './event-ring.ts';
 
 export { LabError };
 
@@ -47,7 +48,7 @@ export class Lab extends EventEmitter {
   readonly servers: ServerNode[] = [];
   readonly clients: LabClients;
   readonly pageClients = new Map<string, LabClientInfo[]>();
-  readonly ring: LabEvent[] = [];
+  readonly ring = new EventRing<LabEvent>(RING_SIZE);
   adapter: AdapterKind;
   subscriptionMode: SubscriptionMode;
   resp: 2 | 3;
@@ -104,7 +105,7 @@ export class Lab extends EventEmitter {
               id: sid,
               redisUrl: this.redis.url,
               channel: monitorChannel,
-              local: (e) => this.onEnvelope(e),
+              local: (e, json) => this.onEnvelope(e, json),
             })
         : undefined,
       onChange: () => this.changed(),
@@ -118,7 +119,7 @@ export class Lab extends EventEmitter {
       url: this.redis.url,
       channel: this.options.monitorChannel,
       isLocal: (from) => from === 'hub' || this.servers.some((s) => s.id === from),
-      onEnvelope: (e) => this.onEnvelope(e),
+      onEnvelope: (e, json) => this.onEnvelope(e, json),
       onRedisState: (state) => this.setRedisState(state),
     });
   }
@@ -143,10 +144,10 @@ export class Lab extends EventEmitter {
     this.feed?.emit(draft);
   }
 
-  private onEnvelope(envelope: Envelope): void {
+  /** `json` is the batch as its source encoded it, for viewers to pass on as it is. */
+  private onEnvelope(envelope: Envelope, json: string): void {
     for (const e of envelope.events) this.ring.push(e);
-    if (this.ring.length > RING_SIZE) this.ring.splice(0, this.ring.length - RING_SIZE);
-    this.emit('trace', envelope);
+    this.emit('trace', envelope, json);
   }
 
   /** Step 10: a client, lab or page, got an event. */

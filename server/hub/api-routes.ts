@@ -43,7 +43,7 @@ const routes: Route[] = [
     pattern: /^\/api\/trace$/,
     handler: async (lab, _p, _b, query) => {
       const limit = Math.min(Number(query.get('limit') ?? RING_SIZE) || RING_SIZE, RING_SIZE);
-      return [200, { v: TRACE_VERSION, events: lab.ring.slice(-limit) }];
+      return [200, { v: TRACE_VERSION, events: lab.ring.last(limit) }];
     },
   },
   {
@@ -201,7 +201,7 @@ const routes: Route[] = [
     method: 'POST',
     pattern: /^\/api\/lab\/reset-trace$/,
     handler: async (lab) => {
-      lab.ring.splice(0);
+      lab.ring.clear();
       return [200, { events: 0 }];
     },
   },

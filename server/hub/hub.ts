@@ -61,12 +61,12 @@ export class Hub {
   private attachLabNamespace(): void {
     const nsp = this.io.of('/lab');
     const onChange = (info: LabInfo) => nsp.emit('lab', info);
-    const onTrace = (envelope: Envelope) =>
-      sendToViewers(nsp, envelope, this.lab.options.monitorChannel);
+    const onTrace = (envelope: Envelope, json: string) =>
+      sendToViewers(nsp, envelope, this.lab.options.monitorChannel, json);
     this.lab.on('change', onChange);
     this.lab.on('trace', onTrace);
     nsp.on('connection', (socket: Socket) => {
-      socket.emit('hello', { lab: this.lab.info(), events: this.lab.ring.slice(-HELLO_EVENTS) });
+      socket.emit('hello', { lab: this.lab.info(), events: this.lab.ring.last(HELLO_EVENTS) });
       // Reports from a page change only what the class sees, so they need no token, but they are rate-limited.
       const bucket = new TokenBucket(200, 400);
       socket.on('client.receive', (r: unknown) => {

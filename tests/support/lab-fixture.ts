@@ -109,7 +109,7 @@ export async function makeLab(
     });
   });
   // Whatever the hub got while the lab started, then everything after.
-  const events: LabEvent[] = [...running.lab.ring];
+  const events: LabEvent[] = running.lab.ring.last();
   const waiters = new Set<{ pred: (e: LabEvent) => boolean; resolve: (e: LabEvent) => void }>();
   running.lab.on('trace', (env: Envelope) => {
     for (const e of env.events) {
