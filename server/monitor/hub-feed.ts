@@ -15,7 +15,7 @@ export interface HubFeedOptions {
   channel: string;
   /** True for sources in this process, whose batches already arrived through `receive`. */
   isLocal: (source: string | undefined) => boolean;
-  onEnvelope: (envelope: Envelope) => void;
+  onEnvelope: (envelope: Envelope, json: string) => void;
   onRedisState: (state: 'up' | 'down') => void;
 }
 

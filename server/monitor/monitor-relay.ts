@@ -21,7 +21,7 @@ export function subscribeMonitor(
   url: string,
   channel: string,
   name: string,
-  onEnvelope: (e: Envelope) => void,
+  onEnvelope: (e: Envelope, json: string) => void,
   skip?: (raw: string) => boolean,
 ): Redis {
   const sub = new Redis(url, baseOptions(name));
@@ -30,7 +30,7 @@ export function subscribeMonitor(
   sub.on('message', (_channel: string, message: string) => {
     if (skip?.(message)) return;
     try {
-      onEnvelope(parseEnvelope(message));
+      onEnvelope(parseEnvelope(message), message);
     } catch {
       // A batch from a newer lab or a stranger on the channel: not ours to show.
     }
@@ -52,8 +52,8 @@ export function attachMonitorRelay(
   let sub: Redis | null = null;
   const update = () => {
     if (nsp.sockets.size > 0 && !sub) {
-      sub = subscribeMonitor(url, channel, name, (envelope) =>
-        sendToViewers(nsp, envelope, channel),
+      sub = subscribeMonitor(url, channel, name, (envelope, json) =>
+        sendToViewers(nsp, envelope, channel, json),
       );
     } else if (nsp.sockets.size === 0 && sub) {
       sub.disconnect(false);

@@ -26,14 +26,14 @@ export interface ViewerOptions {
 }
 
 /** The PUBLISH that carried a batch, as a plumbing event. */
-export function plumbingEvent(envelope: Envelope, channel: string): LabEvent {
+export function plumbingEvent(envelope: Envelope, channel: string, json?: string): LabEvent {
   const last = envelope.events[envelope.events.length - 1];
   return {
     kind: 'publish',
     plumbing: true,
     command: 'PUBLISH',
     channel,
-    bytes: Buffer.byteLength(JSON.stringify(envelope)),
+    bytes: Buffer.byteLength(json ?? JSON.stringify(envelope)),
     // Batches are published right after their last event; seq 0 never clashes with real ones.
     seq: 0,
     pubId: 0,
@@ -48,10 +48,11 @@ export function envelopeFor(
   envelope: Envelope,
   opts: ViewerOptions,
   channel?: string,
+  json?: string,
 ): Envelope | null {
   let events = envelope.events;
   if (opts.slow) events = events.filter((e) => ESSENTIAL.has(e.kind));
-  else if (opts.plumbing && channel) events = [...events, plumbingEvent(envelope, channel)];
+  else if (opts.plumbing && channel) events = [...events, plumbingEvent(envelope, channel, json)];
   if (events.length === 0) return null;
   if (events === envelope.events) return envelope;
   return { ...envelope, events, sampled: envelope.sampled || opts.slow || undefined };
@@ -61,7 +62,27 @@ function bufferedPackets(socket: Socket): number {
   return (socket.conn as unknown as { writeBuffer?: unknown[] }).writeBuffer?.length ?? 0;
 }
 
-export function sendToViewers(nsp: Namespace, envelope: Envelope, channel?: string): void {
+/** Socket.IO protocol v5: an EVENT packet is its type, then the namespace and a comma unless it is '/', then the JSON array of the event name and its arguments. */
+const EVENT_PACKET = 2;
+
+/** `nsp.emit(event, <the value of json>)` as the packet text Socket.IO would write for it. */
+export function encodedEvent(nsp: string, event: string, json: string): string {
+  return `${EVENT_PACKET}${nsp === '/' ? '' : `${nsp},`}[${JSON.stringify(event)},${json}]`;
+}
+
+/**
+ * Sends a batch to every viewer of `nsp`. `json`, when given, is the batch's own JSON (the text
+ * that crossed Redis): viewers who get the batch as it is are sent one packet built from it,
+ * so a classroom of viewers costs one encoding, not one per viewer. Viewers who get a changed
+ * batch (slow, or asking for plumbing) get it through `emit`.
+ */
+export function sendToViewers(
+  nsp: Namespace,
+  envelope: Envelope,
+  channel?: string,
+  json?: string,
+): void {
+  let packet: string | undefined;
   for (const socket of nsp.sockets.values()) {
     const out = envelopeFor(
       envelope,
@@ -70,7 +91,14 @@ export function sendToViewers(nsp: Namespace, envelope: Envelope, channel?: stri
         slow: bufferedPackets(socket) > SLOW_VIEWER_BUFFER,
       },
       channel,
+      json,
     );
-    if (out) socket.emit('trace', out);
+    if (!out) continue;
+    if (out !== envelope || json === undefined) {
+      socket.emit('trace', out);
+    } else if (socket.conn.readyState === 'open') {
+      packet ??= encodedEvent(nsp.name, 'trace', json);
+      socket.conn.write(packet);
+    }
   }
 }
