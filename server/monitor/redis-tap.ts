@@ -27,10 +27,14 @@ export interface TapHost {
   emit(draft: DraftEvent): void;
 }
 
+type RawVia = 'message' | 'pmessage' | 'smessage';
+
 export class RedisTap {
   private pubIds = 0;
   /** Messages the sub connection got that no adapter hook has claimed yet. */
   private readonly unclaimed = new Set<Buffer>();
+  /** Messages of the current tick, checked once it is over (one microtask for a whole read). */
+  private seen: { msg: Buffer; channel: Buffer; via: RawVia; pattern?: string }[] = [];
   /** The connections that are up, and their last errors. */
   private readonly connected = new Set<string>();
   private readonly lastError = new Map<string, string>();
@@ -132,15 +136,16 @@ export class RedisTap {
    * Every message on the sub connection is seen here first. The adapter's hook, which runs next
    * in the same tick, claims it with its decision; one nobody claims was ignored by every adapter.
    */
-  private rawMessage(
-    msg: Buffer,
-    channel: Buffer,
-    via: 'message' | 'pmessage' | 'smessage',
-    pattern?: string,
-  ): void {
+  private rawMessage(msg: Buffer, channel: Buffer, via: RawVia, pattern?: string): void {
     this.unclaimed.add(msg);
-    queueMicrotask(() => {
-      if (!this.unclaimed.delete(msg)) return;
+    if (this.seen.push({ msg, channel, via, pattern }) === 1) queueMicrotask(() => this.sweep());
+  }
+
+  private sweep(): void {
+    const seen = this.seen;
+    this.seen = [];
+    for (const { msg, channel, via, pattern } of seen) {
+      if (!this.unclaimed.delete(msg)) continue;
       this.host.sink.countReceipt('ignored');
       this.host.emit({
         kind: 'receive',
@@ -151,7 +156,7 @@ export class RedisTap {
         decision: 'ignored',
         flow: flowOf(msg),
       });
-    });
+    }
   }
 
   claim(msg: Buffer): void {
@@ -170,38 +175,36 @@ export class RedisTap {
       const buf = tagged === undefined ? given : Buffer.from(tagged);
       const pubId = ++this.pubIds;
       const t = Date.now();
-      this.host.sink.count('publish');
-      const detail = this.host.sink.wantsDetail(flow);
-      this.host.emit({
-        kind: 'publish',
-        command: command === 'publish' ? 'PUBLISH' : 'SPUBLISH',
-        channel: String(channel),
-        bytes: buf.length,
-        flow,
-        pubId,
-        message: detail ? decodeMessage(this.host.family, String(channel), buf) : undefined,
-        hex: detail ? hexPreview(buf) : undefined,
-      });
+      const sink = this.host.sink;
+      sink.count('publish');
+      // A flow left out by sampling costs no more than the count above.
+      const detail = sink.offer(flow);
+      if (detail) {
+        sink.record({
+          kind: 'publish',
+          command: command === 'publish' ? 'PUBLISH' : 'SPUBLISH',
+          channel: String(channel),
+          bytes: buf.length,
+          flow,
+          pubId,
+          message: decodeMessage(this.host.family, String(channel), buf),
+          hex: hexPreview(buf),
+        });
+      }
       const result = original.call(target, channel, tagged ?? payload, ...rest);
+      if (!detail) return result;
+      const settled = (outcome: { receivers: number } | { error: string }) =>
+        sink.record({
+          kind: 'publish.result',
+          pubId,
+          channel: String(channel),
+          ms: Date.now() - t,
+          flow,
+          ...outcome,
+        });
       result.then(
-        (receivers) =>
-          this.host.emit({
-            kind: 'publish.result',
-            pubId,
-            channel: String(channel),
-            receivers: Number(receivers),
-            ms: Date.now() - t,
-            flow,
-          }),
-        (err: Error) =>
-          this.host.emit({
-            kind: 'publish.result',
-            pubId,
-            channel: String(channel),
-            error: err.message,
-            ms: Date.now() - t,
-            flow,
-          }),
+        (receivers) => settled({ receivers: Number(receivers) }),
+        (err: Error) => settled({ error: err.message }),
       );
       return result;
     };

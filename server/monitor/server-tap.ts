@@ -29,7 +29,7 @@ export interface ServerTapOptions {
   redisUrl?: string;
   channel: string;
   /** Receives this server's batches in-process (the hub), even while Redis is down. */
-  local?: (envelope: Envelope) => void;
+  local?: (envelope: Envelope, json: string) => void;
 }
 
 export function stepOf(draft: DraftEvent): Step {
@@ -123,15 +123,17 @@ export class ServerTap {
       socket.use((packet, next) => {
         const [event, ...args] = packet as [string, ...unknown[]];
         const flow = newFlowId(this.id);
-        this.emit({
-          kind: 'client.emit',
-          flow,
-          socketId: socket.id,
-          client,
-          event,
-          args: argsPreview(args),
-          bytes: bytesOf(args),
-        });
+        if (this.sink.offer(flow)) {
+          this.sink.record({
+            kind: 'client.emit',
+            flow,
+            socketId: socket.id,
+            client,
+            event,
+            args: argsPreview(args),
+            bytes: bytesOf(args),
+          });
+        }
         flowContext.run(flow, next);
       });
     });

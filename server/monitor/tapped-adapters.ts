@@ -34,7 +34,12 @@ interface Delivery {
 }
 const deliveryContext = new AsyncLocalStorage<Delivery>();
 
-type Opts = { rooms: Set<string>; except?: Set<string>; flags?: Record<string, unknown> };
+/** Rooms and except are Sets in the adapter's calls and arrays in its decoded messages. */
+type Opts = {
+  rooms?: Iterable<unknown>;
+  except?: Iterable<unknown>;
+  flags?: Record<string, unknown>;
+};
 type Packet = { data?: unknown[] };
 type ReportingSocket = { id: string; handshake?: { auth?: { labClient?: unknown } } };
 
@@ -54,7 +59,8 @@ function reportDelivery(
   if (d.count === 0) return;
   const event = eventName(packet);
   if (d.reporting.length) recordDelivery(d.reporting, event, flow);
-  tap.emit({
+  if (flow && !tap.sink.offer(flow)) return;
+  tap.sink.record({
     kind: 'deliver',
     step: origin === 'local' ? 8 : 9,
     origin,
@@ -111,11 +117,9 @@ function emitReceive(
 ) {
   tap.claimRaw(msg);
   tap.sink.countReceipt(decision);
-  const detail = tap.sink.wantsDetail(flow);
-  const { format, value } = detail
-    ? (decoded ?? decodeRaw(msg))
-    : { format: 'unknown' as const, value: null };
-  tap.emit({
+  if (!tap.sink.offer(flow)) return;
+  const { format, value } = decoded ?? decodeRaw(msg);
+  tap.sink.record({
     kind: 'receive',
     channel,
     pattern,
@@ -124,8 +128,8 @@ function emitReceive(
     decision,
     flow,
     sockets,
-    message: detail ? describeMessage(tap.family, channel, format, value) : undefined,
-    hex: detail ? hexPreview(msg) : undefined,
+    message: describeMessage(tap.family, channel, format, value),
+    hex: hexPreview(msg),
   });
 }
 
@@ -148,12 +152,7 @@ function classicFactory(tap: ServerTap, pub: Redis, sub: Redis) {
       const value = msgpackDecode(buf);
       const flow = flowTagOf(value) ?? hashFlowId(buf);
       const [uid, packet, opts] = Array.isArray(value) ? value : [];
-      seen.last = {
-        flow,
-        uid,
-        packet,
-        opts: { rooms: new Set(opts?.rooms), except: new Set(opts?.except) },
-      };
+      seen.last = { flow, uid, packet, opts: opts ?? {} };
       if (tap.sink.wantsDetail(flow)) seen.last.safe = jsonSafe(value);
       return value;
     },
@@ -206,15 +205,7 @@ function classicFactory(tap: ServerTap, pub: Redis, sub: Redis) {
         deliveryContext.run(d, () => super.onrequest(channel, msg)),
       );
       const r = value as { packet?: Packet; opts?: { rooms?: string[]; except?: string[] } };
-      const report = () =>
-        reportDelivery(
-          tap,
-          'remote',
-          flow,
-          r?.packet ?? {},
-          { rooms: new Set(r?.opts?.rooms ?? []), except: new Set(r?.opts?.except ?? []) },
-          d,
-        );
+      const report = () => reportDelivery(tap, 'remote', flow, r?.packet ?? {}, r?.opts ?? {}, d);
       Promise.resolve(result).then(report, report);
       return result;
     }
@@ -281,11 +272,7 @@ function shardedFactory(tap: ServerTap, pub: Redis, sub: Redis, mode?: Subscript
         ),
       );
       const data = message.data ?? {};
-      const opts = {
-        rooms: new Set<string>(data.opts?.rooms ?? []),
-        except: new Set<string>(data.opts?.except ?? []),
-      };
-      reportDelivery(tap, 'remote', flow, data.packet ?? {}, opts, d);
+      reportDelivery(tap, 'remote', flow, data.packet ?? {}, data.opts ?? {}, d);
     };
     return adapter;
   });
