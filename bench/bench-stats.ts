@@ -19,3 +19,11 @@ export function percentile(values: number[], p: number): number {
 
 /** One decimal place, for reports. */
 export const round1 = (n: number) => Math.round(n * 10) / 10;
+
+/** The middle value, or the mean of the two middle ones; NaN for no values. */
+export function median(values: number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}

@@ -1,21 +1,24 @@
 /**
- * `npm run bench [-- lab] [--clients 30,300] [--seconds 5] [--rounds 2]`
+ * `npm run bench [-- lab] [--clients 30,300] [--seconds 5] [--rounds 4] [--modes baseline,lab-on]`
  *
  * The original demo's load: 3 servers, N websocket clients spread over them in this process,
  * one client emitting 100-byte chat messages as fast as its own echoes come back (a window of
  * 16 in flight), deliveries counted at every client. Three setups run in the same run, in
  * alternating rounds because the machine is noisy: the plain baseline (socket.io +
  * redis-adapter, no lab code), the lab with the monitor off, and the lab with the monitor on
- * and a viewer attached. Then, with the monitor on, emits at 50/s measure how long a client's
- * emit takes to reach a viewer as a monitor event.
+ * and a viewer attached, and the lab on the embedded broker. Each round runs every setup back to
+ * back, so a ratio is taken within a round (paired) and the median over the rounds is reported:
+ * a slow spell on the machine hits both sides of a pair alike. Then, with the monitor on, emits
+ * at 50/s measure how long a client's emit takes to reach a viewer as a monitor event.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { io as connect, type Socket } from 'socket.io-client';
 import { RedisProcess } from '../server/redis-process.ts';
 import { freePortBlock, isListening } from '../server/free-port.ts';
 import { writeResult } from './result-file.ts';
-import { option, percentile, round1 } from './bench-stats.ts';
+import { median, option, percentile, round1 } from './bench-stats.ts';
 import type { Envelope } from '../trace/events.ts';
 
 /** lab-broker: the lab with the monitor off on the embedded broker, to compare with lab-off on redis-server. */
@@ -36,8 +39,14 @@ async function startServers(
   hubPort: number,
 ): Promise<ServerProcess> {
   const script = fileURLToPath(new URL('./bench-server.ts', import.meta.url));
+  // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each server process there.
+  const prof = process.env.BENCH_CPU_PROF;
   const child = fork(script, [mode, redisUrl, String(basePort), String(hubPort)], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}/${mode}`] : []),
+    ],
     stdio: 'inherit',
   });
   await new Promise<void>((resolve, reject) => {
@@ -101,6 +110,16 @@ async function connectClients(n: number, basePort: number): Promise<Socket[]> {
   return sockets;
 }
 
+function machineTicks(): { busy: number; idle: number } {
+  const [, ...f] = readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0]
+    .trim()
+    .split(/\s+/)
+    .map(Number);
+  const idle = f[3] + f[4];
+  return { busy: f.reduce((a, b) => a + b, 0) - idle, idle };
+}
+
 function message(seq: number): string {
   const head = `${seq}:${Date.now()}:`;
   return head + 'x'.repeat(100 - head.length);
@@ -152,8 +171,26 @@ async function measure(mode: Mode, clients: number, seconds: number, redisUrl: s
   for (const s of sockets) s.on('chat message', () => clientDeliveries++);
   const warm = await saturate(sockets, 1); // warm-up: JIT, connection pools
   const before = await servers.usage();
+  const driverBefore = process.cpuUsage();
+  const machineBefore = machineTicks();
   const run = await saturate(sockets, seconds);
+  const driverCpu = process.cpuUsage(driverBefore);
+  const machineAfter = machineTicks();
   const after = await servers.usage();
+  // Who was busy: a server process short of one core means the bottleneck was elsewhere.
+  const user = after.cpu.user - before.cpu.user;
+  const system = after.cpu.system - before.cpu.system;
+  const busy = machineAfter.busy - machineBefore.busy;
+  const coreShare = (micros: number) => round1(micros / 1000 / seconds / 10);
+  const load = {
+    serverPercentOfCore: coreShare(user + system),
+    driverPercentOfCore: coreShare(driverCpu.user + driverCpu.system),
+    machinePercentOfAllCores: round1(
+      (busy / (busy + machineAfter.idle - machineBefore.idle)) * 100,
+    ),
+    serverUserMicrosPerDelivery: round1(user / Math.max(1, run.deliveries)),
+    serverSystemMicrosPerDelivery: round1(system / Math.max(1, run.deliveries)),
+  };
   let countersExact: boolean | undefined;
   if (mode === 'lab-on') {
     // Let the last messages in flight land and the monitor send its next counters (every second).
@@ -171,7 +208,7 @@ async function measure(mode: Mode, clients: number, seconds: number, redisUrl: s
       });
     }
   }
-  const cpuMicros = after.cpu.user - before.cpu.user + (after.cpu.system - before.cpu.system);
+  const cpuMicros = user + system;
   for (const s of sockets) s.disconnect();
   viewer?.disconnect();
   await servers.close();
@@ -189,6 +226,7 @@ async function measure(mode: Mode, clients: number, seconds: number, redisUrl: s
     serverRssMiB: round1(after.rss / 2 ** 20),
     viewerEventsPerSecond: mode === 'lab-on' ? round1(viewerEvents / (seconds + 1)) : undefined,
     countersExact,
+    load,
   };
 }
 
@@ -227,21 +265,53 @@ async function viewerLatency(redisUrl: string, seconds: number) {
   };
 }
 
+type Run = {
+  mode: Mode;
+  round: number;
+  broadcastsPerSecond: number;
+  serverCpuMicrosPerDelivery: number;
+};
+
+/** Per round, mode over base; the median over rounds, of throughput and of CPU per delivery. */
+function pairedRatios(runs: Run[], mode: Mode, base: Mode) {
+  const throughput: number[] = [];
+  const cpu: number[] = [];
+  for (const a of runs.filter((r) => r.mode === mode)) {
+    const b = runs.find((r) => r.mode === base && r.round === a.round);
+    if (!b) continue;
+    throughput.push(a.broadcastsPerSecond / b.broadcastsPerSecond);
+    cpu.push(a.serverCpuMicrosPerDelivery / b.serverCpuMicrosPerDelivery);
+  }
+  const round3 = (n: number) => Math.round(n * 1000) / 1000;
+  return {
+    throughput: round3(median(throughput)),
+    cpuPerDelivery: round3(median(cpu)),
+    perRound: throughput.map(round3),
+  };
+}
+
+function show(r: ReturnType<typeof pairedRatios>): string {
+  return Number.isNaN(r.throughput) ? 'n/a' : `${r.throughput}x; CPU ${r.cpuPerDelivery}x`;
+}
+
 export default async function labBench(argv: string[]): Promise<void> {
   const clientCounts = option(argv, 'clients', '30,300').split(',').map(Number);
   const seconds = Number(option(argv, 'seconds', '5'));
-  const rounds = Number(option(argv, 'rounds', '2'));
+  const rounds = Number(option(argv, 'rounds', '4'));
+  const modes = option(argv, 'modes', MODES.join(',')).split(',') as Mode[];
+  const unknown = modes.filter((m) => !MODES.includes(m));
+  if (unknown.length) throw new Error(`Unknown mode ${unknown[0]}; modes are ${MODES.join(', ')}`);
   const redis = await RedisProcess.start();
   const broker = await startBrokerProcess();
   console.log(
     `Lab bench: 3 servers, clients ${clientCounts.join(' then ')}, ${seconds} s per run, ${rounds} rounds, redis-server on :${redis.port}`,
   );
-  const results: Awaited<ReturnType<typeof measure>>[] = [];
+  const results: (Awaited<ReturnType<typeof measure>> & { round: number })[] = [];
   try {
     for (const clients of clientCounts) {
       for (let round = 0; round < rounds; round++) {
         // Each round starts with another mode, so no setup always pays for the driver's warm-up.
-        const order = MODES.map((_, i) => MODES[(i + round) % MODES.length]);
+        const order = modes.map((_, i) => modes[(i + round) % modes.length]);
         for (const mode of order) {
           const r = await measure(
             mode,
@@ -250,33 +320,27 @@ export default async function labBench(argv: string[]): Promise<void> {
             mode === 'lab-broker' ? broker.url : redis.url,
           );
           console.log(
-            `  ${String(clients).padStart(3)} clients  ${mode.padEnd(8)}  ${r.broadcastsPerSecond} broadcasts/s  p50 ${r.latencyMs.p50} ms  p99 ${r.latencyMs.p99} ms  ${r.serverCpuMicrosPerDelivery} µs CPU/delivery  RSS ${r.serverRssMiB} MiB${r.countersExact === undefined ? '' : `  counters ${r.countersExact ? 'exact' : 'NOT exact'}`}`,
+            `  ${String(clients).padStart(3)} clients  ${mode.padEnd(8)}  ${r.broadcastsPerSecond} broadcasts/s  p50 ${r.latencyMs.p50} ms  p99 ${r.latencyMs.p99} ms  ${r.serverCpuMicrosPerDelivery} µs CPU/delivery  server ${r.load.serverPercentOfCore}% of a core, driver ${r.load.driverPercentOfCore}%  RSS ${r.serverRssMiB} MiB${r.countersExact === undefined ? '' : `  counters ${r.countersExact ? 'exact' : 'NOT exact'}`}`,
           );
-          results.push(r);
+          results.push({ ...r, round });
         }
       }
     }
     console.log('  viewer latency at 50 broadcasts/s (monitor on)...');
     const latency = await viewerLatency(redis.url, seconds);
-    // Best of the rounds: noise on a shared machine only ever slows a run down.
-    const best = (mode: Mode, clients: number) =>
-      Math.max(
-        ...results
-          .filter((r) => r.mode === mode && r.clients === clients)
-          .map((r) => r.broadcastsPerSecond),
-      );
-    const ratios = clientCounts.map((clients) => ({
-      clients,
-      monitorOffVsBaseline:
-        Math.round((best('lab-off', clients) / best('baseline', clients)) * 1000) / 1000,
-      monitorOnVsBaseline:
-        Math.round((best('lab-on', clients) / best('baseline', clients)) * 1000) / 1000,
-      brokerVsRedis:
-        Math.round((best('lab-broker', clients) / best('lab-off', clients)) * 1000) / 1000,
-    }));
+    const ratios = clientCounts.map((clients) => {
+      const runs = results.filter((r) => r.clients === clients);
+      const pair = (mode: Mode, base: Mode) => pairedRatios(runs, mode, base);
+      return {
+        clients,
+        monitorOffVsBaseline: pair('lab-off', 'baseline'),
+        monitorOnVsBaseline: pair('lab-on', 'baseline'),
+        brokerVsRedis: pair('lab-broker', 'lab-off'),
+      };
+    });
     for (const r of ratios) {
       console.log(
-        `  ${r.clients} clients: monitor off ${r.monitorOffVsBaseline}x baseline (goal >= 0.97), monitor on ${r.monitorOnVsBaseline}x (goal >= 0.90), on the embedded broker ${r.brokerVsRedis}x redis-server (goal >= 0.9)`,
+        `  ${r.clients} clients, median of paired rounds (throughput; CPU per delivery): monitor off ${show(r.monitorOffVsBaseline)} of baseline (goal >= 0.97), monitor on ${show(r.monitorOnVsBaseline)} (goal >= 0.90), on the embedded broker ${show(r.brokerVsRedis)} of redis-server (goal >= 0.9)`,
       );
     }
     console.log(
