@@ -89,7 +89,7 @@ export class MonitorSink {
     this.opts = {
       maxBatch: 256,
       maxDelayMs: 20,
-      detailPerSecond: 1500,
+      detailPerSecond: 600,
       sampleOneIn: 10,
       maxInFlight: 32,
       now: Date.now,
