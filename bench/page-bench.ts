@@ -116,6 +116,14 @@ async function liveLatency(page: Page, emits: number) {
       ).__fanoutLab;
       return l.pageClients.list[0]?.state === 'connected';
     });
+    // The stage draws a hop only between nodes it has laid out: wait for the new client's node,
+    // or the first emit can race its arrival and never be drawn.
+    const id = await page.evaluate(
+      () =>
+        (window as unknown as { __fanoutLab: { pageClients: { list: { id: string }[] } } })
+          .__fanoutLab.pageClients.list[0].id,
+    );
+    await page.locator(`[data-client="${id}"]`).waitFor();
     for (let i = 0; i < emits; i++) {
       await page.fill('[data-testid=message]', `bench ${i}`);
       await page.click('[data-testid=send-chat]');
