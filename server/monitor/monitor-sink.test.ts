@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MonitorSink } from './monitor-sink.ts';
 import type { Envelope, LabEvent } from '../../trace/events.ts';
 
@@ -170,6 +170,36 @@ describe('MonitorSink', () => {
     atTen.load(3000, 1);
     expect(late.length).toBeGreaterThan(0);
     for (const flow of late) expect(atTen.s.wantsDetail(flow)).toBe(true);
+  });
+
+  it('sampled, sends batches five times less often', () => {
+    vi.useFakeTimers();
+    try {
+      const { s, batches } = sink({ maxDelayMs: 10, detailPerSecond: 4, maxBatch: 10_000 });
+      const deliver = (flow: string) =>
+        s.emit({
+          kind: 'deliver',
+          flow,
+          origin: 'local',
+          event: 'e',
+          count: 1,
+          sockets: [],
+          rooms: [],
+          except: [],
+        });
+      for (let i = 0; i < 20; i++) deliver(`s1-${i}`); // a window's budget is one event
+      expect(s.mode).toBe('sampled');
+      s.flush();
+      const sent = batches.length;
+      s.emit({ kind: 'lab.notice', topic: 'info', text: 'after' });
+      vi.advanceTimersByTime(30);
+      // In full detail it would have gone out after 10 ms.
+      expect(batches).toHaveLength(sent);
+      vi.advanceTimersByTime(25);
+      expect(batches).toHaveLength(sent + 1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('bounds the batches waiting for Redis and counts what could not be published', async () => {

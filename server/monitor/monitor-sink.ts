@@ -55,6 +55,8 @@ export interface Counts {
 
 /** How often the detail budget is checked; the mode changes at most once per window. */
 const WINDOW_MS = 250;
+/** Sampled, batches wait this many times maxDelayMs (100 ms by default). */
+const SAMPLED_DELAY_FACTOR = 5;
 /** One flow in sampleOneIn^3 (1 in 1000 by default) is as sparse as sampling gets. */
 const MAX_LEVEL = 3;
 
@@ -224,14 +226,18 @@ export class MonitorSink {
   /**
    * After a quiet spell the batch goes out as soon as the current burst of work is done (one
    * client event makes several events in the same tick), so a slow trickle is seen at once;
-   * under load batches go out every maxDelayMs.
+   * under load batches go out every maxDelayMs. Sampled, they go out five times less often:
+   * nobody follows one message at that rate, and each batch costs a write to Redis and to
+   * every viewer.
    */
   private schedule(): { cancel(): void } {
-    if (this.opts.now() - this.lastFlush >= this.opts.maxDelayMs) {
+    const delay =
+      this.level > 0 ? this.opts.maxDelayMs * SAMPLED_DELAY_FACTOR : this.opts.maxDelayMs;
+    if (this.opts.now() - this.lastFlush >= delay) {
       const immediate = setImmediate(() => this.flush());
       return { cancel: () => clearImmediate(immediate) };
     }
-    const timeout = setTimeout(() => this.flush(), this.opts.maxDelayMs);
+    const timeout = setTimeout(() => this.flush(), delay);
     return { cancel: () => clearTimeout(timeout) };
   }
 
