@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MonitorSink } from './monitor-sink.ts';
+import { MonitorSink, type DraftEvent } from './monitor-sink.ts';
 import type { Envelope, LabEvent } from '../../trace/events.ts';
 
 const sinks: MonitorSink[] = [];
@@ -15,6 +15,20 @@ function sink(options: Partial<ConstructorParameters<typeof MonitorSink>[0]> = {
   });
   sinks.push(s);
   return { s, batches, events: () => batches.flatMap((b) => b.events) };
+}
+
+/** A local delivery event of one flow, the most frequent kind a server reports. */
+function deliverOf(flow: string): DraftEvent {
+  return {
+    kind: 'deliver',
+    flow,
+    origin: 'local',
+    event: 'e',
+    count: 1,
+    sockets: [],
+    rooms: [],
+    except: [],
+  };
 }
 
 describe('MonitorSink', () => {
@@ -112,16 +126,7 @@ describe('MonitorSink', () => {
         now++;
         const due = Math.floor((ms * perSecond) / 1000) - Math.floor(((ms - 1) * perSecond) / 1000);
         for (let k = 0; k < due; k++) {
-          made.s.emit({
-            kind: 'deliver',
-            flow: `s1-${++flow}`,
-            origin: 'local',
-            event: 'e',
-            count: 1,
-            sockets: [],
-            rooms: [],
-            except: [],
-          });
+          made.s.emit(deliverOf(`s1-${++flow}`));
         }
       }
       made.s.flush();
@@ -176,18 +181,7 @@ describe('MonitorSink', () => {
     vi.useFakeTimers();
     try {
       const { s, batches } = sink({ maxDelayMs: 10, detailPerSecond: 4, maxBatch: 10_000 });
-      const deliver = (flow: string) =>
-        s.emit({
-          kind: 'deliver',
-          flow,
-          origin: 'local',
-          event: 'e',
-          count: 1,
-          sockets: [],
-          rooms: [],
-          except: [],
-        });
-      for (let i = 0; i < 20; i++) deliver(`s1-${i}`); // a window's budget is one event
+      for (let i = 0; i < 20; i++) s.emit(deliverOf(`s1-${i}`)); // a window's budget is one event
       expect(s.mode).toBe('sampled');
       s.flush();
       const sent = batches.length;
