@@ -13,7 +13,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { io as connect, type Socket } from 'socket.io-client';
 import { RedisProcess } from '../server/redis-process.ts';
 import { freePortBlock, isListening } from '../server/free-port.ts';
@@ -110,7 +110,9 @@ async function connectClients(n: number, basePort: number): Promise<Socket[]> {
   return sockets;
 }
 
+/** CPU ticks of the whole machine from /proc/stat; zeros where there is none (not Linux). */
 function machineTicks(): { busy: number; idle: number } {
+  if (!existsSync('/proc/stat')) return { busy: 0, idle: 0 };
   const [, ...f] = readFileSync('/proc/stat', 'utf8')
     .split('\n')[0]
     .trim()
@@ -300,7 +302,10 @@ export default async function labBench(argv: string[]): Promise<void> {
   const rounds = Number(option(argv, 'rounds', '4'));
   const modes = option(argv, 'modes', MODES.join(',')).split(',') as Mode[];
   const unknown = modes.filter((m) => !MODES.includes(m));
-  if (unknown.length) throw new Error(`Unknown mode ${unknown[0]}; modes are ${MODES.join(', ')}`);
+  if (unknown.length) {
+    console.error(`Unknown mode "${unknown[0]}". Use some of: ${MODES.join(', ')}.`);
+    process.exit(2);
+  }
   const redis = await RedisProcess.start();
   const broker = await startBrokerProcess();
   console.log(

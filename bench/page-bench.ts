@@ -116,8 +116,8 @@ async function liveLatency(page: Page, emits: number) {
       ).__fanoutLab;
       return l.pageClients.list[0]?.state === 'connected';
     });
-    // The stage draws a hop only between nodes it has laid out: wait for the new client's node,
-    // or the first emit can race its arrival and never be drawn.
+    // The stage draws a hop only between nodes it has laid out, and holds a new client's first
+    // hops until its node is there: wait for the node, so that wait is not counted as latency.
     const id = await page.evaluate(
       () =>
         (window as unknown as { __fanoutLab: { pageClients: { list: { id: string }[] } } })

@@ -31,10 +31,14 @@ type RawVia = 'message' | 'pmessage' | 'smessage';
 
 export class RedisTap {
   private pubIds = 0;
-  /** Messages the sub connection got that no adapter hook has claimed yet. */
-  private readonly unclaimed = new Set<Buffer>();
-  /** Messages of the current tick, checked once it is over (one microtask for a whole read). */
-  private seen: { msg: Buffer; channel: Buffer; via: RawVia; pattern?: string }[] = [];
+  /**
+   * Messages the sub connection got that no adapter hook has claimed yet, checked once the
+   * current tick is over (one microtask for a whole read).
+   */
+  private readonly unclaimed = new Map<
+    Buffer,
+    { channel: Buffer; via: RawVia; pattern?: string }
+  >();
   /** The connections that are up, and their last errors. */
   private readonly connected = new Set<string>();
   private readonly lastError = new Map<string, string>();
@@ -137,15 +141,13 @@ export class RedisTap {
    * in the same tick, claims it with its decision; one nobody claims was ignored by every adapter.
    */
   private rawMessage(msg: Buffer, channel: Buffer, via: RawVia, pattern?: string): void {
-    this.unclaimed.add(msg);
-    if (this.seen.push({ msg, channel, via, pattern }) === 1) queueMicrotask(() => this.sweep());
+    if (this.unclaimed.size === 0) queueMicrotask(() => this.sweep());
+    this.unclaimed.set(msg, { channel, via, pattern });
   }
 
   private sweep(): void {
-    const seen = this.seen;
-    this.seen = [];
-    for (const { msg, channel, via, pattern } of seen) {
-      if (!this.unclaimed.delete(msg)) continue;
+    for (const [msg, { channel, via, pattern }] of this.unclaimed) {
+      this.unclaimed.delete(msg);
       this.host.sink.countReceipt('ignored');
       this.host.emit({
         kind: 'receive',
