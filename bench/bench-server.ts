@@ -28,7 +28,10 @@ async function baseline(): Promise<() => Promise<void>> {
     io.on('connection', (socket) =>
       socket.on('chat message', (msg) => io.emit('chat message', msg)),
     );
-    await new Promise<void>((resolve) => httpServer.listen(basePort + i, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(basePort + i, '127.0.0.1', resolve);
+    });
     closers.push(async () => {
       await io.close();
       await Promise.allSettled([pub.quit(), sub.quit()]);
@@ -56,7 +59,13 @@ async function lab(monitor: boolean): Promise<() => Promise<void>> {
   return () => running.close();
 }
 
-const close = mode === 'baseline' ? await baseline() : await lab(mode === 'lab-on');
+// A port taken since the parent checked it is one line here; the parent retries on other ports.
+const close = await (mode === 'baseline' ? baseline() : lab(mode === 'lab-on')).catch(
+  (err: Error) => {
+    console.error(`  bench server (${mode}) could not start: ${err.message}`);
+    process.exit(1);
+  },
+);
 // lab-broker is lab-off pointed at the embedded broker's URL.
 process.on('message', async (m: { type: string }) => {
   if (m.type === 'usage')

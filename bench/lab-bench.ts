@@ -93,6 +93,7 @@ async function startOnFreePorts(mode: Mode, redisUrl: string) {
       return { servers: await startServers(mode, redisUrl, basePort, hubPort), hubPort, basePort };
     } catch (err) {
       if (attempt === 3) throw err;
+      console.error('  trying other ports');
     }
   }
 }

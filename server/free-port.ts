@@ -27,17 +27,27 @@ export function isListening(host: string, port: number, timeoutMs = 300): Promis
   });
 }
 
+/** True when this process can listen on host:port right now (nothing holds it, not even an outgoing connection). */
+function canListen(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.unref();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, host, () => probe.close(() => resolve(true)));
+  });
+}
+
 /**
- * The first of `n` consecutive free ports on loopback (a hub and its servers, say). Another
- * process can still take one before it is used; callers that can retry should.
+ * The first of `n` consecutive free ports on loopback (a hub and its servers, say). Blocks are
+ * taken from 10000-32767, below Linux's ephemeral range (32768-60999), so that the outgoing
+ * connections of a busy test or bench are not handed one of them between this check and the
+ * listen. Another process can still take one; callers that can retry should.
  */
-export async function freePortBlock(n: number): Promise<number> {
+export async function freePortBlock(n: number, host = '127.0.0.1'): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    const used = await Promise.all(
-      Array.from({ length: n }, (_, i) => isListening('127.0.0.1', base + i, 100)),
-    );
-    if (used.every((u) => !u)) return base;
+    const base = 10_000 + Math.floor(Math.random() * (22_768 - n));
+    const free = await Promise.all(Array.from({ length: n }, (_, i) => canListen(host, base + i)));
+    if (free.every(Boolean)) return base;
   }
   throw new Error(`found no ${n} consecutive free ports`);
 }
