@@ -14,7 +14,7 @@ import type { LabInfo } from '../trace/lab-info.ts';
 import { ServerNode } from './server-node.ts';
 import { LabClients, type LabClientInfo, type Receipt } from './lab-clients.ts';
 import { majorVersion, redactUrl, type RedisChoice } from './redis-finder.ts';
-import type { DraftEvent } from './monitor/monitor-sink.ts';
+import { SamplingGroup, type DraftEvent } from './monitor/monitor-sink.ts';
 import { HubFeed } from './monitor/hub-feed.ts';
 import { StraySubscriber } from './stray-subscriber.ts';
 import { ServerTap } from './monitor/server-tap.ts';
@@ -58,6 +58,8 @@ export class Lab extends EventEmitter {
     this.changed();
   });
   private feed: HubFeed | null = null;
+  /** The servers and the hub sample their detail together (see SamplingGroup). */
+  private readonly sampling = new SamplingGroup();
   private changeTimer: NodeJS.Timeout | null = null;
   private readonly stray: StraySubscriber;
 
@@ -106,6 +108,7 @@ export class Lab extends EventEmitter {
               redisUrl: this.redis.url,
               channel: monitorChannel,
               local: (e, json) => this.onEnvelope(e, json),
+              sampling: this.sampling,
             })
         : undefined,
       onChange: () => this.changed(),
@@ -121,6 +124,7 @@ export class Lab extends EventEmitter {
       isLocal: (from) => from === 'hub' || this.servers.some((s) => s.id === from),
       onEnvelope: (e, json) => this.onEnvelope(e, json),
       onRedisState: (state) => this.setRedisState(state),
+      sampling: this.sampling,
     });
   }
 

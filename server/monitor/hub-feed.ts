@@ -7,7 +7,7 @@
 import type { Redis } from 'ioredis';
 import { STEP_OF, type Envelope } from '../../trace/events.ts';
 import { monitorPublisher } from '../redis-clients.ts';
-import { MonitorSink, type DraftEvent } from './monitor-sink.ts';
+import { MonitorSink, type DraftEvent, type SamplingGroup } from './monitor-sink.ts';
 import { sourceOf, subscribeMonitor } from './monitor-relay.ts';
 
 export interface HubFeedOptions {
@@ -17,6 +17,8 @@ export interface HubFeedOptions {
   isLocal: (source: string | undefined) => boolean;
   onEnvelope: (envelope: Envelope, json: string) => void;
   onRedisState: (state: 'up' | 'down') => void;
+  /** Shared with the servers of this process, so the hub keeps the receipts of the same flows. */
+  sampling: SamplingGroup;
 }
 
 export class HubFeed {
@@ -31,6 +33,7 @@ export class HubFeed {
       source: 'hub',
       stepOf: (d) => STEP_OF[d.kind] ?? 8,
       local: o.onEnvelope,
+      group: o.sampling,
       publish: (json) => pub.publish(o.channel, json),
     });
     // Batches of this process's own sources are skipped unparsed.

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MonitorSink, type DraftEvent } from './monitor-sink.ts';
+import { MonitorSink, SamplingGroup, type DraftEvent } from './monitor-sink.ts';
 import type { Envelope, LabEvent } from '../../trace/events.ts';
 
 const sinks: MonitorSink[] = [];
@@ -175,6 +175,93 @@ describe('MonitorSink', () => {
     atTen.load(3000, 1);
     expect(late.length).toBeGreaterThan(0);
     for (const flow of late) expect(atTen.s.wantsDetail(flow)).toBe(true);
+  });
+
+  it('sinks of one group sample at the level the busiest needs, keep the same flows, and come back together', () => {
+    let now = 0;
+    const group = new SamplingGroup();
+    const opts = { detailPerSecond: 1000, sampleOneIn: 10, maxBatch: 1_000_000, now: () => now };
+    const busy = sink({ ...opts, source: 's1', group });
+    const quiet = sink({ ...opts, source: 's2', group });
+    let flow = 0;
+    // s1 offers 3000 events a second, s2 one event for every tenth of them (300/s: under budget).
+    const load = (seconds: number, busyPerMs: number) => {
+      for (let ms = 0; ms < seconds * 1000; ms++) {
+        now++;
+        for (let k = 0; k < busyPerMs; k++) {
+          const id = `s1-${++flow}`;
+          busy.s.emit(deliverOf(id));
+          if (flow % 10 === 0) quiet.s.emit(deliverOf(id));
+        }
+      }
+      busy.s.flush();
+      quiet.s.flush();
+    };
+    load(2, 3);
+    const modesOf = (made: typeof busy) =>
+      made
+        .events()
+        .filter((e): e is Extract<LabEvent, { kind: 'monitor.mode' }> => e.kind === 'monitor.mode');
+    expect(modesOf(busy).map((m) => m.oneIn)).toEqual([10]);
+    expect(modesOf(quiet).map((m) => m.oneIn)).toEqual([10]);
+    expect(modesOf(quiet)[0].reason).toMatch(/^s1 is over its budget/);
+    // After the switch, s2 keeps exactly the flows s1 keeps (of those it sees).
+    const since = (made: typeof busy) =>
+      made
+        .events()
+        .filter((e) => e.kind === 'deliver' && e.seq > modesOf(made)[0].seq)
+        .map((e) => e.flow!);
+    const keptByBusy = new Set(since(busy));
+    const keptByQuiet = since(quiet);
+    expect(keptByQuiet.length).toBeGreaterThan(20);
+    for (const id of keptByQuiet) expect(keptByBusy.has(id)).toBe(true);
+    // A source that starts now says at once that it samples.
+    const late = sink({ ...opts, source: 's3', group });
+    late.s.flush();
+    expect(modesOf(late).map((m) => [m.mode, m.oneIn])).toEqual([['sampled', 10]]);
+    late.s.close();
+    // s1 calms down: every source goes back to full detail.
+    load(1, 0);
+    busy.s.emit(deliverOf('s1-last'));
+    busy.s.flush();
+    quiet.s.flush();
+    expect(modesOf(busy).map((m) => m.oneIn)).toEqual([10, 1]);
+    expect(modesOf(quiet).map((m) => m.oneIn)).toEqual([10, 1]);
+  });
+
+  it('a sampling source that stops leaves the rest of its group in full detail', () => {
+    let now = 0;
+    const group = new SamplingGroup();
+    const opts = { detailPerSecond: 4, maxBatch: 10_000, now: () => now };
+    const busy = sink({ ...opts, source: 's1', group });
+    const quiet = sink({ ...opts, source: 's2', group });
+    for (let i = 0; i < 20; i++) busy.s.emit(deliverOf(`s1-${i}`)); // a window's budget is one event
+    expect(quiet.s.mode).toBe('sampled');
+    now += 1000;
+    busy.s.close();
+    expect(quiet.s.mode).toBe('detail');
+    expect(quiet.s.oneIn).toBe(1);
+  });
+
+  it('comes back to full detail after a burst even if no event follows it', () => {
+    vi.useFakeTimers();
+    try {
+      const { s, events } = sink({ detailPerSecond: 4, maxBatch: 10_000 });
+      for (let i = 0; i < 20; i++) s.emit(deliverOf(`s1-${i}`)); // a window's budget is one event
+      expect(s.mode).toBe('sampled');
+      vi.advanceTimersByTime(1000); // the burst's own window: 20 events a second is not calm
+      expect(s.mode).toBe('sampled');
+      vi.advanceTimersByTime(1000); // a second with nothing in it
+      expect(s.mode).toBe('detail');
+      s.flush();
+      const modes = events().filter((e) => e.kind === 'monitor.mode');
+      // Up a level or two during the burst, then straight back: the quiet second is 4 calm windows.
+      expect(modes[0].mode).toBe('sampled');
+      expect(modes.slice(1, -1).every((m) => m.mode === 'sampled')).toBe(true);
+      expect(modes.at(-1)).toMatchObject({ mode: 'detail', oneIn: 1 });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('sampled, sends batches five times less often', () => {

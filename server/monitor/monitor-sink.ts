@@ -44,6 +44,8 @@ export interface SinkOptions {
   maxInFlight?: number;
   /** The clock, for tests. */
   now?: () => number;
+  /** Sinks that sample together (the servers and hub of one process); a group of its own if absent. */
+  group?: SamplingGroup;
 }
 
 export interface Counts {
@@ -60,6 +62,44 @@ const SAMPLED_DELAY_FACTOR = 5;
 /** One flow in sampleOneIn^3 (1 in 1000 by default) is as sparse as sampling gets. */
 const MAX_LEVEL = 3;
 
+/**
+ * The sinks of one process (its servers and the hub) sample together: each works out the level
+ * its own load needs, and all of them use the highest. Flows are kept by id, so the servers of a
+ * process then keep exactly the same flows, and a kept flow reads whole from the client's emit
+ * to the last receipt, instead of whole only on the busiest server's quieter peers.
+ */
+export class SamplingGroup {
+  private readonly members = new Set<MonitorSink>();
+  private readonly wanted = new Map<MonitorSink, number>();
+  level = 0;
+
+  join(sink: MonitorSink): void {
+    this.members.add(sink);
+  }
+
+  leave(sink: MonitorSink): void {
+    this.members.delete(sink);
+    this.want(sink, 0, 'a source stopped');
+  }
+
+  /** `sink`'s own load needs `level`; every member hears of a change of the group's level. */
+  want(sink: MonitorSink, level: number, reason: string): void {
+    if (level === 0) this.wanted.delete(sink);
+    else this.wanted.set(sink, level);
+    const next = Math.max(0, ...this.wanted.values());
+    if (next === this.level) return;
+    this.level = next;
+    const leader = [...this.wanted].find(([, l]) => l === next)?.[0];
+    for (const member of this.members) {
+      const why =
+        member === sink || next === 0
+          ? reason
+          : `${leader?.source ?? sink.source} is over its budget and the sources of one process keep the same flows`;
+      member.useLevel(next, why);
+    }
+  }
+}
+
 function flowBucket(flow: string): number {
   let h = 0;
   for (let i = 0; i < flow.length; i++) h = (h * 31 + flow.charCodeAt(i)) | 0;
@@ -74,15 +114,18 @@ export class MonitorSink {
   private lastFlush = 0;
   private countersTimer: NodeJS.Timeout;
   private countsChanged = false;
-  /** 0 for full detail; at level k one flow in sampleOneIn^k is kept. */
+  /** 0 for full detail; at level k one flow in sampleOneIn^k is kept. The group's level. */
   private level = 0;
+  /** The level this source's own load needs. */
+  private ownLevel = 0;
+  private readonly group: SamplingGroup;
   private inFlight = 0;
   private closed = false;
   /** Flow events offered since windowStart, and how many of them were kept. */
   private windowEvents = 0;
   private windowKept = 0;
   private windowStart: number;
-  private readonly opts: Required<Omit<SinkOptions, 'publish' | 'local'>> &
+  private readonly opts: Required<Omit<SinkOptions, 'publish' | 'local' | 'group'>> &
     Pick<SinkOptions, 'publish' | 'local'>;
   /** Batches that could not be published to Redis (they still reached local viewers). */
   unpublished = 0;
@@ -97,9 +140,20 @@ export class MonitorSink {
       now: Date.now,
       ...options,
     };
+    this.group = options.group ?? new SamplingGroup();
+    this.group.join(this);
+    // A source that starts while its process samples says so in its first event.
+    this.useLevel(this.group.level, 'the sources of one process keep the same flows');
     this.windowStart = this.opts.now();
-    this.countersTimer = setInterval(() => this.emitCounters(), 1000);
+    this.countersTimer = setInterval(() => {
+      this.closeWindow();
+      this.emitCounters();
+    }, 1000);
     this.countersTimer.unref();
+  }
+
+  get source(): string {
+    return this.opts.source;
   }
 
   get mode(): 'detail' | 'sampled' {
@@ -175,40 +229,72 @@ export class MonitorSink {
    * which would cost more than the detail it saves.
    */
   private updateMode(): void {
-    const now = this.opts.now();
-    const elapsed = now - this.windowStart;
-    const budget = this.opts.detailPerSecond;
-    if (elapsed >= WINDOW_MS) {
-      const perSecond = (this.windowEvents * 1000) / elapsed;
-      const below = this.opts.sampleOneIn ** (this.level - 1);
-      const calm = perSecond / below < budget / 2 && this.inFlight < this.opts.maxInFlight / 2;
-      if (this.level > 0 && calm) this.setLevel(this.level - 1, perSecond);
-      this.windowStart = now;
-      this.windowEvents = 0;
-      this.windowKept = 0;
-    }
+    this.closeWindow();
     this.windowEvents++;
+    // Kept events are counted at the group's level, which is never below this source's own.
     if (this.level >= MAX_LEVEL) return;
+    const budget = this.opts.detailPerSecond;
     if (this.windowKept > (budget * WINDOW_MS) / 1000) {
-      this.setLevel(this.level + 1, (this.windowEvents * 1000) / Math.max(elapsed, 1));
+      const elapsed = Math.max(this.opts.now() - this.windowStart, 1);
+      this.setLevel(this.level + 1, (this.windowEvents * 1000) / elapsed);
     } else if (this.inFlight >= this.opts.maxInFlight && this.windowKept > 0) {
       // Once per window at most: windowKept restarts from 0 at the new level.
       this.setLevel(this.level + 1, undefined);
     }
   }
 
-  /** `perSecond`: the flow events offered, as measured; undefined when Redis is the reason. */
-  private setLevel(level: number, perSecond: number | undefined): void {
-    this.level = level;
+  /**
+   * Ends the window once it is WINDOW_MS old, stepping down one level per calm window it spans.
+   * Runs on every offer and on the counters' 1 s tick, so the level comes back down after a burst
+   * even if nothing follows it: the next message after a flood is shown in full.
+   */
+  private closeWindow(): void {
+    const now = this.opts.now();
+    const elapsed = now - this.windowStart;
+    if (elapsed < WINDOW_MS) return;
+    const perSecond = (this.windowEvents * 1000) / elapsed;
+    const calmAt = (level: number) =>
+      perSecond / this.opts.sampleOneIn ** level < this.opts.detailPerSecond / 2 &&
+      this.inFlight < this.opts.maxInFlight / 2;
+    let level = this.ownLevel;
+    for (let windows = Math.floor(elapsed / WINDOW_MS); windows > 0; windows--) {
+      if (level === 0 || !calmAt(level - 1)) break;
+      level--;
+    }
+    if (level !== this.ownLevel) this.setLevel(level, perSecond);
+    this.windowStart = now;
+    this.windowEvents = 0;
     this.windowKept = 0;
-    const keeping = level === 0 ? 'full detail' : `one flow in ${this.oneIn}`;
+  }
+
+  /**
+   * The level this source's own load needs; the group decides the level used.
+   * `perSecond`: the flow events offered, as measured; undefined when Redis is the reason.
+   */
+  private setLevel(level: number, perSecond: number | undefined): void {
+    this.ownLevel = level;
+    this.windowKept = 0;
     const reason =
       perSecond === undefined
-        ? `Redis is not keeping up with the monitor: sending ${keeping}`
+        ? 'Redis is not keeping up with the monitor'
         : level === 0
-          ? 'load is back under the limit: full detail again'
-          : `about ${Math.round(perSecond / 100) * 100} events/s, over ${this.opts.detailPerSecond}/s: sending ${keeping}`;
-    this.record({ kind: 'monitor.mode', mode: this.mode, oneIn: this.oneIn, reason });
+          ? 'load is back under the limit'
+          : `about ${Math.round(perSecond / 100) * 100} events/s, over ${this.opts.detailPerSecond}/s`;
+    this.group.want(this, level, reason);
+  }
+
+  /** Called by the group when its level changes; one `monitor.mode` event says so. */
+  useLevel(level: number, reason: string): void {
+    if (level === this.level || this.closed) return;
+    this.level = level;
+    this.windowKept = 0;
+    const keeping = level === 0 ? 'full detail again' : `sending one flow in ${this.oneIn}`;
+    this.record({
+      kind: 'monitor.mode',
+      mode: this.mode,
+      oneIn: this.oneIn,
+      reason: `${reason}: ${keeping}`,
+    });
   }
 
   private emitCounters(): void {
@@ -269,6 +355,7 @@ export class MonitorSink {
     this.emitCounters();
     this.flush();
     this.closed = true;
+    this.group.leave(this);
     clearInterval(this.countersTimer);
   }
 }

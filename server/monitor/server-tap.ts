@@ -16,7 +16,7 @@ import {
   type SubscriptionMode,
 } from '../../trace/events.ts';
 import { monitorPublisher } from '../redis-clients.ts';
-import { MonitorSink, type DraftEvent } from './monitor-sink.ts';
+import { MonitorSink, type DraftEvent, type SamplingGroup } from './monitor-sink.ts';
 import { flowContext, newFlowId } from './flow-context.ts';
 import { jsonSafe, type AdapterFamily } from './decode.ts';
 import { instrumentAdapter, tappedAdapterFactory } from './tapped-adapters.ts';
@@ -30,6 +30,8 @@ export interface ServerTapOptions {
   channel: string;
   /** Receives this server's batches in-process (the hub), even while Redis is down. */
   local?: (envelope: Envelope, json: string) => void;
+  /** The lab's sampling group, shared with the hub and the other servers of the process. */
+  sampling?: SamplingGroup;
 }
 
 export function stepOf(draft: DraftEvent): Step {
@@ -68,6 +70,7 @@ export class ServerTap {
       source: id,
       stepOf,
       local: options.local,
+      group: options.sampling,
       publish: pub ? (json) => pub.publish(channel, json) : undefined,
     });
   }

@@ -442,3 +442,41 @@ describe('the monitor feed', () => {
     await lab.close();
   });
 });
+
+describe('the monitor under a flood', () => {
+  it('every source of the lab samples at one level, and all go back to full detail when it ends', async () => {
+    // The flood guard off, so the client's burst reaches the servers as it is.
+    const lab = await makeLab('redis', { clientRate: 1_000_000 });
+    const sender = await lab.client('s1');
+    const listener = await lab.client('s3');
+    const N = 1000;
+    let got = 0;
+    const all = new Promise<void>((resolve) =>
+      listener.on('chat message', () => ++got === N && resolve()),
+    );
+    for (let i = 0; i < N; i++) sender.emit('chat message', `m${i}`);
+    await all;
+    const sources = ['s1', 's2', 's3', 'hub'];
+    // No event follows the flood; each source's 1 s tick still brings it back.
+    await Promise.all(
+      sources.map((server) =>
+        lab.waitForEvent(
+          (e) => e.kind === 'monitor.mode' && e.server === server && e.mode === 'detail',
+          { past: true, timeoutMs: 10_000 },
+        ),
+      ),
+    );
+    const levels = (server: string) =>
+      ofKind(lab.events, 'monitor.mode')
+        .filter((e) => e.server === server)
+        .map((e) => e.oneIn);
+    expect(levels('s1')[0]).toBeGreaterThanOrEqual(10);
+    expect(levels('s1').at(-1)).toBe(1);
+    for (const server of sources) expect(levels(server), server).toEqual(levels('s1'));
+    const counters = await countersOf(lab, 's1', (e) => e.publishes >= N);
+    expect(counters.publishes).toBe(N);
+    sender.disconnect();
+    listener.disconnect();
+    await lab.close();
+  });
+});
