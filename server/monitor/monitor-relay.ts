@@ -13,24 +13,29 @@ export interface MonitorRelay {
   close(): void;
 }
 
+/** Bytes of a batch's start that hold its `v` and `from` (the sink writes them first). */
+const HEAD_BYTES = 96;
+
 /**
  * Subscribes `name` to the monitor channel and calls `onEnvelope` for each valid batch.
- * `skip` sees the raw text first, so batches nobody wants are never parsed.
+ * `skip` sees only the start of the batch's text first, so batches nobody wants are neither
+ * decoded nor parsed (the hub skips every batch of its own process this way).
  */
 export function subscribeMonitor(
   url: string,
   channel: string,
   name: string,
   onEnvelope: (e: Envelope, json: string) => void,
-  skip?: (raw: string) => boolean,
+  skip?: (head: string) => boolean,
 ): Redis {
   const sub = new Redis(url, baseOptions(name));
   sub.on('error', () => undefined);
   sub.subscribe(channel).catch(() => undefined);
-  sub.on('message', (_channel: string, message: string) => {
-    if (skip?.(message)) return;
+  sub.on('messageBuffer', (_channel: Buffer, message: Buffer) => {
+    if (skip?.(message.toString('utf8', 0, HEAD_BYTES))) return;
+    const json = message.toString('utf8');
     try {
-      onEnvelope(parseEnvelope(message), message);
+      onEnvelope(parseEnvelope(json), json);
     } catch {
       // A batch from a newer lab or a stranger on the channel: not ours to show.
     }
@@ -39,8 +44,8 @@ export function subscribeMonitor(
 }
 
 /** The source of a batch, read from the start of its text (the sink writes `v` then `from`). */
-export function sourceOf(raw: string): string | undefined {
-  return /^\{"v":\d+,"from":"([^"]*)"/.exec(raw)?.[1];
+export function sourceOf(head: string): string | undefined {
+  return /^\{"v":\d+,"from":"([^"]*)"/.exec(head)?.[1];
 }
 
 export function attachMonitorRelay(
