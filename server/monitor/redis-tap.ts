@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import type { RedisRole } from '../../trace/events.ts';
 import { SUBSCRIBE_COMMANDS } from '../redis-clients.ts';
 import type { MonitorSink, DraftEvent } from './monitor-sink.ts';
-import { flowContext } from './flow-context.ts';
+import { currentFlow } from './flow-context.ts';
 import {
   decodeMessage,
   flowOf,
@@ -86,7 +86,7 @@ export class RedisTap {
                 command: 'PUBSUB',
                 args: rest.map(String),
                 reply: jsonSafe(reply),
-                flow: flowContext.getStore(),
+                flow: currentFlow(),
               }),
             (err: Error) =>
               this.host.emit({
@@ -172,7 +172,7 @@ export class RedisTap {
     const original = target[command];
     target[command] = (channel: unknown, payload: unknown, ...rest: unknown[]) => {
       const given = toBuffer(payload as Buffer);
-      const flow = flowContext.getStore() ?? flowOf(given);
+      const flow = currentFlow() ?? flowOf(given);
       const tagged = tagJson(given, flow);
       const buf = tagged === undefined ? given : Buffer.from(tagged);
       const pubId = ++this.pubIds;

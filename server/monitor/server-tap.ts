@@ -17,7 +17,7 @@ import {
 } from '../../trace/events.ts';
 import { monitorPublisher } from '../redis-clients.ts';
 import { MonitorSink, type DraftEvent, type SamplingGroup } from './monitor-sink.ts';
-import { flowContext, newFlowId } from './flow-context.ts';
+import { flowAcrossDispatch, newFlowId } from './flow-context.ts';
 import { jsonSafe, type AdapterFamily } from './decode.ts';
 import { instrumentAdapter, tappedAdapterFactory } from './tapped-adapters.ts';
 import { forgetSocket } from './delivery-log.ts';
@@ -122,7 +122,7 @@ export class ServerTap {
         forgetSocket(socket.id);
         this.emit({ kind: 'client.disconnect', socketId: socket.id, client, reason });
       });
-      // Opens the flow of each client event; everything the handler does runs inside it.
+      // Opens the flow of each client event; everything its handler does is labelled with it.
       socket.use((packet, next) => {
         const [event, ...args] = packet as [string, ...unknown[]];
         const flow = newFlowId(this.id);
@@ -137,7 +137,7 @@ export class ServerTap {
             bytes: bytesOf(args),
           });
         }
-        flowContext.run(flow, next);
+        flowAcrossDispatch(flow, next);
       });
     });
   }

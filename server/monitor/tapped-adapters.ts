@@ -4,7 +4,6 @@
  * sharded adapter gets instance patches (it looks every method up through `this`), and all of
  * them get hooks on `apply`, the one place every local delivery goes through.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { Adapter } from 'socket.io-adapter';
 import { RedisAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import { encode as msgpackEncode, decode as msgpackDecode } from 'notepack.io';
@@ -15,7 +14,7 @@ import type {
   DecodedMessage,
   SubscriptionMode,
 } from '../../trace/events.ts';
-import { flowContext } from './flow-context.ts';
+import { SyncScope, currentFlow, withAsyncFlow, withFlow } from './flow-context.ts';
 import { decodeRaw, describeMessage, flowOf, flowTagOf, hexPreview, jsonSafe } from './decode.ts';
 import { hashFlowId } from './flow-context.ts';
 import type { ServerTap } from './server-tap.ts';
@@ -32,7 +31,17 @@ interface Delivery {
   /** Lab and page clients, which report their receipts and need the flow looked up. */
   reporting: string[];
 }
-const deliveryContext = new AsyncLocalStorage<Delivery>();
+/**
+ * The delivery being counted: set around the adapter call that leads to `apply`. Synchronous,
+ * like the flow's hot path (see flow-context.ts); the one `apply` that comes after an await, the
+ * cluster adapter's local part of a broadcast, finds its delivery by the opts object instead.
+ */
+const delivery = new SyncScope<Delivery>();
+const laterDeliveries = new WeakMap<Opts, Delivery>();
+const withDelivery = <T>(d: Delivery, fn: () => T): T => delivery.run(d, fn);
+
+/** Adapter methods that publish a request or its answer after an await: their flow must cross it. */
+const ASYNC_REQUESTS = ['fetchSockets', 'allRooms', 'serverSideEmit', 'serverSideEmitWithAck'];
 
 /** Rooms and except are Sets in the adapter's calls and arrays in its decoded messages. */
 type Opts = {
@@ -77,7 +86,7 @@ function reportDelivery(
 export function instrumentAdapter(tap: ServerTap, adapter: any): void {
   const apply = adapter.apply;
   adapter.apply = function (opts: Opts, cb: (socket: { id: string }) => void) {
-    const d = deliveryContext.getStore();
+    const d = delivery.value ?? laterDeliveries.get(opts);
     if (!d) return apply.call(this, opts, cb);
     d.applied = true;
     return apply.call(this, opts, (socket: ReportingSocket) => {
@@ -90,15 +99,23 @@ export function instrumentAdapter(tap: ServerTap, adapter: any): void {
   for (const method of ['broadcast', 'broadcastWithAck'] as const) {
     const original = adapter[method];
     adapter[method] = function (packet: Packet, opts: Opts, ...rest: unknown[]) {
-      const flow = flowContext.getStore();
+      const flow = currentFlow();
       // The adapter carries flags to the other servers untouched and ignores ones it doesn't know.
       if (flow) opts.flags = { ...opts.flags, labFlow: flow };
       const d: Delivery = { count: 0, ids: [], reporting: [] };
-      const result = deliveryContext.run(d, () => original.call(this, packet, opts, ...rest));
+      laterDeliveries.set(opts, d);
+      const result = withDelivery(d, () => original.call(this, packet, opts, ...rest));
       const report = () => reportDelivery(tap, 'local', flow, packet, opts, d);
       if (result instanceof Promise) result.then(report, report);
       else report();
       return result;
+    };
+  }
+  for (const method of ASYNC_REQUESTS) {
+    const original = adapter[method];
+    if (typeof original !== 'function') continue;
+    adapter[method] = function (...args: unknown[]) {
+      return withAsyncFlow(currentFlow(), () => original.apply(this, args));
     };
   }
 }
@@ -162,7 +179,7 @@ function classicFactory(tap: ServerTap, pub: Redis, sub: Redis) {
     onmessage(pattern: string | null, channel: Buffer | string, msg: Buffer) {
       seen.last = undefined;
       const d: Delivery = { count: 0, ids: [], reporting: [] };
-      deliveryContext.run(d, () => super.onmessage(pattern, channel, msg));
+      withDelivery(d, () => super.onmessage(pattern, channel, msg));
       // Set by the parser during the call, if the adapter got as far as decoding.
       const last = seen.last as Seen | undefined;
       const name = String(channel);
@@ -201,8 +218,9 @@ function classicFactory(tap: ServerTap, pub: Redis, sub: Redis) {
       const decision = this.classifyRequest(name, value);
       emitReceive(tap, name, undefined, 'message', msg, decision, flow);
       const d: Delivery = { count: 0, ids: [], reporting: [] };
-      const result = flowContext.run(flow, () =>
-        deliveryContext.run(d, () => super.onrequest(channel, msg)),
+      // Some answers are published after an await (REMOTE_FETCH, SOCKETS).
+      const result = withAsyncFlow(flow, () =>
+        withDelivery(d, () => super.onrequest(channel, msg)),
       );
       const r = value as { packet?: Packet; opts?: { rooms?: string[]; except?: string[] } };
       const report = () => reportDelivery(tap, 'remote', flow, r?.packet ?? {}, r?.opts ?? {}, d);
@@ -266,10 +284,10 @@ function shardedFactory(tap: ServerTap, pub: Redis, sub: Redis, mode?: Subscript
       else decision = 'delivered';
       emitReceive(tap, name, undefined, 'smessage', raw, decision, flow);
       const d: Delivery = { count: 0, ids: [], reporting: [] };
-      flowContext.run(flow, () =>
-        deliveryContext.run(d, () =>
-          isResponse ? this.onResponse(message) : this.onMessage(message),
-        ),
+      // FETCH_SOCKETS and SERVER_SIDE_EMIT are answered after an await; the rest at once.
+      const answersLater = !isResponse && (message.type === 7 || message.type === 9);
+      (answersLater ? withAsyncFlow : withFlow)(flow, () =>
+        withDelivery(d, () => (isResponse ? this.onResponse(message) : this.onMessage(message))),
       );
       const data = message.data ?? {};
       reportDelivery(tap, 'remote', flow, data.packet ?? {}, data.opts ?? {}, d);
