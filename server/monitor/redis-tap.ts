@@ -29,16 +29,25 @@ export interface TapHost {
 
 type RawVia = 'message' | 'pmessage' | 'smessage';
 
+interface RawMessage {
+  msg: Buffer;
+  channel: Buffer;
+  via: RawVia;
+  pattern?: string;
+}
+
+const settled = Promise.resolve();
+
 export class RedisTap {
   private pubIds = 0;
   /**
    * Messages the sub connection got that no adapter hook has claimed yet, checked once the
-   * current tick is over (one microtask for a whole read).
+   * current tick is over (one microtask for a whole read). An array, not a Map keyed by the
+   * buffer: each message is a new object, and giving one an identity hash costs more than the
+   * rest of the tap's work on it.
    */
-  private readonly unclaimed = new Map<
-    Buffer,
-    { channel: Buffer; via: RawVia; pattern?: string }
-  >();
+  private unclaimed: RawMessage[] = [];
+  private sweepQueued = false;
   /** The connections that are up, and their last errors. */
   private readonly connected = new Set<string>();
   private readonly lastError = new Map<string, string>();
@@ -141,13 +150,19 @@ export class RedisTap {
    * in the same tick, claims it with its decision; one nobody claims was ignored by every adapter.
    */
   private rawMessage(msg: Buffer, channel: Buffer, via: RawVia, pattern?: string): void {
-    if (this.unclaimed.size === 0) queueMicrotask(() => this.sweep());
-    this.unclaimed.set(msg, { channel, via, pattern });
+    if (!this.sweepQueued) {
+      this.sweepQueued = true;
+      void settled.then(this.sweep);
+    }
+    this.unclaimed.push({ msg, channel, via, pattern });
   }
 
-  private sweep(): void {
-    for (const [msg, { channel, via, pattern }] of this.unclaimed) {
-      this.unclaimed.delete(msg);
+  private readonly sweep = (): void => {
+    this.sweepQueued = false;
+    const left = this.unclaimed;
+    if (left.length === 0) return;
+    this.unclaimed = [];
+    for (const { msg, channel, via, pattern } of left) {
       this.host.sink.countReceipt('ignored');
       this.host.emit({
         kind: 'receive',
@@ -159,10 +174,17 @@ export class RedisTap {
         flow: flowOf(msg),
       });
     }
-  }
+  };
 
+  /** The adapter's hook has the message; it is nearly always the one just seen. */
   claim(msg: Buffer): void {
-    this.unclaimed.delete(msg);
+    const list = this.unclaimed;
+    for (let i = list.length - 1; i >= 0; i--) {
+      if (list[i].msg !== msg) continue;
+      if (i === list.length - 1) list.pop();
+      else list.splice(i, 1);
+      return;
+    }
   }
 
   private wrapPublish(

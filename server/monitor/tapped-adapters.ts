@@ -103,11 +103,14 @@ export function instrumentAdapter(tap: ServerTap, adapter: any): void {
       // The adapter carries flags to the other servers untouched and ignores ones it doesn't know.
       if (flow) opts.flags = { ...opts.flags, labFlow: flow };
       const d: Delivery = { count: 0, ids: [], reporting: [] };
-      laterDeliveries.set(opts, d);
       const result = withDelivery(d, () => original.call(this, packet, opts, ...rest));
       const report = () => reportDelivery(tap, 'local', flow, packet, opts, d);
-      if (result instanceof Promise) result.then(report, report);
-      else report();
+      if (result instanceof Promise) {
+        // The cluster adapter applies after an await, which this runs before. Only then: a
+        // WeakMap entry gives the opts object an identity hash, which is not free.
+        laterDeliveries.set(opts, d);
+        result.then(report, report);
+      } else report();
       return result;
     };
   }

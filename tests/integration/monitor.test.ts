@@ -314,6 +314,15 @@ describe.each(BACKENDS)('the monitor with the sharded adapter in dynamic mode (%
       ['s3', 'delivered', 'smessage'],
     ]);
   });
+
+  it("reports the sender's server delivering locally, which the cluster adapter does after an await", async () => {
+    const flow = await broadcastFrom(lab, 'c1', 'chat message', ['hi'], ['c1', 'c2', 'c3']);
+    const local = await lab.waitForEvent(
+      (e) => e.kind === 'deliver' && e.flow === flow && e.server === 's1',
+      { past: true },
+    );
+    expect(local).toMatchObject({ origin: 'local', count: 1 });
+  });
 });
 
 describe('the monitor with adapter none', () => {
