@@ -14,9 +14,8 @@ import type {
   DecodedMessage,
   SubscriptionMode,
 } from '../../trace/events.ts';
-import { SyncScope, currentFlow, withAsyncFlow, withFlow } from './flow-context.ts';
+import { SyncScope, currentFlow, hashFlowId, withAsyncFlow, withFlow } from './flow-context.ts';
 import { decodeRaw, describeMessage, flowOf, flowTagOf, hexPreview, jsonSafe } from './decode.ts';
-import { hashFlowId } from './flow-context.ts';
 import type { ServerTap } from './server-tap.ts';
 import { recordDelivery } from './delivery-log.ts';
 
