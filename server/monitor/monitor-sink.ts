@@ -118,6 +118,10 @@ export class MonitorSink {
   private level = 0;
   /** The level this source's own load needs. */
   private ownLevel = 0;
+  /** sampleOneIn ** level. */
+  private keepOneIn = 1;
+  private hashedFlow: string | undefined;
+  private hashedBucket = 0;
   private readonly group: SamplingGroup;
   private inFlight = 0;
   private closed = false;
@@ -162,7 +166,7 @@ export class MonitorSink {
 
   /** How many flows there are for each one whose detail is kept: 1 in full detail. */
   get oneIn(): number {
-    return this.opts.sampleOneIn ** this.level;
+    return this.keepOneIn;
   }
 
   count(kind: 'publish' | 'delivery', n = 1): void {
@@ -176,10 +180,18 @@ export class MonitorSink {
     this.countsChanged = true;
   }
 
-  /** True when detail for this flow would be sent now; callers skip building costly detail otherwise. */
+  /**
+   * True when detail for this flow would be sent now; callers skip building costly detail
+   * otherwise. A flow's events come in a row (emit, publish, receipt, delivery), so the last
+   * flow's hash is kept rather than computed for each.
+   */
   wantsDetail(flow?: string): boolean {
     if (this.level === 0 || !flow) return true;
-    return flowBucket(flow) % this.oneIn === 0;
+    if (flow !== this.hashedFlow) {
+      this.hashedFlow = flow;
+      this.hashedBucket = flowBucket(flow);
+    }
+    return this.hashedBucket % this.keepOneIn === 0;
   }
 
   /**
@@ -287,6 +299,7 @@ export class MonitorSink {
   useLevel(level: number, reason: string): void {
     if (level === this.level || this.closed) return;
     this.level = level;
+    this.keepOneIn = this.opts.sampleOneIn ** level;
     this.windowKept = 0;
     const keeping = level === 0 ? 'full detail again' : `sending one flow in ${this.oneIn}`;
     this.record({
