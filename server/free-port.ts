@@ -43,10 +43,12 @@ function canListen(host: string, port: number): Promise<boolean> {
  * connections of a busy test or bench are not handed one of them between this check and the
  * listen. Another process can still take one; callers that can retry should.
  */
-export async function freePortBlock(n: number, host = '127.0.0.1'): Promise<number> {
+export async function freePortBlock(n: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = 10_000 + Math.floor(Math.random() * (22_768 - n));
-    const free = await Promise.all(Array.from({ length: n }, (_, i) => canListen(host, base + i)));
+    const free = await Promise.all(
+      Array.from({ length: n }, (_, i) => canListen('127.0.0.1', base + i)),
+    );
     if (free.every(Boolean)) return base;
   }
   throw new Error(`found no ${n} consecutive free ports`);

@@ -36,7 +36,8 @@ interface RawMessage {
   pattern?: string;
 }
 
-const settled = Promise.resolve();
+/** Sweeps run as a job of this promise: cheaper than queueMicrotask, which makes an AsyncResource. */
+const resolved = Promise.resolve();
 
 export class RedisTap {
   private pubIds = 0;
@@ -152,7 +153,7 @@ export class RedisTap {
   private rawMessage(msg: Buffer, channel: Buffer, via: RawVia, pattern?: string): void {
     if (!this.sweepQueued) {
       this.sweepQueued = true;
-      void settled.then(this.sweep);
+      void resolved.then(this.sweep);
     }
     this.unclaimed.push({ msg, channel, via, pattern });
   }

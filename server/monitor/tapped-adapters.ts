@@ -37,7 +37,6 @@ interface Delivery {
  */
 const delivery = new SyncScope<Delivery>();
 const laterDeliveries = new WeakMap<Opts, Delivery>();
-const withDelivery = <T>(d: Delivery, fn: () => T): T => delivery.run(d, fn);
 
 /** Adapter methods that publish a request or its answer after an await: their flow must cross it. */
 const ASYNC_REQUESTS = ['fetchSockets', 'allRooms', 'serverSideEmit', 'serverSideEmitWithAck'];
@@ -102,7 +101,7 @@ export function instrumentAdapter(tap: ServerTap, adapter: any): void {
       // The adapter carries flags to the other servers untouched and ignores ones it doesn't know.
       if (flow) opts.flags = { ...opts.flags, labFlow: flow };
       const d: Delivery = { count: 0, ids: [], reporting: [] };
-      const result = withDelivery(d, () => original.call(this, packet, opts, ...rest));
+      const result = delivery.run(d, () => original.call(this, packet, opts, ...rest));
       const report = () => reportDelivery(tap, 'local', flow, packet, opts, d);
       if (result instanceof Promise) {
         // The cluster adapter applies after an await, which this runs before. Only then: a
@@ -181,7 +180,7 @@ function classicFactory(tap: ServerTap, pub: Redis, sub: Redis) {
     onmessage(pattern: string | null, channel: Buffer | string, msg: Buffer) {
       seen.last = undefined;
       const d: Delivery = { count: 0, ids: [], reporting: [] };
-      withDelivery(d, () => super.onmessage(pattern, channel, msg));
+      delivery.run(d, () => super.onmessage(pattern, channel, msg));
       // Set by the parser during the call, if the adapter got as far as decoding.
       const last = seen.last as Seen | undefined;
       const name = String(channel);
@@ -222,7 +221,7 @@ function classicFactory(tap: ServerTap, pub: Redis, sub: Redis) {
       const d: Delivery = { count: 0, ids: [], reporting: [] };
       // Some answers are published after an await (REMOTE_FETCH, SOCKETS).
       const result = withAsyncFlow(flow, () =>
-        withDelivery(d, () => super.onrequest(channel, msg)),
+        delivery.run(d, () => super.onrequest(channel, msg)),
       );
       const r = value as { packet?: Packet; opts?: { rooms?: string[]; except?: string[] } };
       const report = () => reportDelivery(tap, 'remote', flow, r?.packet ?? {}, r?.opts ?? {}, d);
@@ -289,7 +288,7 @@ function shardedFactory(tap: ServerTap, pub: Redis, sub: Redis, mode?: Subscript
       // FETCH_SOCKETS and SERVER_SIDE_EMIT are answered after an await; the rest at once.
       const answersLater = !isResponse && (message.type === 7 || message.type === 9);
       (answersLater ? withAsyncFlow : withFlow)(flow, () =>
-        withDelivery(d, () => (isResponse ? this.onResponse(message) : this.onMessage(message))),
+        delivery.run(d, () => (isResponse ? this.onResponse(message) : this.onMessage(message))),
       );
       const data = message.data ?? {};
       reportDelivery(tap, 'remote', flow, data.packet ?? {}, data.opts ?? {}, d);
