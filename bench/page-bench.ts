@@ -3,7 +3,7 @@
  *
  * The lab page in headless chromium (Debian's, on PATH), at 1280x720:
  * 1. idle: the page's synthetic mode with 200 clients and 10 servers on stage and no traffic;
- * 2. load: the same page fed a synthetic trace stream of 500 flows/s (web/src/lib/synthetic-feed.ts:
+ * 2. load: the same page fed a synthetic trace stream of 500 flows/s (web/src/lib/feed/synthetic-feed.ts:
  *    the events a classic-adapter lab writes per broadcast, sampled like the monitor sink does
  *    under load, with exact counters), for `--seconds`;
  * 3. live latency: a real lab (spawned redis-server, 3 servers, the hub) and the page at the hub,

@@ -12,7 +12,7 @@ import {
   feedLabel,
   type FeedChoice,
   type FeedPreference,
-} from '../lib/feed-failover.ts';
+} from '../lib/feed/feed-failover.ts';
 
 /** After a feed switch, how long to wait before asking the hub for what was missed, and how much. */
 const BACKFILL_DELAY_MS = 400;

@@ -9,10 +9,10 @@ import type { LabState } from '../../../trace/state.ts';
 import { Timeline, MAX_EVENTS } from '../../../trace/timeline.ts';
 import type { TraceFile } from '../../../trace/trace-file.ts';
 import { emptyState } from '../../../trace/state.ts';
-import { causalRank, isHop } from '../lib/hop-animation.ts';
-import { nextSpeed } from '../lib/keymap.ts';
-import { FlowBudget } from '../lib/flow-budget.ts';
-import { SeenEvents } from '../lib/seen-events.ts';
+import { causalRank, isHop } from '../lib/stage/hop-animation.ts';
+import { nextSpeed } from '../lib/keys/keymap.ts';
+import { FlowBudget } from '../lib/feed/flow-budget.ts';
+import { SeenEvents } from '../lib/feed/seen-events.ts';
 
 export type Mode = 'live' | 'paused' | 'playing';
 

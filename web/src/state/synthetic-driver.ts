@@ -1,10 +1,10 @@
 /**
- * Drives the page from lib/synthetic-feed.ts instead of a lab (`?synthetic=clients,servers,flows`):
+ * Drives the page from lib/feed/synthetic-feed.ts instead of a lab (`?synthetic=clients,servers,flows`):
  * a worker batches every 20 ms, like the monitor sink, into the same Player.receive a real feed
  * uses. Without workers (tests), it runs on the main thread.
  */
 import type { Envelope } from '../../../trace/events.ts';
-import { SyntheticLab, type SyntheticOptions } from '../lib/synthetic-feed.ts';
+import { SyntheticLab, type SyntheticOptions } from '../lib/feed/synthetic-feed.ts';
 import type { Player } from './player.svelte.ts';
 
 export function startSynthetic(player: Player, opts: SyntheticOptions): () => void {

@@ -1,0 +1,60 @@
+import { fireEvent, render } from '@testing-library/svelte';
+import { describe, expect, it, vi } from 'vitest';
+import { LabScript } from '../../../../trace/lab-script.ts';
+import { stageModel } from '../../lib/stage/stage-model.ts';
+import { Player } from '../../state/player.svelte.ts';
+import Stage from './Stage.svelte';
+
+function stage(script: LabScript, expanded: string[] = []) {
+  const player = new Player();
+  player.receiveHistory(script.events);
+  const ontogglegroup = vi.fn();
+  const view = render(Stage, {
+    props: {
+      model: stageModel(player.state, null, false),
+      lab: null,
+      player,
+      reducedMotion: true,
+      theme: 'light',
+      expanded,
+      selectedServer: null,
+      pickedClient: null,
+      onselectserver: () => {},
+      onpickclient: () => {},
+      ontogglegroup,
+    },
+  });
+  return { ...view, ontogglegroup };
+}
+
+describe('Stage', () => {
+  it('draws servers with their state, two lines each to Redis, and Redis subscriptions', () => {
+    const s = new LabScript().serverUp('s1').serverUp('s2').connect('c1', 's1').serverDown('s2');
+    const { container } = stage(s);
+    expect(container.querySelector('[data-server="s1"]')?.getAttribute('data-state')).toBe('up');
+    expect(container.querySelector('[data-server="s2"]')?.getAttribute('data-state')).toBe('down');
+    expect(container.querySelector('[data-server="s2"] .state')?.textContent).toContain('■ down');
+    for (const id of ['s1', 's2']) {
+      expect(container.querySelector(`path[data-line="pub:${id}"]`)).not.toBeNull();
+      expect(container.querySelector(`path[data-line="sub:${id}"]`)).not.toBeNull();
+    }
+    const redis = container.querySelector('[data-redis]')!;
+    expect(redis.textContent).toContain('socket.io#/#*');
+    expect(redis.textContent).toContain('PSUBSCRIBE by s1:sub');
+    expect(container.querySelector('[data-client="c1"]')).not.toBeNull();
+  });
+
+  it('folds many clients into a group that unfolds on click', async () => {
+    const s = new LabScript().serverUp('s1');
+    for (let i = 1; i <= 12; i++) s.connect(`c${i}`, 's1');
+    const folded = stage(s);
+    const group = folded.container.querySelector('[data-group="s1"]')!;
+    expect(group.textContent).toContain('12');
+    expect(folded.container.querySelectorAll('[data-client]')).toHaveLength(0);
+    await fireEvent.click(group);
+    expect(folded.ontogglegroup).toHaveBeenCalledWith('s1');
+    folded.unmount();
+    const open = stage(s, ['s1']);
+    expect(open.container.querySelectorAll('[data-client]')).toHaveLength(12);
+  });
+});

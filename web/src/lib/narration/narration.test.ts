@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import type { LabEvent } from '../../../../trace/events.ts';
+import { narrate, previewArgs, roomOf, shortId } from './narration.ts';
+
+const base = { seq: 1, t: 0, server: 's1', step: 8 } as const;
+
+describe('narrate', () => {
+  const cases: [string, LabEvent, RegExp[]][] = [
+    [
+      'a client emit names client, socket, event, server and bytes',
+      {
+        ...base,
+        kind: 'client.emit',
+        socketId: 'abcdefghijklmnopqrst',
+        client: 'c1',
+        event: 'chat message',
+        args: ['hi'],
+        bytes: 24,
+      },
+      [/c1 \(socket abcdef…\)/, /"chat message"/, /"hi"/, /to s1/, /24 bytes/],
+    ],
+    [
+      'a publish names the channel and bytes',
+      {
+        ...base,
+        kind: 'publish',
+        command: 'PUBLISH',
+        channel: 'socket.io#/#',
+        bytes: 58,
+        pubId: 1,
+        message: { format: 'msgpack', kind: 'broadcast', value: [] },
+      },
+      [/s1's pub connection sent PUBLISH socket\.io#\/# with 58 bytes/, /\[uid, packet, opts\]/],
+    ],
+    [
+      'Redis reports receivers',
+      {
+        ...base,
+        step: 9,
+        kind: 'publish.result',
+        pubId: 1,
+        channel: 'socket.io#/#',
+        receivers: 3,
+        ms: 0.4,
+      },
+      [/3 receivers/, /0\.4 ms/],
+    ],
+    [
+      'a failed publish is lost',
+      {
+        ...base,
+        step: 9,
+        kind: 'publish.result',
+        pubId: 1,
+        channel: 'socket.io#/#',
+        error: 'Connection is closed.',
+        ms: 1,
+      },
+      [/did not take/, /lost/],
+    ],
+    [
+      'a delivered receipt counts local sockets',
+      {
+        ...base,
+        server: 's2',
+        step: 9,
+        kind: 'receive',
+        channel: 'socket.io#/#',
+        pattern: 'socket.io#/#*',
+        via: 'pmessage',
+        bytes: 40,
+        decision: 'delivered',
+        sockets: 4,
+      },
+      [/s2's sub connection got socket\.io#\/# through socket\.io#\/#\*/, /4 local sockets/],
+    ],
+    [
+      'its own message is dropped by uid',
+      {
+        ...base,
+        step: 9,
+        kind: 'receive',
+        channel: 'socket.io#/#',
+        via: 'pmessage',
+        bytes: 40,
+        decision: 'own-message',
+        message: { format: 'msgpack', kind: 'broadcast', uid: 'Ab12Cd', value: [] },
+      },
+      [/uid Ab12Cd is s1's own/, /drops it/],
+    ],
+    [
+      'an unknown room is dropped unread',
+      {
+        ...base,
+        step: 9,
+        kind: 'receive',
+        channel: 'socket.io#/#blue#',
+        via: 'pmessage',
+        bytes: 40,
+        decision: 'unknown-room',
+      },
+      [/no socket in room blue/],
+    ],
+    [
+      'a remote delivery lists socket ids',
+      {
+        ...base,
+        step: 9,
+        kind: 'deliver',
+        origin: 'remote',
+        event: 'chat message',
+        rooms: [],
+        except: [],
+        sockets: [
+          'aaaaaaaaaaaaaaaaaaaa',
+          'bbbbbbbbbbbbbbbbbbbb',
+          'cccccccccccccccccccc',
+          'dddddddddddddddddddd',
+        ],
+        count: 9,
+      },
+      [/9 sockets/, /aaaaaa…, bbbbbb…, cccccc… and 6 more/],
+    ],
+    [
+      'a client receipt is step 10 wording',
+      {
+        ...base,
+        step: 10,
+        kind: 'client.receive',
+        socketId: 'x',
+        client: 'c4',
+        event: 'chat message',
+        args: ['<b>hi</b>'],
+      },
+      [/c4 \(socket x\) on s1 received "chat message"/, /<b>hi<\/b>/],
+    ],
+    [
+      'a crash says how it differs from a stop',
+      { ...base, step: 1, kind: 'server.down', reason: 'crash' },
+      [/crashed/, /without a goodbye/],
+    ],
+  ];
+  it.each(cases)('%s', (_name, event, patterns) => {
+    const text = narrate(event);
+    for (const p of patterns) expect(text).toMatch(p);
+  });
+});
+
+describe('helpers', () => {
+  it.each([
+    ['abcdefghijklmnop', 'abcdef…'],
+    ['short', 'short'],
+    [undefined, '?'],
+  ])('shortId(%s) = %s', (id, want) => expect(shortId(id)).toBe(want));
+
+  it.each([
+    ['socket.io#/#blue#', 'blue'],
+    ['socket.io#/#', 'socket.io#/#'],
+    ['lab:monitor', 'lab:monitor'],
+  ])('roomOf(%s) = %s', (ch, want) => expect(roomOf(ch)).toBe(want));
+
+  it('previews arguments on one short line', () => {
+    expect(previewArgs(['hi', { a: 1 }])).toBe('"hi", {"a":1}');
+    expect(previewArgs(['x'.repeat(100)], 10)).toHaveLength(10);
+  });
+});

@@ -1,0 +1,117 @@
+/**
+ * One sentence per monitor event, with the real values (server, channel, bytes, receivers,
+ * socket ids): what the walkthrough line and the aria-live region say. Text only: callers render
+ * it as text, never as HTML, because message contents come from users.
+ */
+import type { Decision, LabEvent } from '../../../../trace/events.ts';
+
+/** Socket ids are 20 characters; six are enough to tell them apart on a stage. */
+export function shortId(id: string | undefined): string {
+  if (!id) return '?';
+  return id.length > 8 ? `${id.slice(0, 6)}…` : id;
+}
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** A short, single-line preview of emitted arguments. */
+export function previewArgs(args: readonly unknown[], max = 40): string {
+  const text = args
+    .map((a) => (typeof a === 'string' ? JSON.stringify(a) : safeJson(a)))
+    .join(', ');
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+function safeJson(v: unknown): string {
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
+function who(client: string | undefined, socketId: string | undefined): string {
+  return client ? `${client} (socket ${shortId(socketId)})` : `socket ${shortId(socketId)}`;
+}
+
+function socketList(ids: readonly string[], count: number): string {
+  if (count === 0) return 'no local socket matched';
+  const shown = ids.slice(0, 3).map(shortId).join(', ');
+  return count > 3 ? `${shown} and ${count - 3} more` : shown;
+}
+
+const DECISION: Record<
+  Decision,
+  (server: string, e: Extract<LabEvent, { kind: 'receive' }>) => string
+> = {
+  delivered: (s, e) =>
+    e.message?.kind === 'broadcast' || e.sockets !== undefined
+      ? `the uid is not ${s}'s own, so its adapter writes the packet to ${plural(e.sockets ?? 0, 'local socket')}.`
+      : `${s}'s adapter handles it.`,
+  'own-message': (s, e) =>
+    `${e.message?.uid ? `the uid ${e.message.uid}` : 'the message'} is ${s}'s own, so it drops it: its own sockets already got it locally.`,
+  'unknown-room': (s, e) =>
+    `${s} has no socket in room ${roomOf(e.channel)}, so it drops it without decoding.`,
+  'other-namespace': (s) => `it is for another namespace, so ${s} drops it.`,
+  'not-for-me': (s) => `it answers a request ${s} did not make, so ${s} drops it.`,
+  ignored: (s) => `no adapter of ${s} listens to it, so it is ignored.`,
+};
+
+/** The room part of a classic room channel `socket.io#/#room#`, or the channel itself. */
+export function roomOf(channel: string): string {
+  const m = /^[^#]+#\/[^#]*#(.+)#$/.exec(channel);
+  return m ? m[1] : channel;
+}
+
+/** What just happened, in one sentence. */
+export function narrate(e: LabEvent): string {
+  switch (e.kind) {
+    case 'server.up':
+      return `${e.server} is listening on port ${e.port} with the ${e.adapter} adapter.`;
+    case 'server.down':
+      return e.reason === 'crash'
+        ? `${e.server} crashed: its sockets died without a goodbye and its Redis connections dropped.`
+        : `${e.server} stopped: its clients were told, and its Redis connections sent QUIT.`;
+    case 'client.transport':
+      return `${who(e.client, e.socketId)} opened a ${e.transport} transport to ${e.server}.`;
+    case 'client.connect':
+      return `${e.server}'s connection event fired for ${who(e.client, e.socketId)}.`;
+    case 'client.disconnect':
+      return `${who(e.client, e.socketId)} left ${e.server}: ${e.reason}.`;
+    case 'room.join':
+      return `Socket ${shortId(e.socketId)} joined room ${e.room} on ${e.server}; only ${e.server} knows it.`;
+    case 'room.leave':
+      return `Socket ${shortId(e.socketId)} left room ${e.room} on ${e.server}.`;
+    case 'redis.connect':
+      return `${e.server}'s ${e.role} connection (${e.name}) is ready${e.duplicated ? ', made with duplicate()' : ''}${e.clientId !== undefined ? `, Redis client id ${e.clientId}` : ''}.`;
+    case 'redis.disconnect':
+      return `${e.server}'s ${e.role} connection (${e.name}) was lost${e.error ? `: ${e.error}` : ''}.`;
+    case 'redis.command':
+      return `${e.server}'s ${e.role} connection sent ${e.command} ${e.args.join(' ')}${e.error ? ` and failed: ${e.error}` : ''}.`;
+    case 'adapter.attach':
+      return `${e.server} attached the ${e.adapter} adapter to ${e.nsp}${e.uid ? ` with uid ${e.uid}` : ''}: broadcasts now go through ${e.channels.join(', ') || 'Redis'}.`;
+    case 'client.emit':
+      return `${who(e.client, e.socketId)} sent "${e.event}" (${previewArgs(e.args)}) to ${e.server} as a WebSocket frame of ${plural(e.bytes, 'byte')}.`;
+    case 'publish':
+      return `${e.server}'s pub connection sent ${e.command} ${e.channel} with ${plural(e.bytes, 'byte')}${e.message?.kind === 'broadcast' ? ': [uid, packet, opts]' : e.message?.name ? `: ${e.message.name}` : ''}.`;
+    case 'publish.result':
+      return e.error
+        ? `Redis did not take ${e.server}'s PUBLISH on ${e.channel}: ${e.error}. The message is lost; pub/sub keeps nothing.`
+        : `Redis answered ${e.server}'s PUBLISH on ${e.channel}: ${plural(e.receivers ?? 0, 'receiver')} (subscribed connections) in ${e.ms} ms.`;
+    case 'receive':
+      return `${e.server}'s sub connection got ${e.channel}${e.pattern ? ` through ${e.pattern}` : ''} (${plural(e.bytes, 'byte')}): ${DECISION[e.decision](e.server, e)}`;
+    case 'deliver':
+      return e.origin === 'local'
+        ? `${e.server} wrote "${e.event}" to ${plural(e.count, 'local socket')} itself${e.local ? ' (io.local: never published)' : ''}: ${socketList(e.sockets, e.count)}.`
+        : `${e.server} wrote "${e.event}" from Redis to ${plural(e.count, 'socket')}: ${socketList(e.sockets, e.count)}.`;
+    case 'client.receive':
+      return `${who(e.client, e.socketId)} on ${e.server} received "${e.event}" (${previewArgs(e.args)}) over its WebSocket.`;
+    case 'monitor.mode':
+      return `${e.server}'s monitor switched to ${e.mode} detail: ${e.reason}. Counters stay exact.`;
+    case 'counters':
+      return `${e.server} counted ${plural(e.publishes, 'publish', 'publishes')} and ${plural(e.deliveries, 'delivery', 'deliveries')} so far.`;
+    case 'lab.notice':
+      return e.text;
+  }
+}

@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import type { LabInfo } from '../../../../trace/lab-info.ts';
+import { LabScript } from '../../../../trace/lab-script.ts';
+import { reduceAll } from '../../../../trace/reducer.ts';
+import { byServerId, stageModel } from './stage-model.ts';
+
+function script() {
+  return new LabScript()
+    .serverUp('s1')
+    .serverUp('s2')
+    .connect('c1', 's1', ['blue'])
+    .connect('c2', 's2')
+    .connect('c3', 's1', ['blue', 'red']);
+}
+
+const info = (over: Partial<LabInfo> = {}): LabInfo => ({
+  redis: {
+    url: 'redis://x',
+    kind: 'spawned',
+    version: '7',
+    state: 'up',
+    reason: '',
+    controllable: true,
+  },
+  adapter: 'redis',
+  subscriptionMode: null,
+  resp: 3,
+  monitor: { enabled: true, channel: 'lab:monitor' },
+  servers: [
+    { id: 's1', port: 4001, state: 'up', clients: 2 },
+    { id: 's2', port: 4002, state: 'up', clients: 1 },
+    { id: 's10', port: 4010, state: 'down', clients: 0 },
+  ],
+  clients: [{ id: 'c1', kind: 'lab', server: 's1', state: 'connected', rooms: ['blue'] }],
+  lesson: null,
+  auth: false,
+  ...over,
+});
+
+describe('stageModel', () => {
+  it('shows each server with port, state, sockets and rooms with member counts', () => {
+    const m = stageModel(reduceAll(script().events), null, false);
+    expect(m.servers.map((s) => [s.id, s.port, s.state, s.sockets, s.pub, s.sub])).toEqual([
+      ['s1', 4001, 'up', 2, 'up', 'up'],
+      ['s2', 4002, 'up', 1, 'up', 'up'],
+    ]);
+    expect(m.servers[0].rooms).toEqual([
+      { name: 'blue', count: 2 },
+      { name: 'red', count: 1 },
+    ]);
+  });
+
+  it('lists Redis subscriptions with their subscribers, adapter channels before plumbing', () => {
+    const m = stageModel(reduceAll(script().events), null, false);
+    const pattern = m.redis.rows.find((r) => r.kind === 'pattern');
+    expect(pattern).toEqual({
+      name: 'socket.io#/#*',
+      kind: 'pattern',
+      subscribers: ['s1:sub', 's2:sub'],
+      plumbing: false,
+    });
+    expect(m.redis.rows.filter((r) => r.kind === 'channel').length).toBeGreaterThan(0);
+  });
+
+  it('live, adds servers the trace has not mentioned yet, in numeric order', () => {
+    const m = stageModel(reduceAll(script().events), info(), true);
+    expect(m.servers.map((s) => s.id)).toEqual(['s1', 's2', 's10']);
+    expect(m.servers[2].state).toBe('down');
+    expect(m.clients.find((c) => c.id === 'c1')?.kind).toBe('lab');
+    expect(m.redis.state).toBe('up');
+  });
+
+  it('live, a server removed from the lab leaves the stage', () => {
+    const s = script().serverUp('s3').serverDown('s3');
+    const lab = info();
+    expect(stageModel(reduceAll(s.events), lab, true).servers.map((x) => x.id)).not.toContain('s3');
+    expect(stageModel(reduceAll(s.events), lab, false).servers.map((x) => x.id)).toContain('s3');
+  });
+
+  it('replaying, shows only what the trace knew then', () => {
+    const m = stageModel(reduceAll(script().events), info(), false);
+    expect(m.servers.map((s) => s.id)).toEqual(['s1', 's2']);
+  });
+
+  it('a stopped server is down and its clients disconnected', () => {
+    const m = stageModel(reduceAll(script().serverDown('s2').events), null, false);
+    expect(m.servers.find((s) => s.id === 's2')?.state).toBe('down');
+    expect(m.clients.find((c) => c.id === 'c2')?.connected).toBe(false);
+  });
+
+  it('keeps a client waiting for its stopped server, forgets one that left (a closed page)', () => {
+    const s = script().serverDown('s2');
+    const c3 = s.clients.c3;
+    s.emit({
+      kind: 'client.disconnect',
+      server: 's1',
+      socketId: c3.socketId,
+      client: 'c3',
+      reason: 'transport close',
+    });
+    for (const live of [true, false]) {
+      const ids = stageModel(reduceAll(s.events), info(), live).clients.map((c) => c.id);
+      expect(ids).toContain('c2');
+      expect(ids).not.toContain('c3');
+    }
+    // Live, a client the lab still lists stays even while away.
+    const listed = info({
+      clients: [{ id: 'c3', kind: 'lab', server: 's1', state: 'disconnected', rooms: [] }],
+    });
+    expect(stageModel(reduceAll(s.events), listed, true).clients.map((c) => c.id)).toContain('c3');
+  });
+
+  it.each([
+    ['s2', 's10', -1],
+    ['s10', 's9', 1],
+    ['hub', 's1', 'h'.localeCompare('s')],
+  ])('byServerId(%s, %s)', (a, b, sign) =>
+    expect(Math.sign(byServerId(a, b))).toBe(Math.sign(sign)),
+  );
+});

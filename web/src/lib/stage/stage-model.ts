@@ -1,0 +1,147 @@
+/**
+ * What the stage shows, read from the trace model's LabState (and, live, from the hub's LabInfo
+ * for servers the trace has not mentioned yet). Sorted and counted here so components only draw.
+ */
+import type { LabInfo } from '../../../../trace/lab-info.ts';
+import type { LabState } from '../../../../trace/state.ts';
+
+export interface StageServer {
+  id: string;
+  port: number;
+  state: 'up' | 'down' | 'crashed';
+  sockets: number;
+  rooms: { name: string; count: number }[];
+  adapter: string;
+  uid?: string;
+  pub: 'up' | 'down' | 'none';
+  sub: 'up' | 'down' | 'none';
+}
+
+export interface StageClient {
+  id: string;
+  server: string;
+  connected: boolean;
+  rooms: string[];
+  kind: 'lab' | 'page' | 'other';
+  socketId?: string;
+}
+
+export interface RedisRow {
+  name: string;
+  kind: 'channel' | 'pattern' | 'shard';
+  subscribers: string[];
+  /** The lab's own monitor plumbing rather than the adapter's. */
+  plumbing: boolean;
+}
+
+export interface StageModel {
+  servers: StageServer[];
+  clients: StageClient[];
+  redis: { state: 'up' | 'down' | 'unknown'; rows: RedisRow[] };
+}
+
+/** s2 before s10. */
+export function byServerId(a: string, b: string): number {
+  const na = Number(a.replace(/\D/g, ''));
+  const nb = Number(b.replace(/\D/g, ''));
+  return na !== nb && !Number.isNaN(na) && !Number.isNaN(nb) ? na - nb : a.localeCompare(b);
+}
+
+export function stageModel(state: LabState, lab: LabInfo | null, live: boolean): StageModel {
+  const servers = new Map<string, StageServer>();
+  for (const s of Object.values(state.servers)) {
+    servers.set(s.id, {
+      id: s.id,
+      port: s.port,
+      state: s.state,
+      sockets: s.sockets.length,
+      rooms: Object.entries(s.rooms)
+        .map(([name, members]) => ({ name, count: members.length }))
+        .sort((a, b) => a.name.localeCompare(b.name)),
+      adapter: s.adapter,
+      uid: s.uid,
+      pub: s.connections.pub?.state ?? 'none',
+      sub: s.connections.sub?.state ?? 'none',
+    });
+  }
+  const kinds = new Map<string, 'lab' | 'page'>();
+  for (const c of lab?.clients ?? []) kinds.set(c.id, c.kind);
+  if (live && lab) {
+    // A server removed from the lab is gone, though the trace remembers it going down.
+    const listed = new Set(lab.servers.map((s) => s.id));
+    for (const id of [...servers.keys()]) if (!listed.has(id)) servers.delete(id);
+    for (const s of lab.servers) {
+      const known = servers.get(s.id);
+      if (known) {
+        if (!known.port) known.port = s.port;
+        continue;
+      }
+      servers.set(s.id, {
+        id: s.id,
+        port: s.port,
+        state: s.state,
+        sockets: s.clients,
+        rooms: [],
+        adapter: lab.adapter,
+        pub: 'none',
+        sub: 'none',
+      });
+    }
+  }
+
+  const clients: StageClient[] = [];
+  const named = new Set<string>();
+  for (const c of Object.values(state.clients)) {
+    if (c.socketId) named.add(c.socketId);
+    // A disconnected client stays on the stage while it waits for its server to come back (or,
+    // live, while the lab still lists it); one that just left (a closed page) is gone.
+    if (c.state !== 'connected') {
+      const waiting = (state.servers[c.server]?.state ?? 'up') !== 'up';
+      if (!waiting && !(live && lab && kinds.has(c.id))) continue;
+    }
+    clients.push({
+      id: c.id,
+      server: c.server,
+      connected: c.state === 'connected',
+      rooms: c.rooms,
+      kind: kinds.get(c.id) ?? 'other',
+      socketId: c.socketId,
+    });
+  }
+  // Sockets of clients that never said who they are still count on the stage.
+  for (const s of Object.values(state.sockets)) {
+    if (!s.connected || named.has(s.id) || s.client) continue;
+    clients.push({
+      id: s.id,
+      server: s.server,
+      connected: true,
+      rooms: s.rooms,
+      kind: 'other',
+      socketId: s.id,
+    });
+  }
+  clients.sort((a, b) => byServerId(a.server, b.server) || byServerId(a.id, b.id));
+
+  const rows: RedisRow[] = [];
+  const add = (kind: RedisRow['kind'], table: Record<string, string[]>) => {
+    for (const [name, subscribers] of Object.entries(table)) {
+      if (subscribers.length === 0) continue;
+      rows.push({
+        name,
+        kind,
+        subscribers: [...subscribers].sort(byServerId),
+        plumbing: subscribers.every((s) => s.includes('monitor')),
+      });
+    }
+  };
+  add('pattern', state.redis.patterns);
+  add('channel', state.redis.channels);
+  add('shard', state.redis.shardChannels);
+  rows.sort((a, b) => Number(a.plumbing) - Number(b.plumbing) || a.name.localeCompare(b.name));
+
+  return {
+    servers: [...servers.values()].sort((a, b) => byServerId(a.id, b.id)),
+    clients,
+    redis: { state: live && lab ? lab.redis.state : state.redis.state, rows },
+  };
+}
