@@ -5,7 +5,7 @@
  * them with their payloads.
  */
 import type { Server, Socket } from 'socket.io';
-import { TokenBucket } from './rate-limit.ts';
+import { limitSocket } from './rate-limit.ts';
 
 type Ack = (reply: unknown) => void;
 
@@ -36,7 +36,6 @@ export function attachChatEvents(
   serverId: string,
   clientRate = DEFAULT_CLIENT_RATE,
 ): void {
-  const RATE = { perSecond: clientRate, burst: clientRate * 2 };
   // serverSideEmit from another server arrives here; its clients then hear about it.
   io.on('server ping', (data: unknown) => {
     io.local.emit('server ping', { ...(data as object), to: serverId });
@@ -44,20 +43,7 @@ export function attachChatEvents(
 
   io.on('connection', (socket) => {
     socket.data.server = serverId;
-    const bucket = new TokenBucket(RATE.perSecond, RATE.burst);
-    let warnedAt = 0;
-    socket.use((_packet, next) => {
-      if (bucket.take()) return next();
-      // Dropped: tell the client at most once a second, so the warning can't become a flood itself.
-      const now = Date.now();
-      if (now - warnedAt > 1000) {
-        warnedAt = now;
-        socket.emit('rate limited', {
-          limit: `${RATE.perSecond} events/s, bursts of ${RATE.burst}`,
-          retryInMs: bucket.waitMs(),
-        });
-      }
-    });
+    limitSocket(socket, clientRate);
 
     socket.on('chat message', (msg: unknown) => {
       io.emit('chat message', msg);
@@ -77,9 +63,20 @@ export function attachChatEvents(
       ack?.({ room, rooms: [...socket.rooms].filter((r) => r !== socket.id) });
     });
 
+    // One room, or a list of up to 5: a broadcast to exactly one room gets the room's channel.
     socket.on('room message', (room: unknown, msg: unknown) => {
-      if (!checkRoom(socket, 'room message', room)) return;
-      io.to(room).emit('room message', room, msg);
+      const list = Array.isArray(room) && room.length > 0 && room.length <= 5 ? room : [room];
+      if (!list.every((r) => checkRoom(socket, 'room message', r))) return;
+      io.to(list as string[]).emit('room message', room, msg);
+    });
+
+    // io.socketsJoin: every socket on every server joins, through a request on Redis that even
+    // this server applies only when Redis hands it back.
+    socket.on('everyone join', (room: unknown, ...rest: unknown[]) => {
+      const ack = ackOf(rest);
+      if (!checkRoom(socket, 'everyone join', room, ack)) return;
+      io.socketsJoin(room);
+      ack?.({ room });
     });
 
     socket.on('server ping', (text: unknown, ...rest: unknown[]) => {

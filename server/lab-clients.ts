@@ -48,10 +48,10 @@ export class LabClients {
     return this.entries.get(id)?.info;
   }
 
-  /** Connects one client and resolves once it is connected (or after 5 s, still trying). */
-  async add(server: string, rooms: string[] = []): Promise<LabClientInfo> {
+  /** Connects one client (to namespace `nsp`) and resolves once it is connected (or after 5 s, still trying). */
+  async add(server: string, rooms: string[] = [], nsp = '/'): Promise<LabClientInfo> {
     const id = `c${this.next++}`;
-    const socket = connect(this.options.urlOf(server), {
+    const socket = connect(`${this.options.urlOf(server)}${nsp === '/' ? '' : nsp}`, {
       transports: ['websocket'],
       auth: { labClient: id },
       query: { labClient: id },
@@ -64,6 +64,7 @@ export class LabClients {
       server,
       state: 'disconnected',
       rooms: [...rooms],
+      ...(nsp === '/' ? {} : { nsp }),
     };
     this.entries.set(id, { info, socket });
     socket.on('connect', () => {
@@ -116,7 +117,15 @@ export class LabClients {
       entry.info.rooms.push(args[0]);
     if (event === 'leave') entry.info.rooms = entry.info.rooms.filter((r) => r !== args[0]);
     if (
-      ['join', 'leave', 'count sockets', 'ack broadcast', 'whoami', 'server ping'].includes(event)
+      [
+        'join',
+        'leave',
+        'everyone join',
+        'count sockets',
+        'ack broadcast',
+        'whoami',
+        'server ping',
+      ].includes(event)
     ) {
       // These answer through an ack; wait for it (bounded) so the API can return the answer.
       return entry.socket

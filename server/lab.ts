@@ -57,6 +57,8 @@ export class Lab extends EventEmitter {
     if (notice) this.notice('lesson', notice);
     this.changed();
   });
+  /** Closed with the lab: parts other modules hang on it (server/lesson-parts.ts). */
+  readonly closers: (() => Promise<void>)[] = [];
   private feed: HubFeed | null = null;
   /** The servers and the hub sample their detail together (see SamplingGroup). */
   private readonly sampling = new SamplingGroup();
@@ -325,6 +327,7 @@ export class Lab extends EventEmitter {
     server: string | undefined,
     count: number,
     rooms: string[] = [],
+    nsp = '/',
   ): Promise<LabClientInfo[]> {
     if (this.clients.size + count > 200)
       throw new LabError(
@@ -336,7 +339,7 @@ export class Lab extends EventEmitter {
     for (let i = 0; i < count; i++) {
       const target = server ?? this.defaultServer();
       this.server(target);
-      made.push(await this.clients.add(target, rooms));
+      made.push(await this.clients.add(target, rooms, nsp));
     }
     return made;
   }
@@ -347,7 +350,7 @@ export class Lab extends EventEmitter {
     adapter?: AdapterKind;
     subscriptionMode?: SubscriptionMode;
     resp?: 2 | 3;
-    clients?: { server?: string; rooms?: string[] }[];
+    clients?: { server?: string; rooms?: string[]; nsp?: string }[];
   }): Promise<void> {
     const adapter = spec.adapter ?? this.adapter;
     this.checkAdapter(adapter);
@@ -365,11 +368,12 @@ export class Lab extends EventEmitter {
       this.servers.push(this.makeServer(`s${i + 1}`, this.options.basePort + i));
     for (const server of this.servers) await server.start();
     this.notice('setup', `The lab was rebuilt: ${count} servers with the ${adapter} adapter.`);
-    for (const c of spec.clients ?? []) await this.addClients(c.server, 1, c.rooms ?? []);
+    for (const c of spec.clients ?? []) await this.addClients(c.server, 1, c.rooms ?? [], c.nsp);
     this.changed();
   }
 
   async close(): Promise<void> {
+    await Promise.allSettled(this.closers.map((close) => close()));
     this.clients.removeAll();
     await this.removeStraySubscriber();
     await Promise.all(this.servers.map((s) => s.stop()));

@@ -9,7 +9,8 @@ import { Server } from 'socket.io';
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
 import type { AdapterKind, SubscriptionMode } from '../trace/events.ts';
-import { attachChatEvents } from './chat-events.ts';
+import { attachChatEvents, DEFAULT_CLIENT_RATE } from './chat-events.ts';
+import { attachLabNamespaces } from './lab-namespaces.ts';
 import {
   createRedisPair,
   dropAll,
@@ -130,6 +131,7 @@ export class ServerNode {
       socket.on('disconnect', () => this.options.onChange?.());
     });
     attachChatEvents(io, id, this.options.clientRate);
+    attachLabNamespaces(io, id, this.options.clientRate ?? DEFAULT_CLIENT_RATE);
 
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', (err: NodeJS.ErrnoException) =>

@@ -218,6 +218,51 @@ export interface LabNotice extends Base<'lab.notice'> {
   text: string;
 }
 
+/**
+ * The Redis console (lesson 0): a command typed on one of its bare connections, or a frame
+ * Redis sent back on it, as Redis sent it (a SUBSCRIBE of three channels gets three replies).
+ */
+export interface ConsoleLine extends Base<'console'> {
+  /** The console connection: A, B or C. */
+  connection: string;
+  /**
+   * command: typed on the connection; reply: Redis's answer to it; message: a message Redis
+   * pushed because the connection is subscribed; closed: the connection is gone.
+   */
+  dir: 'command' | 'reply' | 'message' | 'closed';
+  /** The command (upper-cased), or for a reply the command it answers. */
+  command?: string;
+  args?: string[];
+  /**
+   * The frame as JSON: strings, numbers, null and lists (a RESP3 map is a list of pairs). A
+   * message is the list Redis pushed: `[message, channel, payload]` or `[pmessage, pattern, channel, payload]`.
+   */
+  value?: unknown;
+  /** An error reply, as Redis wrote it (e.g. `ERR Can't execute 'publish'...`). */
+  error?: string;
+  /** The RESP type on the wire: push, array, int, bulk, simple, error... */
+  resp?: string;
+}
+/**
+ * The plain app: the demo as people write it (createAdapter, io.emit, no guard of the lab's),
+ * run by the lab as a child process so that what kills it kills only it.
+ */
+export interface PlainApp extends Base<'plain.app'> {
+  /** started; output: a line it printed; received: its test client got a chat message; exited. */
+  what: 'started' | 'output' | 'received' | 'exited';
+  pid?: number;
+  port?: number;
+  /** Whether it has `process.on('unhandledRejection')` and error handlers. */
+  guard?: boolean;
+  /** Whether its pub connection keeps ioredis's offline queue (the default). */
+  offlineQueue?: boolean;
+  /** exited: the exit code (1 for an unhandled rejection) or the signal. */
+  code?: number | null;
+  signal?: string | null;
+  /** output: the line; received: the message; exited: the last line it wrote to stderr. */
+  text?: string;
+}
+
 export type LabEvent =
   | ServerUp
   | ServerDown
@@ -237,7 +282,9 @@ export type LabEvent =
   | ClientReceive
   | MonitorMode
   | Counters
-  | LabNotice;
+  | LabNotice
+  | ConsoleLine
+  | PlainApp;
 
 export type EventKind = LabEvent['kind'];
 

@@ -33,6 +33,8 @@ export interface LabInfo {
     socketId?: string;
     state: 'connected' | 'disconnected';
     rooms: string[];
+    /** The namespace, when not `/` (a lab client of /game, say). */
+    nsp?: string;
   }[];
   /** The lesson that holds the lab, if any: one lesson runs at a time for the whole lab. */
   lesson: { id: string; title: string; step: number; holder: string } | null;

@@ -13,7 +13,16 @@ export interface ApiCall {
 /** The commands the hub lets a lesson try on a sub connection (`POST /api/servers/{id}/sub-command`). */
 export const SUB_COMMANDS = ['PING', 'ECHO', 'PUBLISH'] as const;
 
+/** The Redis console's connections, and the commands it runs (server/redis-console.ts). */
+export const CONSOLE_CONNECTIONS = ['A', 'B', 'C'] as const;
+export const CONSOLE_COMMANDS = [
+  'PING', 'ECHO', 'HELLO', 'PUBLISH', 'SPUBLISH', 'SUBSCRIBE', 'UNSUBSCRIBE', 'PSUBSCRIBE',
+  'PUNSUBSCRIBE', 'SSUBSCRIBE', 'SUNSUBSCRIBE', 'PUBSUB',
+] as const; // prettier-ignore
+
 export const STRAY_SUBSCRIBER = '/api/redis/stray-subscriber';
+export const REDIS_CONSOLE = '/api/redis/console';
+export const PLAIN_APP = '/api/plain-app';
 
 /**
  * The rebuild itself. `resp` is always sent (3, ioredis's default, when the lesson says nothing)
@@ -28,17 +37,28 @@ export function setupCall(setup: LessonSetup): ApiCall {
       adapter: setup.adapter,
       ...(setup.subscriptionMode ? { subscriptionMode: setup.subscriptionMode } : {}),
       resp: setup.resp ?? 3,
-      clients: setup.clients.map((c) => ({ server: c.server, rooms: c.rooms })),
+      clients: setup.clients.map((c) => ({
+        server: c.server,
+        rooms: c.rooms,
+        ...(c.nsp ? { nsp: c.nsp } : {}),
+      })),
     },
   };
 }
 
 /**
- * The calls a setup makes: a stray subscriber is removed first (the hub's rebuild keeps it, and a
- * lesson left halfway through would make every later fetchSockets time out), then the rebuild.
+ * The calls a setup makes: what a lesson left halfway may have left behind goes first (the hub's
+ * rebuild keeps these: a stray subscriber makes every later fetchSockets time out, a console
+ * connection subscribed to a request channel counts as a server, a plain app holds a port),
+ * then the rebuild.
  */
 export function setupCalls(setup: LessonSetup): ApiCall[] {
-  return [{ method: 'DELETE', path: STRAY_SUBSCRIBER }, setupCall(setup)];
+  return [
+    { method: 'DELETE', path: STRAY_SUBSCRIBER },
+    { method: 'DELETE', path: REDIS_CONSOLE },
+    { method: 'DELETE', path: PLAIN_APP },
+    setupCall(setup),
+  ];
 }
 
 /** The calls that perform an action, in order. `clientId` turns the lesson's client names into the lab's ids. */
@@ -73,7 +93,26 @@ export function apiCallOf(action: LessonAction, clientId: (name: string) => stri
     };
   if ('straySubscriber' in action)
     return { method: action.straySubscriber === 'on' ? 'POST' : 'DELETE', path: STRAY_SUBSCRIBER };
+  if ('together' in action)
+    return {
+      method: 'POST',
+      path: '/api/clients/emit-together',
+      body: { emits: action.together.map((e) => ({ ...e, client: clientId(e.client) })) },
+    };
+  if ('serversEmit' in action)
+    return { method: 'POST', path: '/api/servers/emit', body: action.serversEmit };
+  if ('console' in action) return { method: 'POST', path: REDIS_CONSOLE, body: action.console };
+  if ('plainApp' in action) {
+    const p = action.plainApp;
+    if ('stop' in p) return { method: 'DELETE', path: PLAIN_APP };
+    if ('emit' in p) return { method: 'POST', path: `${PLAIN_APP}/emit`, body: { text: p.emit } };
+    return { method: 'POST', path: PLAIN_APP, body: p.start };
+  }
   return setupCall(action.setup);
+}
+
+function quoteWords(args: readonly string[]): string {
+  return args.map((a) => (/\s/.test(a) ? `"${a}"` : a)).join(' ');
 }
 
 /** A short label for buttons and logs, e.g. "crash s2" or "c1 emits chat message". */
@@ -85,14 +124,24 @@ export function describeAction(action: LessonAction): string {
   if ('removeClient' in action) return `remove ${action.removeClient}`;
   if ('emit' in action) return `${action.emit.client} emits "${action.emit.event}"`;
   if ('addClient' in action) return `add a client on ${action.addClient.server}`;
-  if ('subCommand' in action) {
-    const words = action.subCommand.args.map((a) => (/\s/.test(a) ? `"${a}"` : a));
-    return `${action.subCommand.server}'s sub connection sends ${words.join(' ')}`;
-  }
+  if ('subCommand' in action)
+    return `${action.subCommand.server}'s sub connection sends ${quoteWords(action.subCommand.args)}`;
   if ('straySubscriber' in action)
     return action.straySubscriber === 'on'
       ? 'add a stray subscriber'
       : 'remove the stray subscriber';
+  if ('together' in action)
+    return action.together.map((e) => `${e.client} emits "${e.event}"`).join(' and ') + ' at once';
+  if ('serversEmit' in action)
+    return `every server calls ${action.serversEmit.local ? 'io.local.emit' : 'io.emit'}("${action.serversEmit.event}")`;
+  if ('console' in action)
+    return `console ${action.console.connection}: ${quoteWords(action.console.args)}`;
+  if ('plainApp' in action) {
+    const p = action.plainApp;
+    if ('stop' in p) return 'stop the plain app';
+    if ('emit' in p) return "the plain app's client sends a chat message";
+    return `start the plain app ${p.start.guard ? 'with' : 'without'} error handlers`;
+  }
   const { servers, adapter, resp } = action.setup;
   return `rebuild the lab (${servers} servers, ${adapter} adapter, RESP${resp ?? 3})`;
 }

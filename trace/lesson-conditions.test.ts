@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { LabEvent } from './events.ts';
 import { reduceAll } from './reducer.ts';
 import {
+  checkClaim,
   choiceFits,
   fittingChoices,
   holds,
@@ -73,6 +74,18 @@ describe('lesson conditions', () => {
     ],
     ['a reply of another client', { reply: { client: 'c2', event: 'count sockets' } }, false],
     ['replies counted', { reply: { client: 'c1' }, count: 3 }, false],
+    ['exactly as many', { event: { kind: 'receive' }, exactly: 3 }, true],
+    ['exactly, but more came', { event: { kind: 'receive' }, exactly: 2 }, false],
+    ['exactly none', { event: { kind: 'publish' }, exactly: 0 }, true],
+    ['exactly, in the flow', { event: { kind: 'receive' }, sameFlow: true, exactly: 2 }, true],
+    ['in order', { order: [{ kind: 'client.emit' }, { kind: 'receive', server: 's2' }] }, true],
+    ['out of order', { order: [{ kind: 'client.receive' }, { kind: 'receive' }] }, false],
+    ['in order, one never came', { order: [{ kind: 'client.emit' }, { kind: 'publish' }] }, false],
+    [
+      'in order within the flow',
+      { order: [{ kind: 'receive', server: 's2' }, { kind: 'client.receive' }], sameFlow: true },
+      true,
+    ],
     [
       'all',
       {
@@ -113,6 +126,36 @@ describe('lesson conditions', () => {
     expect(observe({ ...onSub, collect: 'error' }, ctx)).toEqual(['Connection in subscriber mode']);
     expect(observe({ ...onSub, collect: 'reply' }, ctx)).toEqual([]);
   });
+
+  it('observes per group, in arrival order with repeats, and which matcher came first', () => {
+    const both: LabEvent[] = [
+      ev({ kind: 'client.receive', client: 'c9', event: 'chat message', args: ['A'] }),
+      ev({ kind: 'client.receive', client: 'c2', event: 'chat message', args: ['B'] }),
+      ev({ kind: 'client.receive', client: 'c2', event: 'chat message', args: ['A'] }),
+      ev({ kind: 'client.receive', client: 'c9', event: 'chat message', args: ['B'] }),
+      ev({ kind: 'client.receive', client: 'c9', event: 'chat message', args: ['B'] }),
+    ];
+    const c = { ...ctx, events: both };
+    const chat = { event: { kind: 'client.receive' } };
+    expect(observe({ ...chat, collect: 'args.0', per: 'client' }, c)).toEqual([
+      'c1: A, B, B',
+      'c2: B, A',
+    ]);
+    expect(observe({ ...chat, collect: 'count', per: 'client' }, c)).toEqual(['c1: 3', 'c2: 2']);
+    const first = [{ kind: 'publish' }, { kind: 'receive' }, { kind: 'client.emit' }];
+    expect(observe({ first }, ctx)).toEqual(['client.emit']);
+    expect(observe({ first: first.slice(0, 2) }, ctx)).toEqual(['receive']);
+    expect(observe({ first: [{ kind: 'publish' }, { kind: 'deliver' }] }, ctx)).toEqual([]);
+  });
+
+  it('checks a claim, and says what the lab showed when it does not hold', () => {
+    const line = 1;
+    expect(checkClaim({ says: 'two receipts', holds: { event: { kind: 'receive' }, sameFlow: true, exactly: 2 }, line }, ctx)).toEqual({ says: 'two receipts', held: true });
+    expect(checkClaim({ says: 'one', holds: { event: { kind: 'receive' }, exactly: 1 }, line }, ctx)).toMatchObject({ held: false, saw: '3 matching events' });
+    expect(checkClaim({ says: 'order', holds: { order: [{ kind: 'client.receive' }, { kind: 'publish' }] }, line }, ctx).saw).toBe('client.receive came #8, publish never came');
+    expect(checkClaim({ says: 'NUMSUB 3', observe: { event: { kind: 'redis.command' }, collect: 'reply.1' }, is: [3], line }, ctx)).toEqual({ says: 'NUMSUB 3', held: true, saw: '3' });
+    expect(checkClaim({ says: 'NUMSUB 4', observe: { event: { kind: 'redis.command' }, collect: 'reply.1' }, is: 4, line }, ctx).held).toBe(false);
+  }); // prettier-ignore
 
   it("observes the answers to the lesson's emits, which the trace does not carry", () => {
     const counts = { reply: { client: 'c1', event: 'count sockets' } };

@@ -7,6 +7,7 @@ import type { Lesson, LessonStep } from './lesson-types.ts';
 import { LessonFormatError, YamlBlock } from './lesson-yaml.ts';
 import {
   readActions,
+  readCheck,
   readCondition,
   readHighlight,
   readPredict,
@@ -18,8 +19,8 @@ import {
 export { LessonFormatError } from './lesson-yaml.ts';
 
 const LEVELS = ['beginner', 'intermediate', 'advanced'] as const;
-const FRONT_KEYS = ['id', 'title', 'summary', 'level', 'minutes', 'setup'];
-const STEP_KEYS = ['do', 'task', 'predict', 'waitFor', 'hint', 'highlight'];
+const FRONT_KEYS = ['id', 'title', 'summary', 'teaches', 'level', 'minutes', 'setup'];
+const STEP_KEYS = ['do', 'task', 'predict', 'waitFor', 'check', 'hint', 'highlight'];
 const LESSON_ID = /^[A-Za-z0-9_-]{1,32}$/;
 
 interface RawStep {
@@ -80,7 +81,14 @@ function splitSteps(file: string, lines: string[], firstLine: number) {
 
 function readStep(file: string, raw: RawStep, scope: LessonScope): LessonStep {
   const narration = raw.narration.join('\n').trim();
-  const step: LessonStep = { title: raw.title, narration, do: [], highlight: [], line: raw.line };
+  const step: LessonStep = {
+    title: raw.title,
+    narration,
+    do: [],
+    highlight: [],
+    check: [],
+    line: raw.line,
+  };
   if (!raw.block) {
     if (!narration)
       throw new LessonFormatError(
@@ -97,6 +105,7 @@ function readStep(file: string, raw: RawStep, scope: LessonScope): LessonStep {
   if (m.has('task')) step.task = readTask(y, m.get('task'), scope);
   if (m.has('predict')) step.predict = readPredict(y, m.get('predict'), scope);
   if (m.has('waitFor')) step.waitFor = readCondition(y, m.get('waitFor'), scope);
+  if (m.has('check')) step.check = readCheck(y, m.get('check'), scope);
   if (m.has('hint')) step.hint = y.string(m.get('hint'), 'hint');
   if (m.has('highlight')) step.highlight = readHighlight(y, m.get('highlight'));
   if (step.predict && !step.waitFor && !step.task)
@@ -106,6 +115,8 @@ function readStep(file: string, raw: RawStep, scope: LessonScope): LessonStep {
       m.get('predict'),
       'a prediction needs a "do" or a task: something must happen to check it against',
     );
+  if (step.check.length > 0 && step.do.length === 0 && !step.task)
+    y.fail(m.get('check'), 'a check needs a "do" or a task: something must happen to check');
   return step;
 }
 
@@ -127,6 +138,7 @@ export function parseLesson(file: string, source: string): Lesson {
   if (!LESSON_ID.test(id)) y.fail(fm.get('id'), 'id must be 1-32 letters, digits, _ or -');
   const title = y.string(need('title'), 'title');
   const summary = y.string(need('summary'), 'summary');
+  const teaches = y.string(need('teaches'), 'teaches');
   const level = y.choice(need('level'), 'level', LEVELS);
   const minutes = y.int(need('minutes'), 'minutes', 1, 120);
   const setup = readSetup(y, need('setup'));
@@ -136,7 +148,7 @@ export function parseLesson(file: string, source: string): Lesson {
     throw new LessonFormatError(file, end + 2, 'a lesson needs at least one step: a "## " heading');
   const scope: LessonScope = { servers: setup.servers, clients: setup.clients.length };
   const steps = raws.map((raw) => readStep(file, raw, scope));
-  return { id, title, summary, level, minutes, setup, intro, steps, file };
+  return { id, title, summary, teaches, level, minutes, setup, intro, steps, file };
 }
 
 /** Parses every lesson and checks ids are unique; the list comes back in file-name order. */

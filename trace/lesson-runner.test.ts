@@ -9,6 +9,7 @@ const LESSON = `---
 id: demo
 title: Demo
 summary: A demo.
+teaches: Nothing much.
 level: beginner
 minutes: 5
 setup:
@@ -96,9 +97,11 @@ describe('LessonRunner', () => {
     const lab = fakeLab();
     const runner = lab.make();
     await runner.start();
-    expect(lab.calls.slice(0, 3)).toEqual([
+    expect(lab.calls.slice(0, 5)).toEqual([
       'POST /api/lesson',
       'DELETE /api/redis/stray-subscriber',
+      'DELETE /api/redis/console',
+      'DELETE /api/plain-app',
       'POST /api/lab/setup {"servers":2,"adapter":"redis","resp":3,"clients":[{"server":"s1","rooms":[]},{"server":"s2","rooms":[]}]}',
     ]);
     expect(runner.clientId('c1')).toBe('c7');
@@ -142,6 +145,24 @@ describe('LessonRunner', () => {
     expect(runner.view.phase).toBe('complete');
     expect(lab.calls.at(-1)).toBe('DELETE /api/lesson?holder=page-1');
   });
+
+  it('checks the claims of a step once it is done, held or not, with what the lab showed', async () => {
+    const lesson = parseLesson('demo.md', LESSON);
+    lesson.steps[0].check = [
+      { says: 'both got it', holds: { event: { kind: 'client.receive' }, sameFlow: true, exactly: 2 }, line: 1 },
+      { says: 'c2 before c1', holds: { order: [{ kind: 'client.receive', client: 'c2' }, { kind: 'client.receive', client: 'c1' }] }, line: 2 },
+      { says: 'c1 before c2', holds: { order: [{ kind: 'client.receive', client: 'c1' }, { kind: 'client.receive', client: 'c2' }] }, line: 3 },
+    ];
+    const runner = fakeLab().make(lesson);
+    await runner.start();
+    await runner.answer(0);
+    await phase(runner, 'done');
+    expect(runner.view.results[0].claims).toEqual([
+      { says: 'both got it', held: true },
+      { says: 'c2 before c1', held: true },
+      { says: 'c1 before c2', held: false, saw: 'client.receive came #3, client.receive came #2' },
+    ]);
+  }); // prettier-ignore
 
   it('says so when another lesson holds the lab', async () => {
     const runner = fakeLab({ busy: true }).make();

@@ -13,10 +13,12 @@ import { emptyState, type LabState } from './state.ts';
 import type { Lesson, LessonAction, LessonReply, LessonStep } from './lesson-types.ts';
 import { apiCallsOf } from './lesson-actions.ts';
 import {
+  checkClaim,
   describeObserved,
   fittingChoices,
   holds,
   observe,
+  type ClaimResult,
   type ConditionContext,
 } from './lesson-conditions.ts';
 
@@ -49,6 +51,8 @@ export interface StepResult {
   fits?: number[];
   showedMe?: boolean;
   hinted?: boolean;
+  /** The step's checked claims: what the narration said, and whether the lab bore it out. */
+  claims?: ClaimResult[];
 }
 
 export interface RunnerView {
@@ -76,6 +80,8 @@ const STEP_EVENT_CAP = 50_000;
 const QUIET_MS = 150;
 /** ...or after this, whatever still trickles in (reconnecting clients can go on for seconds). */
 const QUIET_CAP_MS = 1500;
+/** A step with claims and no prediction still watches this long, for the trace to catch up. */
+const CLAIM_SETTLE_MS = 300;
 
 export class LessonRunner {
   private phase: Phase = 'idle';
@@ -296,21 +302,29 @@ export class LessonRunner {
     }
     const ready = (!step.task || this.taskDone) && (!step.waitFor || holds(step.waitFor, ctx));
     if (!ready) return;
-    if (!step.predict) {
+    if (!step.predict && step.check.length === 0) {
       this.phase = 'done';
       this.emitChange();
       return;
     }
     this.phase = 'settling';
     this.emitChange();
-    await this.executor.wait(step.predict.settleMs);
-    const observed = observe(step.predict.observe, this.context());
-    const fits = fittingChoices(step.predict.choices, observed);
-    const result = this.results[this.index];
-    result.fits = fits;
-    result.observed = describeObserved(observed);
-    result.verdict =
-      fits.length === 0 ? 'unforeseen' : fits.includes(result.choice ?? -1) ? 'right' : 'wrong';
+    const index = this.index;
+    const claimWait = step.check.length ? CLAIM_SETTLE_MS : 0;
+    await this.executor.wait(Math.max(step.predict?.settleMs ?? 0, claimWait));
+    // The learner may have moved on (back, restart) while this step settled.
+    if (this.index !== index || this.phase !== 'settling') return;
+    const result = this.results[index];
+    const after = this.context();
+    if (step.predict) {
+      const observed = observe(step.predict.observe, after);
+      const fits = fittingChoices(step.predict.choices, observed);
+      result.fits = fits;
+      result.observed = describeObserved(observed);
+      result.verdict =
+        fits.length === 0 ? 'unforeseen' : fits.includes(result.choice ?? -1) ? 'right' : 'wrong';
+    }
+    if (step.check.length) result.claims = step.check.map((c) => checkClaim(c, after));
     this.phase = 'done';
     this.emitChange();
   }

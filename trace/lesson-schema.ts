@@ -3,9 +3,10 @@
  * with the line it came from so a mistake is reported where the author made it.
  */
 import type { EventKind } from './events.ts';
-import { SUB_COMMANDS } from './lesson-actions.ts';
+import { CONSOLE_COMMANDS, CONSOLE_CONNECTIONS, SUB_COMMANDS } from './lesson-actions.ts';
 import type {
   Choice,
+  Claim,
   Condition,
   EventMatcher,
   LessonAction,
@@ -38,6 +39,8 @@ const KINDS: Record<EventKind, true> = {
   'monitor.mode': true,
   counters: true,
   'lab.notice': true,
+  console: true,
+  'plain.app': true,
 };
 export const EVENT_KINDS = Object.keys(KINDS) as EventKind[];
 
@@ -48,6 +51,7 @@ const EVENT_FIELDS = [
   'channels', 'socketId', 'transport', 'client', 'room', 'closing', 'event', 'bytes', 'channel',
   'message', 'plumbing', 'pubId', 'receivers', 'ms', 'pattern', 'via', 'decision', 'sockets',
   'origin', 'rooms', 'except', 'count', 'local', 'mode', 'topic', 'text', 'protocol',
+  'connection', 'dir', 'value', 'resp', 'what', 'code', 'signal', 'guard', 'offlineQueue', 'pid',
 ]; // prettier-ignore
 
 export const ADAPTER_KINDS = ['redis', 'sharded', 'none'] as const;
@@ -55,6 +59,8 @@ export const SUBSCRIPTION_MODES = ['static', 'dynamic', 'dynamic-private'] as co
 const SERVER_ID = /^s([1-9]\d?)$/;
 const CLIENT_ID = /^c([1-9]\d{0,2})$/;
 const HIGHLIGHT = /^(redis|server:s\d+|client:c\d+|line:s\d+:(pub|sub)|(channel|pattern):.+)$/;
+/** The namespaces a lab server serves besides `/` (server/namespace-events.ts). */
+export const LAB_NAMESPACES = ['/game', '/news'] as const;
 
 /** What the lesson has made so far, so `stop: s4` in a 3-server lesson is caught early. */
 export interface LessonScope {
@@ -76,12 +82,21 @@ export function readSetup(y: YamlBlock, node: YNode, what = 'setup'): LessonSetu
   const clientNodes = m.get('clients') ? y.list(m.get('clients'), `${what}.clients`) : [];
   const clients = clientNodes.map((c, i) => {
     const where = `${what}.clients[${i}]`;
-    const cm = y.map(c, where, ['server', 'rooms']);
+    const cm = y.map(c, where, ['server', 'rooms', 'nsp']);
     const server = serverRef(y, y.required(cm, 'server', where, c), { servers, clients: 0 });
     const rooms = cm.get('rooms') ? roomList(y, cm.get('rooms'), `${where}.rooms`) : [];
-    return { server, rooms };
+    return { server, rooms, ...namespaceOf(y, cm.get('nsp'), `${where}.nsp`) };
   });
   return { servers, adapter, subscriptionMode, ...(resp ? { resp } : {}), clients };
+}
+
+function namespaceOf(y: YamlBlock, node: YNode, what: string): { nsp?: string } {
+  if (!node) return {};
+  const nsp = y.string(node, what);
+  if (nsp === '/') return {};
+  if (!(LAB_NAMESPACES as readonly string[]).includes(nsp))
+    y.fail(node, `${what} must be / or one of the lab's namespaces: ${LAB_NAMESPACES.join(', ')}`);
+  return { nsp };
 }
 
 function roomList(y: YamlBlock, node: YNode, what: string): string[] {
@@ -117,6 +132,10 @@ const ACTIONS = [
   'setup',
   'subCommand',
   'straySubscriber',
+  'together',
+  'serversEmit',
+  'console',
+  'plainApp',
 ];
 
 /** The hub's limits for a sub-command: a command it allows and at most 4 arguments of 200 characters. */
@@ -124,19 +143,58 @@ function readSubCommand(y: YamlBlock, node: YNode, scope: LessonScope) {
   const sm = y.map(node, 'subCommand', ['server', 'args']);
   const server = serverRef(y, y.required(sm, 'server', 'subCommand', node), scope);
   const argsNode = y.required(sm, 'args', 'subCommand', node);
-  const args = y.list(argsNode, 'subCommand.args').map((a) => {
-    const v = y.value(a);
-    if ((typeof v !== 'string' && typeof v !== 'number') || String(v).length > 200)
-      y.fail(a, 'subCommand.args are words or numbers of at most 200 characters');
-    return String(v);
-  });
-  if (args.length === 0)
-    y.fail(argsNode, 'subCommand.args needs a command, e.g. [PUBLISH, demo, hi]');
+  const args = words(y, argsNode, 'subCommand.args', 5);
   const command = args[0].toUpperCase();
   if (!(SUB_COMMANDS as readonly string[]).includes(command))
     y.fail(argsNode, `subCommand runs one of ${SUB_COMMANDS.join(', ')}, not "${args[0]}"`);
-  if (args.length > 5) y.fail(argsNode, 'subCommand.args: a command and at most 4 arguments');
   return { server, args: [command, ...args.slice(1)] };
+}
+
+/** Words or numbers of at most 200 characters, as the hub takes them. */
+function words(y: YamlBlock, node: YNode, what: string, max: number): string[] {
+  const list = y.list(node, what).map((a) => {
+    const v = y.value(a);
+    if ((typeof v !== 'string' && typeof v !== 'number') || String(v).length > 200)
+      y.fail(a, `${what} are words or numbers of at most 200 characters`);
+    return String(v);
+  });
+  if (list.length === 0 || list.length > max)
+    y.fail(node, `${what}: a command and at most ${max - 1} arguments`);
+  return list;
+}
+
+function readConsole(y: YamlBlock, node: YNode) {
+  const cm = y.map(node, 'console', ['connection', 'args']);
+  const connection = y.choice(
+    y.required(cm, 'connection', 'console', node),
+    'console.connection',
+    CONSOLE_CONNECTIONS,
+  );
+  const argsNode = y.required(cm, 'args', 'console', node);
+  const args = words(y, argsNode, 'console.args', 8);
+  const command = args[0].toUpperCase();
+  if (!(CONSOLE_COMMANDS as readonly string[]).includes(command))
+    y.fail(argsNode, `the console runs ${CONSOLE_COMMANDS.join(', ')}, not "${args[0]}"`);
+  return { connection, args: [command, ...args.slice(1)] };
+}
+
+function readEmit(y: YamlBlock, arg: YNode, scope: LessonScope, what = 'emit') {
+  const em = y.map(arg, what, ['client', 'event', 'args']);
+  const client = clientRef(y, y.required(em, 'client', what, arg), scope);
+  const event = y.string(y.required(em, 'event', what, arg), `${what}.event`);
+  const args = em.get('args') ? y.list(em.get('args'), `${what}.args`).map((a) => y.value(a)) : [];
+  return { client, event, args };
+}
+
+function readPlainApp(y: YamlBlock, node: YNode): LessonAction {
+  if (y.value(node) === 'stop') return { plainApp: { stop: true } };
+  const m = y.map(node, 'plainApp', ['start', 'emit']);
+  if (m.size !== 1) y.fail(node, 'plainApp is "stop", or has one of start, emit');
+  if (m.has('emit')) return { plainApp: { emit: y.string(m.get('emit'), 'plainApp.emit') } };
+  const start = m.get('start');
+  const sm = y.map(start, 'plainApp.start', ['guard', 'offlineQueue']);
+  const flag = (k: string) => (sm.has(k) ? y.bool(sm.get(k), `plainApp.start.${k}`) : false);
+  return { plainApp: { start: { guard: flag('guard'), offlineQueue: flag('offlineQueue') } } };
 }
 
 export function readAction(y: YamlBlock, node: YNode, scope: LessonScope): LessonAction {
@@ -154,23 +212,36 @@ export function readAction(y: YamlBlock, node: YNode, scope: LessonScope): Lesso
       return { redis: y.choice(arg, 'redis', ['stop', 'start'] as const) };
     case 'removeClient':
       return { removeClient: clientRef(y, arg, scope) };
-    case 'emit': {
-      const em = y.map(arg, 'emit', ['client', 'event', 'args']);
-      const client = clientRef(y, y.required(em, 'client', 'emit', arg), scope);
-      const event = y.string(y.required(em, 'event', 'emit', arg), 'emit.event');
-      const args = em.get('args') ? y.list(em.get('args'), 'emit.args').map((a) => y.value(a)) : [];
-      return { emit: { client, event, args } };
+    case 'emit':
+      return { emit: readEmit(y, arg, scope) };
+    case 'together': {
+      const list = y.list(arg, 'together').map((e) => readEmit(y, e, scope, 'together item'));
+      if (list.length < 2) y.fail(arg, 'together lists at least two emits');
+      return { together: list };
     }
+    case 'serversEmit': {
+      const em = y.map(arg, 'serversEmit', ['event', 'args', 'local']);
+      const event = y.string(y.required(em, 'event', 'serversEmit', arg), 'serversEmit.event');
+      const args = em.get('args')
+        ? y.list(em.get('args'), 'serversEmit.args').map((a) => y.value(a))
+        : [];
+      const local = em.has('local') ? y.bool(em.get('local'), 'serversEmit.local') : false;
+      return { serversEmit: { event, args, local } };
+    }
+    case 'console':
+      return { console: readConsole(y, arg) };
+    case 'plainApp':
+      return readPlainApp(y, arg);
     case 'subCommand':
       return { subCommand: readSubCommand(y, arg, scope) };
     case 'straySubscriber':
       return { straySubscriber: y.choice(arg, 'straySubscriber', ['on', 'off'] as const) };
     case 'addClient': {
-      const am = y.map(arg, 'addClient', ['server', 'rooms']);
+      const am = y.map(arg, 'addClient', ['server', 'rooms', 'nsp']);
       const server = serverRef(y, y.required(am, 'server', 'addClient', arg), scope);
       const rooms = am.get('rooms') ? roomList(y, am.get('rooms'), 'addClient.rooms') : [];
       scope.clients += 1;
-      return { addClient: { server, rooms } };
+      return { addClient: { server, rooms, ...namespaceOf(y, am.get('nsp'), 'addClient.nsp') } };
     }
     default: {
       const setup = readSetup(y, arg, 'setup action');
@@ -186,10 +257,10 @@ export function readActions(y: YamlBlock, node: YNode, scope: LessonScope): Less
 }
 
 function readMatcher(y: YamlBlock, node: YNode, scope: LessonScope): EventMatcher {
-  const m = y.map(node, 'an event matcher', [
-    ...EVENT_FIELDS,
-    ...EVENT_FIELDS.map((f) => `${f}.name`),
-  ]);
+  // A dotted path reaches inside a field: `message.name`, `value.0`.
+  const m = y.map(node, 'an event matcher', EVENT_FIELDS, (key) =>
+    EVENT_FIELDS.includes(key.split('.')[0]),
+  );
   const kindNode = y.required(m, 'kind', 'an event matcher', node);
   const kinds = y.list(kindNode, 'kind').map((k) => {
     const kind = y.string(k, 'kind');
@@ -224,6 +295,8 @@ const CONDITION_KEYS = [
   'event',
   'reply',
   'count',
+  'exactly',
+  'order',
   'sameFlow',
   'server',
   'client',
@@ -233,20 +306,37 @@ const CONDITION_KEYS = [
   'any',
 ];
 
-export function readCondition(y: YamlBlock, node: YNode, scope: LessonScope): Condition {
-  const m = y.map(node, 'a condition', CONDITION_KEYS);
+/** `beside`: keys of the enclosing thing that share the mapping (a check's `says`), skipped here. */
+export function readCondition(
+  y: YamlBlock,
+  node: YNode,
+  scope: LessonScope,
+  beside: string[] = [],
+): Condition {
+  const m = y.map(node, 'a condition', [...CONDITION_KEYS, ...beside]);
+  for (const k of beside) m.delete(k);
   const has = (k: string) => m.has(k);
   const only = (allowed: string[], what: string) => {
     for (const k of m.keys())
       if (!allowed.includes(k)) y.fail(node, `${what} cannot also have "${k}"`);
   };
+  const sameFlow = has('sameFlow') ? y.bool(m.get('sameFlow'), 'sameFlow') : undefined;
   if (has('event')) {
-    only(['event', 'count', 'sameFlow'], 'an event condition');
+    only(['event', 'count', 'exactly', 'sameFlow'], 'an event condition');
+    if (has('count') && has('exactly'))
+      y.fail(node, 'an event condition has "count" (at least) or "exactly", not both');
     return {
       event: readMatcher(y, m.get('event'), scope),
       count: has('count') ? y.int(m.get('count'), 'count', 1, 10_000) : undefined,
-      sameFlow: has('sameFlow') ? y.bool(m.get('sameFlow'), 'sameFlow') : undefined,
+      exactly: has('exactly') ? y.int(m.get('exactly'), 'exactly', 0, 10_000) : undefined,
+      sameFlow,
     };
+  }
+  if (has('order')) {
+    only(['order', 'sameFlow'], 'an order condition');
+    const order = y.list(m.get('order'), 'order').map((e) => readMatcher(y, e, scope));
+    if (order.length < 2) y.fail(m.get('order'), 'order lists at least two event matchers');
+    return { order, sameFlow };
   }
   if (has('reply')) {
     only(['reply', 'count'], 'a reply condition');
@@ -277,7 +367,10 @@ export function readCondition(y: YamlBlock, node: YNode, scope: LessonScope): Co
     const state = stateOf('client', ['connected', 'disconnected'] as const);
     return { client: clientRef(y, m.get('client'), scope), state };
   }
-  return y.fail(node, 'a condition needs one of event, reply, server, client, redis, all or any');
+  return y.fail(
+    node,
+    'a condition needs one of event, order, reply, server, client, redis, all or any',
+  );
 }
 
 export function readTask(y: YamlBlock, node: YNode, scope: LessonScope): LessonTask {
@@ -288,14 +381,41 @@ export function readTask(y: YamlBlock, node: YNode, scope: LessonScope): LessonT
   return { text, done, showMe };
 }
 
+/** `first`: which of these happened first; each matcher names one kind of its own. */
+function readFirst(y: YamlBlock, node: YNode, scope: LessonScope): EventMatcher[] {
+  const list = y.list(node, 'first').map((e) => readMatcher(y, e, scope));
+  const kinds = list.map((m) => m.kind);
+  if (list.length < 2) y.fail(node, 'first lists at least two event matchers');
+  if (kinds.some((k, i) => typeof k !== 'string' || kinds.indexOf(k) !== i))
+    y.fail(
+      node,
+      'the matchers of first each name one kind, a different one: the kind is the answer',
+    );
+  return list;
+}
+
 function readObservation(y: YamlBlock, node: YNode, scope: LessonScope): Observation {
-  const m = y.map(node, 'predict.observe', ['event', 'reply', 'sameFlow', 'collect']);
+  const m = y.map(node, 'predict.observe', [
+    'event',
+    'reply',
+    'first',
+    'sameFlow',
+    'collect',
+    'per',
+  ]);
+  if (m.has('first')) {
+    for (const k of m.keys())
+      if (k !== 'first' && k !== 'sameFlow')
+        y.fail(node, `predict.observe with "first" has only first and sameFlow, not "${k}"`);
+    const sameFlow = m.has('sameFlow') ? y.bool(m.get('sameFlow'), 'sameFlow') : undefined;
+    return { first: readFirst(y, m.get('first'), scope), sameFlow };
+  }
   const collect = y.string(y.required(m, 'collect', 'predict.observe', node), 'collect');
   if (m.has('reply')) {
-    if (m.has('event') || m.has('sameFlow'))
+    if (m.has('event') || m.has('sameFlow') || m.has('per'))
       y.fail(
         node,
-        'predict.observe looks at events (event, sameFlow) or at replies (reply), not both',
+        'predict.observe looks at events (event, sameFlow, per) or at replies (reply), not both',
       );
     if (collect !== 'count' && !REPLY_FIELDS.includes(collect.split('.')[0]))
       y.fail(m.get('collect'), 'collect must be "count", client, event or a path like reply.count');
@@ -309,7 +429,31 @@ function readObservation(y: YamlBlock, node: YNode, scope: LessonScope): Observa
       `collect must be "count" or an event field${suggest(collect, EVENT_FIELDS)}`,
     );
   const sameFlow = m.has('sameFlow') ? y.bool(m.get('sameFlow'), 'sameFlow') : undefined;
-  return { event, collect, sameFlow };
+  if (!m.has('per')) return { event, collect, sameFlow };
+  const per = y.string(m.get('per'), 'per');
+  if (!EVENT_FIELDS.includes(per.split('.')[0]))
+    y.fail(m.get('per'), `per must be an event field${suggest(per, EVENT_FIELDS)}`);
+  return { event, collect, sameFlow, per };
+}
+
+/** One claim: `says`, then a condition's keys, or `observe` with the value it `is`. */
+function readClaim(y: YamlBlock, node: YNode, scope: LessonScope): Claim {
+  const m = y.map(node, 'a check', ['says', 'observe', 'is', ...CONDITION_KEYS]);
+  const says = y.string(y.required(m, 'says', 'a check', node), 'says');
+  const line = y.lineOf(node);
+  if (m.has('observe')) {
+    for (const k of m.keys())
+      if (!['says', 'observe', 'is'].includes(k))
+        y.fail(node, `a check with "observe" has only says, observe and is, not "${k}"`);
+    const observe = readObservation(y, m.get('observe'), scope);
+    return { says, observe, is: y.value(y.required(m, 'is', 'a check with observe', node)), line };
+  }
+  if (m.has('is')) y.fail(m.get('is'), '"is" goes with "observe"');
+  return { says, holds: readCondition(y, node, scope, ['says']), line };
+}
+
+export function readCheck(y: YamlBlock, node: YNode, scope: LessonScope): Claim[] {
+  return y.list(node, 'check').map((c) => readClaim(y, c, scope));
 }
 
 export function readPredict(y: YamlBlock, node: YNode, scope: LessonScope): Prediction {

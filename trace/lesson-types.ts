@@ -8,6 +8,8 @@ import type { AdapterKind, SubscriptionMode } from './events.ts';
 export interface SetupClient {
   server: string;
   rooms: string[];
+  /** The namespace it connects to; `/` when absent. */
+  nsp?: string;
 }
 
 export interface LessonSetup {
@@ -26,13 +28,24 @@ export type LessonAction =
   | { start: string }
   | { redis: 'stop' | 'start' }
   | { emit: { client: string; event: string; args: unknown[] } }
-  | { addClient: { server: string; rooms: string[] } }
+  | { addClient: { server: string; rooms: string[]; nsp?: string } }
   | { removeClient: string }
   | { setup: LessonSetup }
   /** A command (PING, ECHO or PUBLISH) on the server's sub connection. */
   | { subCommand: { server: string; args: string[] } }
   /** A bare connection subscribed where the adapter counts servers (on), or gone again (off). */
-  | { straySubscriber: 'on' | 'off' };
+  | { straySubscriber: 'on' | 'off' }
+  /** Emits of several clients sent in the same tick, so that no server answers in between. */
+  | { together: { client: string; event: string; args: unknown[] }[] }
+  /** Every up server calls `io.emit` (or `io.local.emit`) itself, as a timer on each would. */
+  | { serversEmit: { event: string; args: unknown[]; local: boolean } }
+  /** A command on one of the Redis console's connections (A, B or C). */
+  | { console: { connection: string; args: string[] } }
+  /** The plain app: started (with or without a guard), its client's chat message, or stopped. */
+  | { plainApp: PlainAppAction };
+
+export type PlainAppAction =
+  { start: { guard: boolean; offlineQueue: boolean } } | { emit: string } | { stop: true };
 
 /**
  * What the lab answered to an `emit` the lesson made (in a `do` or a "show me"): the client's
@@ -61,7 +74,11 @@ export type Condition =
       count?: number;
       /** Only events of the flow the step started (its first client.emit). */
       sameFlow?: boolean;
+      /** Exactly this many (0 says it did not happen), instead of at least `count`. */
+      exactly?: number;
     }
+  /** Each matcher has a matching event, and the first match of each comes after the previous one's. */
+  | { order: EventMatcher[]; sameFlow?: boolean }
   | { server: string; state: 'up' | 'down' | 'crashed' }
   | { client: string; state: 'connected' | 'disconnected' }
   | { redis: 'up' | 'down' }
@@ -77,6 +94,16 @@ export type Observation =
       sameFlow?: boolean;
       /** `count`: how many events match; otherwise the sorted distinct values of this field. */
       collect: 'count' | string;
+      /**
+       * Group by this field (e.g. client): the result is one `"c1: a, b"` per group, its values
+       * in arrival order and repeats kept, so an order or a number of copies can be compared.
+       */
+      per?: string;
+    }
+  | {
+      /** Which of these happened first: `[kind]` of the matcher whose first match came earliest. */
+      first: EventMatcher[];
+      sameFlow?: boolean;
     }
   | {
       /** Matches a LessonReply: `client`, `event`, and paths into the answer like `reply.error`. */
@@ -103,6 +130,23 @@ export interface Prediction {
   settleMs: number;
 }
 
+/**
+ * Something the narration states that the trace can show (an order, a count, a channel, an
+ * outcome), checked at the end of the step whatever the learner answered. The headless test
+ * fails when one does not hold, so a lesson cannot drift from what the adapter does.
+ */
+export interface Claim {
+  /** The statement, in the lesson's words; shown with ✓ or ✗ once checked. */
+  says: string;
+  /** What must hold... */
+  holds?: Condition;
+  /** ...or what must be observed: `is` compared like a choice's value. */
+  observe?: Observation;
+  is?: unknown;
+  /** 1-based line in the lesson file. */
+  line: number;
+}
+
 export interface LessonTask {
   /** What the learner does on the page, in one sentence. */
   text: string;
@@ -122,6 +166,8 @@ export interface LessonStep {
   waitFor?: Condition;
   hint?: string;
   highlight: string[];
+  /** The observable statements of the step's narration, checked once it is done. */
+  check: Claim[];
   /** 1-based line of the step's heading, for error messages. */
   line: number;
 }
@@ -130,6 +176,8 @@ export interface Lesson {
   id: string;
   title: string;
   summary: string;
+  /** What the learner takes away, in one line: the lesson index shows it. */
+  teaches: string;
   level: 'beginner' | 'intermediate' | 'advanced';
   minutes: number;
   setup: LessonSetup;

@@ -73,6 +73,9 @@ const HANDLERS: Handlers = {
   'monitor.mode': onMonitorMode,
   counters: onCounters,
   'lab.notice': onLabNotice,
+  // The Redis console and the plain app live beside the lab's servers: no state of theirs here.
+  console: () => {},
+  'plain.app': () => {},
 };
 
 /** Applies one event to `state` in place and returns it. Kinds this version does not know are counted and otherwise ignored. */

@@ -4,21 +4,24 @@ import { ADAPTERS, SUBSCRIPTION_MODES } from '../flags.ts';
 import { Lab, LabError, RING_SIZE } from '../lab.ts';
 import { TRACE_VERSION } from '../../trace/events.ts';
 import { HttpError, field, readJson, sendJson } from './http-json.ts';
+import { lessonRoutes } from '../lesson-routes.ts';
 
 const ID = /^[A-Za-z0-9_-]{1,32}$/;
 const ROOM = /^[\w:.-]{1,64}$/;
 const EVENT = /^[\w :.-]{1,64}$/;
+/** `/` or a namespace the servers serve (server/lab-namespaces.ts). */
+const NSP = /^\/(game|news)?$/;
 /** What may be tried on a sub connection: harmless, and enough to show subscriber mode. */
 const SUB_COMMANDS = ['PING', 'ECHO', 'PUBLISH'];
 
-type Handler = (
+export type Handler = (
   lab: Lab,
   params: string[],
   body: Record<string, unknown>,
   query: URLSearchParams,
 ) => Promise<[number, unknown]>;
 
-interface Route {
+export interface Route {
   method: string;
   pattern: RegExp;
   handler: Handler;
@@ -123,8 +126,9 @@ const routes: Route[] = [
     handler: async (lab, _p, body) => {
       const server = field.optionalString(body, 'server', ID);
       const count = field.optionalInt(body, 'count', 1, 200) ?? 1;
+      const nsp = field.optionalString(body, 'nsp', NSP);
       if (server) lab.server(server);
-      return [201, await lab.addClients(server, count, rooms(body))];
+      return [201, await lab.addClients(server, count, rooms(body), nsp)];
     },
   },
   {
@@ -162,7 +166,11 @@ const routes: Route[] = [
             'clients',
           );
         const spec = c as Record<string, unknown>;
-        return { server: field.optionalString(spec, 'server', ID), rooms: rooms(spec) };
+        return {
+          server: field.optionalString(spec, 'server', ID),
+          rooms: rooms(spec),
+          nsp: field.optionalString(spec, 'nsp', NSP),
+        };
       });
       await lab.setup({ servers, adapter, subscriptionMode, resp, clients });
       return [200, lab.info()];
@@ -205,6 +213,7 @@ const routes: Route[] = [
       return [200, { events: 0 }];
     },
   },
+  ...lessonRoutes,
 ];
 
 /** Answers an /api request; returns false when no route matches the path at all. */

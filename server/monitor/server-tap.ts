@@ -50,8 +50,21 @@ function bytesOf(args: unknown[]): number {
   }
 }
 
+/** The fields of an adapter that say who it is on the wire (both adapters have some of them). */
+interface AdapterChannels {
+  uid?: string;
+  channel?: string;
+  requestChannel?: string;
+  responseChannel?: string;
+  specificResponseChannel?: string;
+}
+
 export class ServerTap {
   readonly sink: MonitorSink;
+  /** Set once `/`'s adapter is announced; later namespaces are announced as they come. */
+  private attached = false;
+  private kind: AdapterKind = 'none';
+  private mode: SubscriptionMode | undefined;
   family: AdapterFamily = 'classic';
   private monitorPub: Redis | null = null;
   private relay: MonitorRelay | null = null;
@@ -174,14 +187,31 @@ export class ServerTap {
     return tappedAdapterFactory(this, kind, pub, sub, mode);
   }
 
+  /**
+   * A namespace's adapter was made. `/`'s is announced once the server is up (adapterAttached);
+   * one made later, when a client first connects to another namespace (server/lab-namespaces.ts), here.
+   */
+  namespaceAdapter(nsp: string, adapter: unknown): void {
+    if (nsp === '/' || !this.attached) return;
+    this.emit({ kind: 'adapter.attach', step: 7, ...this.describeAdapter(nsp, adapter) });
+  }
+
+  private describeAdapter(nsp: string, a: unknown) {
+    const adapter = a as AdapterChannels;
+    const channels = [
+      adapter.channel,
+      adapter.requestChannel,
+      adapter.responseChannel,
+      adapter.specificResponseChannel,
+    ].filter((c): c is string => typeof c === 'string');
+    return { adapter: this.kind, subscriptionMode: this.mode, uid: adapter.uid, nsp, channels };
+  }
+
   adapterAttached(io: Server, kind: AdapterKind, mode?: SubscriptionMode): void {
-    const adapter = io.of('/').adapter as unknown as {
-      uid?: string;
-      channel?: string;
-      requestChannel?: string;
-      responseChannel?: string;
-      specificResponseChannel?: string;
-    };
+    const adapter = io.of('/').adapter as unknown as AdapterChannels;
+    this.kind = kind;
+    this.mode = kind === 'sharded' ? mode : undefined;
+    this.attached = true;
     if (kind === 'none') instrumentAdapter(this, adapter);
     const rooms = adapter as unknown as {
       on(event: string, fn: (room: string, id: string) => void): void;
@@ -197,19 +227,7 @@ export class ServerTap {
       const closing = this.closing.has(id) || undefined;
       this.emit({ kind: 'room.leave', step: 3, socketId: id, room: String(room), closing });
     });
-    const channels = [
-      adapter.channel,
-      adapter.requestChannel,
-      adapter.responseChannel,
-      adapter.specificResponseChannel,
-    ].filter((c): c is string => typeof c === 'string');
-    const base = {
-      adapter: kind,
-      subscriptionMode: kind === 'sharded' ? mode : undefined,
-      uid: adapter.uid,
-      nsp: '/',
-      channels,
-    };
+    const base = this.describeAdapter('/', adapter);
     this.emit({ kind: 'adapter.attach', step: 6, ...base });
     this.emit({ kind: 'adapter.attach', step: 7, ...base });
   }

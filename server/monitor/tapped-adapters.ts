@@ -77,6 +77,8 @@ function reportDelivery(
     except: [...(opts.except ?? [])].map(String),
     sockets: d.ids,
     count: d.count,
+    // trace/events.ts promises it: an io.local broadcast was never published.
+    local: opts.flags?.local ? true : undefined,
   });
 }
 
@@ -254,7 +256,8 @@ function classicFactory(tap: ServerTap, pub: Redis, sub: Redis) {
   }
   return monitorAware((nsp) => {
     const adapter = new TappedRedisAdapter(nsp, pub, sub, { parser });
-    if (nsp.name === '/') instrumentAdapter(tap, adapter);
+    instrumentAdapter(tap, adapter);
+    tap.namespaceAdapter(nsp.name, adapter);
     return adapter;
   });
 }
@@ -265,8 +268,8 @@ function shardedFactory(tap: ServerTap, pub: Redis, sub: Redis, mode?: Subscript
   }) as unknown as (nsp: any) => any;
   return monitorAware((nsp) => {
     const adapter = make(nsp);
-    if (nsp.name !== '/') return adapter;
     instrumentAdapter(tap, adapter);
+    tap.namespaceAdapter(nsp.name, adapter);
     // Replaces onRawMessage with the same decode-and-dispatch, plus the report.
     adapter.onRawMessage = function (raw: Buffer, channel: Buffer | string) {
       const name = String(channel);

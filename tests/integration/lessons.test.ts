@@ -2,8 +2,9 @@
  * Every lesson in lessons/, played headlessly against a real lab with real Redis, the way a
  * learner's page would: the setup and each `do` through the control API, each task through its
  * "show me", and each prediction answered right in one run and wrong in another, so the test
- * sees the lab prove the right answers right and catch the wrong ones. A lesson that cannot be
- * completed within the bounds fails here.
+ * sees the lab prove the right answers right and catch the wrong ones. Every claim a step's
+ * `check` lists (an order, a count, a channel the narration states) must hold in both runs. A
+ * lesson that cannot be completed within the bounds fails here.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -83,6 +84,13 @@ async function play(lab: TestLab, lesson: Lesson, answers: 'right' | 'wrong') {
         await runner.showMe();
       }
       const done = await until(runner, ['done'], `${where} waitFor`);
+      // What the narration states, checked on the trace whatever the answer was.
+      const claims = done.results[i].claims ?? [];
+      expect(claims.length, `${where}: claims checked`).toBe(step.check.length);
+      const missed = claims
+        .filter((c) => !c.held)
+        .map((c) => `${c.says} (the lab showed: ${c.saw})`);
+      expect(missed, `${where}: claims the lab did not bear out`).toEqual([]);
       if (p) {
         const r = done.results[i];
         expect(r.fits, `${where}: the lab showed "${r.observed}"`).toEqual([p.expect]);
@@ -144,13 +152,21 @@ describe('lesson files', () => {
   });
 
   it('a malformed lesson fails with its file and line', () => {
-    const bad = ['---', 'id: x', 'title: X', 'summary: s', 'level: beginner', 'minutes: 5'];
+    const bad = [
+      '---',
+      'id: x',
+      'title: X',
+      'summary: s',
+      'teaches: t',
+      'level: beginner',
+      'minutes: 5',
+    ];
     const setup = ['setup:', '  servers: 3', '  adapter: redis', '---', '', '## One', 'Hi.'];
     const block = ['```lesson', 'do:', '  - stop: s9', '```'];
     const text = [...bad, ...setup, ...block].join('\n');
     expect(() => parseLesson('lessons/bad.md', text)).toThrow(LessonFormatError);
     expect(() => parseLesson('lessons/bad.md', text)).toThrow(
-      /^lessons\/bad\.md:16: there is no server s9/,
+      /^lessons\/bad\.md:17: there is no server s9/,
     );
   });
 });

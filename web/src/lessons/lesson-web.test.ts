@@ -8,6 +8,7 @@ const GOOD = `---
 id: a
 title: A
 summary: s
+teaches: t
 level: beginner
 minutes: 1
 setup: { servers: 2, adapter: redis, clients: [{ server: s1 }] }
@@ -30,7 +31,7 @@ describe('the lesson library', () => {
     });
     expect(lib.lessons.map((l) => l.id)).toEqual(['a', 'b']);
     expect(lib.errors).toEqual([
-      'lessons/03-bad.md:5: level must be one of beginner, intermediate, advanced',
+      'lessons/03-bad.md:6: level must be one of beginner, intermediate, advanced',
     ]);
   });
 
@@ -38,7 +39,7 @@ describe('the lesson library', () => {
     const { loadLibrary } = await import('./lesson-library.ts');
     const lib = loadLibrary();
     expect(lib.errors).toEqual([]);
-    expect(lib.lessons[0].id).toBe('ten-steps');
+    expect(lib.lessons[0].id).toBe('redis-pubsub');
   });
 });
 

@@ -4,6 +4,7 @@
  * it as text, never as HTML, because message contents come from users.
  */
 import type { Decision, LabEvent } from '../../../../trace/events.ts';
+import { narrateSidecar } from '../../lessons/sidecar-narration.ts';
 
 /** Socket ids are 20 characters; six are enough to tell them apart on a stage. */
 export function shortId(id: string | undefined): string {
@@ -113,5 +114,8 @@ export function narrate(e: LabEvent): string {
       return `${e.server} counted ${plural(e.publishes, 'publish', 'publishes')} and ${plural(e.deliveries, 'delivery', 'deliveries')} so far.`;
     case 'lab.notice':
       return e.text;
+    case 'console':
+    case 'plain.app':
+      return narrateSidecar(e);
   }
 }
