@@ -1,10 +1,15 @@
 /**
- * The ten steps of the walkthrough (shared seed walkthrough.txt), told in this project's words
- * and corrected against @socket.io/redis-adapter 8.3 (node_modules/@socket.io/redis-adapter/dist/index.js):
- * the sub connection is a duplicate(), every server (the sender too) receives every broadcast,
- * and `socket.emit` to one socket never goes through Redis.
+ * The ten steps of the walkthrough (shared seed walkthrough.txt), told in this project's words,
+ * with the lab's real server names and ports, and checked against what the installed code does
+ * (node_modules/@socket.io/redis-adapter/dist/index.js and the lab's own trace):
+ * - createAdapter() returns a factory; the adapter is built by io.adapter() and its constructor
+ *   subscribes, so steps 6 and 7 come before step 5;
+ * - a broadcast is published first and then written to the server's own sockets;
+ * - every server, the sender too, receives every broadcast of the classic adapter;
+ * - with Redis down, the sender's own clients still get the message.
  */
 import type { Step } from '../../../trace/events.ts';
+import type { LabInfo } from '../../../trace/lab-info.ts';
 
 export interface WalkthroughStep {
   step: Step;
@@ -12,55 +17,75 @@ export interface WalkthroughStep {
   text: string;
 }
 
-export const STEPS: readonly WalkthroughStep[] = [
-  {
-    step: 1,
-    title: 'Servers start',
-    text: 'Each Socket.IO server listens on a port of its own: s1 on 4001, s2 on 4002, and so on.',
-  },
-  {
-    step: 2,
-    title: 'A client connects',
-    text: 'A client opens a WebSocket (an engine.io transport) to one server, and stays with that server.',
-  },
-  {
-    step: 3,
-    title: 'connection fires',
-    text: "The server's connection event fires for the new socket. Rooms it joins live on that server only.",
-  },
-  {
-    step: 4,
-    title: 'Two Redis connections',
-    text: 'Each server opens a pub connection to Redis and a second one made with duplicate() for subscribing: a connection in subscriber mode can run nothing else.',
-  },
-  {
-    step: 5,
-    title: 'Subscribe',
-    text: 'The sub connection sends PSUBSCRIBE socket.io#/#* for broadcasts and SUBSCRIBE for the request and response channels. Redis keeps no messages; it only knows who listens.',
-  },
-  {
-    step: 6,
-    title: 'The adapter',
-    text: 'createAdapter(pub, sub) from @socket.io/redis-adapter (successor of socket.io-redis) builds an adapter with a random uid, its name on the wire.',
-  },
-  {
-    step: 7,
-    title: 'io.adapter()',
-    text: 'io.adapter(...) attaches it, so every broadcast this server makes now goes through the adapter.',
-  },
-  {
-    step: 8,
-    title: 'Broadcast and PUBLISH',
-    text: 'A client sends a message and the server calls io.emit. The adapter writes it to its own sockets and PUBLISHes [uid, packet, opts] (msgpack) on socket.io#/# (socket.io#/#room# for one room). socket.emit to one socket never touches Redis.',
-  },
-  {
-    step: 9,
-    title: 'Redis fans out',
-    text: 'Redis sends the message to every subscribed connection: every server, the sender included. Each server drops it for an unknown room or for its own uid; otherwise it writes it to its matching sockets.',
-  },
-  {
-    step: 10,
-    title: 'Clients receive',
-    text: 'Clients on every server get the message over their WebSocket. A server or Redis that was down at that moment makes its clients miss it for good: pub/sub keeps nothing.',
-  },
-];
+/** What the steps need of the lab: its servers, and the adapter they run. */
+export type WalkthroughLab = Pick<LabInfo, 'servers' | 'adapter'>;
+
+/** "s1 on 4001, s2 on 4002 and s3 on 4003"; past four servers, the first three and the last. */
+export function serverPorts(servers: readonly { id: string; port: number }[]): string {
+  const named = servers.map((s) => `${s.id} on ${s.port}`);
+  if (named.length <= 1) return named.join('');
+  const shown = named.length > 4 ? [...named.slice(0, 3), '…'] : named.slice(0, -1);
+  return `${shown.join(', ')} and ${named[named.length - 1]}`;
+}
+
+function serversStart(lab: WalkthroughLab | null): string {
+  if (!lab || lab.servers.length === 0)
+    return 'Each Socket.IO server listens on a port of its own, and clients connect to one of them.';
+  return `Each Socket.IO server listens on a port of its own: ${serverPorts(lab.servers)}.`;
+}
+
+const NONE: Partial<Record<Step, string>> = {
+  4: 'With no adapter, the servers open no connection to Redis at all.',
+  5: 'With no adapter, nothing subscribes: Redis never hears of these servers.',
+  6: 'No adapter is made: each server keeps Socket.IO’s in-memory adapter, which knows only its own sockets.',
+  7: 'Nothing is attached: a broadcast stays with the server that makes it.',
+  8: 'A client sends a message and the server calls io.emit. Its in-memory adapter writes it to its own sockets; nothing is published.',
+  9: 'There is no Redis in between: the other servers never hear of the message.',
+  10: 'Only the clients of the sender’s server get the message. With the Redis adapter, every server’s clients would.',
+};
+
+const SHARDED: Partial<Record<Step, string>> = {
+  5: 'The adapter SSUBSCRIBEs to socket.io#/# and to socket.io#/#<uid># for answers, and in its dynamic modes to a channel per room while the server has members in it. Sharded pub/sub has no patterns. Redis keeps no messages.',
+  6: 'createShardedAdapter(pub, sub) returns a factory; io.adapter(factory) makes Socket.IO build an adapter for each namespace, with a random uid, its name on the wire. Its constructor subscribes (step 5).',
+  8: 'A client sends a message and the server calls io.emit. The adapter SPUBLISHes the message on socket.io#/# (or on a room’s own channel in its dynamic modes), then writes it to its own sockets. socket.emit to one socket never touches Redis.',
+  9: 'Redis sends the message to the connections subscribed to that shard channel: every server for socket.io#/#, only the servers with members for a room’s channel. Each drops its own message by uid; the others write it to their matching sockets.',
+};
+
+const CLASSIC: Record<Step, string> = {
+  1: '',
+  2: 'A client opens a WebSocket (an engine.io transport) to one server, and stays with that server.',
+  3: "The server's connection event fires for the new socket. Rooms it joins live on that server only.",
+  4: 'Each server opens a pub connection to Redis and a second one made with duplicate(), on which the adapter only subscribes. Under RESP2 a subscribed connection may run nothing but (un)subscribe commands, PING and QUIT; ioredis 6 speaks RESP3 by default, where it may, but the adapter keeps the two jobs apart anyway.',
+  5: 'The adapter’s constructor sends PSUBSCRIBE socket.io#/#* for broadcasts and SUBSCRIBE for the request and response channels, on the sub connection. Redis keeps no messages; it only knows who listens.',
+  6: 'createAdapter(pub, sub) from @socket.io/redis-adapter (successor of socket.io-redis) returns a factory; io.adapter(factory) makes Socket.IO build an adapter for each namespace, with a random uid, its name on the wire. Its constructor subscribes (step 5).',
+  7: 'io.adapter(...) attaches it, so every broadcast this server makes now goes through the adapter.',
+  8: 'A client sends a message and the server calls io.emit. The adapter PUBLISHes [uid, packet, opts] (msgpack) on socket.io#/# (socket.io#/#room# for one room), then writes it to its own sockets at once, without waiting for Redis. socket.emit to one socket never touches Redis.',
+  9: 'Redis sends the message to every subscribed connection: every server, the sender included. Each server drops it for an unknown room or for its own uid; otherwise it writes it to its matching sockets.',
+  10: 'Clients on every server get the message over their WebSocket. A client whose server was down at that moment misses it for good: pub/sub keeps nothing. While Redis is down, only the clients of the sender’s server get it.',
+};
+
+const TITLES: Record<Step, string> = {
+  1: 'Servers start',
+  2: 'A client connects',
+  3: 'connection fires',
+  4: 'Two Redis connections',
+  5: 'Subscribe',
+  6: 'The adapter',
+  7: 'io.adapter()',
+  8: 'Broadcast and PUBLISH',
+  9: 'Redis fans out',
+  10: 'Clients receive',
+};
+
+/** The ten steps for this lab: its servers and ports, and its adapter (the classic one when unknown). */
+export function walkthroughSteps(lab: WalkthroughLab | null = null): WalkthroughStep[] {
+  const special = lab?.adapter === 'none' ? NONE : lab?.adapter === 'sharded' ? SHARDED : {};
+  return (Object.keys(TITLES).map(Number) as Step[]).map((step) => ({
+    step,
+    title: TITLES[step],
+    text: step === 1 ? serversStart(lab) : (special[step] ?? CLASSIC[step]),
+  }));
+}
+
+/** The steps told without a lab (a trace file, or before the hub answers). */
+export const STEPS: readonly WalkthroughStep[] = walkthroughSteps();

@@ -13,6 +13,21 @@ describe('Walkthrough', () => {
     expect(current[0].querySelector('p')?.textContent?.length).toBeGreaterThan(20);
   });
 
+  it("tells step 1 with the lab's own servers and ports", () => {
+    const servers = [5301, 5302].map((port, i) => ({
+      id: `s${i + 1}`,
+      port,
+      state: 'up' as const,
+      clients: 0,
+    }));
+    const { container } = render(Walkthrough, {
+      props: { step: 1, lab: { servers, adapter: 'redis' } },
+    });
+    expect(container.querySelector('[aria-current="step"] p')?.textContent).toContain(
+      's1 on 5301 and s2 on 5302',
+    );
+  });
+
   it('lists all ten steps', () => {
     const { container } = render(Walkthrough, { props: { step: null } });
     expect(container.querySelectorAll('li')).toHaveLength(10);
