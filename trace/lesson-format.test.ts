@@ -239,4 +239,27 @@ describe('the lessons in lessons/', () => {
     expect(lessons.length).toBe(files.length);
     for (const l of lessons) expect(l.steps.length).toBeGreaterThan(1);
   });
+
+  it('are numbered by file, each number once, and all listed in the index of lessons/README.md', () => {
+    const readme = readFileSync(new URL('README.md', dir), 'utf8');
+    const lessons = parseLessons(
+      Object.fromEntries(files.map((f) => [f, readFileSync(new URL(f, dir), 'utf8')])),
+    );
+    const numbers = lessons.map((l) => l.number);
+    expect(new Set(numbers).size).toBe(lessons.length);
+    for (const l of lessons) {
+      const file = l.file.split('/').pop()!;
+      expect(l.number).toBe(Number(file.slice(0, 2)));
+      const row = readme.split('\n').find((line) => line.includes(`](${file})`));
+      expect(row, `${file} is in the index`).toBeDefined();
+      const cells = row!.split('|').map((c) => c.trim());
+      expect(cells.slice(1, 6)).toEqual([
+        String(l.number),
+        `[${l.title}](${file})`,
+        l.teaches,
+        l.level,
+        String(l.minutes),
+      ]);
+    }
+  });
 });

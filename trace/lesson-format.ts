@@ -148,7 +148,9 @@ export function parseLesson(file: string, source: string): Lesson {
     throw new LessonFormatError(file, end + 2, 'a lesson needs at least one step: a "## " heading');
   const scope: LessonScope = { servers: setup.servers, clients: setup.clients.length };
   const steps = raws.map((raw) => readStep(file, raw, scope));
-  return { id, title, summary, teaches, level, minutes, setup, intro, steps, file };
+  const n = /(?:^|\/)(\d+)-[^/]*$/.exec(file)?.[1];
+  const number = n === undefined ? undefined : Number(n);
+  return { id, title, summary, teaches, number, level, minutes, setup, intro, steps, file };
 }
 
 /** Parses every lesson and checks ids are unique; the list comes back in file-name order. */

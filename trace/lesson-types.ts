@@ -178,6 +178,8 @@ export interface Lesson {
   summary: string;
   /** What the learner takes away, in one line: the lesson index shows it. */
   teaches: string;
+  /** The number of its file name (`07-...md` is 7): how lessons name each other ("lesson 7"). */
+  number?: number;
   level: 'beginner' | 'intermediate' | 'advanced';
   minutes: number;
   setup: LessonSetup;

@@ -1,8 +1,9 @@
 /**
- * The first lesson, completed by clicking through the page in Debian's chromium against a real
+ * "The ten steps", completed by clicking through the page in Debian's chromium against a real
  * lab (real Redis, three real servers): predictions answered on the page (one of them wrongly,
- * which the page must catch), tasks done with "show me", the summary, progress kept in
- * localStorage, the lab let go at the end, and the notice when another lesson holds the lab.
+ * which the page must catch), tasks done with "show me", the claims each step checks on the lab,
+ * the summary, progress kept in localStorage and shown in the list, the Redis console used from
+ * the page, the lab let go at the end, and the notice when another lesson holds the lab.
  * Screenshots go to tests/artifacts/.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { closeAllLabs, makeLab, type TestLab } from '../support/lab-fixture.ts';
 
 const chromiumPath = requireChromium();
 const ARTIFACTS = 'tests/artifacts';
-const FILE = 'lessons/01-the-ten-steps.md';
+const FILE = 'lessons/02-the-ten-steps.md';
 const LESSON = parseLesson(FILE, readFileSync(FILE, 'utf8'));
 /** The one prediction answered wrongly on purpose: the page must say so. */
 const WRONG_AT = LESSON.steps.findIndex((s) => s.title.startsWith('Steps 2 and 3'));
@@ -63,6 +64,12 @@ describe.skipIf(!chromiumPath)('a lesson in the page', () => {
         verdicts.push((await verdict.getAttribute('data-verdict')) ?? '');
         if (i === WRONG_AT) await page.screenshot({ path: `${ARTIFACTS}/lesson-wrong-answer.png` });
       }
+      if (step.check.length) {
+        const claims = page.getByTestId('lesson-claims');
+        await claims.waitFor();
+        expect(await claims.getAttribute('data-missed')).toBe('0');
+        expect(await claims.locator('li').count()).toBe(step.check.length);
+      }
       if (step.highlight.includes('client:c1'))
         await page.locator('[data-client][data-lesson-highlight]').first().waitFor();
       if (i === 4) await page.screenshot({ path: `${ARTIFACTS}/lesson-step-8.png` });
@@ -77,6 +84,10 @@ describe.skipIf(!chromiumPath)('a lesson in the page', () => {
     await summary.waitFor();
     expect(await page.getByTestId('lesson-score').textContent()).toBe(
       `Predictions: ${asked - 1} of ${asked} right.`,
+    );
+    const claimed = LESSON.steps.reduce((n, s) => n + s.check.length, 0);
+    expect(await page.getByTestId('lesson-claims-score').textContent()).toContain(
+      `${claimed} of ${claimed} borne out`,
     );
     await page.screenshot({ path: `${ARTIFACTS}/lesson-summary.png` });
     // Finishing lets go of the lab.
@@ -94,6 +105,37 @@ describe.skipIf(!chromiumPath)('a lesson in the page', () => {
     await page.reload();
     await page.getByRole('button', { name: 'Show', exact: true }).click();
     await expect.poll(() => entry.textContent()).toContain('predictions right');
+    const total = (await page.locator('[data-testid^=lesson-open-]').count()).toString();
+    expect(await page.getByTestId('lesson-progress').textContent()).toContain(
+      `1 of ${total} lessons done`,
+    );
+    // The first lesson not done is marked as the next one.
+    expect(await page.locator('[data-testid=lesson-open-redis-pubsub]').textContent()).toContain(
+      'next',
+    );
+    await page.screenshot({ path: `${ARTIFACTS}/lesson-list-progress.png` });
+  });
+
+  it('runs real commands from the Redis console, and shows what Redis sent back', async () => {
+    const consolePanel = page.getByTestId('redis-console');
+    await consolePanel.locator('summary').click();
+    await page.getByTestId('console-line').fill('SUBSCRIBE news');
+    await page.getByTestId('console-send').click();
+    const a = consolePanel.locator('[data-connection=A]');
+    await expect.poll(() => a.textContent()).toContain('["subscribe", "news", (integer) 1]');
+    await consolePanel.locator('label', { hasText: 'B' }).click();
+    await page.getByTestId('console-line').fill('PUBLISH news "<b>hi</b> there"');
+    await page.getByTestId('console-send').click();
+    await expect.poll(() => a.textContent()).toContain('["message", "news", "<b>hi</b> there"]');
+    expect(await consolePanel.locator('b').count()).toBe(0);
+    expect(await consolePanel.locator('[data-connection=B]').textContent()).toContain(
+      '(integer) 1',
+    );
+    await page.getByTestId('console-line').fill('FLUSHALL');
+    await page.getByTestId('console-send').click();
+    await expect.poll(() => consolePanel.getByRole('alert').textContent()).toContain('FLUSHALL');
+    await page.screenshot({ path: `${ARTIFACTS}/lesson-console.png` });
+    await lab.api('DELETE', '/api/redis/console');
   });
 
   it('says the lab is busy while another lesson holds it', async () => {

@@ -47,3 +47,29 @@ export function saveProgress(
   store?.setItem(KEY, JSON.stringify(all));
   return all;
 }
+
+/** The learner's way through the lessons, for the list's heading. */
+export interface ProgressSummary {
+  total: number;
+  done: number;
+  started: number;
+  right: number;
+  asked: number;
+  /** The first lesson not done yet, in the list's order: where to go next. */
+  next?: string;
+}
+
+export function summarizeProgress(
+  ids: readonly string[],
+  progress: Record<string, LessonProgress>,
+): ProgressSummary {
+  const mine = ids.map((id) => progress[id]).filter((p): p is LessonProgress => !!p);
+  return {
+    total: ids.length,
+    done: mine.filter((p) => p.done).length,
+    started: mine.filter((p) => !p.done).length,
+    right: mine.reduce((n, p) => n + (p.right ?? 0), 0),
+    asked: mine.reduce((n, p) => n + (p.asked ?? 0), 0),
+    next: ids.find((id) => !progress[id]?.done),
+  };
+}

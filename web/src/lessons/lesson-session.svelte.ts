@@ -21,6 +21,8 @@ export class LessonSession {
   lab = $state.raw<LabInfo | null>(null);
   /** Steps the learner asked a hint for, by index. */
   hinted = $state<number[]>([]);
+  /** Goes up with every batch that carries a Redis console line, so the console reads again. */
+  consoleVersion = $state(0);
   readonly holder = `page-${Math.random().toString(36).slice(2, 10)}`;
   private runner: LessonRunner | null = null;
   private socket: Socket | null = null;
@@ -51,7 +53,9 @@ export class LessonSession {
     socket.on('lab', (info: LabInfo) => (this.lab = info));
     socket.on('trace', (raw: unknown) => {
       try {
-        this.runner?.push(parseEnvelope(raw).events);
+        const events = parseEnvelope(raw).events;
+        this.runner?.push(events);
+        if (events.some((e) => e.kind === 'console')) this.consoleVersion += 1;
       } catch {
         // A batch the page cannot read is skipped; the lab's own panels report it.
       }

@@ -96,3 +96,18 @@ describe('stage highlights', () => {
     expect(marked()).toEqual(['s1']);
   });
 });
+
+describe('the learner’s way through the lessons', () => {
+  it('counts lessons done and started, predictions right, and says which is next', async () => {
+    const { summarizeProgress } = await import('./lesson-progress.ts');
+    const ids = ['a', 'b', 'c', 'd'];
+    const s = summarizeProgress(ids, {
+      a: { step: 4, done: true, right: 2, asked: 3 },
+      b: { step: 1, done: false },
+      c: { step: 5, done: true, right: 1, asked: 1 },
+      gone: { step: 1, done: true, right: 9, asked: 9 },
+    });
+    expect(s).toEqual({ total: 4, done: 2, started: 1, right: 3, asked: 4, next: 'b' });
+    expect(summarizeProgress(ids, {}).next).toBe('a');
+  });
+});

@@ -4,7 +4,7 @@
  * it as text, never as HTML, because message contents come from users.
  */
 import type { Decision, LabEvent } from '../../../../trace/events.ts';
-import { narrateSidecar } from '../../lessons/sidecar-narration.ts';
+import { narrateSidecar } from '../../lessons/console/sidecar-narration.ts';
 
 /** Socket ids are 20 characters; six are enough to tell them apart on a stage. */
 export function shortId(id: string | undefined): string {

@@ -2,7 +2,7 @@
  * One sentence for the events of the parts beside the lab's servers: the Redis console and the
  * plain app. Kept here, beside the lessons that use them, so the stage's narration stays small.
  */
-import type { ConsoleLine, PlainApp } from '../../../trace/events.ts';
+import type { ConsoleLine, PlainApp } from '../../../../trace/events.ts';
 
 function quoted(words: readonly string[] = []): string {
   return words.map((w) => (/[\s"]/.test(w) || w === '' ? JSON.stringify(w) : w)).join(' ');

@@ -1,0 +1,65 @@
+/**
+ * The Redis console's text: a typed line split into a command's words (with "quoted words"),
+ * and each line of a connection's transcript in redis-cli's manner. Pure, for the panel.
+ */
+import type { ConsoleLine } from '../../../../trace/events.ts';
+import { replyText } from './sidecar-narration.ts';
+
+/** One line of a connection's transcript, as `GET /api/redis/console` returns it. */
+export type ConsoleRecord = Pick<
+  ConsoleLine,
+  'connection' | 'dir' | 'command' | 'args' | 'value' | 'error' | 'resp'
+> & { t: number };
+
+export interface ConsoleConnectionState {
+  name: string;
+  open: boolean;
+  protocol: 2 | 3 | null;
+  subscriptions: { channels: string[]; patterns: string[]; shardChannels: string[] } | null;
+  skippedMonitorMessages: number;
+  lines: ConsoleRecord[];
+}
+
+/** Splits `PUBLISH news "hello world"` into its words; an open quote is an error. */
+export function parseCommandLine(line: string): string[] | { error: string } {
+  const words: string[] = [];
+  const re = /"((?:[^"\\]|\\.)*)"|([^\s"]\S*)/g;
+  const rest = line.replace(re, (_m, quoted: string | undefined, bare: string | undefined) => {
+    words.push(quoted !== undefined ? quoted.replace(/\\(.)/g, '$1') : bare!);
+    return '';
+  });
+  if (rest.includes('"')) return { error: 'A quote is not closed.' };
+  if (words.length === 0) return { error: 'Type a command, e.g. SUBSCRIBE news.' };
+  return words;
+}
+
+function quote(word: string): string {
+  return /[\s"]/.test(word) || word === '' ? JSON.stringify(word) : word;
+}
+
+/** What a transcript line shows: who spoke, and the text. */
+export function consoleText(line: ConsoleRecord): {
+  who: 'you' | 'redis' | 'push' | 'note';
+  text: string;
+} {
+  switch (line.dir) {
+    case 'command':
+      return { who: 'you', text: [line.command ?? '', ...(line.args ?? [])].map(quote).join(' ') };
+    case 'reply':
+      return { who: 'redis', text: line.error ? `(error) ${line.error}` : replyText(line.value) };
+    case 'message':
+      return { who: 'push', text: replyText(line.value) };
+    case 'closed':
+      return { who: 'note', text: `connection closed${line.error ? `: ${line.error}` : ''}` };
+  }
+}
+
+/** "2 subscriptions: news, n*" or "not subscribed", for a connection's heading. */
+export function subscriptionSummary(c: ConsoleConnectionState): string {
+  if (!c.open || !c.subscriptions) return 'not connected yet';
+  const s = c.subscriptions;
+  const names = [...s.channels, ...s.patterns, ...s.shardChannels];
+  const resp = `RESP${c.protocol}`;
+  if (names.length === 0) return `${resp}, not subscribed`;
+  return `${resp}, ${names.length} subscription${names.length === 1 ? '' : 's'}: ${names.join(', ')}`;
+}
