@@ -296,10 +296,12 @@ export class RedisConsole {
     };
   }
 
-  /** Closes every connection: Redis drops their subscriptions. */
+  /** Closes every connection (Redis drops their subscriptions) and starts the transcripts afresh. */
   async close(): Promise<void> {
-    for (const c of [...this.connections.values()]) c.close();
+    const open = [...this.connections.values()];
     this.connections.clear();
+    for (const c of open) c.close();
+    this.transcripts.clear();
   }
 
   /** @internal A line of a connection: kept in its transcript and sent to the trace. */

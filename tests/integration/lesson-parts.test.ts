@@ -103,8 +103,11 @@ describe.each(BACKENDS)('the lesson parts (%s)', (backend) => {
   it('closing the console drops its subscriptions, and the lab is unharmed', async () => {
     await lab.api('DELETE', '/api/redis/console');
     await expect.poll(() => numsub(lab.admin, 'green')).toBe(0);
-    const state = await lab.api<{ connections: { open: boolean }[] }>('GET', '/api/redis/console');
-    expect(state.body.connections.every((c) => !c.open)).toBe(true);
+    const state = await lab.api<{ connections: { open: boolean; lines: unknown[] }[] }>(
+      'GET',
+      '/api/redis/console',
+    );
+    expect(state.body.connections.every((c) => !c.open && c.lines.length === 0)).toBe(true);
   });
 
   it('emits sent together leave in one tick: each client sees its own message first', async () => {
