@@ -240,6 +240,15 @@ describe('the lessons in lessons/', () => {
     for (const l of lessons) expect(l.steps.length).toBeGreaterThan(1);
   });
 
+  it('name only lessons that exist when they say "lesson N"', () => {
+    const numbers = new Set(files.map((f) => Number(f.slice(0, 2))));
+    for (const f of files) {
+      const text = readFileSync(new URL(f, dir), 'utf8');
+      for (const m of text.matchAll(/\blessons? (\d+)/gi))
+        expect(numbers.has(Number(m[1])), `${f} names lesson ${m[1]}`).toBe(true);
+    }
+  });
+
   it('are numbered by file, each number once, and all listed in the index of lessons/README.md', () => {
     const readme = readFileSync(new URL('README.md', dir), 'utf8');
     const lessons = parseLessons(
