@@ -1,5 +1,8 @@
+import type { BlockedReads } from './blocked-reads.ts';
 import type { ClientConnection } from './client-connection.ts';
+import type { Keyspace } from './keyspace.ts';
 import type { PubsubRegistry } from './pubsub-registry.ts';
+import type { Transactions } from './transactions.ts';
 
 /**
  * Things the lab shows about the broker as they happen. Each connection gets one
@@ -35,6 +38,12 @@ export const DEFAULT_PUBSUB_OUTPUT_LIMIT: OutputLimit = {
 /** What commands may see and change: shared state of one running broker. */
 export interface BrokerContext {
   readonly registry: PubsubRegistry;
+  /** The stream and session keys of the Redis Streams adapter. */
+  readonly keyspace: Keyspace;
+  /** Clients waiting in XREAD BLOCK. */
+  readonly blocked: BlockedReads;
+  /** Clients between MULTI and EXEC. */
+  readonly transactions: Transactions;
   readonly clients: Map<number, ClientConnection>;
   readonly monitors: Set<ClientConnection>;
   readonly password: string | undefined;

@@ -323,13 +323,15 @@ describe('EmbeddedBroker robustness', () => {
     const c = redis(broker.url);
     const count = (await c.call('COMMAND', 'COUNT')) as number;
     expect(count).toBeGreaterThan(10);
-    const info = (await c.call('COMMAND', 'INFO', 'publish', 'get')) as unknown[];
+    const info = (await c.call('COMMAND', 'INFO', 'publish', 'hset', 'del')) as unknown[];
     expect(info[0]).toEqual(expect.arrayContaining(['publish', 3]));
     expect(info[1]).toBeNull();
+    // First key, last key and step, as Redis reports them for DEL.
+    expect((info[2] as unknown[]).slice(0, 6)).toEqual(['del', -2, ['write'], 1, -1, 1]);
     const docs = (await c.call('COMMAND', 'DOCS', 'ssubscribe')) as unknown[];
     expect(docs[0]).toBe('ssubscribe');
-    await expect(c.call('GET', 'k')).rejects.toThrow(
-      "ERR unknown command 'GET', with args beginning with: 'k' ",
+    await expect(c.call('HSET', 'k', 'f', 'v')).rejects.toThrow(
+      "ERR unknown command 'HSET', with args beginning with: 'k' 'f' 'v' ",
     );
   });
 });

@@ -6,10 +6,13 @@ import {
   type BrokerEvent,
   type OutputLimit,
 } from './broker-context.ts';
+import { BlockedReads } from './blocked-reads.ts';
 import { ClientConnection } from './client-connection.ts';
 import { dispatch } from './commands.ts';
+import { Keyspace } from './keyspace.ts';
 import { PubsubRegistry, type SubscriptionSnapshot } from './pubsub-registry.ts';
 import { error } from './resp-encoder.ts';
+import { Transactions } from './transactions.ts';
 
 export type { BrokerEvent, OutputLimit } from './broker-context.ts';
 export type { SubscriptionSnapshot } from './pubsub-registry.ts';
@@ -33,7 +36,9 @@ export interface EmbeddedBrokerOptions {
 
 /**
  * A TCP server that speaks enough of the Redis protocol for the Socket.IO Redis adapters:
- * RESP2/RESP3, pub/sub (plain, pattern, sharded) and the connection commands clients send.
+ * RESP2/RESP3, pub/sub (plain, pattern, sharded), the connection commands clients send, and
+ * for the Redis Streams adapter streams (XADD, XREAD BLOCK, XRANGE), keys with expiry and
+ * MULTI/EXEC.
  * It has the same start/stop shape as RedisProcess, so the lab can swap one for the other.
  */
 export class EmbeddedBroker {
@@ -49,8 +54,14 @@ export class EmbeddedBroker {
     private readonly opts: EmbeddedBrokerOptions,
   ) {
     const onEvent = opts.onEvent;
+    const keyspace = new Keyspace();
     this.ctx = {
       registry: new PubsubRegistry(),
+      keyspace,
+      // A woken XREAD client goes on with its pipelined commands on the next turn, not inside
+      // the XADD that woke it.
+      blocked: new BlockedReads(keyspace, (client) => setImmediate(() => this.process(client))),
+      transactions: new Transactions(),
       clients: new Map(),
       monitors: new Set(),
       password: opts.password,
@@ -119,7 +130,11 @@ export class EmbeddedBroker {
     this.server = server;
   }
 
-  /** Closes the listener and drops every client at once, like a Redis that died. */
+  /**
+   * Closes the listener and drops every client at once, like a Redis that died. Streams and
+   * keys go too, as they would from a Redis without persistence (the lab runs its redis-server
+   * with persistence off).
+   */
   async stop(): Promise<void> {
     const server = this.server;
     if (!server) return;
@@ -130,6 +145,9 @@ export class EmbeddedBroker {
       client.markClosed();
     }
     this.ctx.registry.clear();
+    this.ctx.blocked.clear();
+    this.ctx.transactions.clear();
+    this.ctx.keyspace.clear();
     await closed;
   }
 
@@ -175,7 +193,7 @@ export class EmbeddedBroker {
     this.ctx.clients.set(id, client);
     this.ctx.stats.connectionsReceived++;
     this.ctx.emit({ type: 'client-connected', id, addr: client.addr });
-    socket.on('data', (chunk: Buffer) => this.onData(client, chunk));
+    socket.on('data', (chunk: Buffer) => this.process(client, chunk));
     // Resets and the like: 'close' follows, which does the cleanup.
     socket.on('error', () => {});
     // Every connection ends with exactly one client-closed, killed or not.
@@ -185,11 +203,20 @@ export class EmbeddedBroker {
     });
   }
 
-  private onData(client: ClientConnection, chunk: Buffer): void {
+  /**
+   * Takes a chunk of input (none when an XREAD BLOCK ends) and runs the client's complete
+   * commands, until its input runs out or a command blocks it.
+   */
+  private process(client: ClientConnection, chunk?: Buffer): void {
+    const blocked = this.ctx.blocked;
     try {
-      client.lastActiveAt = Date.now();
-      client.parser.feed(chunk);
+      if (chunk) {
+        client.lastActiveAt = Date.now();
+        client.parser.feed(chunk);
+      }
       while (!client.closing && !client.isClosed) {
+        // A client blocked in XREAD runs nothing more until it is served or times out.
+        if (blocked.count !== 0 && blocked.isBlocked(client)) break;
         const next = client.parser.next();
         if (next.kind === 'incomplete') break;
         if (next.kind === 'error' && next.silent) {

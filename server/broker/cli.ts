@@ -76,7 +76,8 @@ console.log(
   [
     `Fanout Lab embedded broker listening on ${flags.host}:${broker.port}`,
     `  url:      redis://${flags.host === '0.0.0.0' ? '127.0.0.1' : flags.host}:${broker.port}`,
-    `  speaks:   RESP2/RESP3 pub/sub (PUBLISH, (P|S)SUBSCRIBE, SPUBLISH, PUBSUB ...); no keys, no data`,
+    `  speaks:   RESP2/RESP3 pub/sub (PUBLISH, (P|S)SUBSCRIBE, SPUBLISH, PUBSUB ...),`,
+    `            streams (XADD, XREAD BLOCK, XRANGE ...) and plain keys with expiry, MULTI/EXEC`,
     `  auth:     ${flags.password ? 'password required' : 'none'}`,
     `  try:      redis-cli -p ${broker.port} ping`,
     `  Ctrl+C stops it.`,

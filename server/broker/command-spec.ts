@@ -12,6 +12,8 @@ export interface CommandSpec {
   arity: number;
   /** COMMAND INFO flags. `noauth` lets it run before AUTH; `pubsub` is informational. */
   flags: string[];
+  /** COMMAND INFO's first key, last key and step; absent for commands without keys. */
+  keys?: [number, number, number];
   /** ACL categories for COMMAND INFO. */
   categories: string[];
   summary: string;

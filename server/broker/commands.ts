@@ -3,9 +3,12 @@ import { clientCommand } from './client-commands.ts';
 import type { ClientConnection } from './client-connection.ts';
 import type { CommandSpec } from './command-spec.ts';
 import { connectionCommands } from './connection-commands.ts';
+import { keyCommands } from './key-commands.ts';
 import { pubsubCommands } from './pubsub-commands.ts';
 import { error, simple } from './resp-encoder.ts';
 import { introspectionCommands } from './server-commands.ts';
+import { streamCommands } from './stream-commands.ts';
+import { transactionCommands } from './transactions.ts';
 
 /** Everything the broker answers. Anything else gets Redis's unknown-command error. */
 export const COMMANDS: CommandSpec[] = [
@@ -13,6 +16,9 @@ export const COMMANDS: CommandSpec[] = [
   clientCommand,
   ...pubsubCommands,
   ...introspectionCommands(() => COMMANDS),
+  ...streamCommands,
+  ...keyCommands,
+  ...transactionCommands(execute),
 ];
 
 // Both spellings clients really send, so the common case needs no toLowerCase().
@@ -61,23 +67,40 @@ export function lookup(argv: Buffer[]): CommandSpec | string {
   return spec;
 }
 
+/**
+ * Replies with a refusal; inside MULTI it also makes the EXEC abort, as in Redis. A refused
+ * EXEC itself ends the transaction and says so (Redis's execCommandAbort), even outside MULTI.
+ */
+function refuse(ctx: BrokerContext, client: ClientConnection, message: string, argv: Buffer[]) {
+  if (argv[0].length === 4 && lower(argv[0]) === 'exec') {
+    ctx.transactions.take(client);
+    client.reply(
+      error(`EXECABORT Transaction discarded because of: ${message.replace(/^ERR /, '')}`),
+    );
+    return;
+  }
+  client.reply(error(message));
+  if (ctx.transactions.count !== 0) ctx.transactions.refused(client);
+}
+
 /** Runs one parsed command for a client, with Redis's checks in Redis's order. */
 export function dispatch(ctx: BrokerContext, client: ClientConnection, argv: Buffer[]): void {
   const spec = lookup(argv);
   if (typeof spec === 'string') {
-    client.reply(error(spec));
+    refuse(ctx, client, spec, argv);
     return;
   }
   client.lastCommand = spec.name;
   if (!client.authenticated && !spec.flags.includes('noauth')) {
-    client.reply(error(NOAUTH));
+    refuse(ctx, client, NOAUTH, argv);
     return;
   }
   if (client.subscribed && client.proto === 2 && !spec.subscriberSafe) {
-    client.reply(
-      error(
-        `ERR Can't execute '${spec.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
-      ),
+    refuse(
+      ctx,
+      client,
+      `ERR Can't execute '${spec.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
+      argv,
     );
     return;
   }
@@ -86,8 +109,20 @@ export function dispatch(ctx: BrokerContext, client: ClientConnection, argv: Buf
     client.reply(error(`ERR unknown subcommand. Try ${spec.name.toUpperCase()} HELP.`));
     return;
   }
+  // Inside MULTI, commands wait for EXEC (after the checks above, as in Redis's processCommand).
+  if (ctx.transactions.count !== 0 && ctx.transactions.queued(client, spec, argv)) return;
+  execute(ctx, client, spec, argv);
+}
+
+/** Runs a command that passed dispatch's checks: now, or later from EXEC's queue. */
+function execute(
+  ctx: BrokerContext,
+  client: ClientConnection,
+  spec: CommandSpec,
+  argv: Buffer[],
+): void {
   ctx.stats.commandsProcessed++;
-  spec.run(ctx, client, argv);
+  spec.run?.(ctx, client, argv);
   if (ctx.monitors.size > 0 && !spec.hiddenFromMonitor) feedMonitors(ctx, client, argv);
 }
 

@@ -16,9 +16,12 @@ const SECTIONS: InfoSection[] = [
     'Server',
     (ctx) => [
       ['redis_version', BROKER_REDIS_VERSION],
-      // Said plainly, so nobody mistakes this for a general Redis: it only does pub/sub.
+      // Said plainly, so nobody mistakes this for a general Redis: it does what the adapters use.
       ['server_name', 'fanout-lab-embedded-broker'],
-      ['server_description', 'Fanout Lab embedded broker: Redis pub/sub only, no keys'],
+      [
+        'server_description',
+        'Fanout Lab embedded broker: Redis pub/sub, plus the streams and keys of the streams adapter',
+      ],
       ['redis_mode', 'standalone'],
       ['os', `${os.type()} ${os.release()} ${os.arch()}`],
       ['arch_bits', 64],
@@ -37,7 +40,7 @@ const SECTIONS: InfoSection[] = [
       ['connected_clients', ctx.clients.size],
       ['cluster_connections', 0],
       ['maxclients', 10000],
-      ['blocked_clients', 0],
+      ['blocked_clients', ctx.blocked.count],
       ['pubsub_clients', [...ctx.clients.values()].filter((c) => c.subscribed).length],
       ['monitor_clients', ctx.monitors.size],
     ],
@@ -53,7 +56,13 @@ const SECTIONS: InfoSection[] = [
       ['pubsubshard_channels', ctx.registry.names('shardChannels').length],
     ],
   ],
-  ['Keyspace', () => []],
+  [
+    'Keyspace',
+    (ctx) =>
+      ctx.keyspace.size === 0
+        ? []
+        : [['db0', `keys=${ctx.keyspace.size},expires=${ctx.keyspace.expiringCount},avg_ttl=0`]],
+  ],
 ];
 
 /** INFO [section ...]: unknown sections give nothing, as in Redis. */
@@ -71,15 +80,16 @@ export function infoText(ctx: BrokerContext, requested: string[]): string {
     .join('\r\n');
 }
 
-/** One COMMAND INFO entry in Redis 7's ten-field shape. Keys never apply: pub/sub has none. */
+/** One COMMAND INFO entry in Redis 7's ten-field shape (key specs left empty). */
 function commandInfo(spec: CommandSpec): Reply {
+  const [first, last, step] = spec.keys ?? [0, 0, 0];
   return array([
     bulk(spec.name),
     int(spec.arity),
     { t: 'set', v: spec.flags.map(simple) },
-    int(0),
-    int(0),
-    int(0),
+    int(first),
+    int(last),
+    int(step),
     { t: 'set', v: spec.categories.map(simple) },
     array([]),
     array([]),

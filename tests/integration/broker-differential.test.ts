@@ -1,33 +1,27 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { EmbeddedBroker } from '../../server/broker/broker.ts';
+import { describe, expect, it } from 'vitest';
 import {
   ScriptRunner,
   type Step,
   type Transcript,
 } from '../../server/broker/resp-script-runner.ts';
+import { useDifferentialTargets } from './broker-differential-targets.ts';
 
 /**
  * The same scripts run against the real redis-server and against the embedded broker, over
  * raw sockets; every reply and push must match, frame type included.
  */
 
-let broker: EmbeddedBroker;
-let redisPort: number;
-let redisHost: string;
-
-beforeAll(async () => {
-  broker = await EmbeddedBroker.start();
-  const url = new URL(inject('redisUrl'));
-  redisPort = Number(url.port || 6379);
-  redisHost = url.hostname;
-});
-afterAll(() => broker.stop());
+const targets = useDifferentialTargets();
 
 async function compare(steps: Step[], pipelined: boolean): Promise<Transcript> {
   const prefix = `diff-${randomBytes(4).toString('hex')}:`;
-  const real = await new ScriptRunner(redisPort, redisHost, prefix, pipelined).run(steps);
-  const ours = await new ScriptRunner(broker.port, '127.0.0.1', prefix, pipelined).run(steps);
+  const real = await new ScriptRunner(targets.redisPort, targets.redisHost, prefix, pipelined).run(
+    steps,
+  );
+  const ours = await new ScriptRunner(targets.broker.port, '127.0.0.1', prefix, pipelined).run(
+    steps,
+  );
   expect(ours).toEqual(real);
   return real;
 }

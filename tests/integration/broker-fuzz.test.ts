@@ -45,6 +45,19 @@ const SEEDS: string[][] = [
   ['RESET'],
   ['SELECT', '0'],
   ['AUTH', 'x'],
+  ['XADD', 'fs', 'MAXLEN', '~', '100', '*', 'f', 'v'],
+  ['XADD', 'fs', '5-*', 'f', 'v'],
+  ['XREAD', 'COUNT', '10', 'BLOCK', '20', 'STREAMS', 'fs', '$'],
+  ['XREAD', 'STREAMS', 'fs', '0'],
+  ['XRANGE', 'fs', '-', '+', 'COUNT', '5'],
+  ['XREVRANGE', 'fs', '+', '(0-1'],
+  ['XTRIM', 'fs', 'MAXLEN', '=', '3'],
+  ['SET', 'fk', 'v', 'PX', '100'],
+  ['GET', 'fk'],
+  ['DEL', 'fk', 'fs'],
+  ['MULTI'],
+  ['EXEC'],
+  ['DISCARD'],
 ];
 
 const NASTY = [
