@@ -25,7 +25,19 @@ export interface LabInfo {
   /** Whether the lab's stray subscriber sits on the channel the adapter counts servers by. */
   straySubscriber?: boolean;
   monitor: { enabled: boolean; channel: string };
-  servers: { id: string; port: number; state: 'up' | 'down' | 'crashed'; clients: number }[];
+  servers: {
+    id: string;
+    port: number;
+    state: 'up' | 'down' | 'crashed';
+    clients: number;
+    /**
+     * `lab`: one of the hub's own servers, which the API can stop, crash, start and remove.
+     * `remote`: a standalone server (`npm run server`) that joined this lab through its Redis and
+     * its monitor channel; it runs in a process of its own, and only that process can stop it.
+     * Absent in traces from before remote servers were listed: read it as `lab`.
+     */
+    kind?: 'lab' | 'remote';
+  }[];
   clients: {
     id: string;
     kind: 'lab' | 'page';

@@ -1,5 +1,4 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,51 +6,12 @@ import { mkdtempSync, symlinkSync } from 'node:fs';
 import { io as connect } from 'socket.io-client';
 import { freePort, freePortBlock, isListening } from '../../server/free-port.ts';
 import { closeAllLabs, makeLab, nextEvent } from '../support/lab-fixture.ts';
+import { killAllRuns, run, waitForOutput } from '../support/lab-process.ts';
 import { inject } from 'vitest';
 import type { LabInfo } from '../../trace/lab-info.ts';
 
 afterAll(closeAllLabs);
-
-interface Run {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function run(script: string, args: string[], env: Record<string, string> = {}): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
-    env: { ...process.env, REDIS_URL: '', LAB_NO_BUILD: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => resolve(code)),
-  );
-  return { child, output: () => out, exited };
-}
-
-function waitForOutput(r: Run, text: string, timeoutMs = 30_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`no "${text}" within ${timeoutMs} ms; output:\n${r.output()}`)),
-      timeoutMs,
-    );
-    const check = () => {
-      if (!r.output().includes(text)) return;
-      clearTimeout(timer);
-      resolve();
-    };
-    r.child.stdout!.on('data', check);
-    r.child.stderr!.on('data', check);
-    void r.exited.then(() => {
-      check();
-      clearTimeout(timer);
-      reject(new Error(`exited before "${text}"; output:\n${r.output()}`));
-    });
-  });
-}
+afterAll(killAllRuns);
 
 describe('npm start (server/cli.ts)', () => {
   it('finds or starts Redis, brings the lab up, says which Redis and why, and SIGTERM leaves nothing behind', async () => {
