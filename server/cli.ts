@@ -5,7 +5,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { FlagError, helpText, parseLabFlags } from './flags.ts';
-import { findRedis, RedisNotFoundError } from './redis-finder.ts';
+import { findRedis, RedisNotFoundError, type RedisChoice } from './redis-finder.ts';
+import { onShutdown } from './shutdown.ts';
 import { startLab, type RunningLab } from './start-lab.ts';
 import { PortInUseError } from './server-node.ts';
 import { LabError } from './lab.ts';
@@ -39,16 +40,17 @@ async function main(): Promise<void> {
   }
   const log = (line: string) => !flags.quiet && console.log(line);
   let running: RunningLab | null = null;
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log(`\n${signal}: stopping the servers, the hub and any Redis the lab started...`);
-    await running?.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  let redis: RedisChoice | null = null;
+  onShutdown(
+    (signal) =>
+      log(
+        `\n${signal}: stopping the servers, the hub and any Redis the lab started (Ctrl+C again to quit at once)...`,
+      ),
+    async () => {
+      if (running) await running.close();
+      else await redis?.managed?.stop();
+    },
+  );
 
   try {
     await buildPageIfMissing(flags.quiet);
@@ -57,7 +59,6 @@ async function main(): Promise<void> {
       `fanout-lab: the page did not build (${(err as Error).message}); the lab starts without it. Run "npm run build" to see why.`,
     );
   }
-  let redis;
   try {
     log('Looking for Redis...');
     redis = await findRedis({ url: flags.redis, broker: flags.broker });
@@ -83,6 +84,7 @@ async function main(): Promise<void> {
     });
   } catch (err) {
     await redis.managed?.stop();
+    redis = null;
     if (err instanceof PortInUseError || err instanceof LabError) fail(err.message);
     throw err;
   }

@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import { settlesWithin } from './deadline.ts';
 
 /**
  * The pub/sub pair of one server, made the way the walkthrough does it: one client,
@@ -46,31 +47,51 @@ export function monitorPublisher(url: string, name: string): Redis {
   return client;
 }
 
-/** Resolves when the client is ready, or after `timeoutMs` (the server starts anyway and joins later). */
+/**
+ * Resolves true when the client is ready; false when its connection fails first (Redis is down:
+ * no reason to wait), or after `timeoutMs` (a Redis that accepts and never answers). Either way
+ * the server starts, and ioredis joins it to Redis when Redis is back.
+ */
 export function whenReady(client: Redis, timeoutMs = 3000): Promise<boolean> {
   if (client.status === 'ready') return Promise.resolve(true);
   return new Promise((resolve) => {
     const done = (ok: boolean) => {
       clearTimeout(timer);
       client.off('ready', onReady);
+      client.off('close', onClose);
       resolve(ok);
     };
     const onReady = () => done(true);
+    const onClose = () => done(false);
     const timer = setTimeout(() => done(false), timeoutMs);
     client.on('ready', onReady);
+    client.on('close', onClose);
   });
 }
 
-/** Graceful: QUIT on each connection, so Redis sees a clean goodbye. */
-export async function quitAll(...clients: Redis[]): Promise<void> {
-  await Promise.allSettled(
+/** How long a QUIT may wait for Redis's answer before the connection is dropped instead. */
+export const QUIT_TIMEOUT_MS = 500;
+
+/**
+ * Graceful when Redis can hear it: QUIT on each connection, so Redis sees a clean goodbye. A
+ * QUIT cannot be delivered on a connection that is not ready: ioredis would hold it in its
+ * offline queue, behind the adapter's UNSUBSCRIBE, for as long as Redis is away. Those are
+ * dropped at once, and a QUIT that a cut-off Redis never answers is given up after `timeoutMs`,
+ * so a stop or a shutdown never waits on Redis.
+ */
+export async function quitAll(clients: Redis[], timeoutMs = QUIT_TIMEOUT_MS): Promise<void> {
+  await Promise.all(
     clients.map(async (c) => {
       if (c.status === 'end') return;
-      try {
-        await c.quit();
-      } catch {
+      if (c.status !== 'ready') {
         c.disconnect(false);
+        return;
       }
+      const quit = c.quit().then(
+        () => true,
+        () => false,
+      );
+      if (!(await settlesWithin(quit, timeoutMs)) || !(await quit)) c.disconnect(false);
     }),
   );
 }

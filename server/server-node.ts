@@ -9,7 +9,8 @@ import { Server } from 'socket.io';
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
 import type { AdapterKind, SubscriptionMode } from '../trace/events.ts';
-import { attachChatEvents, DEFAULT_CLIENT_RATE } from './chat-events.ts';
+import { attachChatEvents } from './chat-events.ts';
+import { FloodLimits } from './rate-limit.ts';
 import { attachLabNamespaces } from './lab-namespaces.ts';
 import {
   createRedisPair,
@@ -17,7 +18,9 @@ import {
   guardFireAndForget,
   quitAll,
   whenReady,
+  type RedisPair,
 } from './redis-clients.ts';
+import { settlesWithin } from './deadline.ts';
 import type { ServerTap } from './monitor/server-tap.ts';
 
 export type ServerState = 'up' | 'down' | 'crashed';
@@ -33,6 +36,8 @@ export interface ServerNodeOptions {
   resp?: 2 | 3;
   /** Events a second each client may send (bursts of twice that). */
   clientRate?: number;
+  /** Events a second all clients from one address may send together (chat-events.ts). */
+  addressRate?: number;
   /** Makes the monitor tap for one life of the server; absent when the monitor is off. */
   makeTap?: (id: string) => ServerTap;
   /** Called on every state change, and when the number of clients changes. */
@@ -64,14 +69,41 @@ export function adapterFactory(
   return null;
 }
 
+/** Everything one life of a server holds, from its start to its stop or crash. */
+interface Life {
+  io: Server;
+  httpServer: http.Server;
+  sockets: Set<NetSocket>;
+  redis: RedisPair | null;
+  tap: ServerTap | null;
+}
+
+/**
+ * How long a stop waits for Socket.IO to close (the sharded adapter's close waits for its
+ * SUNSUBSCRIBEs) before dropping what is left: with QUIT_TIMEOUT_MS after it, a stop is done
+ * well within the 2 s that issue 19 allows, whatever Redis does.
+ */
+const CLOSE_TIMEOUT_MS = 1000;
+
+/** A sub-command the API waits for; Redis answers one in a millisecond when it can. */
+const SUB_COMMAND_TIMEOUT_MS = 2000;
+
+function listen(httpServer: http.Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    httpServer.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new PortInUseError(port) : err),
+    );
+    httpServer.listen(port, host, () => resolve());
+  });
+}
+
+/**
+ * Start, stop and crash are not serialized here: the lab runs them through its LifecycleQueue
+ * (lifecycle-queue.ts), and a standalone server starts once and stops once.
+ */
 export class ServerNode {
   state: ServerState = 'down';
-  private io: Server | null = null;
-  private httpServer: http.Server | null = null;
-  private redis: { pub: Redis; sub: Redis } | null = null;
-  private tap: ServerTap | null = null;
-  private readonly sockets = new Set<NetSocket>();
-  private queue: Promise<unknown> = Promise.resolve();
+  private life: Life | null = null;
 
   constructor(readonly options: ServerNodeOptions) {}
 
@@ -84,42 +116,30 @@ export class ServerNode {
   }
 
   get clients(): number {
-    return this.io?.of('/').sockets.size ?? 0;
+    return this.life?.io.of('/').sockets.size ?? 0;
   }
 
   /** Whether the server's pub connection is talking to Redis right now. */
   get redisReady(): boolean {
-    return this.redis?.pub.status === 'ready';
+    return this.life?.redis?.pub.status === 'ready';
   }
 
   get server(): Server | null {
-    return this.io;
+    return this.life?.io ?? null;
   }
 
-  /** Operations run one at a time, so a quick stop/start/crash sequence can't interleave. */
-  private serial<T>(op: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(op, op);
-    this.queue = next.catch(() => undefined);
-    return next;
-  }
-
-  start(): Promise<void> {
-    return this.serial(async () => {
-      if (this.state === 'up') return;
-      await this.boot();
-    });
-  }
-
-  private async boot(): Promise<void> {
-    const { id, port, host, redisUrl, adapter, subscriptionMode } = this.options;
+  async start(): Promise<void> {
+    if (this.state === 'up') return;
+    const { id, port, host, adapter, subscriptionMode } = this.options;
     const httpServer = http.createServer((_req, res) => {
       res
         .writeHead(404, { 'content-type': 'text/plain' })
         .end(`Fanout Lab server ${id}: Socket.IO lives at /socket.io/\n`);
     });
+    const sockets = new Set<NetSocket>();
     httpServer.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
     });
     // Step 1: the Socket.IO server. Servers hold no secrets and the page may be served from
     // any address the hub listens on, so any origin may connect, as with the original demo.
@@ -130,84 +150,98 @@ export class ServerNode {
       this.options.onChange?.();
       socket.on('disconnect', () => this.options.onChange?.());
     });
-    attachChatEvents(io, id, this.options.clientRate);
-    attachLabNamespaces(io, id, this.options.clientRate ?? DEFAULT_CLIENT_RATE);
-
-    await new Promise<void>((resolve, reject) => {
-      httpServer.once('error', (err: NodeJS.ErrnoException) =>
-        reject(err.code === 'EADDRINUSE' ? new PortInUseError(port) : err),
-      );
-      httpServer.listen(port, host, () => resolve());
-    }).catch(async (err) => {
-      tap?.close();
-      io.close();
-      throw err;
+    // One set of flood limits per server life: the sockets of one address share theirs across
+    // every namespace of the server.
+    const limits = new FloodLimits({
+      clientRate: this.options.clientRate,
+      addressRate: this.options.addressRate,
     });
-    tap?.serverUp(port, adapter, subscriptionMode);
+    attachChatEvents(io, id, limits);
+    attachLabNamespaces(io, id, limits);
 
-    // Steps 4 to 7: a pub client, its duplicate for subscribing, and the adapter that joins them.
-    if (adapter !== 'none') {
-      const { pub, sub } = createRedisPair(redisUrl, id, this.options.resp);
-      for (const [client, role] of [
-        [pub, 'pub'],
-        [sub, 'sub'],
-      ] as const) {
-        guardFireAndForget(client, (command, err) =>
-          this.options.onLog?.(`${id}:${role} ${command} failed: ${err.message}`),
-        );
-        tap?.attachRedis(client, role);
-      }
-      await Promise.all([whenReady(pub), whenReady(sub)]);
-      const factory = adapterFactory(adapter, pub, sub, subscriptionMode)!;
-      io.adapter(tap ? tap.wrapAdapter(adapter, pub, sub, subscriptionMode) : factory);
-      this.redis = { pub, sub };
+    // Steps 4 to 7 come before the port opens, as in Socket.IO's own docs: a client that
+    // connected earlier would stay with the in-memory adapter that io.adapter() replaces, and
+    // never hear another server. With Redis down the adapter is attached all the same; its
+    // SUBSCRIBEs wait in the sub connection's offline queue until Redis is back.
+    const redis = adapter === 'none' ? null : this.attachAdapter(io, tap);
+    if (redis) await Promise.all([whenReady(redis.pub), whenReady(redis.sub)]);
+    try {
+      await listen(httpServer, port, host);
+    } catch (err) {
+      tap?.close();
+      if (redis) dropAll(redis.pub, redis.sub);
+      await settlesWithin(io.close(), CLOSE_TIMEOUT_MS);
+      throw err;
     }
+    // Still the listen callback's tick: no connection has been handled yet.
+    tap?.serverUp(port, adapter, subscriptionMode);
     // With adapter none this still matters: the tap watches the in-memory adapter's deliveries.
     tap?.adapterAttached(io, adapter, subscriptionMode);
-    this.io = io;
-    this.httpServer = httpServer;
-    this.tap = tap;
+    this.life = { io, httpServer, sockets, redis, tap };
     this.state = 'up';
     this.options.onChange?.();
   }
 
-  /** Graceful: clients get a clean close and reconnect later; the adapter unsubscribes; connections QUIT. */
-  stop(): Promise<void> {
-    return this.serial(async () => {
-      if (this.state !== 'up') return;
-      const { io, redis, tap } = this.takeLife();
-      tap?.serverDown('stop');
-      await io?.close();
-      this.httpServer?.closeAllConnections();
-      if (redis) await quitAll(redis.pub, redis.sub);
-      tap?.redisClosed('pub');
-      tap?.redisClosed('sub');
-      tap?.close();
-      this.finish('down');
-    });
+  /** Steps 4 to 7: a pub client, its duplicate for subscribing, and the adapter that joins them. */
+  private attachAdapter(io: Server, tap: ServerTap | null): RedisPair {
+    const { id, redisUrl, adapter, subscriptionMode } = this.options;
+    const { pub, sub } = createRedisPair(redisUrl, id, this.options.resp);
+    for (const [client, role] of [
+      [pub, 'pub'],
+      [sub, 'sub'],
+    ] as const) {
+      guardFireAndForget(client, (command, err) =>
+        this.options.onLog?.(`${id}:${role} ${command} failed: ${err.message}`),
+      );
+      tap?.attachRedis(client, role);
+    }
+    io.adapter(
+      tap
+        ? tap.wrapAdapter(adapter, pub, sub, subscriptionMode)
+        : adapterFactory(adapter, pub, sub, subscriptionMode)!,
+    );
+    return { pub, sub };
+  }
+
+  /**
+   * Graceful: clients get a clean close and reconnect later; the adapter unsubscribes; the
+   * connections QUIT. Bounded: with Redis down or cut off it is done within about 1.5 s.
+   */
+  async stop(): Promise<void> {
+    const life = this.endLife('down');
+    if (!life) return;
+    const { io, httpServer, redis, tap } = life;
+    tap?.serverDown('stop');
+    // An UNSUBSCRIBE or a QUIT cannot reach a Redis that is away: ioredis would keep them in
+    // its offline queue until it is back. Those connections go at once, with no goodbye.
+    if (redis && (redis.pub.status !== 'ready' || redis.sub.status !== 'ready'))
+      dropAll(redis.pub, redis.sub);
+    // A Redis that is cut off never answers the sharded adapter's SUNSUBSCRIBEs.
+    if (!(await settlesWithin(io.close(), CLOSE_TIMEOUT_MS)) && redis)
+      dropAll(redis.pub, redis.sub);
+    httpServer.closeAllConnections();
+    if (redis) await quitAll([redis.pub, redis.sub]);
+    tap?.redisClosed('pub');
+    tap?.redisClosed('sub');
+    tap?.close();
   }
 
   /**
    * Abrupt, as if the process died: TCP sockets are destroyed with no close frame and no
    * Socket.IO disconnect packet, and the Redis connections are dropped with no QUIT.
    */
-  crash(): Promise<void> {
-    return this.serial(async () => {
-      if (this.state !== 'up') return;
-      const { io, redis, tap } = this.takeLife();
-      tap?.serverDown('crash');
-      for (const socket of this.sockets) socket.destroy();
-      if (redis) dropAll(redis.pub, redis.sub);
-      tap?.redisClosed('pub');
-      tap?.redisClosed('sub');
-      // No new connections; the engine's sockets close themselves as their TCP sockets die.
-      io?.engine.removeAllListeners('connection');
-      await new Promise<void>((resolve) =>
-        this.httpServer ? this.httpServer.close(() => resolve()) : resolve(),
-      );
-      tap?.close(true);
-      this.finish('crashed');
-    });
+  async crash(): Promise<void> {
+    const life = this.endLife('crashed');
+    if (!life) return;
+    const { io, sockets, redis, tap } = life;
+    tap?.serverDown('crash');
+    for (const socket of sockets) socket.destroy();
+    if (redis) dropAll(redis.pub, redis.sub);
+    tap?.redisClosed('pub');
+    tap?.redisClosed('sub');
+    // The engine's sockets close themselves as their TCP sockets die.
+    io.engine.removeAllListeners('connection');
+    tap?.close(true);
   }
 
   /**
@@ -217,7 +251,7 @@ export class ServerNode {
   async trySubCommand(
     args: string[],
   ): Promise<{ connection: string; protocol: 2 | 3; reply?: unknown; error?: string }> {
-    const sub = this.redis?.sub;
+    const sub = this.life?.redis?.sub;
     const protocol = this.options.resp ?? 3;
     const connection = `${this.id}:sub`;
     if (!sub)
@@ -228,12 +262,18 @@ export class ServerNode {
       };
     const [command, ...rest] = args;
     const outcome: { reply?: unknown; error?: string } = {};
-    try {
-      outcome.reply = await sub.call(command, ...rest);
-    } catch (err) {
-      outcome.error = (err as Error).message;
+    if (sub.status !== 'ready') {
+      // ioredis would hold the command until Redis is back, and the API call with it.
+      outcome.error = `${connection} is not connected to Redis (${sub.status}); is Redis up?`;
+    } else {
+      const call = sub.call(command, ...rest).then(
+        (reply) => (outcome.reply = reply),
+        (err: Error) => (outcome.error = err.message),
+      );
+      if (!(await settlesWithin(call, SUB_COMMAND_TIMEOUT_MS)))
+        outcome.error = `Redis did not answer within ${SUB_COMMAND_TIMEOUT_MS / 1000} s.`;
     }
-    this.tap?.emit({
+    this.life?.tap?.emit({
       kind: 'redis.command',
       step: 5,
       role: 'sub',
@@ -244,18 +284,17 @@ export class ServerNode {
     return { connection, protocol, ...outcome };
   }
 
-  private takeLife() {
-    const life = { io: this.io, redis: this.redis, tap: this.tap };
-    this.io = null;
-    this.redis = null;
-    this.tap = null;
-    return life;
-  }
-
-  private finish(state: ServerState): void {
-    this.httpServer = null;
-    this.sockets.clear();
+  /**
+   * Ends this life, if the server is up: the state changes and the port stops accepting in the
+   * same tick, so GET /api/lab and the port always agree. The rest of the goodbye follows.
+   */
+  private endLife(state: Exclude<ServerState, 'up'>): Life | null {
+    const life = this.life;
+    if (!life || this.state !== 'up') return null;
+    this.life = null;
+    life.httpServer.close();
     this.state = state;
     this.options.onChange?.();
+    return life;
   }
 }

@@ -5,19 +5,30 @@
  */
 import { Redis } from 'ioredis';
 import type { AdapterKind } from '../trace/events.ts';
-import { baseOptions } from './redis-clients.ts';
+import { baseOptions, quitAll } from './redis-clients.ts';
+import { LabError } from './lab-error.ts';
 
 export class StraySubscriber {
   private client: Redis | null = null;
 
-  constructor(private readonly url: string) {}
+  /** `notice` tells the class when it joins and leaves. */
+  constructor(
+    private readonly url: string,
+    private readonly notice: (text: string) => void = () => undefined,
+  ) {}
 
   get active(): boolean {
     return this.client !== null;
   }
 
-  /** Subscribes like a server of this adapter would; throws with Redis's reason if it can't. */
-  async add(adapter: Exclude<AdapterKind, 'none'>): Promise<void> {
+  /** Subscribes like a server of this adapter would; a 409 with the reason if it can't. */
+  async add(adapter: AdapterKind): Promise<void> {
+    if (adapter === 'none') {
+      throw new LabError(
+        409,
+        'With adapter none nothing counts servers; switch to the redis or sharded adapter first.',
+      );
+    }
     if (this.client) return;
     const client = new Redis(this.url, { ...baseOptions('lab:stray'), maxRetriesPerRequest: 1 });
     client.on('error', () => undefined);
@@ -28,14 +39,21 @@ export class StraySubscriber {
     } catch (err) {
       this.client = null;
       client.disconnect();
-      throw err;
+      throw new LabError(
+        409,
+        `The stray subscriber could not subscribe (${(err as Error).message}); is Redis up?`,
+      );
     }
+    this.notice(
+      'A stray subscriber joined the channel the adapter counts servers by: requests now wait for one server too many.',
+    );
   }
 
   async remove(): Promise<void> {
     const client = this.client;
     if (!client) return;
     this.client = null;
-    await client.quit().catch(() => client.disconnect());
+    await quitAll([client]);
+    this.notice('The stray subscriber left: the server count is right again.');
   }
 }

@@ -6,7 +6,7 @@
  */
 import type { Redis } from 'ioredis';
 import { STEP_OF, type Envelope } from '../../trace/events.ts';
-import { monitorPublisher } from '../redis-clients.ts';
+import { monitorPublisher, quitAll } from '../redis-clients.ts';
 import { MonitorSink, type DraftEvent, type SamplingGroup } from './monitor-sink.ts';
 import { sourceOf, subscribeMonitor } from './monitor-relay.ts';
 
@@ -52,8 +52,6 @@ export class HubFeed {
     this.sink.close();
     // Let the last batch go out before saying goodbye.
     await new Promise((r) => setTimeout(r, 30));
-    await Promise.allSettled([this.pub.quit(), this.sub.quit()]);
-    this.pub.disconnect();
-    this.sub.disconnect();
+    await quitAll([this.pub, this.sub]);
   }
 }

@@ -15,7 +15,7 @@ import {
   type Step,
   type SubscriptionMode,
 } from '../../trace/events.ts';
-import { monitorPublisher } from '../redis-clients.ts';
+import { monitorPublisher, quitAll } from '../redis-clients.ts';
 import { MonitorSink, type DraftEvent, type SamplingGroup } from './monitor-sink.ts';
 import { flowAcrossDispatch, newFlowId } from './flow-context.ts';
 import { jsonSafe, type AdapterFamily } from './decode.ts';
@@ -242,6 +242,6 @@ export class ServerTap {
     // disconnect() still flushes what is written, so the last batch (server.down) goes out.
     if (abrupt) pub.disconnect(false);
     // Let the final batch go out before saying goodbye.
-    else setTimeout(() => void pub.quit().catch(() => pub.disconnect()), 50);
+    else setTimeout(() => void quitAll([pub]), 50);
   }
 }
