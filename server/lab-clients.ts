@@ -6,6 +6,7 @@
  */
 import { io as connect, type Socket } from 'socket.io-client';
 import type { LabInfo } from '../trace/lab-info.ts';
+import { LabError } from './lab-error.ts';
 
 export type LabClientInfo = LabInfo['clients'][number];
 
@@ -97,6 +98,27 @@ export class LabClients {
       });
     });
     return info;
+  }
+
+  /**
+   * Connects `count` clients one after another, each to the server `pick` names then (the least
+   * loaded, say); at most MAX_LAB_CLIENTS in all.
+   */
+  async addMany(
+    count: number,
+    rooms: string[],
+    nsp: string,
+    pick: () => string,
+  ): Promise<LabClientInfo[]> {
+    if (this.size + count > MAX_LAB_CLIENTS)
+      throw new LabError(
+        409,
+        `At most ${MAX_LAB_CLIENTS} lab clients; there are ${this.size} already.`,
+        'count',
+      );
+    const made: LabClientInfo[] = [];
+    for (let i = 0; i < count; i++) made.push(await this.add(pick(), rooms, nsp));
+    return made;
   }
 
   remove(id: string): boolean {

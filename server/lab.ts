@@ -1,30 +1,25 @@
 /**
  * The lab: the set of Socket.IO servers the hub toggles, the Redis they share, the headless
  * clients, and the monitor feed the hub keeps and relays. Everything the control API does is
- * a method here, so tests and lessons can drive the lab the same way.
+ * a method here, so tests and lessons can drive the lab the same way. Every method that changes
+ * what runs goes through `lifecycle` (lifecycle-queue.ts says how, and how to add one).
  */
 import { EventEmitter } from 'node:events';
-import {
-  type AdapterKind,
-  type Envelope,
-  type LabEvent,
-  type SubscriptionMode,
-} from '../trace/events.ts';
+import type { AdapterKind, SubscriptionMode } from '../trace/events.ts';
 import type { LabInfo } from '../trace/lab-info.ts';
 import { ServerNode } from './server-node.ts';
 import { LabClients, type LabClientInfo, type Receipt } from './lab-clients.ts';
 import { majorVersion, redactUrl, type RedisChoice } from './redis-finder.ts';
-import { SamplingGroup, type DraftEvent } from './monitor/monitor-sink.ts';
-import { HubFeed } from './monitor/hub-feed.ts';
+import { LabFeed, RING_SIZE, type NoticeTopic } from './lab-feed.ts';
+import type { DraftEvent } from './monitor/monitor-sink.ts';
+import { LabServers, MAX_LAB_SERVERS, type ListedServer } from './lab-servers.ts';
+import { LAB, LifecycleQueue } from './lifecycle-queue.ts';
+import { settlesWithin } from './deadline.ts';
 import { StraySubscriber } from './stray-subscriber.ts';
-import { ServerTap } from './monitor/server-tap.ts';
-import { takeDelivery } from './monitor/delivery-log.ts';
-import { isListening } from './free-port.ts';
 import { LabError } from './lab-error.ts';
 import { LessonLock } from './lesson-lock.ts';
-import { EventRing } from './event-ring.ts';
 
-export { LabError };
+export { LabError, RING_SIZE };
 
 export interface LabOptions {
   redis: RedisChoice;
@@ -36,32 +31,32 @@ export interface LabOptions {
   monitor: boolean;
   monitorChannel: string;
   clientRate?: number;
+  addressRate?: number;
   resp?: 2 | 3;
   auth?: boolean;
   onLog?: (line: string) => void;
 }
 
-/** Events the hub keeps for pages that open later: enough to rebuild the picture, bounded. */
-export const RING_SIZE = 20_000;
+/** How long a shutdown waits for the lifecycle operations under way before it goes on. */
+const SHUTDOWN_WAIT_MS = 1000;
+
+type ServerAction = 'start' | 'stop' | 'crash';
 
 export class Lab extends EventEmitter {
-  readonly servers: ServerNode[] = [];
+  readonly lifecycle = new LifecycleQueue();
+  readonly feed: LabFeed;
+  readonly servers: LabServers;
   readonly clients: LabClients;
   readonly pageClients = new Map<string, LabClientInfo[]>();
-  readonly ring = new EventRing<LabEvent>(RING_SIZE);
   adapter: AdapterKind;
   subscriptionMode: SubscriptionMode;
   resp: 2 | 3;
-  redisState: 'up' | 'down' = 'up';
   readonly lessons = new LessonLock((notice) => {
     if (notice) this.notice('lesson', notice);
     this.changed();
   });
   /** Closed with the lab: parts other modules hang on it (server/lesson-parts.ts). */
   readonly closers: (() => Promise<void>)[] = [];
-  private feed: HubFeed | null = null;
-  /** The servers and the hub sample their detail together (see SamplingGroup). */
-  private readonly sampling = new SamplingGroup();
   private changeTimer: NodeJS.Timeout | null = null;
   private readonly stray: StraySubscriber;
 
@@ -71,8 +66,22 @@ export class Lab extends EventEmitter {
     this.adapter = options.adapter;
     this.subscriptionMode = options.subscriptionMode;
     this.resp = options.resp ?? 3;
-    this.stray = new StraySubscriber(options.redis.url);
+    this.stray = new StraySubscriber(options.redis.url, (text) => this.notice('info', text));
     this.checkAdapter(options.adapter);
+    this.feed = new LabFeed({
+      redisUrl: options.redis.url,
+      monitorChannel: options.monitorChannel,
+      isLocal: (source) => this.servers.find(source) !== undefined,
+      onEnvelope: (e, json) => this.emit('trace', e, json),
+      onRedisState: () => this.changed(),
+    });
+    this.servers = new LabServers({
+      redisUrl: options.redis.url,
+      monitorChannel: options.monitorChannel,
+      make: (id, port) => this.makeServer(id, port),
+      notice: (text) => this.notice('info', text),
+      changed: () => this.changed(),
+    });
     this.clients = new LabClients({
       urlOf: (id) => `http://127.0.0.1:${this.server(id).port}`,
       onReceive: (r) => this.reportReceipt(r),
@@ -80,20 +89,30 @@ export class Lab extends EventEmitter {
     });
   }
 
+  /** The events the hub keeps for pages that open later. */
+  get ring() {
+    return this.feed.ring;
+  }
+
   get redis(): RedisChoice {
     return this.options.redis;
   }
 
-  async start(): Promise<void> {
-    if (this.options.monitor) this.startMonitorFeed();
-    for (let i = 0; i < this.options.servers; i++)
-      this.servers.push(this.makeServer(`s${i + 1}`, this.options.basePort + i));
-    // One at a time: a port already taken fails the start with one clear sentence.
-    for (const server of this.servers) await server.start();
+  /** Starts s1..sN on their ports; a port in use or a name a standalone server has fails it. */
+  start(): Promise<void> {
+    return this.lifecycle.run(LAB, 'start the lab', async () => {
+      if (this.options.monitor) this.feed.start();
+      await this.servers.roster.ready();
+      await this.servers.roster.rollCall();
+      const ids = Array.from({ length: this.options.servers }, (_, i) => `s${i + 1}`);
+      this.servers.checkNamesFree(ids);
+      // The ports asked for, or one sentence saying which is in use.
+      await this.servers.startAll(ids, this.options.basePort, true);
+    });
   }
 
   private makeServer(id: string, port: number): ServerNode {
-    const { host, monitor, monitorChannel } = this.options;
+    const { host, monitor } = this.options;
     return new ServerNode({
       id,
       port,
@@ -102,74 +121,26 @@ export class Lab extends EventEmitter {
       adapter: this.adapter,
       subscriptionMode: this.subscriptionMode,
       clientRate: this.options.clientRate,
+      addressRate: this.options.addressRate,
       resp: this.resp,
-      makeTap: monitor
-        ? (sid) =>
-            new ServerTap({
-              id: sid,
-              redisUrl: this.redis.url,
-              channel: monitorChannel,
-              local: (e, json) => this.onEnvelope(e, json),
-              sampling: this.sampling,
-            })
-        : undefined,
+      makeTap: monitor ? (sid) => this.feed.makeTap(sid) : undefined,
       onChange: () => this.changed(),
       onLog: this.options.onLog,
     });
   }
 
-  /** The hub's own feed: batches from this process arrive directly, others' through Redis. */
-  private startMonitorFeed(): void {
-    this.feed = new HubFeed({
-      url: this.redis.url,
-      channel: this.options.monitorChannel,
-      isLocal: (from) => from === 'hub' || this.servers.some((s) => s.id === from),
-      onEnvelope: (e, json) => this.onEnvelope(e, json),
-      onRedisState: (state) => this.setRedisState(state),
-      sampling: this.sampling,
-    });
+  notice(topic: NoticeTopic, text: string): void {
+    this.feed.notice(topic, text);
   }
 
-  private setRedisState(state: 'up' | 'down'): void {
-    if (this.redisState === state) return;
-    this.redisState = state;
-    this.notice(
-      state === 'down' ? 'redis.down' : 'redis.up',
-      state === 'down'
-        ? 'Redis is unreachable: each server now delivers to its own clients only.'
-        : 'Redis is back: the servers reconnect and re-subscribe, and broadcasts cross servers again.',
-    );
-    this.changed();
-  }
-
-  notice(topic: Extract<LabEvent, { kind: 'lab.notice' }>['topic'], text: string): void {
-    this.emitHub({ kind: 'lab.notice', server: 'hub', step: 1, topic, text });
-  }
-
+  /** An event of the hub's own (a lab.notice, a lesson part's line). */
   emitHub(draft: DraftEvent): void {
-    this.feed?.emit(draft);
-  }
-
-  /** `json` is the batch as its source encoded it, for viewers to pass on as it is. */
-  private onEnvelope(envelope: Envelope, json: string): void {
-    for (const e of envelope.events) this.ring.push(e);
-    this.emit('trace', envelope, json);
+    this.feed.emitHub(draft);
   }
 
   /** Step 10: a client, lab or page, got an event. */
   reportReceipt(r: Receipt): void {
-    if (!this.feed) return;
-    const flow = takeDelivery(r.socketId, r.event);
-    if (!this.feed.sink.wantsDetail(flow)) return;
-    this.emitHub({
-      kind: 'client.receive',
-      server: r.server,
-      socketId: r.socketId,
-      client: r.client,
-      event: r.event,
-      args: r.args.slice(0, 5),
-      flow,
-    });
+    this.feed.reportReceipt(r);
   }
 
   /** Coalesces bursts of changes into one `change` event. */
@@ -185,8 +156,8 @@ export class Lab extends EventEmitter {
   private currentRedisState(): 'up' | 'down' {
     const managed = this.redis.managed;
     if (managed && !managed.running) return 'down';
-    if (this.options.monitor) return this.redisState;
-    const withRedis = this.servers.filter((s) => s.state === 'up' && this.adapter !== 'none');
+    if (this.options.monitor) return this.feed.redisState;
+    const withRedis = this.servers.local.filter((s) => s.state === 'up' && this.adapter !== 'none');
     return withRedis.length === 0 || withRedis.some((s) => s.redisReady) ? 'up' : 'down';
   }
 
@@ -207,60 +178,66 @@ export class Lab extends EventEmitter {
       resp: this.resp,
       straySubscriber: this.stray.active,
       monitor: { enabled: this.options.monitor, channel: this.options.monitorChannel },
-      servers: this.servers.map((s) => ({
-        id: s.id,
-        port: s.port,
-        state: s.state,
-        clients: s.clients,
-      })),
+      servers: this.servers.listed(),
       clients: [...this.clients.list(), ...pages],
       lesson: this.lessons.current,
       auth: !!this.options.auth,
     };
   }
 
+  /** One of the lab's own servers: 404 for an unknown id, 409 for a standalone server's. */
   server(id: string): ServerNode {
-    const server = this.servers.find((s) => s.id === id);
-    if (!server)
-      throw new LabError(
-        404,
-        `There is no server "${id}"; the servers are ${this.servers.map((s) => s.id).join(', ') || 'none'}.`,
-      );
-    return server;
+    return this.servers.get(id);
   }
 
-  async addServer(): Promise<ServerNode> {
-    if (this.servers.length >= 10)
-      throw new LabError(409, 'The lab has 10 servers already, its limit; remove one first.');
-    let n = 1;
-    while (this.servers.some((s) => s.id === `s${n}`)) n++;
-    let port = Math.max(this.options.basePort - 1, ...this.servers.map((s) => s.port)) + 1;
-    while (await isListening('127.0.0.1', port)) port++;
-    const server = this.makeServer(`s${n}`, port);
-    this.servers.push(server);
-    await server.start();
-    this.changed();
-    return server;
+  /** Starts, stops or crashes one of the lab's servers; answers the state it reached. */
+  serverAction(id: string, action: ServerAction): Promise<ListedServer> {
+    return this.lifecycle.run([`server:${id}`], `${action} ${id}`, async () => {
+      await this.server(id)[action]();
+      return this.servers.listedOne(id)!;
+    });
   }
 
-  async removeServer(id: string): Promise<void> {
-    const server = this.server(id);
-    for (const c of this.clients.list()) if (c.server === id) this.clients.remove(c.id);
-    await server.stop();
-    this.servers.splice(this.servers.indexOf(server), 1);
-    this.changed();
+  addServer(): Promise<ListedServer> {
+    return this.lifecycle.run(['servers'], 'add a server', async () => {
+      if (this.servers.local.length >= MAX_LAB_SERVERS)
+        throw new LabError(
+          409,
+          `The lab has ${MAX_LAB_SERVERS} servers already, its limit; remove one first.`,
+        );
+      const id = this.servers.nextName();
+      await this.servers.startOnFreePort(id, this.servers.nextPort(this.options.basePort));
+      this.changed();
+      return this.servers.listedOne(id)!;
+    });
   }
 
-  async redisStop(): Promise<void> {
-    const managed = this.requireManaged();
-    await managed.stop();
-    this.setRedisState('down');
+  /** Stops a server and forgets it; answers the servers that are left. */
+  removeServer(id: string): Promise<{ removed: string; servers: ListedServer[] }> {
+    return this.lifecycle.run(['servers', `server:${id}`], `remove ${id}`, async () => {
+      const server = this.server(id);
+      for (const c of this.clients.list()) if (c.server === id) this.clients.remove(c.id);
+      await server.stop();
+      this.servers.remove(server);
+      this.changed();
+      return { removed: id, servers: this.servers.listed() };
+    });
   }
 
-  async redisStart(): Promise<void> {
-    const managed = this.requireManaged();
-    await managed.start();
-    this.changed();
+  redisStop(): Promise<LabInfo['redis']> {
+    return this.lifecycle.run(['redis'], 'stop Redis', async () => {
+      await this.requireManaged().stop();
+      this.feed.setRedisState('down');
+      return this.info().redis;
+    });
+  }
+
+  redisStart(): Promise<LabInfo['redis']> {
+    return this.lifecycle.run(['redis'], 'start Redis', async () => {
+      await this.requireManaged().start();
+      this.changed();
+      return this.info().redis;
+    });
   }
 
   private requireManaged() {
@@ -284,101 +261,93 @@ export class Lab extends EventEmitter {
   }
 
   /** Adds the stray subscriber (see stray-subscriber.ts). */
-  async addStraySubscriber(): Promise<void> {
-    if (this.adapter === 'none') {
-      throw new LabError(
-        409,
-        'With adapter none nothing counts servers; switch to the redis or sharded adapter first.',
-      );
-    }
-    if (this.stray.active) return;
-    try {
+  addStraySubscriber(): Promise<void> {
+    return this.lifecycle.run(['stray'], 'add the stray subscriber', async () => {
       await this.stray.add(this.adapter);
-    } catch (err) {
-      throw new LabError(
-        409,
-        `The stray subscriber could not subscribe (${(err as Error).message}); is Redis up?`,
-      );
-    }
-    this.notice(
-      'info',
-      'A stray subscriber joined the channel the adapter counts servers by: requests now wait for one server too many.',
-    );
-    this.changed();
+      this.changed();
+    });
   }
 
-  async removeStraySubscriber(): Promise<void> {
-    if (!this.stray.active) return;
+  removeStraySubscriber(): Promise<void> {
+    return this.lifecycle.run(['stray'], 'remove the stray subscriber', () => this.removeStray());
+  }
+
+  private async removeStray(): Promise<void> {
     await this.stray.remove();
-    this.notice('info', 'The stray subscriber left: the server count is right again.');
     this.changed();
   }
 
-  /** Picks the up server with the fewest clients (ties go to the lowest id). */
-  defaultServer(): string {
-    const up = this.servers.filter((s) => s.state === 'up');
-    if (up.length === 0)
-      throw new LabError(409, 'No server is up; start one first (POST /api/servers/{id}/start).');
-    const load = (id: string) => this.clients.list().filter((c) => c.server === id).length;
-    return up.reduce((best, s) => (load(s.id) < load(best.id) ? s : best)).id;
-  }
-
-  async addClients(
+  addClients(
     server: string | undefined,
     count: number,
     rooms: string[] = [],
     nsp = '/',
   ): Promise<LabClientInfo[]> {
-    if (this.clients.size + count > 200)
-      throw new LabError(
-        409,
-        `At most 200 lab clients; there are ${this.clients.size} already.`,
-        'count',
-      );
-    const made: LabClientInfo[] = [];
-    for (let i = 0; i < count; i++) {
-      const target = server ?? this.defaultServer();
-      this.server(target);
-      made.push(await this.clients.add(target, rooms, nsp));
-    }
-    return made;
+    return this.lifecycle.run(['clients'], 'add lab clients', () =>
+      this.makeClients(server, count, rooms, nsp),
+    );
   }
 
-  /** Rebuilds the lab: every server restarts with the given adapter, then the clients are made. */
-  async setup(spec: {
+  private makeClients(
+    server: string | undefined,
+    count: number,
+    rooms: string[],
+    nsp = '/',
+  ): Promise<LabClientInfo[]> {
+    if (server) this.server(server);
+    const load = (id: string) => this.clients.list().filter((c) => c.server === id).length;
+    const pick = () => server ?? this.servers.leastLoaded(load);
+    return this.clients.addMany(count, rooms, nsp, pick);
+  }
+
+  /**
+   * Rebuilds the lab: every server restarts with the given adapter, then the clients are made.
+   * What would refuse it (an adapter this Redis lacks, a name a standalone server has) refuses
+   * it before anything is torn down.
+   */
+  setup(spec: {
     servers?: number;
     adapter?: AdapterKind;
     subscriptionMode?: SubscriptionMode;
     resp?: 2 | 3;
     clients?: { server?: string; rooms?: string[]; nsp?: string }[];
-  }): Promise<void> {
-    const adapter = spec.adapter ?? this.adapter;
-    this.checkAdapter(adapter);
-    // A rebuilt lab starts clean: clients numbered from c1 again, as lessons and a class expect,
-    // and no stray subscriber left over from an earlier demo.
-    this.clients.removeAll(true);
-    await this.removeStraySubscriber();
-    await Promise.all(this.servers.map((s) => s.stop()));
-    this.servers.splice(0);
-    this.adapter = adapter;
-    if (spec.subscriptionMode) this.subscriptionMode = spec.subscriptionMode;
-    if (spec.resp) this.resp = spec.resp;
-    const count = spec.servers ?? this.options.servers;
-    for (let i = 0; i < count; i++)
-      this.servers.push(this.makeServer(`s${i + 1}`, this.options.basePort + i));
-    for (const server of this.servers) await server.start();
-    this.notice('setup', `The lab was rebuilt: ${count} servers with the ${adapter} adapter.`);
-    for (const c of spec.clients ?? []) await this.addClients(c.server, 1, c.rooms ?? [], c.nsp);
-    this.changed();
+  }): Promise<LabInfo> {
+    return this.lifecycle.run(LAB, 'set the lab up', async () => {
+      const adapter = spec.adapter ?? this.adapter;
+      this.checkAdapter(adapter);
+      const count = spec.servers ?? this.options.servers;
+      const ids = Array.from({ length: count }, (_, i) => `s${i + 1}`);
+      this.servers.checkNamesFree(ids);
+      // A rebuilt lab starts clean: clients numbered from c1 again, as lessons and a class expect,
+      // and no stray subscriber left over from an earlier demo.
+      this.clients.removeAll(true);
+      await this.removeStray();
+      await this.servers.stopAll();
+      this.adapter = adapter;
+      if (spec.subscriptionMode) this.subscriptionMode = spec.subscriptionMode;
+      if (spec.resp) this.resp = spec.resp;
+      // Each on its own port when it is free, else on the next free one.
+      await this.servers.startAll(ids, this.options.basePort, false);
+      this.notice('setup', `The lab was rebuilt: ${count} servers with the ${adapter} adapter.`);
+      for (const c of spec.clients ?? []) await this.makeClients(c.server, 1, c.rooms ?? [], c.nsp);
+      this.changed();
+      return this.info();
+    });
   }
 
+  /**
+   * Shuts the lab down: calls that wait are refused, the ones under way get a moment to finish,
+   * and then everything stops, each part bounded, so a Redis that is away never holds it up.
+   */
   async close(): Promise<void> {
+    await settlesWithin(this.lifecycle.close('The lab is shutting down.'), SHUTDOWN_WAIT_MS);
     await Promise.allSettled(this.closers.map((close) => close()));
     this.clients.removeAll();
-    await this.removeStraySubscriber();
-    await Promise.all(this.servers.map((s) => s.stop()));
+    await this.removeStray();
+    await this.servers.stopAll();
     if (this.changeTimer) clearTimeout(this.changeTimer);
-    await this.feed?.close();
+    await this.servers.roster.close();
+    await this.feed.close();
     await this.redis.managed?.stop();
   }
 }

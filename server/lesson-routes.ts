@@ -27,7 +27,7 @@ function flag(body: Record<string, unknown>, name: string): boolean {
   return v;
 }
 
-function eventName(body: Record<string, unknown>, name = 'event'): string {
+export function eventName(body: Record<string, unknown>, name = 'event'): string {
   const event = field.requiredString(body, name, EVENT);
   if (RESERVED.includes(event))
     throw new HttpError(
@@ -40,7 +40,7 @@ function eventName(body: Record<string, unknown>, name = 'event'): string {
 
 /** Every up server calls io.emit (or io.local.emit) itself, in the same tick. */
 function serversEmit(lab: Lab, event: string, args: unknown[], local: boolean): string[] {
-  const up = lab.servers.filter((s) => s.state === 'up' && s.server);
+  const up = lab.servers.local.filter((s) => s.state === 'up' && s.server);
   if (up.length === 0) throw new LabError(409, 'No server is up; start one first.');
   for (const s of up) (local ? s.server!.local : s.server!).emit(event, ...args);
   return up.map((s) => s.id);

@@ -19,6 +19,7 @@ export interface StartLabOptions {
   monitor?: boolean;
   monitorChannel?: string;
   clientRate?: number;
+  addressRate?: number;
   resp?: 2 | 3;
   token?: string;
   webRoot?: string;
@@ -48,6 +49,7 @@ export async function startLab(o: StartLabOptions): Promise<RunningLab> {
     monitor: o.monitor ?? true,
     monitorChannel: o.monitorChannel ?? 'lab:monitor',
     clientRate: o.clientRate,
+    addressRate: o.addressRate,
     resp: o.resp,
     auth: exposed,
     onLog: o.onLog,

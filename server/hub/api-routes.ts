@@ -4,11 +4,11 @@ import { ADAPTERS, SUBSCRIPTION_MODES } from '../flags.ts';
 import { Lab, LabError, RING_SIZE } from '../lab.ts';
 import { TRACE_VERSION } from '../../trace/events.ts';
 import { HttpError, field, readJson, sendJson } from './http-json.ts';
-import { lessonRoutes } from '../lesson-routes.ts';
+import { lessonRoutes, eventName } from '../lesson-routes.ts';
+import { decodePart } from './request-edge.ts';
 
 const ID = /^[A-Za-z0-9_-]{1,32}$/;
 const ROOM = /^[\w:.-]{1,64}$/;
-const EVENT = /^[\w :.-]{1,64}$/;
 /** `/` or a namespace the servers serve (server/lab-namespaces.ts). */
 const NSP = /^\/(game|news)?$/;
 /** What may be tried on a sub connection: harmless, and enough to show subscriber mode. */
@@ -45,22 +45,20 @@ const routes: Route[] = [
     method: 'GET',
     pattern: /^\/api\/trace$/,
     handler: async (lab, _p, _b, query) => {
-      const limit = Math.min(Number(query.get('limit') ?? RING_SIZE) || RING_SIZE, RING_SIZE);
-      return [200, { v: TRACE_VERSION, events: lab.ring.last(limit) }];
+      const given = query.get('limit');
+      const limit = given === null ? RING_SIZE : Number(given);
+      if (!/^\d+$/.test(given ?? '0') || limit < 1)
+        throw new HttpError(400, `"limit" must be a whole number from 1 to ${RING_SIZE}.`, 'limit');
+      return [200, { v: TRACE_VERSION, events: lab.ring.last(Math.min(limit, RING_SIZE)) }];
     },
   },
   {
     method: 'POST',
     pattern: /^\/api\/servers\/([^/]+)\/(stop|crash|start)$/,
-    handler: async (lab, [id, action]) => {
-      const server = lab.server(id);
-      await (action === 'stop'
-        ? server.stop()
-        : action === 'crash'
-          ? server.crash()
-          : server.start());
-      return [200, lab.info().servers.find((s) => s.id === id)];
-    },
+    handler: async (lab, [id, action]) => [
+      200,
+      await lab.serverAction(id, action as 'stop' | 'crash' | 'start'),
+    ],
   },
   {
     method: 'POST',
@@ -83,26 +81,20 @@ const routes: Route[] = [
   {
     method: 'POST',
     pattern: /^\/api\/servers$/,
-    handler: async (lab) => {
-      const server = await lab.addServer();
-      return [201, lab.info().servers.find((s) => s.id === server.id)];
-    },
+    handler: async (lab) => [201, await lab.addServer()],
   },
   {
     method: 'DELETE',
     pattern: /^\/api\/servers\/([^/]+)$/,
-    handler: async (lab, [id]) => {
-      await lab.removeServer(id);
-      return [200, { removed: id }];
-    },
+    handler: async (lab, [id]) => [200, await lab.removeServer(id)],
   },
   {
     method: 'POST',
     pattern: /^\/api\/redis\/(stop|start)$/,
-    handler: async (lab, [action]) => {
-      await (action === 'stop' ? lab.redisStop() : lab.redisStart());
-      return [200, lab.info().redis];
-    },
+    handler: async (lab, [action]) => [
+      200,
+      await (action === 'stop' ? lab.redisStop() : lab.redisStart()),
+    ],
   },
   {
     method: 'POST',
@@ -144,7 +136,7 @@ const routes: Route[] = [
     pattern: /^\/api\/clients\/([^/]+)\/emit$/,
     handler: async (lab, [id], body) => {
       if (!lab.clients.get(id)) throw new LabError(404, `There is no lab client "${id}".`);
-      const event = field.requiredString(body, 'event', EVENT);
+      const event = eventName(body);
       const args = field.optionalArray(body, 'args', 10) ?? [];
       return [200, { client: id, event, reply: await lab.clients.emit(id, event, args) }];
     },
@@ -172,8 +164,7 @@ const routes: Route[] = [
           nsp: field.optionalString(spec, 'nsp', NSP),
         };
       });
-      await lab.setup({ servers, adapter, subscriptionMode, resp, clients });
-      return [200, lab.info()];
+      return [200, await lab.setup({ servers, adapter, subscriptionMode, resp, clients })];
     },
   },
   {
@@ -216,24 +207,37 @@ const routes: Route[] = [
   ...lessonRoutes,
 ];
 
-/** Answers an /api request; returns false when no route matches the path at all. */
+/** What a path segment of the API may be: a server, client or route name. */
+function pathParam(raw: string): string {
+  const value = decodePart(raw, 'An id in the path');
+  if (!ID.test(value))
+    throw new HttpError(
+      400,
+      `Ids are 1-32 letters, digits, _ or -; ${JSON.stringify(value.slice(0, 40))} is not one.`,
+    );
+  return value;
+}
+
+/** Answers an /api request; every error is an answer (JSON, a status and a sentence). */
 export async function handleApi(
   lab: Lab,
   req: IncomingMessage,
   res: ServerResponse,
+  url: URL,
   authorize: (req: IncomingMessage) => boolean,
 ): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://hub');
   const method = req.method ?? 'GET';
-  const matches = routes.filter((r) => r.pattern.test(url.pathname));
   try {
-    if (matches.length === 0)
-      throw new HttpError(404, `No API route ${url.pathname}; see docs/api.md.`);
+    const path = url.pathname;
+    // Malformed percent-encoding anywhere in the path is a 400, whatever route it would be.
+    const shown = decodePart(path).slice(0, 200);
+    const matches = routes.filter((r) => r.pattern.test(path));
+    if (matches.length === 0) throw new HttpError(404, `No API route ${shown}; see docs/api.md.`);
     const route = matches.find((r) => r.method === method);
     if (!route)
       throw new HttpError(
         405,
-        `${method} is not allowed on ${url.pathname}; use ${matches.map((r) => r.method).join(' or ')}.`,
+        `${method} is not allowed on ${shown}; use ${matches.map((r) => r.method).join(' or ')}.`,
       );
     if (method !== 'GET' && !authorize(req)) {
       throw new HttpError(
@@ -241,7 +245,7 @@ export async function handleApi(
         'This hub is exposed beyond this machine, so changes need its token: send "Authorization: Bearer <token>" or ?token=<token> (the token is in the banner).',
       );
     }
-    const params = route.pattern.exec(url.pathname)!.slice(1).map(decodeURIComponent);
+    const params = route.pattern.exec(path)!.slice(1).map(pathParam);
     const body = method === 'GET' ? {} : await readJson(req);
     const [status, result] = await route.handler(lab, params, body, url.searchParams);
     sendJson(res, status, result);

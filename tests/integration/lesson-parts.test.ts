@@ -188,7 +188,7 @@ describe.each(BACKENDS)('the lesson parts (%s)', (backend) => {
         text: "Error: Stream isn't writeable and enableOfflineQueue options is false",
       });
       expect(() => process.kill(started.body.pid, 0)).toThrow();
-      expect(lab.lab.servers.every((s) => s.state === 'up')).toBe(true);
+      expect(lab.lab.servers.local.every((s) => s.state === 'up')).toBe(true);
       expect((await lab.api('POST', '/api/plain-app/emit', { text: 'x' })).status).toBe(409);
       await lab.api('POST', '/api/redis/start');
     }, 60_000); // prettier-ignore

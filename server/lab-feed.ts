@@ -1,0 +1,113 @@
+/**
+ * What the lab tells: the hub's monitor feed (its notices and the clients' receipts), the taps of
+ * the servers in this process (which report in-process, so they keep reporting while Redis is
+ * down), the ring of recent events that pages get when they open, and whether Redis answers as
+ * the hub's own connection sees it.
+ */
+import type { Envelope, LabEvent } from '../trace/events.ts';
+import type { Receipt } from './lab-clients.ts';
+import { SamplingGroup, type DraftEvent } from './monitor/monitor-sink.ts';
+import { HubFeed } from './monitor/hub-feed.ts';
+import { ServerTap } from './monitor/server-tap.ts';
+import { takeDelivery } from './monitor/delivery-log.ts';
+import { EventRing } from './event-ring.ts';
+
+/** Events the hub keeps for pages that open later: enough to rebuild the picture, bounded. */
+export const RING_SIZE = 20_000;
+
+export type NoticeTopic = Extract<LabEvent, { kind: 'lab.notice' }>['topic'];
+
+export interface LabFeedOptions {
+  redisUrl: string;
+  monitorChannel: string;
+  /** True for a source whose batches arrive in-process (a server of this lab). */
+  isLocal: (source: string) => boolean;
+  /** Every batch, from this process or through Redis. */
+  onEnvelope: (envelope: Envelope, json: string) => void;
+  /** Redis went down or came back, as the hub's connection sees it. */
+  onRedisState: (state: 'up' | 'down') => void;
+}
+
+export class LabFeed {
+  readonly ring = new EventRing<LabEvent>(RING_SIZE);
+  redisState: 'up' | 'down' = 'up';
+  private hub: HubFeed | null = null;
+  /** The servers and the hub sample their detail together (see SamplingGroup). */
+  private readonly sampling = new SamplingGroup();
+
+  constructor(private readonly options: LabFeedOptions) {}
+
+  /** The hub's own feed: batches from this process arrive directly, others' through Redis. */
+  start(): void {
+    if (this.hub) return;
+    this.hub = new HubFeed({
+      url: this.options.redisUrl,
+      channel: this.options.monitorChannel,
+      isLocal: (from) => from === 'hub' || this.options.isLocal(from ?? ''),
+      onEnvelope: (e, json) => this.receive(e, json),
+      onRedisState: (state) => this.setRedisState(state),
+      sampling: this.sampling,
+    });
+  }
+
+  get started(): boolean {
+    return this.hub !== null;
+  }
+
+  /** The tap of one life of a server of this lab. */
+  makeTap(id: string): ServerTap {
+    return new ServerTap({
+      id,
+      redisUrl: this.options.redisUrl,
+      channel: this.options.monitorChannel,
+      local: (e, json) => this.receive(e, json),
+      sampling: this.sampling,
+    });
+  }
+
+  setRedisState(state: 'up' | 'down'): void {
+    if (this.redisState === state) return;
+    this.redisState = state;
+    this.notice(
+      state === 'down' ? 'redis.down' : 'redis.up',
+      state === 'down'
+        ? 'Redis is unreachable: each server now delivers to its own clients only.'
+        : 'Redis is back: the servers reconnect and re-subscribe, and broadcasts cross servers again.',
+    );
+    this.options.onRedisState(state);
+  }
+
+  notice(topic: NoticeTopic, text: string): void {
+    this.emitHub({ kind: 'lab.notice', server: 'hub', step: 1, topic, text });
+  }
+
+  emitHub(draft: DraftEvent): void {
+    this.hub?.emit(draft);
+  }
+
+  /** Step 10: a client, lab or page, got an event. */
+  reportReceipt(r: Receipt): void {
+    if (!this.hub) return;
+    const flow = takeDelivery(r.socketId, r.event);
+    if (!this.hub.sink.wantsDetail(flow)) return;
+    this.emitHub({
+      kind: 'client.receive',
+      server: r.server,
+      socketId: r.socketId,
+      client: r.client,
+      event: r.event,
+      args: r.args.slice(0, 5),
+      flow,
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.hub?.close();
+  }
+
+  /** `json` is the batch as its source encoded it, for viewers to pass on as it is. */
+  private receive(envelope: Envelope, json: string): void {
+    for (const e of envelope.events) this.ring.push(e);
+    this.options.onEnvelope(envelope, json);
+  }
+}
