@@ -16,8 +16,11 @@ export function makeToken(): string {
 export function tokenOf(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization;
   if (header?.startsWith('Bearer ')) return header.slice(7).trim();
-  const query = new URL(req.url ?? '/', 'http://hub').searchParams.get('token');
-  return query ?? undefined;
+  try {
+    return new URL(req.url ?? '/', 'http://hub').searchParams.get('token') ?? undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function tokenMatches(given: unknown, expected: string): boolean {

@@ -15,6 +15,7 @@ import type { LabClientInfo } from '../lab-clients.ts';
 import { handleApi } from './api-routes.ts';
 import { isLoopback, tokenMatches, tokenOf } from './auth.ts';
 import { serveStatic, WEB_ROOT } from './static-files.ts';
+import { guardRequests } from './request-edge.ts';
 
 export interface HubOptions {
   port: number;
@@ -39,13 +40,13 @@ export class Hub {
     this.exposed = !isLoopback(options.host);
     if (this.exposed && !options.token) throw new Error('An exposed hub needs a token.');
     const webRoot = options.webRoot ?? WEB_ROOT;
-    this.http = http.createServer((req, res) => {
-      if ((req.url ?? '').startsWith('/api/')) {
-        void handleApi(lab, req, res, (r) => this.authorized(tokenOf(r)));
-      } else {
-        serveStatic(req, res, webRoot);
-      }
-    });
+    this.http = http.createServer(
+      guardRequests((req, res, url) =>
+        url.pathname.startsWith('/api/')
+          ? handleApi(lab, req, res, url, (r) => this.authorized(tokenOf(r)))
+          : serveStatic(req, res, webRoot, url),
+      ),
+    );
     this.io = new Server(this.http);
     this.attachLabNamespace();
   }

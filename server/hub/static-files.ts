@@ -3,6 +3,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { decodePart, targetOf } from './request-edge.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const WEB_ROOT = path.join(REPO_ROOT, 'dist', 'web');
@@ -24,9 +25,14 @@ const PLACEHOLDER = `<!doctype html><meta charset="utf-8"><title>Fanout Lab</tit
 <h1>Fanout Lab</h1><p>The lab is running, but its page has not been built.
 Run <code>npm run build</code>, then reload. The control API is at <a href="/api/lab">/api/lab</a>.</p>`;
 
-export function serveStatic(req: IncomingMessage, res: ServerResponse, root: string): void {
-  const url = new URL(req.url ?? '/', 'http://hub');
-  const wanted = path.normalize(path.join(root, decodeURIComponent(url.pathname)));
+/** `url` is the request's target, parsed by the hub's edge (request-edge.ts). */
+export function serveStatic(
+  req: IncomingMessage,
+  res: ServerResponse,
+  root: string,
+  url: URL = targetOf(req),
+): void {
+  const wanted = path.normalize(path.join(root, decodePart(url.pathname)));
   // Nothing outside the build folder, whatever the path says.
   const inside = wanted.startsWith(root + path.sep) || wanted === root;
   let file =
@@ -52,5 +58,9 @@ export function serveStatic(req: IncomingMessage, res: ServerResponse, root: str
   };
   res.writeHead(200, headers);
   if (req.method === 'HEAD') res.end();
-  else createReadStream(file).pipe(res);
+  // A file removed or unreadable between the check and the read ends this answer only.
+  else
+    createReadStream(file)
+      .on('error', () => res.destroy())
+      .pipe(res);
 }
