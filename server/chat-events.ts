@@ -5,14 +5,11 @@
  * them with their payloads.
  */
 import type { Server, Socket } from 'socket.io';
-import { limitSocket } from './rate-limit.ts';
+import { FloodLimits } from './rate-limit.ts';
 
 type Ack = (reply: unknown) => void;
 
 const ROOM_NAME = /^[\w:.-]{1,64}$/;
-
-/** 20 events a second with bursts of twice that: far above a human, far below a runaway loop. */
-export const DEFAULT_CLIENT_RATE = 20;
 
 function ackOf(args: unknown[]): Ack | undefined {
   const last = args[args.length - 1];
@@ -31,10 +28,11 @@ function checkRoom(socket: Socket, event: string, room: unknown, ack?: Ack): roo
   return false;
 }
 
+/** `limits`: the server's flood limits, shared with its other namespaces (rate-limit.ts). */
 export function attachChatEvents(
   io: Server,
   serverId: string,
-  clientRate = DEFAULT_CLIENT_RATE,
+  limits: FloodLimits = new FloodLimits(),
 ): void {
   // serverSideEmit from another server arrives here; its clients then hear about it.
   io.on('server ping', (data: unknown) => {
@@ -43,7 +41,7 @@ export function attachChatEvents(
 
   io.on('connection', (socket) => {
     socket.data.server = serverId;
-    limitSocket(socket, clientRate);
+    limits.limit(socket);
 
     socket.on('chat message', (msg: unknown) => {
       io.emit('chat message', msg);

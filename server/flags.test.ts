@@ -15,6 +15,16 @@ describe('parseLabFlags', () => {
     });
   });
 
+  it('leaves the address rate to follow the client rate unless it is given', () => {
+    expect(parseLabFlags([], {}).addressRate).toBeUndefined();
+    expect(parseLabFlags(['--address-rate', '500'], {}).addressRate).toBe(500);
+    expect(
+      parseServerFlags(['--name', 's4', '--port', '4004', '--redis', 'redis://r'], {
+        LAB_ADDRESS_RATE: '7',
+      }),
+    ).toMatchObject({ addressRate: 7 });
+  });
+
   it('reads flags, with = or a separate value, and their environment twins', () => {
     const env = {
       LAB_PORT: '5000',

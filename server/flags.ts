@@ -79,6 +79,14 @@ const LAB_FLAGS: FlagSpec[] = [
     help: 'events a second each client may send before it is told to slow down (default 20)',
   },
   {
+    name: 'address-rate',
+    env: 'LAB_ADDRESS_RATE',
+    kind: 'int',
+    min: 1,
+    max: 10_000_000,
+    help: 'events a second all clients from one address may send together (default 10 x --client-rate)',
+  },
+  {
     name: 'resp',
     env: 'LAB_RESP',
     kind: 'choice',
@@ -134,6 +142,7 @@ const SERVER_FLAGS: FlagSpec[] = [
   ...LAB_FLAGS.filter((f) =>
     [
       'client-rate',
+      'address-rate',
       'resp',
       'adapter',
       'subscription-mode',
@@ -154,6 +163,8 @@ export interface LabFlags {
   subscriptionMode: SubscriptionMode;
   host: string;
   clientRate: number;
+  /** Absent: ADDRESS_RATE_FACTOR times clientRate (rate-limit.ts). */
+  addressRate?: number;
   resp: 2 | 3;
   redis?: string;
   broker: boolean;
@@ -172,6 +183,8 @@ export interface ServerFlags {
   subscriptionMode: SubscriptionMode;
   host: string;
   clientRate: number;
+  /** Absent: ADDRESS_RATE_FACTOR times clientRate (rate-limit.ts). */
+  addressRate?: number;
   resp: 2 | 3;
   monitor: boolean;
   monitorChannel: string;
@@ -244,6 +257,7 @@ export function parseLabFlags(argv: string[], env: NodeJS.ProcessEnv = process.e
     subscriptionMode: (raw['subscription-mode'] as SubscriptionMode) ?? 'dynamic',
     host: (raw.host as string) ?? '127.0.0.1',
     clientRate: (raw['client-rate'] as number) ?? 20,
+    addressRate: raw['address-rate'] as number | undefined,
     resp: raw.resp === '2' ? 2 : 3,
     redis: raw.redis as string | undefined,
     broker: (raw.broker as boolean) ?? false,
@@ -290,6 +304,7 @@ export function parseServerFlags(
     subscriptionMode: (raw['subscription-mode'] as SubscriptionMode) ?? 'dynamic',
     host: (raw.host as string) ?? '127.0.0.1',
     clientRate: (raw['client-rate'] as number) ?? 20,
+    addressRate: raw['address-rate'] as number | undefined,
     resp: raw.resp === '2' ? 2 : 3,
     monitor: (raw.monitor ?? 'on') === 'on',
     monitorChannel: (raw['monitor-channel'] as string) ?? 'lab:monitor',

@@ -5,14 +5,15 @@
  * own uid and its own channels (`socket.io#/game#`...), on the server's one pair of connections.
  */
 import type { Server } from 'socket.io';
-import { limitSocket } from './rate-limit.ts';
+import type { FloodLimits } from './rate-limit.ts';
 
 export const EXTRA_NAMESPACES = /^\/(game|news)$/;
 
-export function attachLabNamespaces(io: Server, serverId: string, clientRate: number): void {
+/** `limits`: the server's flood limits, shared with `/` (rate-limit.ts). */
+export function attachLabNamespaces(io: Server, serverId: string, limits: FloodLimits): void {
   io.of(EXTRA_NAMESPACES).on('connection', (socket) => {
     socket.data.server = serverId;
-    limitSocket(socket, clientRate);
+    limits.limit(socket);
     // The demo's one event, within the namespace: every client of it, on every server.
     socket.on('chat message', (msg: unknown) => {
       socket.nsp.emit('chat message', msg);

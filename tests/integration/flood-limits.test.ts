@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { io as connect, type Socket } from 'socket.io-client';
 import { BACKENDS, closeAllLabs, makeLab, nextEvent } from '../support/lab-fixture.ts';
-import { DEFAULT_ADDRESS_RATE, DEFAULT_CLIENT_RATE } from '../../server/chat-events.ts';
+import { DEFAULT_ADDRESS_RATE, DEFAULT_CLIENT_RATE } from '../../server/rate-limit.ts';
 
 afterAll(closeAllLabs);
 
