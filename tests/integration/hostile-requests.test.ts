@@ -4,8 +4,7 @@
  * class. Every such request gets a 4xx with a sentence, never a 500, and the lab keeps serving.
  */
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { freePort, freePortBlock } from '../../server/free-port.ts';
-import { killAllRuns, run, waitForOutput, type Run } from '../support/lab-process.ts';
+import { killAllRuns, startCli, type Run } from '../support/lab-process.ts';
 import { rawRequest, sameTick, type RawRequest } from '../support/raw-http.ts';
 import type { LabInfo } from '../../trace/lab-info.ts';
 
@@ -13,19 +12,7 @@ let lab: Run;
 let base: string;
 
 beforeAll(async () => {
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  lab = run('server/cli.ts', [
-    '--port',
-    String(port),
-    '--base-port',
-    String(await freePortBlock(2)),
-    '--servers',
-    '2',
-    '--redis',
-    inject('redisUrl'),
-  ]);
-  await waitForOutput(lab, 'Fanout Lab is up');
+  ({ lab, url: base } = await startCli(['--redis', inject('redisUrl')]));
   const made = await rawRequest(base, { method: 'POST', target: '/api/clients', body: {} });
   expect(made.status).toBe(201);
 });

@@ -4,11 +4,10 @@
  * and a second Ctrl+C ends the lab at once.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, freePortBlock } from '../../server/free-port.ts';
 import { redisVersion } from '../../server/redis-finder.ts';
 import { BACKENDS, closeAllLabs, makeLab, redisFor } from '../support/lab-fixture.ts';
 import { FreezableRelay } from '../support/freezable-relay.ts';
-import { killAllRuns, run, waitForOutput, type Run } from '../support/lab-process.ts';
+import { killAllRuns, startCli, waitForOutput } from '../support/lab-process.ts';
 import { portMismatches } from '../support/lab-consistency.ts';
 import { inject } from 'vitest';
 import type { LabInfo } from '../../trace/lab-info.ts';
@@ -51,21 +50,6 @@ describe.each(BACKENDS)('a lab whose Redis is cut (%s)', (backend) => {
     }
   });
 });
-
-async function startCli(args: string[]): Promise<{ lab: Run; url: string }> {
-  const port = await freePort();
-  const lab = run('server/cli.ts', [
-    '--port',
-    String(port),
-    '--base-port',
-    String(await freePortBlock(2)),
-    '--servers',
-    '2',
-    ...args,
-  ]);
-  await waitForOutput(lab, 'Fanout Lab is up');
-  return { lab, url: `http://127.0.0.1:${port}` };
-}
 
 describe('Ctrl+C (SIGINT) with Redis away', () => {
   it('ends the lab within 2 s while the Redis it runs is stopped', async () => {

@@ -3,6 +3,7 @@
  * runs them, with their output kept for the assertions and for the message when one fails.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { freePort, freePortBlock } from '../../server/free-port.ts';
 
 export interface Run {
   child: ChildProcess;
@@ -59,4 +60,20 @@ export function waitForOutput(r: Run, text: string, timeoutMs = 30_000): Promise
       reject(new Error(`exited before "${text}"; output:\n${r.output()}`));
     });
   });
+}
+
+/** `npm start` with `servers` servers on free ports, once it says it is up; `args` add flags. */
+export async function startCli(args: string[], servers = 2): Promise<{ lab: Run; url: string }> {
+  const port = await freePort();
+  const lab = run('server/cli.ts', [
+    '--port',
+    String(port),
+    '--base-port',
+    String(await freePortBlock(servers)),
+    '--servers',
+    String(servers),
+    ...args,
+  ]);
+  await waitForOutput(lab, 'Fanout Lab is up');
+  return { lab, url: `http://127.0.0.1:${port}` };
 }

@@ -98,7 +98,7 @@ export function takeResponse(
 
 /** A connection that reads the responses to the requests written on it, one after another. */
 class Connection {
-  private buffered = Buffer.alloc(0);
+  private buffered: Buffer = Buffer.alloc(0);
   private closed = false;
   private waiting: { resolve: (r: RawResponse) => void; reject: (e: Error) => void } | null = null;
 
@@ -122,16 +122,17 @@ class Connection {
   }
 
   private settle(): void {
-    if (!this.waiting) return;
+    const waiting = this.waiting;
+    if (!waiting) return;
     try {
       const taken = takeResponse(this.buffered, this.closed);
       if (!taken) return;
       this.buffered = taken.rest;
-      this.waiting.resolve(taken.response);
       this.waiting = null;
+      waiting.resolve(taken.response);
     } catch (err) {
-      this.waiting.reject(err as Error);
       this.waiting = null;
+      waiting.reject(err as Error);
     }
   }
 }
