@@ -10,7 +10,7 @@ import type { LabInfo } from '../../trace/lab-info.ts';
 import { Lab } from '../lab.ts';
 import { PortInUseError } from '../server-node.ts';
 import { sendToViewers } from '../monitor/viewer-relay.ts';
-import { TokenBucket } from '../rate-limit.ts';
+import { AddressBuckets, TokenBucket } from '../rate-limit.ts';
 import type { LabClientInfo } from '../lab-clients.ts';
 import { handleApi } from './api-routes.ts';
 import { isLoopback, tokenMatches, tokenOf } from './auth.ts';
@@ -27,11 +27,17 @@ export interface HubOptions {
 
 /** Events sent to a page when it opens, so it can draw the lab before the next event. */
 const HELLO_EVENTS = 5000;
+/** Reports a page may send a second (bursts of twice that); one address, four pages' worth. */
+export const PAGE_REPORTS = { perSecond: 200, perAddress: 800 };
 
 export class Hub {
   readonly http: http.Server;
   readonly io: Server;
   private readonly exposed: boolean;
+  private readonly pageAddresses = new AddressBuckets(
+    PAGE_REPORTS.perAddress,
+    PAGE_REPORTS.perAddress * 2,
+  );
 
   constructor(
     readonly lab: Lab,
@@ -68,10 +74,15 @@ export class Hub {
     this.lab.on('trace', onTrace);
     nsp.on('connection', (socket: Socket) => {
       socket.emit('hello', { lab: this.lab.info(), events: this.lab.ring.last(HELLO_EVENTS) });
-      // Reports from a page change only what the class sees, so they need no token, but they are rate-limited.
-      const bucket = new TokenBucket(200, 400);
+      // Reports from a page change only what the class sees, so they need no token, but they are
+      // rate-limited: per page, and per address for all the pages one machine opens.
+      const bucket = new TokenBucket(PAGE_REPORTS.perSecond, PAGE_REPORTS.perSecond * 2);
+      const address = socket.handshake.address;
+      const shared = this.pageAddresses.hold(address);
+      socket.on('disconnect', () => this.pageAddresses.release(address));
+      const allowed = () => bucket.take() && shared.take();
       socket.on('client.receive', (r: unknown) => {
-        if (!bucket.take() || !r || typeof r !== 'object') return;
+        if (!allowed() || !r || typeof r !== 'object') return;
         const { client, socketId, server, event, args } = r as Record<string, unknown>;
         if (
           typeof client !== 'string' ||
@@ -89,7 +100,7 @@ export class Hub {
         });
       });
       socket.on('page.clients', (list: unknown) => {
-        if (!bucket.take() || !Array.isArray(list)) return;
+        if (!allowed() || !Array.isArray(list)) return;
         const clients: LabClientInfo[] = list.slice(0, 50).flatMap((c) => {
           const { id, server, socketId, rooms, state } = (c ?? {}) as Record<string, unknown>;
           if (typeof id !== 'string' || typeof server !== 'string') return [];
