@@ -77,6 +77,24 @@ describe('stageModel', () => {
     expect(stageModel(reduceAll(s.events), lab, false).servers.map((x) => x.id)).toContain('s3');
   });
 
+  it('live, a standalone server the lab lists as remote stays on the stage, marked remote', () => {
+    // Its events reach the hub through Redis; the lab lists it from its roster.
+    const s = script().serverUp('s4');
+    const servers: LabInfo['servers'] = [
+      ...info().servers,
+      { id: 's4', port: 4004, state: 'up', clients: 0, kind: 'remote' },
+    ];
+    const m = stageModel(reduceAll(s.events), info({ servers }), true);
+    expect(m.servers.map((x) => [x.id, x.remote ?? false])).toEqual([
+      ['s1', false],
+      ['s2', false],
+      ['s4', true],
+      ['s10', false],
+    ]);
+    const unseen = stageModel(reduceAll(script().events), info({ servers }), true);
+    expect(unseen.servers.find((x) => x.id === 's4')).toMatchObject({ port: 4004, remote: true });
+  });
+
   it('replaying, shows only what the trace knew then', () => {
     const m = stageModel(reduceAll(script().events), info(), false);
     expect(m.servers.map((s) => s.id)).toEqual(['s1', 's2']);

@@ -15,6 +15,8 @@ export interface StageServer {
   uid?: string;
   pub: 'up' | 'down' | 'none';
   sub: 'up' | 'down' | 'none';
+  /** A standalone server (`npm run server`) in a process of its own: the lab cannot toggle it. */
+  remote?: boolean;
 }
 
 export interface StageClient {
@@ -74,6 +76,7 @@ export function stageModel(state: LabState, lab: LabInfo | null, live: boolean):
       const known = servers.get(s.id);
       if (known) {
         if (!known.port) known.port = s.port;
+        if (s.kind === 'remote') known.remote = true;
         continue;
       }
       servers.set(s.id, {
@@ -85,6 +88,7 @@ export function stageModel(state: LabState, lab: LabInfo | null, live: boolean):
         adapter: lab.adapter,
         pub: 'none',
         sub: 'none',
+        remote: s.kind === 'remote' || undefined,
       });
     }
   }
