@@ -36,7 +36,7 @@ export interface ServerNodeOptions {
   resp?: 2 | 3;
   /** Events a second each client may send (bursts of twice that). */
   clientRate?: number;
-  /** Events a second all clients from one address may send together (chat-events.ts). */
+  /** Events a second all clients from one address may send together (rate-limit.ts). */
   addressRate?: number;
   /** Makes the monitor tap for one life of the server; absent when the monitor is off. */
   makeTap?: (id: string) => ServerTap;
