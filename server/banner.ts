@@ -17,7 +17,7 @@ export function banner(running: RunningLab, host: string): string {
     '  Fanout Lab is up.',
     '',
     `  Page and API   ${running.url}`,
-    `  Servers        ${info.servers.map((s) => `${s.id} :${s.port}`).join('   ')}`,
+    `  Servers        ${info.servers.map((s) => `${s.id} :${s.port}${s.kind === 'remote' ? ' (npm run server)' : ''}`).join('   ')}`,
     `  Adapter        ${info.adapter}${info.subscriptionMode ? ` (${info.subscriptionMode})` : ''}`,
     `  Redis          ${r.kind === 'embedded' ? 'embedded broker' : r.kind} at ${r.url} (version ${r.version})`,
     `                 ${r.reason}.`,

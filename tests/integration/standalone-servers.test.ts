@@ -15,6 +15,7 @@ import {
 } from '../support/lab-fixture.ts';
 import { killAllRuns, run, waitForOutput, type Run } from '../support/lab-process.ts';
 import type { LabInfo } from '../../trace/lab-info.ts';
+import { rosterChannel } from '../../server/lab-roster.ts';
 
 afterAll(closeAllLabs);
 afterAll(killAllRuns);
@@ -120,5 +121,39 @@ describe.each(BACKENDS)('standalone servers in the lab (%s)', (backend) => {
     s6.child.kill('SIGKILL');
     await s6.exited;
     await untilListed(lab, (l) => !l.some((s) => s.id === 's6'), 's6 gone after its silence');
+  });
+
+  it('the roster channel takes anything without harm, and a claim on a lab name is told, not listed', async () => {
+    lab = await makeLab(backend, { servers: 2 });
+    const channel = rosterChannel(lab.lab.options.monitorChannel);
+    const say = (message: unknown) =>
+      lab!.admin.publish(channel, typeof message === 'string' ? message : JSON.stringify(message));
+    for (const junk of ['{"v":1,', 'null', '[]', JSON.stringify({ v: 1, type: 'here', from: 'x' })])
+      await say(junk);
+    await say({
+      v: 1,
+      type: 'here',
+      from: 'forger',
+      servers: [{ id: 's1', port: 1, state: 'up', clients: 0 }],
+    });
+    await lab.waitForEvent(
+      (e) => e.kind === 'lab.notice' && /A server named s1 in another process/.test(e.text),
+      { past: true },
+    );
+    await say({
+      v: 1,
+      type: 'here',
+      from: 'other',
+      servers: [{ id: 's7', port: 4777, state: 'up', clients: 3 }],
+    });
+    await untilListed(lab, (l) => l.some((s) => s.id === 's7'), 's7 listed');
+    expect((await listed(lab)).map((s) => [s.id, s.kind, s.clients])).toEqual([
+      ['s1', 'lab', 0],
+      ['s2', 'lab', 0],
+      ['s7', 'remote', 3],
+    ]);
+    await say({ v: 1, type: 'leaving', from: 'other' });
+    await untilListed(lab, (l) => !l.some((s) => s.id === 's7'), 's7 gone when it leaves');
+    expect((await lab.api('GET', '/api/lab')).status).toBe(200);
   });
 });
