@@ -60,7 +60,7 @@ export class LabServers {
     if (remote)
       throw new LabError(
         409,
-        `${id} runs in its own process (npm run server, port ${remote.port}), so the lab cannot stop, crash, start or remove it: stop it where it runs, with Ctrl+C.`,
+        `${id} is a standalone server in a process of its own (npm run server, port ${remote.port}): the lab lists it, but cannot stop, crash, start or remove it, nor put lab clients on it; stop it where it runs, with Ctrl+C.`,
       );
     const names = this.listed().map((s) => s.id);
     throw new LabError(

@@ -10,6 +10,7 @@ import { seededRandom } from '../../trace/lab-script.ts';
 import { BACKENDS, closeAllLabs, makeLab } from '../support/lab-fixture.ts';
 import { sameTick, type RawRequest, type RawResponse } from '../support/raw-http.ts';
 import {
+  REACHABLE,
   expectedConnections,
   portMismatches,
   settledConnections,
@@ -42,14 +43,12 @@ function randomCall(rnd: () => number): RawRequest {
   return { method: 'POST', target: `/api/redis/${rnd() < 0.5 ? 'stop' : 'start'}` };
 }
 
-const REACHED: Record<string, Listed['state']> = { stop: 'down', start: 'up', crash: 'crashed' };
-
 /** What must hold of each answer on its own: a documented status, and the state it says. */
 function answerProblems(call: RawRequest, answer: RawResponse): string[] {
   const what = `${call.method} ${call.target} -> ${answer.status} ${answer.text.slice(0, 160)}`;
   if (![200, 201, 404, 409].includes(answer.status)) return [`undocumented status: ${what}`];
   const action = /\/api\/servers\/s\d+\/(stop|crash|start)$/.exec(call.target)?.[1];
-  if (action && answer.status === 200 && (answer.json as Listed).state !== REACHED[action])
+  if (action && answer.status === 200 && !REACHABLE[action].includes((answer.json as Listed).state))
     return [`says a state its action cannot reach: ${what}`];
   if (answer.status === 409 || answer.status === 404) {
     const error = (answer.json as { error?: string } | undefined)?.error ?? '';

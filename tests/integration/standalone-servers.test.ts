@@ -68,7 +68,10 @@ describe.each(BACKENDS)('standalone servers in the lab (%s)', (backend) => {
 
     const stop = await lab.api<{ error: string }>('POST', '/api/servers/s4/stop');
     expect(stop.status).toBe(409);
-    expect(stop.body.error).toMatch(/own process/);
+    expect(stop.body.error).toMatch(/process of its own .*cannot stop/);
+    const clients = await lab.api<{ error: string }>('POST', '/api/clients', { server: 's4' });
+    expect(clients.status).toBe(409);
+    expect(clients.body.error).toMatch(/nor put lab clients on it/);
     expect((await lab.api('DELETE', '/api/servers/s4')).status).toBe(409);
 
     // The lab's next server is not a second s4.

@@ -10,6 +10,16 @@ import { clientNames, until } from './lab-fixture.ts';
 
 type Listed = LabInfo['servers'][number];
 
+/**
+ * The states an answer to each action may state: a stop or a crash of a server that is not up
+ * changes nothing (a crashed server stays crashed, a stopped one stopped); a start ends up.
+ */
+export const REACHABLE: Record<string, Listed['state'][]> = {
+  stop: ['down', 'crashed'],
+  crash: ['crashed', 'down'],
+  start: ['up'],
+};
+
 /** Lines such as "s2 :4003 listed up, port closed"; empty when the listing matches the ports. */
 export async function portMismatches(
   servers: Listed[],
