@@ -20,9 +20,17 @@ export interface PageClient {
   note?: string;
 }
 
-/** A prefix per page, so two pages in a class never pick the same client ids. */
-function pagePrefix(): string {
-  return `p${Math.random().toString(36).slice(2, 5)}`;
+/**
+ * Page clients are named in one series for the whole lab, p1, p2, p3, so a class can read them
+ * aloud: the next is one past the highest the lab lists (every page's) or this page holds.
+ */
+export function nextPageClientId(taken: Iterable<string>): string {
+  let high = 0;
+  for (const id of taken) {
+    const m = /^p(\d+)$/.exec(id);
+    if (m) high = Math.max(high, Number(m[1]));
+  }
+  return `p${high + 1}`;
 }
 
 export class PageClients {
@@ -32,8 +40,8 @@ export class PageClients {
   readonly sentAt = new Map<string, number>();
   // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, never rendered
   private sockets = new Map<string, Socket>();
-  private n = 0;
-  private readonly prefix = pagePrefix();
+  /** Why the list was emptied, when the page did it (the lab was rebuilt). */
+  notice = $state<string | null>(null);
 
   constructor(
     private readonly lab: LabConnection,
@@ -59,7 +67,9 @@ export class PageClients {
   }
 
   add(server: string, port: number): string {
-    const id = `${this.prefix}${++this.n}`;
+    const listed = (this.lab.lab?.clients ?? []).map((c) => c.id);
+    const id = nextPageClientId([...listed, ...this.list.map((c) => c.id)]);
+    this.notice = null;
     this.list.push({ id, server, port, state: 'connecting', rooms: [], received: 0 });
     const socket = io(`${location.protocol}//${this.host}:${port}`, {
       transports: ['websocket'],
@@ -147,6 +157,15 @@ export class PageClients {
           : `ack broadcast: ${reply?.responses ?? 0} clients answered`,
       }),
     );
+  }
+
+  /** Closes and forgets every page client, saying why. */
+  removeAll(why: string): void {
+    if (this.list.length === 0) return;
+    this.closeAll();
+    this.list = [];
+    this.notice = why;
+    this.report();
   }
 
   closeAll(): void {

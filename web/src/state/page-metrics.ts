@@ -2,6 +2,8 @@
  * What the benchmark and the browser tests read from the page (window.__fanoutLab.metrics):
  * latencies from a client's emit to the first animation frame that draws it.
  */
+import type { SpawnRecord } from '../lib/stage/particles.ts';
+
 const KEEP = 5000;
 
 export class PageMetrics {
@@ -16,6 +18,8 @@ export class PageMetrics {
   lost = 0;
   /** Hop segments spawned, and those skipped because the particle layer was full. */
   spawned = 0;
+  /** The particle layer's recent segments (which line, when it starts): the order tests read it. */
+  spawnLog: SpawnRecord[] = [];
 
   add(list: number[], ms: number): void {
     list.push(ms);

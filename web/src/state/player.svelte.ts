@@ -9,12 +9,16 @@ import type { LabState } from '../../../trace/state.ts';
 import { Timeline, MAX_EVENTS } from '../../../trace/timeline.ts';
 import type { TraceFile } from '../../../trace/trace-file.ts';
 import { emptyState } from '../../../trace/state.ts';
-import { causalRank, isHop } from '../lib/stage/hop-animation.ts';
+import { isHop } from '../lib/stage/hop-animation.ts';
 import { nextSpeed } from '../lib/keys/keymap.ts';
-import { FlowBudget } from '../lib/feed/flow-budget.ts';
-import { SeenEvents } from '../lib/feed/seen-events.ts';
+import { LiveIntake } from '../lib/feed/live-intake.ts';
+import { indexOf, nextHop } from '../lib/time/hop-order.ts';
+import type { Beat } from '../lib/time/class-queue.ts';
+import { ClassPace } from './class-pace.svelte.ts';
 
 export type Mode = 'live' | 'paused' | 'playing';
+/** Live: every hop as it comes (real time), or one message at a time, hop by hop (class). */
+export type Pace = 'real' | 'class';
 
 /** A hop for the particle layer; `held` hops stay drawn until the next step. */
 export interface HopRequest {
@@ -48,22 +52,33 @@ export class Player {
   sampled = $state(false);
   /** Flows the page left out because they came faster than it can draw. */
   shedFlows = $state(0);
+  pace = $state<Pace>('real');
+  /** At class pace, the hops of the beat on show (the copies Redis hands out, the receipts). */
+  beat = $state.raw<LabEvent[] | null>(null);
+  readonly classPace = new ClassPace({
+    play: (b) => this.playBeat(b),
+    idle: () => this.classIdle(),
+    beatMs: () => HOP_MS / this.speed,
+  });
 
   /** What is being watched: the live recording, or an opened file's. */
   private timeline = new Timeline();
   /** The live recording, which keeps recording while a file is open. */
   private liveTimeline = this.timeline;
-  private seen = new SeenEvents();
-  /** When each client.emit reached the page, for the page's own share of the latency. */
-  readonly arrivedAt = new WeakMap<LabEvent, number>();
-  private budget = new FlowBudget();
-  private pending: LabEvent[] = [];
+  private intake = new LiveIntake();
   private hops: HopRequest[] = [];
   private frame = 0;
   private playTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Held particles are to go (class pace ran out): the particle layer asks. */
+  private release = false;
   private syncTimer: ReturnType<typeof setTimeout> | null = null;
   private lastSync = 0;
   private latestHop: LabEvent | null = null;
+
+  /** When each client.emit reached the page, for the page's own share of the latency. */
+  get arrivedAt(): WeakMap<LabEvent, number> {
+    return this.intake.arrivedAt;
+  }
 
   get state(): LabState {
     return this.timeline.current;
@@ -87,20 +102,14 @@ export class Player {
   /** Queues a monitor batch; it is applied on the next animation frame. */
   receive(envelope: Envelope): void {
     if (envelope.sampled) this.sampled = true;
-    const now = performance.now();
-    for (const e of envelope.events) {
-      if (e.flow !== undefined && !this.budget.keep(e.flow, now)) continue;
-      if (!this.seen.fresh(e)) continue;
-      if (e.kind === 'client.emit') this.arrivedAt.set(e, now);
-      this.pending.push(e);
-    }
+    this.intake.receive(envelope, performance.now());
     this.schedule();
   }
 
   /** Events from the hub's hello: the history before the page opened, recorded without animation. */
   receiveHistory(events: LabEvent[]): void {
     this.flush();
-    const fresh = events.filter((e) => this.seen.fresh(e));
+    const fresh = this.intake.fresh(events);
     if (fresh.length === 0) return;
     this.liveTimeline.append(fresh);
     if (this.viewer !== null) return;
@@ -125,15 +134,16 @@ export class Player {
 
   /** Applies queued events now (tests call it instead of waiting for a frame). */
   flush(): void {
-    if (this.pending.length === 0) return;
-    const batch = this.pending;
-    this.pending = [];
+    const batch = this.intake.take();
+    if (batch.length === 0) return;
     this.liveTimeline.append(batch);
     if (this.viewer !== null) return;
     let lastHop: LabEvent | null = null;
     if (this.live) {
       for (const e of batch) {
         if (!isHop(e)) continue;
+        // At class pace a message's hops wait their turn; the rest still play as they come.
+        if (this.pace === 'class' && this.classPace.add(e)) continue;
         lastHop = e;
         this.hops.push({ event: e, held: false });
       }
@@ -155,14 +165,14 @@ export class Player {
     this.syncTimer = setTimeout(() => {
       this.syncTimer = null;
       this.lastSync = performance.now();
-      if (this.live && this.latestHop) this.current = this.latestHop;
+      if (this.live && this.latestHop && !this.classPace.busy) this.current = this.latestHop;
       this.sync();
     }, wait);
   }
 
   private sync(): void {
-    if (this.budget.shedFlows !== this.shedFlows) {
-      this.shedFlows = this.budget.shedFlows;
+    if (this.intake.shedFlows !== this.shedFlows) {
+      this.shedFlows = this.intake.shedFlows;
       this.sampled = true;
     }
     this.length = this.timeline.length;
@@ -178,29 +188,35 @@ export class Player {
     return out;
   }
 
-  private keep = (e: LabEvent) => isHop(e) && (this.follow === null || e.flow === this.follow);
+  /** True once after class pace ran out: the held particles of its last beat go. */
+  takeRelease(): boolean {
+    const r = this.release;
+    this.release = false;
+    return r;
+  }
 
-  /** The followed message's events, in causal order. */
-  private followOrder(): number[] {
-    const order: { i: number; rank: number }[] = [];
-    for (let i = 0; i < this.timeline.length; i++) {
-      const e = this.timeline.eventAt(i);
-      if (e && e.flow === this.follow && isHop(e)) order.push({ i, rank: causalRank(e) });
-    }
-    return order.sort((a, b) => a.rank - b.rank || a.i - b.i).map((x) => x.i);
+  setPace(pace: Pace): void {
+    if (pace === this.pace) return;
+    this.pace = pace;
+    if (pace === 'real') this.classPace.skip();
+  }
+
+  private playBeat(b: Beat): void {
+    this.beat = b.events;
+    this.current = b.events[0];
+    for (const e of b.events) this.hops.push({ event: e, held: true });
+    this.sync();
+  }
+
+  private classIdle(): void {
+    this.beat = null;
+    this.release = true;
+    if (this.live && this.latestHop) this.current = this.latestHop;
+    this.sync();
   }
 
   private find(from: number, dir: 1 | -1): number | undefined {
-    if (this.follow !== null) {
-      const order = this.followOrder();
-      const at = order.indexOf(from);
-      return at === -1 ? (dir === 1 ? order[0] : undefined) : order[at + dir];
-    }
-    for (let i = from + dir; i >= 0 && i < this.timeline.length; i += dir) {
-      const e = this.timeline.eventAt(i);
-      if (e && this.keep(e)) return i;
-    }
-    return undefined;
+    return nextHop(this.timeline, from, dir, this.follow);
   }
 
   private show(i: number, animate: boolean): void {
@@ -214,8 +230,14 @@ export class Player {
 
   pause(): void {
     this.stopPlaying();
+    // At class pace, pause on the beat on show, not on the newest event behind the queue.
+    const shown = this.beat?.at(-1);
+    const at = shown && this.live ? indexOf(this.timeline, shown) : undefined;
+    this.classPace.stop();
+    this.beat = null;
     // Freeze a copy: the live head keeps moving while we look.
-    if (this.timeline.live) this.timeline.seek(this.timeline.cursor);
+    if (at !== undefined) this.timeline.seek(at);
+    else if (this.timeline.live) this.timeline.seek(this.timeline.cursor);
     this.mode = 'paused';
     this.sync();
   }
@@ -324,6 +346,8 @@ export class Player {
   /** Opens a trace file in the static viewer, paused on its first hop. */
   openFile(file: TraceFile, name: string): void {
     this.stopPlaying();
+    this.classPace.stop();
+    this.beat = null;
     this.viewer = name;
     this.follow = null;
     this.timeline = Timeline.fromSnapshot(file.snapshot ?? emptyState(), file.events, {

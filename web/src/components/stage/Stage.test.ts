@@ -9,10 +9,10 @@ function stage(script: LabScript, expanded: string[] = []) {
   const player = new Player();
   player.receiveHistory(script.events);
   const ontogglegroup = vi.fn();
+  const onpickclient = vi.fn();
   const view = render(Stage, {
     props: {
       model: stageModel(player.state, null, false),
-      lab: null,
       player,
       reducedMotion: true,
       theme: 'light',
@@ -20,15 +20,15 @@ function stage(script: LabScript, expanded: string[] = []) {
       selectedServer: null,
       pickedClient: null,
       onselectserver: () => {},
-      onpickclient: () => {},
+      onpickclient,
       ontogglegroup,
     },
   });
-  return { ...view, ontogglegroup };
+  return { ...view, ontogglegroup, onpickclient };
 }
 
 describe('Stage', () => {
-  it('draws servers with their state, two lines each to Redis, and Redis subscriptions', () => {
+  it("draws servers with their state, their pub and sub lines, and Redis's channels as nodes", () => {
     const s = new LabScript().serverUp('s1').serverUp('s2').connect('c1', 's1').serverDown('s2');
     const { container } = stage(s);
     expect(container.querySelector('[data-server="s1"]')?.getAttribute('data-state')).toBe('up');
@@ -38,10 +38,34 @@ describe('Stage', () => {
       expect(container.querySelector(`path[data-line="pub:${id}"]`)).not.toBeNull();
       expect(container.querySelector(`path[data-line="sub:${id}"]`)).not.toBeNull();
     }
+    // s1's sub line ends at the pattern it PSUBSCRIBEd; s2, stopped, keeps only a dotted one.
+    const s1 = container.querySelectorAll('path[data-line="sub:s1"]:not(.hit)');
+    expect([...s1].map((p) => p.getAttribute('data-node'))).toEqual([
+      'pattern:socket.io#/#*',
+      'channel:socket.io-request#/#',
+      'channel:socket.io-response#/#',
+    ]);
+    expect(container.querySelector('path[data-line="sub:s2"]')?.classList.contains('down')).toBe(
+      true,
+    );
+    // Each node carries its full name, where lessons look for it.
     const redis = container.querySelector('[data-redis]')!;
-    expect(redis.textContent).toContain('socket.io#/#*');
-    expect(redis.textContent).toContain('PSUBSCRIBE by s1:sub');
-    expect(container.querySelector('[data-client="c1"]')).not.toBeNull();
+    const titles = [...redis.querySelectorAll('[data-node] > title')].map((t) => t.textContent);
+    expect(titles).toEqual([
+      'socket.io#/#',
+      'socket.io#/#*',
+      'socket.io-request#/#',
+      'socket.io-response#/#',
+    ]);
+    expect(container.querySelector('svg')?.getAttribute('viewBox')).toMatch(/^0 0 \d/);
+  });
+
+  it('picks a client by its label as well as its dot', async () => {
+    const { container, onpickclient } = stage(new LabScript().serverUp('s1').connect('c1', 's1'));
+    const label = container.querySelector('[data-client="c1"] .label')!;
+    expect(label.textContent).toBe('c1');
+    await fireEvent.click(label);
+    expect(onpickclient).toHaveBeenCalledWith('c1');
   });
 
   it('folds many clients into a group that unfolds on click', async () => {

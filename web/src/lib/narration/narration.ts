@@ -3,8 +3,15 @@
  * socket ids): what the walkthrough line and the aria-live region say. Text only: callers render
  * it as text, never as HTML, because message contents come from users.
  */
-import type { Decision, LabEvent } from '../../../../trace/events.ts';
+import type { Decision, LabEvent, Step } from '../../../../trace/events.ts';
+import type { LabState } from '../../../../trace/state.ts';
 import { narrateSidecar } from '../../lessons/console/sidecar-narration.ts';
+import { plainError } from './redis-errors.ts';
+
+/** What the sentence can read beyond the event: the lab as the stage shows it. */
+export interface NarrationContext {
+  state?: LabState;
+}
 
 /** Socket ids are 20 characters; six are enough to tell them apart on a stage. */
 export function shortId(id: string | undefined): string {
@@ -65,8 +72,41 @@ export function roomOf(channel: string): string {
   return m ? m[1] : channel;
 }
 
+/** The command behind a publish.result: SPUBLISH on the sharded adapter. */
+function publishCommand(e: Extract<LabEvent, { kind: 'publish.result' }>, ctx: NarrationContext) {
+  const flow = e.flow ? ctx.state?.flows[e.flow] : undefined;
+  const p = flow?.publishes.find((x) => x.pubId === e.pubId && x.server === e.server);
+  if (p) return p.command;
+  return ctx.state?.servers[e.server]?.adapter === 'sharded' ? 'SPUBLISH' : 'PUBLISH';
+}
+
+function closed(e: Extract<LabEvent, { kind: 'redis.disconnect' }>, ctx: NarrationContext) {
+  const what = `${e.server}'s ${e.role} connection (${e.name})`;
+  if (e.error) return `${what} was lost: ${plainError(e.error)}.`;
+  const server = ctx.state?.servers[e.server]?.state;
+  if (server === 'down')
+    return `${what} closed: ${e.server} is stopping, so it said QUIT to Redis.`;
+  if (server === 'crashed') return `${what} is gone with ${e.server}: the process died mid-flight.`;
+  return `${what} closed.`;
+}
+
+/**
+ * The walkthrough step a hop belongs to, as the page tells it: a connection closing because its
+ * server stops is part of the server stopping (step 1), and the lab's own notices are no step.
+ */
+export function stepOf(e: LabEvent, state?: LabState): Step | null {
+  if (e.kind === 'lab.notice') return null;
+  if (
+    e.kind === 'redis.disconnect' &&
+    !e.error &&
+    (state?.servers[e.server]?.state ?? 'up') !== 'up'
+  )
+    return 1;
+  return e.step;
+}
+
 /** What just happened, in one sentence. */
-export function narrate(e: LabEvent): string {
+export function narrate(e: LabEvent, ctx: NarrationContext = {}): string {
   switch (e.kind) {
     case 'server.up':
       return `${e.server} is listening on port ${e.port} with the ${e.adapter} adapter.`;
@@ -87,22 +127,26 @@ export function narrate(e: LabEvent): string {
     case 'redis.connect':
       return `${e.server}'s ${e.role} connection (${e.name}) is ready${e.duplicated ? ', made with duplicate()' : ''}${e.clientId !== undefined ? `, Redis client id ${e.clientId}` : ''}.`;
     case 'redis.disconnect':
-      return `${e.server}'s ${e.role} connection (${e.name}) was lost${e.error ? `: ${e.error}` : ''}.`;
+      return closed(e, ctx);
     case 'redis.command':
-      return `${e.server}'s ${e.role} connection sent ${e.command} ${e.args.join(' ')}${e.error ? ` and failed: ${e.error}` : ''}.`;
+      return `${e.server}'s ${e.role} connection sent ${e.command} ${e.args.join(' ')}${e.error ? `, which failed: ${plainError(e.error)}` : ''}.`;
     case 'adapter.attach':
       return `${e.server} attached the ${e.adapter} adapter to ${e.nsp}${e.uid ? ` with uid ${e.uid}` : ''}: broadcasts now go through ${e.channels.join(', ') || 'Redis'}.`;
     case 'client.emit':
       return `${who(e.client, e.socketId)} sent "${e.event}" (${previewArgs(e.args)}) to ${e.server} as a WebSocket frame of ${plural(e.bytes, 'byte')}.`;
     case 'publish':
       return `${e.server}'s pub connection sent ${e.command} ${e.channel} with ${plural(e.bytes, 'byte')}${e.message?.kind === 'broadcast' ? ': [uid, packet, opts]' : e.message?.name ? `: ${e.message.name}` : ''}.`;
-    case 'publish.result':
+    case 'publish.result': {
+      const command = publishCommand(e, ctx);
       return e.error
-        ? `Redis did not take ${e.server}'s PUBLISH on ${e.channel}: ${e.error}. The message is lost; pub/sub keeps nothing.`
-        : `Redis answered ${e.server}'s PUBLISH on ${e.channel}: ${plural(e.receivers ?? 0, 'receiver')} (subscribed connections) in ${e.ms} ms.`;
+        ? `Redis did not take ${e.server}'s ${command} on ${e.channel}: ${plainError(e.error)}. The message is lost; pub/sub keeps nothing.`
+        : `Redis answered ${e.server}'s ${command} on ${e.channel}: ${plural(e.receivers ?? 0, 'receiver')} (subscribed connections) in ${e.ms} ms.`;
+    }
     case 'receive':
       return `${e.server}'s sub connection got ${e.channel}${e.pattern ? ` through ${e.pattern}` : ''} (${plural(e.bytes, 'byte')}): ${DECISION[e.decision](e.server, e)}`;
     case 'deliver':
+      if (e.origin === 'local' && !e.local && ctx.state?.servers[e.server]?.adapter === 'none')
+        return `${e.server} wrote "${e.event}" to ${plural(e.count, 'local socket')}: ${socketList(e.sockets, e.count)}. It has no adapter, so its broadcast cannot reach the other servers' clients.`;
       return e.origin === 'local'
         ? `${e.server} wrote "${e.event}" to ${plural(e.count, 'local socket')} itself${e.local ? ' (io.local: never published)' : ''}: ${socketList(e.sockets, e.count)}.`
         : `${e.server} wrote "${e.event}" from Redis to ${plural(e.count, 'socket')}: ${socketList(e.sockets, e.count)}.`;

@@ -2,76 +2,75 @@ import { describe, expect, it } from 'vitest';
 import type { LabEvent } from '../../../../trace/events.ts';
 import { LabScript } from '../../../../trace/lab-script.ts';
 import { broadcast } from '../../../../trace/lab-traffic.ts';
-import { reduceAll } from '../../../../trace/reducer.ts';
-import { hopSegments, isHop } from './hop-animation.ts';
-import { layoutStage } from './stage-layout.ts';
-import { stageModel } from './stage-model.ts';
+import { ShardedTrace } from '../redis/sharded-trace.ts';
+import { hopSegments, isHop, legsOf } from './hop-animation.ts';
+import { stageOf, threeServers } from './stage-fixture.ts';
 
-function lab() {
-  const script = new LabScript()
-    .serverUp('s1')
-    .serverUp('s2')
-    .serverUp('s3')
-    .connect('c1', 's1')
-    .connect('c2', 's2', ['blue'])
-    .connect('c3', 's3');
-  return script;
-}
-
-function mapped(script: LabScript, flowEvents: LabEvent[]) {
-  const state = reduceAll(script.events);
-  const model = stageModel(state, null, false);
-  const layout = layoutStage({
-    width: 1000,
-    height: 600,
-    servers: model.servers,
-    clients: model.clients,
-  });
-  return flowEvents.map((e) => ({ e, segs: hopSegments(e, layout, state), layout }));
+/** Each event after `before`, with what it moves on the stage as it then stands. */
+function mapped(events: readonly LabEvent[], before: number) {
+  const { layout, state } = stageOf(events);
+  return events.slice(before).map((e) => ({ e, segs: hopSegments(e, layout, state), layout }));
 }
 
 describe('hopSegments', () => {
-  it('maps a broadcast hop by hop: frame, PUBLISH on pub, fan-out on sub with decisions, deliveries', () => {
-    const script = lab();
+  it('maps a broadcast hop by hop, through the channel and the pattern in Redis', () => {
+    const script = threeServers();
     const before = script.events.length;
     const flow = broadcast(script, 'c1')!;
-    const hops = mapped(script, script.events.slice(before));
+    const hops = mapped(script.events, before);
     const kinds = hops.map(({ e, segs }) => [
       e.kind,
       e.server,
-      segs.map((s) => `${s.kind}:${s.edge}:${s.mark}`),
+      segs.map((s) => `${s.kind}:${s.edge}:${s.mark}:${s.leg}`),
     ]);
     expect(kinds).toEqual([
-      ['client.emit', 's1', ['frame:ws:c1:none']],
-      ['publish', 's1', ['publish:pub:s1:none']],
-      ['deliver', 's1', ['deliver:ws:c1:none']],
-      ['client.receive', 's1', ['arrive:ws:c1:check']],
-      ['publish.result', 's1', ['reply:pub:s1:none']],
-      ['receive', 's1', ['fanout:sub:s1:own']],
-      ['receive', 's2', ['fanout:sub:s2:check']],
-      ['deliver', 's2', ['deliver:ws:c2:none']],
-      ['client.receive', 's2', ['arrive:ws:c2:check']],
-      ['receive', 's3', ['fanout:sub:s3:check']],
-      ['deliver', 's3', ['deliver:ws:c3:none']],
-      ['client.receive', 's3', ['arrive:ws:c3:check']],
+      ['client.emit', 's1', ['frame:ws:c1:none:0']],
+      ['publish', 's1', ['publish:pub:s1:none:0', 'match:match:channel:socket.io#/#:none:1']],
+      ['deliver', 's1', ['deliver:ws:c1:none:0']],
+      ['client.receive', 's1', ['arrive:ws:c1:check:0']],
+      ['publish.result', 's1', ['reply:pub:s1:none:0']],
+      ['receive', 's1', ['fanout:sub:s1:own:0']],
+      ['receive', 's2', ['fanout:sub:s2:check:0']],
+      ['deliver', 's2', ['deliver:ws:c2:none:0']],
+      ['client.receive', 's2', ['arrive:ws:c2:check:0']],
+      ['receive', 's3', ['fanout:sub:s3:check:0']],
+      ['deliver', 's3', ['deliver:ws:c3:none:0']],
+      ['client.receive', 's3', ['arrive:ws:c3:check:0']],
     ]);
     expect(hops.every(({ segs }) => segs.every((s) => s.flow === flow))).toBe(true);
-    // Redis's answer carries how many subscribed connections got it.
-    expect(hops[4].segs[0].label).toBe('3 receivers');
-    // The PUBLISH goes from the server's pub end to Redis; the fan-out from Redis to the sub end.
-    const [, publish] = hops;
-    const s1 = publish.layout.servers[0];
-    expect(publish.segs[0].from).toEqual(s1.pub);
-    expect(publish.segs[0].to).toEqual(s1.redisPub);
-    const fanout = hops[6].segs[0];
-    expect(fanout.to).toEqual(publish.layout.servers[1].sub);
+    const { layout } = hops[0];
+    const channel = layout.nodes['channel:socket.io#/#'];
+    const pattern = layout.nodes['pattern:socket.io#/#*'];
+    // The PUBLISH enters the channel node, then Redis's match carries it to the pattern...
+    const [pub, match] = hops[1].segs;
+    expect(pub.curve.from).toEqual(layout.servers[0].pub);
+    expect(pub.curve.to).toEqual(channel.anchor);
+    expect(pub.label).toBe(`PUBLISH · ${(hops[1].e as { bytes: number }).bytes} B`);
+    expect([match.curve.from, match.curve.to]).toEqual([channel.anchor, pattern.anchor]);
+    expect(legsOf(hops[1].segs)).toBe(2);
+    // ...whose subscribers each get a copy down their own sub line, their decision at its end.
+    for (const i of [5, 6, 9]) {
+      const { curve } = hops[i].segs[0];
+      const server = layout.servers.find((s) => s.id === hops[i].e.server)!;
+      expect([curve.from, curve.to]).toEqual([pattern.anchor, server.sub]);
+    }
+    // Redis's answer goes back up the pub line, and its receiver count stands at the channel.
+    const reply = hops[4].segs[0];
+    expect(reply).toMatchObject({ label: '3 receivers', labelAt: channel.countAt });
+    expect(reply.curve.to).toEqual(layout.servers[0].pub);
   });
 
   it('an unknown room is marked where the server drops it', () => {
-    const script = lab();
+    const script = threeServers();
     const before = script.events.length;
     broadcast(script, 'c2', 'blue');
-    const marks = mapped(script, script.events.slice(before))
+    const hops = mapped(script.events, before);
+    const publish = hops.find(({ e }) => e.kind === 'publish')!;
+    // A room broadcast lands on the room's channel, which the same pattern matches.
+    expect(publish.segs[0].curve.to).toEqual(
+      publish.layout.nodes['channel:socket.io#/#blue#'].anchor,
+    );
+    const marks = hops
       .filter(({ e }) => e.kind === 'receive')
       .map(({ e, segs }) => [e.server, segs[0].mark]);
     expect(marks).toEqual([
@@ -81,23 +80,42 @@ describe('hopSegments', () => {
     ]);
   });
 
-  it('a stopped server: the message stops halfway on its sub line with a cross', () => {
-    const script = lab().serverDown('s2');
+  it('sharded: the SPUBLISH lands on the shard channel and leaves from it, with no pattern', () => {
+    const t = new ShardedTrace('dynamic')
+      .serverUp('s1')
+      .serverUp('s2')
+      .connect('c1', 's1')
+      .connect('c2', 's2')
+      .join('c1', 's1', 'blue')
+      .join('c2', 's2', 'blue');
+    const before = t.events.length;
+    t.spublish('s1', 'socket.io#/#blue#', ['s1', 's2']);
+    const hops = mapped(t.events, before);
+    const room = hops[0].layout.nodes['shard:socket.io#/#blue#'];
+    expect(hops[0].segs.map((s) => [s.kind, s.curve.to, s.label])).toEqual([
+      ['publish', room.anchor, 'SPUBLISH · 60 B'],
+    ]);
+    for (const { e, segs, layout } of hops.filter((h) => h.e.kind === 'receive')) {
+      const server = layout.servers.find((s) => s.id === e.server)!;
+      expect([segs[0].curve.from, segs[0].curve.to]).toEqual([room.anchor, server.sub]);
+    }
+  });
+
+  it('a stopped server: the message stops halfway on its dotted sub line with a cross', () => {
+    const script = threeServers().serverDown('s2');
     const before = script.events.length;
     broadcast(script, 'c1');
-    const result = mapped(script, script.events.slice(before)).find(
-      ({ e }) => e.kind === 'publish.result',
-    )!;
+    const result = mapped(script.events, before).find(({ e }) => e.kind === 'publish.result')!;
     const lost = result.segs.filter((s) => s.kind === 'lost');
     expect(lost).toHaveLength(1);
     expect(lost[0]).toMatchObject({ edge: 'sub:s2', stopAt: 0.5, mark: 'cross' });
   });
 
   it('Redis down: the PUBLISH stops on the pub line with a cross', () => {
-    const script = lab().redis(false);
+    const script = threeServers().redis(false);
     const before = script.events.length;
     broadcast(script, 'c1');
-    const hops = mapped(script, script.events.slice(before));
+    const hops = mapped(script.events, before);
     const publish = hops.find(({ e }) => e.kind === 'publish')!;
     expect(publish.segs).toEqual([
       expect.objectContaining({ kind: 'publish', edge: 'pub:s1', stopAt: 0.6, mark: 'cross' }),
@@ -112,7 +130,7 @@ describe('hopSegments', () => {
     script.connect('x1', 's2');
     const before = script.events.length;
     broadcast(script, 'x1');
-    const deliver = mapped(script, script.events.slice(before)).find(
+    const deliver = mapped(script.events, before).find(
       ({ e }) => e.kind === 'deliver' && e.server === 's1',
     )!;
     expect(deliver.segs.map((s) => s.edge)).toEqual(['ws:group:s1']);

@@ -1,16 +1,20 @@
 /**
- * From a monitor event to what moves on the stage: the hop's segments (from, to, shape, and
- * where a lost message stops) and the edges to highlight. Pure, so the mapping from trace to
- * stage is tested without a browser.
+ * From a monitor event to what moves on the stage: the hop's segments (the curve, its shape,
+ * where a lost message stops, and in which leg of the hop it moves) and the lines to highlight.
+ * A PUBLISH travels the pub line into the channel it names, then (classic) Redis's match to the
+ * pattern; each server's copy leaves from that pattern (or the channel) down its sub line.
+ * Pure, so the mapping from trace to stage is tested without a browser.
  */
 import { classifyChannel } from '../../../../trace/channels.ts';
 import type { Decision, LabEvent } from '../../../../trace/events.ts';
 import type { LabState } from '../../../../trace/state.ts';
-import type { Point, StageLayout } from './stage-layout.ts';
+import { link, reverse, still, type Curve, type Point } from './curves.ts';
+import { broadcastSource, lineBetween, type NodeBox, type StageLayout } from './stage-layout.ts';
 
 export type HopKind =
   | 'frame'
   | 'publish'
+  | 'match'
   | 'reply'
   | 'fanout'
   | 'deliver'
@@ -25,16 +29,19 @@ export type Mark = 'check' | 'own' | 'room' | 'drop' | 'cross' | 'none';
 
 export interface Segment {
   kind: HopKind;
-  from: Point;
-  to: Point;
+  curve: Curve;
   /** 0..1: a lost message stops there and shows a cross. */
   stopAt: number;
   mark: Mark;
   flow?: string;
-  /** The edge it travels, e.g. `pub:s1`, `sub:s2`, `ws:c3`. */
+  /** The line it travels, e.g. `pub:s1`, `sub:s2`, `ws:c3`, `match:<channel node>`. */
   edge?: string;
-  /** A word drawn beside it, e.g. Redis's receiver count. */
+  /** Words drawn with it: a PUBLISH's size, Redis's receiver count, a server's decision. */
   label?: string;
+  /** Where the label stands; beside the particle when absent. */
+  labelAt?: Point;
+  /** Which leg of its hop it moves in: 0 at once, 1 after the first leg, ... */
+  leg: number;
 }
 
 const DECISION_MARK: Record<Decision, Mark> = {
@@ -46,8 +53,8 @@ const DECISION_MARK: Record<Decision, Mark> = {
   ignored: 'drop',
 };
 
-function seg(kind: HopKind, from: Point, to: Point, extra: Partial<Segment> = {}): Segment {
-  return { kind, from, to, stopAt: 1, mark: 'none', ...extra };
+function seg(kind: HopKind, curve: Curve, extra: Partial<Segment> = {}): Segment {
+  return { kind, curve, stopAt: 1, mark: 'none', leg: 0, ...extra };
 }
 
 /** The client id behind a socket, from the event or the state. */
@@ -64,6 +71,32 @@ function pubDown(state: LabState, server: string): boolean {
   return state.redis.state === 'down' || state.servers[server]?.connections.pub?.state === 'down';
 }
 
+/** The node standing for `channel`: its own, or a fold that holds it. */
+function nodeOf(layout: StageLayout, channel: string): NodeBox | undefined {
+  return layout.redis.nodes.find((n) => n.spec.names.includes(channel));
+}
+
+/** Where a message on `channel` leaves Redis: the pattern that matched it, or its channel. */
+function sourceOf(layout: StageLayout, channel: string, pattern?: string): NodeBox | undefined {
+  const p = pattern && layout.redis.nodes.find((n) => n.spec.name === pattern);
+  return p || nodeOf(layout, channel) || broadcastSource(layout.redis.nodes);
+}
+
+/** Redis's edge at a server's height, for traffic that has no node to go to. */
+function redisEdge(layout: StageLayout, y: number): Point {
+  const r = layout.redis;
+  return { x: r.x, y: Math.max(r.y, Math.min(r.y + r.h, y)) };
+}
+
+const DECISION_WORDS: Record<Decision, (n?: number) => string> = {
+  delivered: (n) => (n === undefined ? '✓ handled' : `✓ to ${n} socket${n === 1 ? '' : 's'}`),
+  'own-message': () => '↺ own uid: dropped',
+  'unknown-room': () => '∅ room not here: dropped',
+  'other-namespace': () => '∅ other namespace',
+  'not-for-me': () => '∅ not its request',
+  ignored: () => '∅ ignored',
+};
+
 export function hopSegments(e: LabEvent, layout: StageLayout, state: LabState): Segment[] {
   const server = layout.servers.find((s) => s.id === e.server);
   const flow = e.flow;
@@ -78,13 +111,13 @@ export function hopSegments(e: LabEvent, layout: StageLayout, state: LabState): 
       const c = node(e.socketId, e.client);
       if (!c || !server) return [];
       const kind = e.kind === 'client.emit' ? 'frame' : 'connect';
-      return [seg(kind, c, server.left, { flow, edge: `ws:${c.id}` })];
+      return [seg(kind, link(c, server.left), { flow, edge: `ws:${c.id}` })];
     }
     case 'client.disconnect':
     case 'room.join':
     case 'room.leave': {
       const c = node(e.socketId, 'client' in e ? e.client : undefined);
-      return c ? [seg('arrive', c, c, { edge: `ws:${c.id}` })] : [];
+      return c ? [seg('arrive', still(c), { edge: `ws:${c.id}` })] : [];
     }
     case 'redis.connect':
     case 'redis.disconnect':
@@ -92,63 +125,85 @@ export function hopSegments(e: LabEvent, layout: StageLayout, state: LabState): 
       if (!server) return [];
       const sub = e.role === 'sub' || e.role === 'monitor-sub';
       const from = sub ? server.sub : server.pub;
-      const to = sub ? server.redisSub : server.redisPub;
       const lost = e.kind === 'redis.disconnect' || ('error' in e && e.error !== undefined);
-      return [
-        seg(e.kind === 'redis.command' ? 'subscribe' : 'connect', from, to, {
-          edge: `${sub ? 'sub' : 'pub'}:${server.id}`,
+      const edge = `${sub ? 'sub' : 'pub'}:${server.id}`;
+      const named =
+        e.kind === 'redis.command' && /SUBSCRIBE$/i.test(e.command)
+          ? e.args.flatMap((a) => nodeOf(layout, a) ?? [])
+          : [];
+      const ends = named.length
+        ? [...new Set(named)].map((n) => n.anchor)
+        : [redisEdge(layout, from.y)];
+      return ends.map((to) =>
+        seg(e.kind === 'redis.command' ? 'subscribe' : 'connect', link(from, to), {
+          edge,
           ...(lost ? { stopAt: 0.5, mark: 'cross' as const } : {}),
         }),
-      ];
+      );
     }
-    case 'publish':
+    case 'publish': {
       if (!server) return [];
+      const target = nodeOf(layout, e.channel);
+      const to = target?.anchor ?? redisEdge(layout, server.pub.y);
+      const label = `${e.command} · ${e.bytes} B`;
+      const edge = `pub:${server.id}`;
       // With Redis or the pub connection down, the PUBLISH never gets there: it stops on the line.
-      return [
-        seg('publish', server.pub, server.redisPub, {
-          flow,
-          edge: `pub:${server.id}`,
-          ...(pubDown(state, e.server) ? { stopAt: 0.6, mark: 'cross' as const } : {}),
-        }),
-      ];
+      if (pubDown(state, e.server))
+        return [seg('publish', link(server.pub, to), { flow, edge, stopAt: 0.6, mark: 'cross' })];
+      const out = [seg('publish', link(server.pub, to), { flow, edge, label })];
+      const match = target && layout.redis.matches.find((m) => m.from === target.spec.id);
+      if (match)
+        out.push(seg('match', match.curve, { flow, edge: `match:${target.spec.id}`, leg: 1 }));
+      return out;
+    }
     case 'publish.result': {
       if (!server) return [];
       if (e.error && pubDown(state, e.server)) return [];
+      const target = nodeOf(layout, e.channel);
+      const end = target?.anchor ?? redisEdge(layout, server.pub.y);
+      const edge = `pub:${server.id}`;
       if (e.error)
-        return [
-          seg('lost', server.pub, server.redisPub, {
-            flow,
-            stopAt: 0.6,
-            mark: 'cross',
-            edge: `pub:${server.id}`,
-          }),
-        ];
+        return [seg('lost', link(server.pub, end), { flow, stopAt: 0.6, mark: 'cross', edge })];
+      const n = e.receivers ?? 0;
       const out = [
-        seg('reply', server.redisPub, server.pub, {
+        seg('reply', reverse(link(server.pub, end)), {
           flow,
-          edge: `pub:${server.id}`,
-          label: `${e.receivers ?? 0} receiver${e.receivers === 1 ? '' : 's'}`,
+          edge,
+          label: `${n} receiver${n === 1 ? '' : 's'}`,
+          labelAt: target?.countAt,
         }),
       ];
-      // A server that is down has no sub connection: Redis has nobody to hand it to there.
+      // A broadcast reaches no server that is down: Redis has no connection of its to hand it to.
+      // (A sharded room channel only goes to servers with members: nothing is missed there.)
+      if (classifyChannel(e.channel).kind !== 'broadcast') return out;
+      if (target?.spec.kind === 'shard' && target.spec.role === 'room') return out;
       for (const s of layout.servers) {
         if ((state.servers[s.id]?.state ?? 'up') === 'up') continue;
-        out.push(
-          seg('lost', s.redisSub, s.sub, { flow, stopAt: 0.5, mark: 'cross', edge: `sub:${s.id}` }),
-        );
+        const line = layout.lines.find((l) => l.id === `sub:${s.id}`);
+        if (line)
+          out.push(
+            seg('lost', reverse(line.curve), { flow, stopAt: 0.5, mark: 'cross', edge: line.id }),
+          );
       }
       return out;
     }
-    case 'receive':
-      return server
-        ? [
-            seg('fanout', server.redisSub, server.sub, {
-              flow,
-              mark: DECISION_MARK[e.decision],
-              edge: `sub:${server.id}`,
-            }),
-          ]
-        : [];
+    case 'receive': {
+      if (!server) return [];
+      const source = sourceOf(layout, e.channel, e.pattern);
+      const line = source && lineBetween(layout, 'sub', server.id, source.spec.id);
+      const curve = line
+        ? reverse(line.curve)
+        : link(source?.anchor ?? redisEdge(layout, server.sub.y), server.sub);
+      return [
+        seg('fanout', curve, {
+          flow,
+          mark: DECISION_MARK[e.decision],
+          edge: line?.id ?? `sub:${server.id}`,
+          label: server.decisionAt ? DECISION_WORDS[e.decision](e.sockets) : undefined,
+          labelAt: server.decisionAt,
+        }),
+      ];
+    }
     case 'deliver': {
       if (!server) return [];
       const seen = new Set<string>();
@@ -157,21 +212,28 @@ export function hopSegments(e: LabEvent, layout: StageLayout, state: LabState): 
         const c = node(socketId);
         if (!c || seen.has(c.id)) continue;
         seen.add(c.id);
-        out.push(seg('deliver', server.left, c, { flow, edge: `ws:${c.id}` }));
+        out.push(seg('deliver', link(server.left, c), { flow, edge: `ws:${c.id}` }));
       }
       return out;
     }
     case 'client.receive': {
       const c = node(e.socketId, e.client);
-      return c ? [seg('arrive', c, c, { flow, mark: 'check', edge: `ws:${c.id}` })] : [];
+      return c ? [seg('arrive', still(c), { flow, mark: 'check', edge: `ws:${c.id}` })] : [];
     }
     case 'server.down':
-      return server ? [seg('down', server, server, { mark: 'cross' })] : [];
+      return server
+        ? [seg('down', still(server), { mark: 'cross', edge: `server:${server.id}` })]
+        : [];
     case 'server.up':
-      return server ? [seg('arrive', server, server)] : [];
+      return server ? [seg('arrive', still(server), { edge: `server:${server.id}` })] : [];
     default:
       return [];
   }
+}
+
+/** How many legs a hop's segments take, one after another. */
+export function legsOf(segs: readonly Segment[]): number {
+  return segs.reduce((n, s) => Math.max(n, s.leg + 1), 1);
 }
 
 /** Events that move nothing on the stage: stepping passes over them. */

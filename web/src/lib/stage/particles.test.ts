@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { link } from './curves.ts';
 import type { Segment } from './hop-animation.ts';
 import { ParticleField } from './particles.ts';
 
 const seg = (over: Partial<Segment> = {}): Segment => ({
   kind: 'publish',
-  from: { x: 0, y: 0 },
-  to: { x: 100, y: 0 },
+  curve: link({ x: 0, y: 0 }, { x: 100, y: 0 }),
   stopAt: 1,
   mark: 'none',
   edge: 'pub:s1',
+  leg: 0,
   ...over,
 });
 
@@ -65,5 +66,29 @@ describe('ParticleField', () => {
     f.spawn([seg({ edge: 'pub:s3' })], 200, { dur: 100 });
     expect(f.particles).toHaveLength(3);
     expect(f.skipped).toBe(1);
+  });
+
+  it("a hop's later legs start when the earlier ones end, and the log says when each began", () => {
+    const f = new ParticleField();
+    f.spawn([seg(), seg({ kind: 'match', edge: 'match:x', leg: 1 })], 1000, {
+      dur: 100,
+      delay: 50,
+    });
+    expect(f.log.map((r) => [r.kind, r.t0])).toEqual([
+      ['publish', 1050],
+      ['match', 1150],
+    ]);
+    expect(f.frame(1100).map((d) => d.kind)).toEqual(['publish']);
+    expect(f.frame(1160).map((d) => d.kind)).toEqual(['publish', 'match']);
+  });
+
+  it('a line that works again loses its crosses; other lines keep theirs', () => {
+    const f = new ParticleField();
+    const lost = (edge: string) => seg({ kind: 'lost', stopAt: 0.5, mark: 'cross', edge });
+    f.spawn([lost('sub:s1'), lost('sub:s1@channel:x'), lost('sub:s2'), seg()], 0, { dur: 10 });
+    f.heal(new Set(['sub:s1']));
+    expect(f.particles.map((p) => p.seg.edge)).toEqual(['sub:s2', 'pub:s1']);
+    f.heal('all');
+    expect(f.particles.map((p) => p.seg.edge)).toEqual(['pub:s1']);
   });
 });

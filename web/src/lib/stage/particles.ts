@@ -1,16 +1,19 @@
 /**
  * Moving messages for the canvas layer: each hop segment becomes a particle that travels its
- * link with D3 easing, stops where a lost message stopped, and shows its mark for a moment.
- * Pure (time is passed in), so what is drawn when can be tested without a canvas.
+ * curve with D3 easing in its leg of the hop, stops where a lost message stopped, and shows its
+ * mark for a moment. Pure (time is passed in), so what is drawn when can be tested without a
+ * canvas.
  */
-import { easeCubicInOut } from 'd3';
-import { pointOnLink, type Point } from './stage-layout.ts';
+import { easeCubicInOut } from 'd3-ease';
+import { pointOn, type Point } from './curves.ts';
 import type { HopKind, Mark, Segment } from './hop-animation.ts';
 
 export const MAX_PARTICLES = 800;
 /** The same hop on the same edge within this window is drawn once: 200 clients of a folded group
  * receiving one message flash their group once, not 200 times on top of each other. */
 export const MERGE_MS = 150;
+/** Spawned segments remembered for the browser tests (which line, when). */
+export const LOG_SIZE = 400;
 
 export interface Particle {
   seg: Segment;
@@ -18,7 +21,7 @@ export interface Particle {
   dur: number;
   /** How long the end mark stays after arriving. */
   hold: number;
-  /** Stays drawn at its end until cleared (stepping). */
+  /** Stays drawn at its end until cleared (stepping, class pace). */
   held: boolean;
 }
 
@@ -31,15 +34,37 @@ export interface Drawable {
   alpha: number;
   flow?: string;
   label?: string;
+  labelAt?: Point;
+  /** It has reached its end (or where it was lost). */
+  arrived: boolean;
+}
+
+/** One spawned segment: where it went and when it starts moving. */
+export interface SpawnRecord {
+  kind: HopKind;
+  edge?: string;
+  flow?: string;
+  t0: number;
+  from: Point;
+  to: Point;
+}
+
+export interface SpawnOptions {
+  /** How long one leg takes. */
+  dur: number;
+  held?: boolean;
+  reducedMotion?: boolean;
+  /** Wait this long before the first leg. */
+  delay?: number;
 }
 
 export class ParticleField {
   particles: Particle[] = [];
   /** Segments not drawn because the field was full (counters stay exact regardless). */
   skipped = 0;
-
   /** Segments merged into one already moving on the same edge. */
   merged = 0;
+  readonly log: SpawnRecord[] = [];
   private lastOnEdge = new Map<string, number>();
 
   constructor(
@@ -47,14 +72,11 @@ export class ParticleField {
     private readonly mergeMs = MERGE_MS,
   ) {}
 
-  spawn(
-    segments: Segment[],
-    now: number,
-    opts: { dur: number; held?: boolean; reducedMotion?: boolean; delay?: number },
-  ): void {
+  spawn(segments: Segment[], now: number, opts: SpawnOptions): void {
     for (const seg of segments) {
+      const { from, to } = seg.curve;
       if (!opts.held && seg.edge) {
-        const key = `${seg.kind}|${seg.edge}|${seg.mark}|${seg.from.x},${seg.from.y}`;
+        const key = `${seg.kind}|${seg.edge}|${seg.mark}|${from.x},${from.y}`;
         const last = this.lastOnEdge.get(key);
         if (last !== undefined && now - last < this.mergeMs) {
           this.merged += 1;
@@ -68,20 +90,36 @@ export class ParticleField {
         continue;
       }
       const lost = seg.mark === 'cross';
+      // Reduced motion: no travel, each hop shows at its end straight away.
+      const dur = opts.reducedMotion || seg.kind === 'arrive' || seg.kind === 'down' ? 0 : opts.dur;
+      const t0 = now + (opts.delay ?? 0) + (opts.reducedMotion ? 0 : seg.leg * opts.dur);
       this.particles.push({
         seg,
-        t0: now + (opts.delay ?? 0),
-        // Reduced motion: no travel, the hop shows at its end straight away.
-        dur: opts.reducedMotion || seg.kind === 'arrive' || seg.kind === 'down' ? 0 : opts.dur,
-        hold: lost ? 2500 : seg.mark !== 'none' ? 1200 : 250,
+        t0,
+        dur,
+        hold: lost ? 2500 : seg.mark !== 'none' || seg.labelAt ? 1200 : 250,
         held: opts.held ?? false,
       });
+      this.log.push({ kind: seg.kind, edge: seg.edge, flow: seg.flow, t0, from, to });
+      if (this.log.length > LOG_SIZE) this.log.splice(0, this.log.length - LOG_SIZE);
     }
   }
 
   /** Drops held particles (a new step replaces the previous one). */
   releaseHeld(): void {
     this.particles = this.particles.filter((p) => !p.held);
+  }
+
+  /**
+   * A line that works again (a connection back up, a server restarted) loses its crosses: a
+   * mark of what was lost must not stand on a healthy line.
+   */
+  heal(edges: ReadonlySet<string> | 'all'): void {
+    this.particles = this.particles.filter(
+      (p) =>
+        p.seg.mark !== 'cross' ||
+        (edges !== 'all' && (!p.seg.edge || !edges.has(p.seg.edge.split('@')[0]))),
+    );
   }
 
   clear(): void {
@@ -94,7 +132,7 @@ export class ParticleField {
     const alive: Particle[] = [];
     for (const p of this.particles) {
       const age = now - p.t0;
-      // Not started yet (a later hop of a message that arrived all at once).
+      // Not started yet (a later leg, or a later hop of a message that arrived all at once).
       if (age < 0) {
         alive.push(p);
         continue;
@@ -103,16 +141,16 @@ export class ParticleField {
       const after = age - p.dur;
       if (!p.held && after > p.hold) continue;
       alive.push(p);
-      const progress = easeCubicInOut(travel) * p.seg.stopAt;
-      const at = pointOnLink(p.seg.from, p.seg.to, progress);
       const arrived = travel >= 1;
       out.push({
         kind: p.seg.kind,
-        at,
+        at: pointOn(p.seg.curve, easeCubicInOut(travel) * p.seg.stopAt),
         mark: arrived && p.seg.mark !== 'none' ? p.seg.mark : null,
         alpha: p.held || !arrived ? 1 : Math.max(0, 1 - after / p.hold),
         flow: p.seg.flow,
         label: p.seg.label,
+        labelAt: p.seg.labelAt,
+        arrived,
       });
     }
     this.particles = alive;

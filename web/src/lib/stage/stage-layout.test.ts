@@ -1,84 +1,156 @@
 import { describe, expect, it } from 'vitest';
-import { layoutStage, linkPath, pointOnLink } from './stage-layout.ts';
+import { LabScript } from '../../../../trace/lab-script.ts';
+import { curvePath, link, pointOn } from './curves.ts';
+import { stageOf, threeServers } from './stage-fixture.ts';
+import type { StageLayout } from './stage-layout.ts';
+import { approxMeasure } from './text-measure.ts';
 
-const servers = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `s${i + 1}` }));
-const clients = (n: number, servers: number) =>
-  Array.from({ length: n }, (_, i) => ({ id: `c${i + 1}`, server: `s${(i % servers) + 1}` }));
+function lab(servers: number, clients: number): LabScript {
+  const s = new LabScript();
+  for (let i = 1; i <= servers; i++) s.serverUp(`s${i}`);
+  for (let i = 1; i <= clients; i++) s.connect(`c${i}`, `s${(i % servers) + 1}`);
+  return s;
+}
+
+type Box = { x: number; y: number; w: number; h: number };
+const inside = (a: Box, b: Box) =>
+  a.x >= b.x - 0.01 &&
+  a.y >= b.y - 0.01 &&
+  a.x + a.w <= b.x + b.w + 0.01 &&
+  a.y + a.h <= b.y + b.h + 0.01;
+const apart = (a: Box, b: Box) =>
+  a.x + a.w <= b.x + 0.01 ||
+  b.x + b.w <= a.x + 0.01 ||
+  a.y + a.h <= b.y + 0.01 ||
+  b.y + b.h <= a.y + 0.01;
+const serverBox = (s: StageLayout['servers'][number]): Box => ({
+  x: s.x - s.w / 2,
+  y: s.y - s.h / 2,
+  w: s.w,
+  h: s.h,
+});
+
+/** Everything on the stage, its boxes, and the text in them, where the page would find overlaps. */
+function checkLayout(l: StageLayout) {
+  const stage = { x: 0, y: 0, w: l.width, h: l.height };
+  const F = l.font;
+  expect(inside(l.redis, stage)).toBe(true);
+  for (const s of l.servers) {
+    const box = serverBox(s);
+    expect(inside(box, stage)).toBe(true);
+    expect(box.x + box.w).toBeLessThan(l.redis.x);
+    for (const r of s.rows) {
+      const w = approxMeasure(r.text + (r.port ?? ''), r.kind === 'title' ? 'bold' : 'sans', F);
+      expect(w, `${s.id}: "${r.text}" fits its box`).toBeLessThanOrEqual(s.w - 1.2 * F + 0.01);
+    }
+  }
+  for (let i = 1; i < l.servers.length; i++)
+    expect(apart(serverBox(l.servers[i - 1]), serverBox(l.servers[i]))).toBe(true);
+  for (const c of l.clients) {
+    const x = c.kind === 'group' ? c.x + c.w / 2 : c.x;
+    expect(x).toBeLessThan(l.servers[0].left.x);
+  }
+  for (const n of l.redis.nodes) {
+    expect(inside(n, l.redis)).toBe(true);
+    expect(approxMeasure(n.label, 'mono', F)).toBeLessThanOrEqual(n.w);
+  }
+  for (let i = 1; i < l.redis.nodes.length; i++)
+    expect(apart(l.redis.nodes[i - 1], l.redis.nodes[i])).toBe(true);
+}
 
 describe('layoutStage', () => {
   it.each([
-    [1, 0],
-    [3, 6],
-    [10, 200],
-  ])('%d servers, %d clients: clients left of servers, servers left of Redis', (ns, nc) => {
-    const l = layoutStage({
-      width: 1000,
-      height: 600,
-      servers: servers(ns),
-      clients: clients(nc, ns),
-    });
-    expect(l.servers).toHaveLength(ns);
-    for (const s of l.servers) {
-      expect(s.x + s.w / 2).toBeLessThan(l.redis.x);
-      expect(s.y - s.h / 2).toBeGreaterThanOrEqual(0);
-      expect(s.y + s.h / 2).toBeLessThanOrEqual(600);
-      // Two separate lines: pub above sub, at both ends.
-      expect(s.pub.y).toBeLessThan(s.sub.y);
-      expect(s.redisPub.y).toBeLessThan(s.redisSub.y);
+    [1, 0, 720, 400],
+    [3, 6, 720, 400],
+    [3, 6, 640, 350],
+    [3, 6, 380, 450],
+    [3, 6, 1400, 800],
+    [10, 30, 720, 568],
+    [10, 200, 640, 518],
+    [10, 20, 380, 528],
+  ])(
+    '%d servers, %d clients on %dx%d units: columns in order, nothing overlaps or spills',
+    (ns, nc, width, height) => {
+      const { layout } = stageOf(lab(ns, nc), { width, height });
+      expect(layout.servers).toHaveLength(ns);
+      expect(Object.keys(layout.clientNode)).toHaveLength(nc);
+      expect(layout.compact).toBe(width < 520);
+      checkLayout(layout);
+    },
+  );
+
+  it("draws each server's subscription table as lines: pub to the channel, sub to what it listens on", () => {
+    const { layout } = stageOf(threeServers());
+    const at = (id: string) => layout.nodes[id].anchor;
+    for (const s of ['s1', 's2', 's3']) {
+      const mine = layout.lines.filter((l) => l.server === s);
+      expect(mine.map((l) => [l.id, l.node, l.main])).toEqual([
+        [`pub:${s}`, 'channel:socket.io#/#', true],
+        [`sub:${s}`, 'pattern:socket.io#/#*', true],
+        [`sub:${s}@channel:socket.io-request#/#`, 'channel:socket.io-request#/#', false],
+        [`sub:${s}@channel:socket.io-response#/#`, 'channel:socket.io-response#/#', false],
+      ]);
+      for (const l of mine) expect(l.curve.to).toEqual(at(l.node));
     }
-    for (const c of l.clients) expect(c.x).toBeLessThan(l.servers[0].left.x);
-    // Every client is drawn as a dot or inside a group.
-    expect(Object.keys(l.clientNode)).toHaveLength(nc);
+    // Redis's match, from the channel PUBLISH names to the pattern the servers listen on.
+    expect(layout.redis.matches.map((m) => [m.from, m.to])).toEqual([
+      ['channel:socket.io#/#', 'pattern:socket.io#/#*'],
+      ['channel:socket.io#/#blue#', 'pattern:socket.io#/#*'],
+    ]);
   });
 
-  it('servers come top to bottom in order without overlapping', () => {
-    const l = layoutStage({ width: 1280, height: 500, servers: servers(10), clients: [] });
-    for (let i = 1; i < l.servers.length; i++) {
-      const above = l.servers[i - 1];
-      const s = l.servers[i];
-      expect(s.y - s.h / 2).toBeGreaterThanOrEqual(above.y + above.h / 2 - 0.01);
+  it('a stopped server keeps a dotted line to where broadcasts come from, and nothing else', () => {
+    const { layout } = stageOf(threeServers().serverDown('s2'));
+    const s2 = layout.lines.filter((l) => l.server === 's2' && l.kind === 'sub');
+    expect(s2.map((l) => [l.id, l.node, l.ghost])).toEqual([
+      ['sub:s2', 'pattern:socket.io#/#*', true],
+    ]);
+  });
+
+  it('client labels sit left of their dot, so the WebSocket line never crosses them', () => {
+    const { layout } = stageOf(threeServers());
+    for (const c of layout.clients) {
+      if (c.kind !== 'client') continue;
+      expect(c.labelled).toBe(true);
+      // The click area covers the label and the dot, and nothing right of the dot.
+      expect(c.hit.x + c.hit.w).toBeCloseTo(c.x + c.r);
+      expect(c.hit.x).toBeLessThan(c.x - c.r - approxMeasure(c.id, 'sans', layout.font));
     }
   });
 
   it.each([
-    [8, [], 8, 0],
+    [3, [], 3, 0],
     [9, [], 0, 1],
-    [9, ['s1'], 9, 0],
+    [9, ['s1'], 9, 1],
     [200, ['s1'], undefined, 1],
-  ])('%d clients on one server, unfolded %j: %s dots, %d groups', (n, expanded, dots, groups) => {
-    const l = layoutStage({
-      width: 1000,
-      height: 400,
-      servers: servers(1),
-      clients: clients(n, 1),
-      expanded,
-    });
-    const d = l.clients.filter((c) => c.kind === 'client').length;
-    const g = l.clients.filter((c) => c.kind === 'group');
+  ])('%d clients on one server, unfolded %j: %s dots, %d pills', (n, expanded, dots, groups) => {
+    const { layout } = stageOf(lab(1, n), { expanded: expanded as string[] });
+    const d = layout.clients.filter((c) => c.kind === 'client').length;
+    const g = layout.clients.filter((c) => c.kind === 'group');
     if (dots !== undefined) expect(d).toBe(dots);
     expect(g).toHaveLength(groups);
-    if (groups) expect(d + g.reduce((a, x) => a + (x.kind === 'group' ? x.count : 0), 0)).toBe(n);
+    // Every client is drawn as a dot or stands in a pill.
+    expect(d + g.reduce((a, x) => a + (x.kind === 'group' ? x.count : 0), 0)).toBe(n);
   });
 
-  it('is compact at phone width', () => {
-    const l = layoutStage({
-      width: 390,
-      height: 500,
-      servers: servers(3),
-      clients: clients(30, 3),
-    });
-    expect(l.compact).toBe(true);
-    for (const s of l.servers) expect(s.x + s.w / 2).toBeLessThan(l.redis.x);
+  it('with no adapter, Redis is a sentence and there are no lines to it', () => {
+    const s = new LabScript();
+    s.emit({ kind: 'server.up', server: 's1', port: 4001, adapter: 'none' });
+    const { layout } = stageOf(s);
+    expect(layout.lines).toEqual([]);
+    expect(layout.redis.note.join(' ')).toMatch(/No adapter/);
+    for (const line of layout.redis.note)
+      expect(approxMeasure(line, 'sans', layout.font)).toBeLessThanOrEqual(layout.redis.w);
   });
 });
 
-describe('links', () => {
+describe('curves', () => {
   const a = { x: 0, y: 0 };
   const b = { x: 100, y: 50 };
-  it('starts and ends at the endpoints, like the D3 path', () => {
-    expect(pointOnLink(a, b, 0)).toEqual(a);
-    expect(pointOnLink(a, b, 1)).toEqual(b);
-    expect(pointOnLink(a, b, 0.5)).toEqual({ x: 50, y: 25 });
-    expect(linkPath(a, b)).toBe('M0,0C50,0,50,50,100,50');
+  it('start and end at their ends, and draw the same path D3 would', () => {
+    expect(pointOn(link(a, b), 0)).toEqual(a);
+    expect(pointOn(link(a, b), 1)).toEqual(b);
+    expect(pointOn(link(a, b), 0.5)).toEqual({ x: 50, y: 25 });
+    expect(curvePath(link(a, b))).toBe('M0,0C50,0,50,50,100,50');
   });
 });

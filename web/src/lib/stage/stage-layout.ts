@@ -1,201 +1,220 @@
 /**
- * Where everything sits on the stage: clients on the left, servers in the middle, Redis on the
- * right, and each server's two lines to Redis (pub above, sub below: the duplicate() point).
- * Pure math on D3 scales; components only draw what this returns.
+ * Where everything sits on the stage, in stage units (stage-scale.ts): clients on the left,
+ * servers in the middle, Redis on the right as its channels and patterns, and the lines between:
+ * each server's pub line to what it PUBLISHes on, and a sub line to every channel or pattern its
+ * sub connection listens on, so the subscription table is drawn as lines. Pure math; the
+ * components draw what this returns and the particles travel the same curves.
  */
-import { linkHorizontal, scaleBand } from 'd3';
+import type { RedisScene } from '../redis/redis-scene.ts';
+import { layoutClients, clientWidthWanted, type ClientNode } from './client-column.ts';
+import { link, type Curve } from './curves.ts';
+import { layoutRedis, redisWidthWanted, type NodeBox, type RedisBox } from './redis-column.ts';
+import {
+  layoutServers,
+  serverWidthWanted,
+  type ServerBox,
+  type ServerFacts,
+} from './server-column.ts';
+import { LABEL } from './stage-scale.ts';
+import { approxMeasure, type Measure } from './text-measure.ts';
 
-export interface Point {
-  x: number;
-  y: number;
-}
+export type { ClientDot, ClientGroup, ClientNode } from './client-column.ts';
+export { FOLD_AT } from './client-column.ts';
+export type { NodeBox, RedisBox } from './redis-column.ts';
+export type { ServerBox } from './server-column.ts';
 
-export interface ServerBox {
+export interface StageLine {
+  /** `pub:s1`; `sub:s1` for the line broadcasts come down; `sub:s1@<node>` for the others. */
   id: string;
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-  /** Where the websocket lines arrive (left edge). */
-  left: Point;
-  /** The pub connection's end at the server (right edge, upper). */
-  pub: Point;
-  /** The sub connection's end at the server (right edge, lower). */
-  sub: Point;
-  /** The pub and sub lines' ends at Redis. */
-  redisPub: Point;
-  redisSub: Point;
-  /** The vertical band this server's clients use. */
-  band: [number, number];
-}
-
-export interface ClientDot {
-  kind: 'client';
-  id: string;
+  kind: 'pub' | 'sub';
   server: string;
-  x: number;
-  y: number;
-  r: number;
-  /** Room for a label beside the dot. */
-  labelled: boolean;
+  /** The Redis node it ends at. */
+  node: string;
+  curve: Curve;
+  /** Carries broadcasts (drawn strong), rather than requests and responses (drawn thin). */
+  main: boolean;
+  /** Drawn from the adapter mode: the page saw no SUBSCRIBE for it. */
+  assumed: boolean;
+  /** Where a server that is not listening (down, or its sub connection lost) would listen. */
+  ghost: boolean;
 }
-
-export interface ClientGroup {
-  kind: 'group';
-  id: string;
-  server: string;
-  x: number;
-  y: number;
-  count: number;
-  clients: string[];
-  /** True for the "+N more" rest of an expanded group. */
-  rest: boolean;
-}
-
-export type ClientNode = ClientDot | ClientGroup;
 
 export interface StageLayout {
   width: number;
   height: number;
+  compact: boolean;
+  /** The label size, in units. */
+  font: number;
   servers: ServerBox[];
   clients: ClientNode[];
   /** client id -> the node that stands for it (a dot, or its group). */
   clientNode: Record<string, ClientNode>;
-  redis: { x: number; y: number; w: number; h: number };
-  compact: boolean;
+  redis: RedisBox;
+  /** Redis node id -> its box. */
+  nodes: Record<string, NodeBox>;
+  lines: StageLine[];
 }
 
 export interface LayoutInput {
+  /** The stage in units. */
   width: number;
   height: number;
-  servers: readonly { id: string }[];
+  compact?: boolean;
+  servers: readonly ServerFacts[];
   clients: readonly { id: string; server: string }[];
+  scene: RedisScene;
+  redis: { version?: string; kind?: string; state: 'up' | 'down' | 'unknown' };
   /** Servers whose client group is unfolded. */
   expanded?: readonly string[];
-  /** More clients than this on one server fold into a group. */
-  foldAt?: number;
-}
-
-export const FOLD_AT = 8;
-
-/** A cubic link like d3.linkHorizontal: the path string of an edge. */
-const link = linkHorizontal<{ source: Point; target: Point }, Point>()
-  .x((p) => p.x)
-  .y((p) => p.y);
-
-export function linkPath(from: Point, to: Point): string {
-  return link({ source: from, target: to }) ?? '';
-}
-
-/** The point at `p` (0..1) along linkPath(from, to): the same cubic Bézier D3 draws. */
-export function pointOnLink(from: Point, to: Point, p: number): Point {
-  const mx = (from.x + to.x) / 2;
-  const u = 1 - p;
-  const a = u * u * u;
-  const b = 3 * u * u * p;
-  const c = 3 * u * p * p;
-  const d = p * p * p;
-  return {
-    x: a * from.x + b * mx + c * mx + d * to.x,
-    y: a * from.y + b * from.y + c * to.y + d * to.y,
-  };
+  measure?: Measure;
 }
 
 export function layoutStage(input: LayoutInput): StageLayout {
-  const { width, height } = input;
-  const compact = width < 700;
-  const foldAt = input.foldAt ?? FOLD_AT;
-  const expanded = new Set(input.expanded ?? []);
-  const n = Math.max(1, input.servers.length);
-  const pad = compact ? 8 : 16;
+  const { width: W, height: H } = input;
+  const compact = input.compact ?? W < 520;
+  const F = LABEL;
+  const measure = input.measure ?? approxMeasure;
+  const pad = 0.6 * F;
 
-  const band = scaleBand<string>()
-    .domain(input.servers.map((s) => s.id))
-    .range([pad, height - pad])
-    .paddingInner(0.12);
-  const bw = input.servers.length ? band.bandwidth() : height - 2 * pad;
+  // Columns: each asks for what its text needs; the space left over goes between servers and
+  // Redis, where the lines, their labels and the servers' decisions are written.
+  let clientsW = Math.min(clientWidthWanted(input.clients, F, measure), 0.2 * W);
+  let serverW = Math.min(serverWidthWanted(input.servers, F, measure, compact), 0.27 * W);
+  const noteW = input.scene.note ? 12 * F : 0;
+  let redisW = Math.min(
+    Math.max(noteW, redisWidthWanted(input.scene, F, measure)),
+    (compact ? 0.4 : 0.42) * W,
+  );
+  const minGap = compact ? 3 * F : 7 * F;
+  let free = W - 2 * pad - clientsW - serverW - redisW;
+  if (free < minGap + 1.5 * F) {
+    // Narrow: Redis's labels give way first (they shorten from the left), then the others.
+    const short = minGap + 1.5 * F - free;
+    const take = Math.min(short, Math.max(0, redisW - 8 * F));
+    redisW -= take;
+    free += take;
+    const rest = Math.max(0, minGap + 1.5 * F - free);
+    const fromServers = Math.min(rest / 2, Math.max(0, serverW - 5 * F));
+    const fromClients = Math.min(rest / 2, Math.max(0, clientsW - 2 * F));
+    serverW -= fromServers;
+    clientsW -= fromClients;
+    free += fromServers + fromClients;
+  }
+  const gapCS = Math.max(1.5 * F, Math.min(5 * F, free * 0.22));
+  const serverX = pad + clientsW + gapCS;
+  const redisX = W - pad - redisW;
 
-  const serverW = Math.min(compact ? 96 : 150, width * 0.24);
-  const serverH = Math.max(26, Math.min(compact ? 64 : 84, bw));
-  const serverX = width * (compact ? 0.42 : 0.44);
-  const redisW = Math.min(compact ? 96 : 210, width * 0.24);
-  const redis = {
-    x: width - redisW - pad,
+  const servers = layoutServers({
+    servers: input.servers,
+    x: serverX,
+    w: serverW,
+    top: pad,
+    bottom: H - pad,
+    font: F,
+    compact,
+  });
+  const { nodes: clients, byClient } = layoutClients({
+    clients: input.clients,
+    servers,
+    x0: pad,
+    x1: pad + clientsW,
+    font: F,
+    expanded: new Set(input.expanded ?? []),
+    measure,
+  });
+  const redis = layoutRedis({
+    x: redisX,
     y: pad,
     w: redisW,
-    h: height - 2 * pad,
-  };
-  const slot = redis.h / n;
-  const lineGap = Math.min(10, serverH / 5);
-
-  const servers: ServerBox[] = input.servers.map((s, i) => {
-    const y = (band(s.id) ?? pad) + bw / 2;
-    const x = serverX;
-    return {
-      id: s.id,
-      x,
-      y,
-      w: serverW,
-      h: serverH,
-      left: { x: x - serverW / 2, y },
-      pub: { x: x + serverW / 2, y: y - lineGap },
-      sub: { x: x + serverW / 2, y: y + lineGap },
-      redisPub: { x: redis.x, y: redis.y + slot * (i + 0.35) },
-      redisSub: { x: redis.x, y: redis.y + slot * (i + 0.65) },
-      band: [y - bw / 2, y + bw / 2],
-    };
+    h: H - 2 * pad,
+    font: F,
+    compact,
+    scene: input.scene,
+    info: input.redis,
+    measure,
   });
+  const nodes = Object.fromEntries(redis.nodes.map((n) => [n.spec.id, n]));
+  return {
+    width: W,
+    height: H,
+    compact,
+    font: F,
+    servers,
+    clients,
+    clientNode: byClient,
+    redis,
+    nodes,
+    lines: linesOf(servers, redis.nodes),
+  };
+}
 
-  const clients: ClientNode[] = [];
-  const clientNode: Record<string, ClientNode> = {};
-  const colLeft = pad + (compact ? 6 : 10);
-  const colRight = serverX - serverW / 2 - (compact ? 24 : 60);
-  const colW = Math.max(20, colRight - colLeft);
-
-  for (const server of servers) {
-    const mine = input.clients.filter((c) => c.server === server.id);
-    if (mine.length === 0) continue;
-    const [top, bottom] = server.band;
-    const h = bottom - top;
-    const r = compact ? 4 : 6;
-    const pitchX = compact ? 14 : 58;
-    const pitchY = compact ? 12 : 18;
-    const cols = Math.max(1, Math.floor(colW / pitchX));
-    const rows = Math.max(1, Math.floor(h / pitchY));
-    const capacity = cols * rows;
-    const unfold = mine.length <= foldAt || expanded.has(server.id);
-    const dots = unfold ? mine.slice(0, mine.length > capacity ? capacity - 1 : capacity) : [];
-    const usedRows = Math.min(rows, Math.ceil(dots.length / cols));
-    dots.forEach((c, k) => {
-      const row = Math.floor(k / cols);
-      const col = k % cols;
-      const node: ClientDot = {
-        kind: 'client',
-        id: c.id,
-        server: server.id,
-        x: colLeft + r + col * pitchX,
-        y: server.y + (row - (usedRows - 1) / 2) * pitchY,
-        r,
-        labelled: !compact,
-      };
-      clients.push(node);
-      clientNode[c.id] = node;
-    });
-    const folded = mine.slice(dots.length);
-    if (folded.length > 0) {
-      const group: ClientGroup = {
-        kind: 'group',
-        id: `group:${server.id}`,
-        server: server.id,
-        x: dots.length ? colRight - (compact ? 10 : 24) : colLeft + colW / 2,
-        y: server.y,
-        count: folded.length,
-        clients: folded.map((c) => c.id),
-        rest: dots.length > 0,
-      };
-      clients.push(group);
-      for (const c of folded) clientNode[c.id] = group;
+/** Each server's pub line to the broadcast target, and a sub line to each node it listens on. */
+function linesOf(servers: ServerBox[], nodes: NodeBox[]): StageLine[] {
+  const lines: StageLine[] = [];
+  const target = nodes.find((n) => n.spec.target && n.spec.role === 'broadcast');
+  const box = new Map(servers.map((s) => [s.id, s]));
+  if (target)
+    for (const s of servers)
+      lines.push({
+        id: `pub:${s.id}`,
+        kind: 'pub',
+        server: s.id,
+        node: target.spec.id,
+        curve: link(s.pub, target.anchor),
+        main: true,
+        assumed: false,
+        ghost: false,
+      });
+  const mainDone = new Set<string>();
+  for (const n of nodes) {
+    const main = n.spec.role === 'broadcast' || n.spec.role === 'room';
+    for (const id of n.spec.subscribers) {
+      const s = box.get(id);
+      if (!s) continue;
+      const first = main && !mainDone.has(id);
+      if (first) mainDone.add(id);
+      lines.push({
+        id: first ? `sub:${id}` : `sub:${id}@${n.spec.id}`,
+        kind: 'sub',
+        server: id,
+        node: n.spec.id,
+        curve: link(s.sub, n.anchor),
+        main,
+        assumed: n.spec.assumed.includes(id),
+        ghost: false,
+      });
     }
   }
-  return { width, height, servers, clients, clientNode, redis, compact };
+  // A server that listens nowhere (down, or its sub connection lost) keeps a dotted line to
+  // where broadcasts would come from: what it misses is shown stopping there.
+  const source = broadcastSource(nodes);
+  if (source)
+    for (const s of servers)
+      if (!mainDone.has(s.id))
+        lines.push({
+          id: `sub:${s.id}`,
+          kind: 'sub',
+          server: s.id,
+          node: source.spec.id,
+          curve: link(s.sub, source.anchor),
+          main: true,
+          assumed: false,
+          ghost: true,
+        });
+  return lines;
+}
+
+/** Where broadcasts leave Redis for the servers: the pattern (classic), the shard channel (sharded). */
+export function broadcastSource(nodes: readonly NodeBox[]): NodeBox | undefined {
+  return nodes.find((n) => n.spec.role === 'broadcast' && n.spec.kind !== 'channel');
+}
+
+/** The line a hop travels between a server and a node, if one is drawn. */
+export function lineBetween(
+  layout: StageLayout,
+  kind: 'pub' | 'sub',
+  server: string,
+  node: string,
+): StageLine | undefined {
+  return layout.lines.find((l) => l.kind === kind && l.server === server && l.node === node);
 }

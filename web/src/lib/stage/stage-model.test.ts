@@ -50,16 +50,18 @@ describe('stageModel', () => {
     ]);
   });
 
-  it('lists Redis subscriptions with their subscribers, adapter channels before plumbing', () => {
+  it("describes Redis for the servers' adapter mode, from the trace's subscription table", () => {
     const m = stageModel(reduceAll(script().events), null, false);
-    const pattern = m.redis.rows.find((r) => r.kind === 'pattern');
-    expect(pattern).toEqual({
-      name: 'socket.io#/#*',
-      kind: 'pattern',
-      subscribers: ['s1:sub', 's2:sub'],
-      plumbing: false,
-    });
-    expect(m.redis.rows.filter((r) => r.kind === 'channel').length).toBeGreaterThan(0);
+    expect(m.adapter).toBe('redis');
+    const pattern = m.scene.nodes.find((n) => n.kind === 'pattern');
+    expect(pattern).toMatchObject({ name: 'socket.io#/#*', subscribers: ['s1', 's2'] });
+    // Rooms with members become the room channels a PUBLISH to one room lands on.
+    expect(m.scene.nodes.filter((n) => n.role === 'room').map((n) => n.name)).toEqual([
+      'socket.io#/#blue#',
+      'socket.io#/#red#',
+    ]);
+    // Live, the lab says which mode it runs, even before a server reported it.
+    expect(stageModel(reduceAll([]), info({ adapter: 'none' }), true).scene.nodes).toEqual([]);
   });
 
   it('live, adds servers the trace has not mentioned yet, in numeric order', () => {

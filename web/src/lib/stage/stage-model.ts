@@ -2,8 +2,11 @@
  * What the stage shows, read from the trace model's LabState (and, live, from the hub's LabInfo
  * for servers the trace has not mentioned yet). Sorted and counted here so components only draw.
  */
+import type { AdapterKind } from '../../../../trace/events.ts';
 import type { LabInfo } from '../../../../trace/lab-info.ts';
 import type { LabState } from '../../../../trace/state.ts';
+import type { RedisScene } from '../redis/redis-scene.ts';
+import { describeRedis } from '../redis/scenes.ts';
 
 export interface StageServer {
   id: string;
@@ -28,18 +31,14 @@ export interface StageClient {
   socketId?: string;
 }
 
-export interface RedisRow {
-  name: string;
-  kind: 'channel' | 'pattern' | 'shard';
-  subscribers: string[];
-  /** The lab's own monitor plumbing rather than the adapter's. */
-  plumbing: boolean;
-}
-
 export interface StageModel {
+  /** The adapter mode the stage draws Redis for. */
+  adapter: AdapterKind;
   servers: StageServer[];
   clients: StageClient[];
-  redis: { state: 'up' | 'down' | 'unknown'; rows: RedisRow[] };
+  redis: { state: 'up' | 'down' | 'unknown'; version?: string; kind?: string };
+  /** What Redis holds, as lib/redis/ describes it for the mode. */
+  scene: RedisScene;
 }
 
 /** s2 before s10. */
@@ -49,7 +48,30 @@ export function byServerId(a: string, b: string): number {
   return na !== nb && !Number.isNaN(na) && !Number.isNaN(nb) ? na - nb : a.localeCompare(b);
 }
 
-export function stageModel(state: LabState, lab: LabInfo | null, live: boolean): StageModel {
+/** The mode the servers run: the lab says so live; a trace says it in server.up and adapter.attach. */
+function adapterOf(state: LabState, lab: LabInfo | null, live: boolean): AdapterKind {
+  if (live && lab) return lab.adapter;
+  const known = Object.values(state.servers).find((s) => s.adapter !== 'unknown');
+  return known && known.adapter !== 'unknown' ? known.adapter : (lab?.adapter ?? 'redis');
+}
+
+/** The adapter's channel prefix, read from what its servers subscribed to (`socket.io` unless set). */
+function prefixOf(state: LabState): string {
+  for (const table of [state.redis.patterns, state.redis.shardChannels]) {
+    for (const name of Object.keys(table)) {
+      const m = /^([^#]+)#\/#\*?$/.exec(name);
+      if (m) return m[1];
+    }
+  }
+  return 'socket.io';
+}
+
+export function stageModel(
+  state: LabState,
+  lab: LabInfo | null,
+  live: boolean,
+  opts: { plumbing?: boolean } = {},
+): StageModel {
   const servers = new Map<string, StageServer>();
   for (const s of Object.values(state.servers)) {
     servers.set(s.id, {
@@ -126,26 +148,34 @@ export function stageModel(state: LabState, lab: LabInfo | null, live: boolean):
   }
   clients.sort((a, b) => byServerId(a.server, b.server) || byServerId(a.id, b.id));
 
-  const rows: RedisRow[] = [];
-  const add = (kind: RedisRow['kind'], table: Record<string, string[]>) => {
-    for (const [name, subscribers] of Object.entries(table)) {
-      if (subscribers.length === 0) continue;
-      rows.push({
-        name,
-        kind,
-        subscribers: [...subscribers].sort(byServerId),
-        plumbing: subscribers.every((s) => s.includes('monitor')),
-      });
-    }
-  };
-  add('pattern', state.redis.patterns);
-  add('channel', state.redis.channels);
-  add('shard', state.redis.shardChannels);
-  rows.sort((a, b) => Number(a.plumbing) - Number(b.plumbing) || a.name.localeCompare(b.name));
-
+  const sorted = [...servers.values()].sort((a, b) => byServerId(a.id, b.id));
+  const adapter = adapterOf(state, lab, live);
+  const scene = describeRedis(adapter, {
+    servers: sorted.map((s) => ({
+      id: s.id,
+      uid: s.uid,
+      rooms: s.rooms.map((r) => r.name),
+      state: s.state,
+      sub: s.sub,
+    })),
+    subscriptions: state.redis,
+    prefix: prefixOf(state),
+    nsp: '/',
+    subscriptionMode:
+      (live && lab?.subscriptionMode) ||
+      Object.values(state.servers).find((s) => s.subscriptionMode)?.subscriptionMode,
+    plumbing: opts.plumbing ?? false,
+  });
+  const info = live && lab ? lab.redis : lab?.redis;
   return {
-    servers: [...servers.values()].sort((a, b) => byServerId(a.id, b.id)),
+    adapter,
+    servers: sorted,
     clients,
-    redis: { state: live && lab ? lab.redis.state : state.redis.state, rows },
+    redis: {
+      state: live && lab ? lab.redis.state : state.redis.state,
+      version: info?.version,
+      kind: info?.kind,
+    },
+    scene,
   };
 }

@@ -1,0 +1,58 @@
+/**
+ * One sentence for a beat of the class pace: the hops that play together, such as the copies
+ * Redis hands to every subscriber or the clients' receipts. A beat of one hop says what narrate()
+ * says.
+ */
+import type { Decision, LabEvent } from '../../../../trace/events.ts';
+import { narrate, plural, type NarrationContext } from './narration.ts';
+
+type Receive = Extract<LabEvent, { kind: 'receive' }>;
+
+const DECIDED: Record<Decision, (e: Receive) => string> = {
+  delivered: (e) =>
+    e.sockets === undefined
+      ? `${e.server} handles it`
+      : `${e.server} writes it to ${plural(e.sockets, 'local socket')}`,
+  'own-message': (e) => `${e.server} drops its own (same uid)`,
+  'unknown-room': (e) => `${e.server} has no member in the room and drops it`,
+  'other-namespace': (e) => `${e.server} drops another namespace's packet`,
+  'not-for-me': (e) => `${e.server} drops an answer to a request it did not make`,
+  ignored: (e) => `${e.server} ignores it`,
+};
+
+/** `a, b and c`, with at most `max` named. */
+export function listed(items: readonly string[], max = 6): string {
+  const shown = items.slice(0, max);
+  const more = items.length - shown.length;
+  if (more > 0) return `${shown.join(', ')} and ${more} more`;
+  return shown.length > 1
+    ? `${shown.slice(0, -1).join(', ')} and ${shown.at(-1)}`
+    : (shown[0] ?? '');
+}
+
+export function narrateBeat(events: readonly LabEvent[], ctx: NarrationContext = {}): string {
+  const [first] = events;
+  if (!first) return '';
+  if (events.length === 1) return narrate(first, ctx);
+  switch (first.kind) {
+    case 'receive': {
+      const rs = events as Receive[];
+      const through = first.pattern ? ` through ${first.pattern}` : '';
+      return `Redis handed ${first.channel}${through} to ${plural(rs.length, 'subscribed server')}: ${listed(
+        rs.map((r) => DECIDED[r.decision](r)),
+        10,
+      )}.`;
+    }
+    case 'deliver': {
+      const ds = events as Extract<LabEvent, { kind: 'deliver' }>[];
+      const total = ds.reduce((n, d) => n + d.count, 0);
+      return `${listed(ds.map((d) => d.server))} wrote "${first.event}" to ${plural(total, 'socket')} in all.`;
+    }
+    case 'client.receive': {
+      const who = events.map((e) => ('client' in e && e.client ? e.client : e.server));
+      return `${listed(who)} received "${first.event}" over their WebSockets.`;
+    }
+    default:
+      return `${narrate(first, ctx)} (And ${events.length - 1} more like it.)`;
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * The registry of adapter modes as the stage draws them, and how a hop finds its node: a
+ * PUBLISH lands on the node that stands for its channel; a message leaves Redis from the pattern
+ * that matched it, or else from its channel's node.
+ */
+import type { AdapterKind } from '../../../../trace/events.ts';
+import { classicScene } from './classic-scene.ts';
+import { noAdapterScene } from './no-adapter-scene.ts';
+import {
+  leftovers,
+  SubscriptionIndex,
+  type AdapterScene,
+  type RedisNodeSpec,
+  type RedisScene,
+  type SceneInput,
+} from './redis-scene.ts';
+import { shardedScene } from './sharded-scene.ts';
+
+/** One entry per adapter mode: a new mode that is not drawn here does not compile. */
+export const SCENES: Record<AdapterKind, AdapterScene> = {
+  redis: classicScene,
+  sharded: shardedScene,
+  none: noAdapterScene,
+};
+
+export function describeRedis(adapter: AdapterKind, input: SceneInput): RedisScene {
+  const mode = SCENES[adapter];
+  const subs = new SubscriptionIndex(input, (s) => mode.expected(s, input));
+  const nodes = mode.nodes(input, subs);
+  return {
+    adapter,
+    publish: mode.publish,
+    nodes: [...nodes, ...leftovers(input, subs, nodes)],
+    note: mode.note,
+  };
+}
+
+/** The node a PUBLISH or SPUBLISH on `channel` lands on. */
+export function targetNode(scene: RedisScene, channel: string): RedisNodeSpec | undefined {
+  return scene.nodes.find((n) => n.names.includes(channel));
+}
+
+/** The node a message on `channel` leaves Redis from: the pattern that matched it, or its channel. */
+export function sourceNode(
+  scene: RedisScene,
+  channel: string,
+  pattern?: string,
+): RedisNodeSpec | undefined {
+  if (pattern) {
+    const p = scene.nodes.find((n) => n.kind === 'pattern' && n.name === pattern);
+    if (p) return p;
+  }
+  return targetNode(scene, channel);
+}

@@ -1,0 +1,161 @@
+/**
+ * Redis on the right, drawn as what it holds: a title, then one node per channel or pattern the
+ * adapter mode describes (lib/redis/), stacked so that every line arrives from the left without
+ * crossing a node. A channel a pattern matches is joined to it by a bracket on the left, the way
+ * Redis hands a PUBLISH from the channel to the pattern's subscribers.
+ */
+import type { RedisNodeSpec, RedisScene } from '../redis/redis-scene.ts';
+import { bracket, type Curve, type Point } from './curves.ts';
+import type { Measure } from './text-measure.ts';
+
+export interface NodeBox {
+  spec: RedisNodeSpec;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  /** The label as it fits (the full name is in `spec.name`). */
+  label: string;
+  caption?: string;
+  /** Where lines arrive: the middle of the left side. */
+  anchor: Point;
+  /** Where a PUBLISH's receiver count stands (target nodes only). */
+  countAt?: Point;
+}
+
+export interface RedisBox {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  /** The title's parts, as many as fit: `Redis`, version, state, kind. */
+  title: { name: string; version?: string; state: string; kind?: string };
+  nodes: NodeBox[];
+  /** Channel → pattern: where Redis matches a PUBLISH to the pattern's subscribers. */
+  matches: { from: string; to: string; curve: Curve }[];
+  /** The mode's sentence when it keeps nothing in Redis, in lines that fit. */
+  note: string[];
+}
+
+export interface RedisColumnInput {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  font: number;
+  compact: boolean;
+  scene: RedisScene;
+  info: { version?: string; kind?: string; state: 'up' | 'down' | 'unknown' };
+  measure: Measure;
+}
+
+const STATE = { up: '● up', down: '✕ down', unknown: '? unknown' } as const;
+
+/** The widest node this scene wants, in units (its label, caption and padding). */
+export function redisWidthWanted(scene: RedisScene, font: number, measure: Measure): number {
+  let w = 9 * font;
+  for (const n of scene.nodes)
+    w = Math.max(w, measure(n.label, 'mono', font), measure(n.caption, 'sans', font));
+  return w + 4.4 * font;
+}
+
+/** `text` cut from the left until it fits: the end of a channel name tells them apart. */
+export function fitTail(text: string, width: number, measure: Measure, font: number): string {
+  if (measure(text, 'mono', font) <= width) return text;
+  for (let cut = 1; cut < text.length; cut++) {
+    const t = `…${text.slice(cut)}`;
+    if (measure(t, 'mono', font) <= width) return t;
+  }
+  return '…';
+}
+
+/** Words broken into lines no wider than `width`. */
+export function wrap(text: string, width: number, measure: Measure, font: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    const next = line ? `${line} ${word}` : word;
+    if (line && measure(next, 'sans', font) > width) {
+      lines.push(line);
+      line = word;
+    } else line = next;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+function fitTitle(input: RedisColumnInput, inner: number): RedisBox['title'] {
+  const { font, measure, info } = input;
+  const state = STATE[info.state];
+  const tries: RedisBox['title'][] = [
+    { name: 'Redis', version: info.version, state, kind: info.kind },
+    { name: 'Redis', version: info.version, state },
+    { name: 'Redis', state },
+  ];
+  for (const t of tries) {
+    const text = [t.name, t.version, t.state, t.kind && `· ${t.kind}`].filter(Boolean).join(' ');
+    if (measure(text, 'bold', font) <= inner) return t;
+  }
+  return { name: 'Redis', state: state.slice(0, 1) };
+}
+
+export function layoutRedis(input: RedisColumnInput): RedisBox {
+  const { x, y, w, h, font, measure, scene } = input;
+  const pad = 0.6 * font;
+  const inner = w - 2 * pad;
+  const title = fitTitle(input, inner);
+  const titleH = 2 * font;
+  // Room on the left of the nodes for the brackets from channels to their pattern.
+  const bulge = scene.nodes.some((n) => n.matchedBy) ? (input.compact ? 1 : 1.8) * font : 0;
+  const nodeX = x + pad + bulge;
+  const nodeW = Math.max(2 * font, x + w - pad - nodeX);
+  const textW = nodeW - (input.compact ? 0.6 : 1.2) * font;
+  const captionOf = (n: RedisNodeSpec): string | undefined => {
+    if (input.compact) return undefined;
+    if (measure(n.caption, 'sans', font) <= textW) return n.caption;
+    const last = n.caption.split(' · ').pop()!;
+    return measure(last, 'sans', font) <= textW ? last : undefined;
+  };
+  let captions = scene.nodes.map(captionOf);
+  const heightOf = (i: number) =>
+    1.9 * font + (captions[i] ? 1.3 * font : 0) + (scene.nodes[i].target ? 1.5 * font : 0);
+  const top = y + titleH;
+  const room = y + h - pad - top;
+  let total = scene.nodes.reduce((a, _, i) => a + heightOf(i), 0);
+  if (total > room) {
+    captions = captions.map(() => undefined);
+    total = scene.nodes.reduce((a, _, i) => a + heightOf(i), 0);
+  }
+  const gap = Math.max(0.3 * font, Math.min(2.5 * font, (room - total) / (scene.nodes.length + 1)));
+  let cursor = top + gap;
+  const nodes: NodeBox[] = scene.nodes.map((spec, i) => {
+    const boxH = 1.9 * font + (captions[i] ? 1.3 * font : 0);
+    const node: NodeBox = {
+      spec,
+      x: nodeX,
+      y: cursor,
+      w: nodeW,
+      h: boxH,
+      label: fitTail(spec.label, textW, measure, font),
+      caption: captions[i],
+      anchor: { x: nodeX, y: cursor + boxH / 2 },
+      countAt: spec.target ? { x: nodeX + nodeW / 2, y: cursor + boxH + 1.1 * font } : undefined,
+    };
+    cursor += heightOf(i) + gap;
+    return node;
+  });
+  const byId = new Map(nodes.map((n) => [n.spec.id, n]));
+  const matches: RedisBox['matches'] = [];
+  for (const n of nodes) {
+    const to = n.spec.matchedBy ? byId.get(n.spec.matchedBy) : undefined;
+    if (!to) continue;
+    const farther = Math.abs(to.anchor.y - n.anchor.y) > 4 * font ? 0.5 * font : 0;
+    matches.push({
+      from: n.spec.id,
+      to: to.spec.id,
+      curve: bracket(n.anchor, to.anchor, bulge * 0.7 + farther),
+    });
+  }
+  const note = scene.note ? wrap(scene.note, inner, measure, font) : [];
+  return { x, y, w, h, title, nodes, matches, note };
+}
