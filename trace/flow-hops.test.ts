@@ -34,6 +34,34 @@ describe('hopsOf', () => {
     expect(hops.find((h) => h.kind === 'publish.result')?.receivers).toBe(3);
   });
 
+  it('a refused SPUBLISH is called SPUBLISH', () => {
+    const at = { seq: 1, t: 1, server: 's1', flow: 'f' } as const;
+    const state = reduceAll([
+      {
+        ...at,
+        kind: 'publish',
+        step: 8,
+        command: 'SPUBLISH',
+        channel: 'socket.io#/#',
+        bytes: 9,
+        pubId: 1,
+      },
+      {
+        ...at,
+        seq: 2,
+        kind: 'publish.result',
+        step: 9,
+        pubId: 1,
+        channel: 'socket.io#/#',
+        error: 'Connection is closed.',
+        ms: 0,
+      },
+    ]);
+    expect(hopsOf(state.flows.f).map((h) => h.text)[1]).toBe(
+      "Redis refuses s1's SPUBLISH: Connection is closed.",
+    );
+  });
+
   it('a room emit narrates the unknown room', () => {
     const s = lab();
     const id = broadcast(s, 'c2', 'blue') as string;

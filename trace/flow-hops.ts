@@ -83,7 +83,7 @@ export function hopsOf(flow: Flow): Hop[] {
     });
     if (p.receivers === undefined && p.error === undefined) continue;
     const text = p.error
-      ? `Redis refuses ${p.server}'s PUBLISH: ${p.error}`
+      ? `Redis refuses ${p.server}'s ${p.command}: ${p.error}`
       : `Redis hands it to ${plural(p.receivers ?? 0, 'subscribed connection')}`;
     add(3 + late, {
       step: 9,
