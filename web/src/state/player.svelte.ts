@@ -20,10 +20,14 @@ export type Mode = 'live' | 'paused' | 'playing';
 /** Live: every hop as it comes (real time), or one message at a time, hop by hop (class). */
 export type Pace = 'real' | 'class';
 
-/** A hop for the particle layer; `held` hops stay drawn until the next step. */
+/**
+ * A hop for the particle layer. `held` hops stay drawn at their end until the next step; a
+ * class-pace beat's hops stay until the next message starts, so the whole story stands.
+ */
 export interface HopRequest {
   event: LabEvent;
   held: boolean;
+  beat?: boolean;
 }
 
 /** How long one hop takes to play at 1×. */
@@ -69,8 +73,9 @@ export class Player {
   private hops: HopRequest[] = [];
   private frame = 0;
   private playTimer: ReturnType<typeof setTimeout> | null = null;
-  /** Held particles are to go (class pace ran out): the particle layer asks. */
+  /** Held particles are to go (a new message at class pace, or none left): the layer asks. */
   private release = false;
+  private beatFlow: string | null = null;
   private syncTimer: ReturnType<typeof setTimeout> | null = null;
   private lastSync = 0;
   private latestHop: LabEvent | null = null;
@@ -202,14 +207,17 @@ export class Player {
   }
 
   private playBeat(b: Beat): void {
+    if (b.flow !== this.beatFlow) this.release = true;
+    this.beatFlow = b.flow;
     this.beat = b.events;
     this.current = b.events[0];
-    for (const e of b.events) this.hops.push({ event: e, held: true });
+    for (const e of b.events) this.hops.push({ event: e, held: true, beat: true });
     this.sync();
   }
 
   private classIdle(): void {
     this.beat = null;
+    this.beatFlow = null;
     this.release = true;
     if (this.live && this.latestHop) this.current = this.latestHop;
     this.sync();
