@@ -20,8 +20,8 @@ export class PageMetrics {
   spawned = 0;
   /** The particle layer's recent segments (which line, when it starts): the order tests read it. */
   spawnLog: SpawnRecord[] = [];
-  /** The lines a lost mark (✕) stands on right now. */
-  crosses: () => string[] = () => [];
+  /** The lines a lost mark (✕) stands on right now, and until when it would stand by itself. */
+  crosses: () => { edge: string; until: number }[] = () => [];
 
   add(list: number[], ms: number): void {
     list.push(ms);
