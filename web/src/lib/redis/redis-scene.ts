@@ -62,6 +62,8 @@ export interface SceneInput {
   subscriptionMode?: SubscriptionMode | null;
   /** Show the lab's monitor channel too. */
   plumbing: boolean;
+  /** The lab's monitor channel, where every server reports its trace (the hub listens). */
+  monitorChannel?: string;
 }
 
 /** A subscription a mode makes: the table it lands in and the channel or pattern. */
@@ -196,6 +198,28 @@ export function leftovers(
     }
   }
   return out;
+}
+
+/** The lab's monitor channel, when plumbing is shown and nothing else drew it. */
+export function monitorNode(input: SceneInput, drawn: readonly RedisNodeSpec[]): RedisNodeSpec[] {
+  const name = input.monitorChannel;
+  if (!input.plumbing || !name || drawn.some((n) => n.names.includes(name))) return [];
+  return [
+    {
+      id: `channel:${name}`,
+      kind: 'channel',
+      name,
+      label: name,
+      role: 'monitor',
+      caption: "the lab's monitor · servers report here",
+      subscribers: [],
+      assumed: [],
+      others: ['hub'],
+      names: [name],
+      target: false,
+      plumbing: true,
+    },
+  ];
 }
 
 /** Public rooms with a member on any server, in order. */

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { AdapterKind, LabEvent } from '../../../../trace/events.ts';
+import type { LabInfo } from '../../../../trace/lab-info.ts';
 import { LabScript } from '../../../../trace/lab-script.ts';
+import { reduceAll } from '../../../../trace/reducer.ts';
+import { stageModel } from '../stage/stage-model.ts';
 import { stageOf, threeServers } from '../stage/stage-fixture.ts';
 import { SCENES, sourceNode, targetNode } from './scenes.ts';
 import { ShardedTrace } from './sharded-trace.ts';
@@ -92,6 +95,15 @@ describe('the classic adapter in Redis', () => {
     expect(nodes(s).some((n) => n.name === 'lab:monitor')).toBe(false);
     const monitor = nodes(s, true).find((n) => n.name === 'lab:monitor')!;
     expect(monitor).toMatchObject({ role: 'monitor', plumbing: true });
+  });
+
+  it('the lab names its monitor channel: shown with the plumbing even when no SUBSCRIBE was seen', () => {
+    const lab = { monitor: { enabled: true, channel: 'lab:monitor:7' } } as LabInfo;
+    const s = threeServers();
+    const with_ = (plumbing: boolean) =>
+      stageModel(reduceAll(s.events), lab, false, { plumbing }).scene.nodes.map((n) => n.name);
+    expect(with_(false)).not.toContain('lab:monitor:7');
+    expect(with_(true).at(-1)).toBe('lab:monitor:7');
   });
 
   it('finds where a PUBLISH lands and where a copy leaves Redis', () => {

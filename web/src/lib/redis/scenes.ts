@@ -8,6 +8,7 @@ import { classicScene } from './classic-scene.ts';
 import { noAdapterScene } from './no-adapter-scene.ts';
 import {
   leftovers,
+  monitorNode,
   SubscriptionIndex,
   type AdapterScene,
   type RedisNodeSpec,
@@ -27,10 +28,11 @@ export function describeRedis(adapter: AdapterKind, input: SceneInput): RedisSce
   const mode = SCENES[adapter];
   const subs = new SubscriptionIndex(input, (s) => mode.expected(s, input));
   const nodes = mode.nodes(input, subs);
+  const all = [...nodes, ...leftovers(input, subs, nodes)];
   return {
     adapter,
     publish: mode.publish,
-    nodes: [...nodes, ...leftovers(input, subs, nodes)],
+    nodes: [...all, ...monitorNode(input, all)],
     note: mode.note,
   };
 }

@@ -165,6 +165,7 @@ export function stageModel(
       (live && lab?.subscriptionMode) ||
       Object.values(state.servers).find((s) => s.subscriptionMode)?.subscriptionMode,
     plumbing: opts.plumbing ?? false,
+    monitorChannel: lab?.monitor.enabled ? lab.monitor.channel : undefined,
   });
   const info = live && lab ? lab.redis : lab?.redis;
   return {
