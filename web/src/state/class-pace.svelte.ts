@@ -8,7 +8,7 @@ import { ClassQueue, type Beat } from '../lib/time/class-queue.ts';
 
 export interface ClassPaceHooks {
   /** Show this beat now. */
-  play(beat: Beat): void;
+  play(events: LabEvent[]): void;
   /** Nothing left to play. */
   idle(): void;
   /** How long a beat lasts at the current speed. */
@@ -25,8 +25,13 @@ export class ClassPace {
   playing = $state<string | null>(null);
   /** Messages let go because too many waited. */
   dropped = $state(0);
+  /** The hops of the beat on show (the copies Redis hands out, the receipts...). */
+  beat = $state.raw<LabEvent[] | null>(null);
   private queue = new ClassQueue();
   private timer: ReturnType<typeof setTimeout> | null = null;
+  /** The message on show: its beats stay drawn until another starts. */
+  private flow: string | null = null;
+  private release = false;
 
   constructor(private readonly hooks: ClassPaceHooks) {}
 
@@ -44,10 +49,17 @@ export class ClassPace {
     return this.timer !== null;
   }
 
+  /** True once when the drawn beats are to go (another message starts, or none is left). */
+  takeRelease(): boolean {
+    const r = this.release;
+    this.release = false;
+    return r;
+  }
+
   /** Skip to now: what waits is let go, and the stage goes back to the newest hop. */
   skip(): void {
     this.stop();
-    this.hooks.idle();
+    this.idle();
   }
 
   /** Stops playing without moving the stage (pausing keeps the beat on show). */
@@ -55,7 +67,22 @@ export class ClassPace {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     this.queue.clear();
+    this.beat = null;
     this.update();
+  }
+
+  private idle(): void {
+    this.beat = null;
+    this.flow = null;
+    this.release = true;
+    this.hooks.idle();
+  }
+
+  private play(b: Beat): void {
+    if (b.flow !== this.flow) this.release = true;
+    this.flow = b.flow;
+    this.beat = b.events;
+    this.hooks.play(b.events);
   }
 
   private tick = (): void => {
@@ -63,14 +90,14 @@ export class ClassPace {
     const beat = this.queue.next(performance.now());
     this.update();
     if (beat === null) {
-      this.hooks.idle();
+      this.idle();
       return;
     }
     if (beat === 'wait') {
       this.timer = setTimeout(this.tick, RECHECK_MS);
       return;
     }
-    this.hooks.play(beat);
+    this.play(beat);
     this.timer = setTimeout(this.tick, this.hooks.beatMs());
   };
 

@@ -13,7 +13,6 @@ import { isHop } from '../lib/stage/hop-animation.ts';
 import { nextSpeed } from '../lib/keys/keymap.ts';
 import { LiveIntake } from '../lib/feed/live-intake.ts';
 import { indexOf, nextHop } from '../lib/time/hop-order.ts';
-import type { Beat } from '../lib/time/class-queue.ts';
 import { ClassPace } from './class-pace.svelte.ts';
 
 export type Mode = 'live' | 'paused' | 'playing';
@@ -57,10 +56,8 @@ export class Player {
   /** Flows the page left out because they came faster than it can draw. */
   shedFlows = $state(0);
   pace = $state<Pace>('real');
-  /** At class pace, the hops of the beat on show (the copies Redis hands out, the receipts). */
-  beat = $state.raw<LabEvent[] | null>(null);
   readonly classPace = new ClassPace({
-    play: (b) => this.playBeat(b),
+    play: (events) => this.playBeat(events),
     idle: () => this.classIdle(),
     beatMs: () => HOP_MS / this.speed,
   });
@@ -69,13 +66,9 @@ export class Player {
   private timeline = new Timeline();
   /** The live recording, which keeps recording while a file is open. */
   private liveTimeline = this.timeline;
-  private intake = new LiveIntake();
+  private intake = new LiveIntake(() => this.flush());
   private hops: HopRequest[] = [];
-  private frame = 0;
   private playTimer: ReturnType<typeof setTimeout> | null = null;
-  /** Held particles are to go (a new message at class pace, or none left): the layer asks. */
-  private release = false;
-  private beatFlow: string | null = null;
   private syncTimer: ReturnType<typeof setTimeout> | null = null;
   private lastSync = 0;
   private latestHop: LabEvent | null = null;
@@ -108,7 +101,6 @@ export class Player {
   receive(envelope: Envelope): void {
     if (envelope.sampled) this.sampled = true;
     this.intake.receive(envelope, performance.now());
-    this.schedule();
   }
 
   /** Events from the hub's hello: the history before the page opened, recorded without animation. */
@@ -122,19 +114,6 @@ export class Player {
     // A backfill after a feed switch is older than what is shown: it never takes the narration.
     if (this.live && last && !this.current) this.current = last;
     this.sync();
-  }
-
-  private schedule(): void {
-    if (this.frame) return;
-    const raf =
-      typeof requestAnimationFrame === 'function'
-        ? requestAnimationFrame
-        : (f: FrameRequestCallback) =>
-            setTimeout(() => f(performance.now()), 16) as unknown as number;
-    this.frame = raf(() => {
-      this.frame = 0;
-      this.flush();
-    });
   }
 
   /** Applies queued events now (tests call it instead of waiting for a frame). */
@@ -193,11 +172,9 @@ export class Player {
     return out;
   }
 
-  /** True once after class pace ran out: the held particles of its last beat go. */
-  takeRelease(): boolean {
-    const r = this.release;
-    this.release = false;
-    return r;
+  /** At class pace, the hops of the beat on show. */
+  get beat(): LabEvent[] | null {
+    return this.classPace.beat;
   }
 
   setPace(pace: Pace): void {
@@ -206,19 +183,13 @@ export class Player {
     if (pace === 'real') this.classPace.skip();
   }
 
-  private playBeat(b: Beat): void {
-    if (b.flow !== this.beatFlow) this.release = true;
-    this.beatFlow = b.flow;
-    this.beat = b.events;
-    this.current = b.events[0];
-    for (const e of b.events) this.hops.push({ event: e, held: true, beat: true });
+  private playBeat(events: LabEvent[]): void {
+    this.current = events[0];
+    for (const e of events) this.hops.push({ event: e, held: true, beat: true });
     this.sync();
   }
 
   private classIdle(): void {
-    this.beat = null;
-    this.beatFlow = null;
-    this.release = true;
     if (this.live && this.latestHop) this.current = this.latestHop;
     this.sync();
   }
@@ -242,7 +213,6 @@ export class Player {
     const shown = this.beat?.at(-1);
     const at = shown && this.live ? indexOf(this.timeline, shown) : undefined;
     this.classPace.stop();
-    this.beat = null;
     // Freeze a copy: the live head keeps moving while we look.
     if (at !== undefined) this.timeline.seek(at);
     else if (this.timeline.live) this.timeline.seek(this.timeline.cursor);
@@ -355,7 +325,6 @@ export class Player {
   openFile(file: TraceFile, name: string): void {
     this.stopPlaying();
     this.classPace.stop();
-    this.beat = null;
     this.viewer = name;
     this.follow = null;
     this.timeline = Timeline.fromSnapshot(file.snapshot ?? emptyState(), file.events, {

@@ -1,9 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TRACE_VERSION, type LabEvent } from '../../../trace/events.ts';
 import { LabScript } from '../../../trace/lab-script.ts';
 import { broadcast } from '../../../trace/lab-traffic.ts';
 import { parseTrace, serializeTrace } from '../../../trace/trace-file.ts';
-import { Player } from './player.svelte.ts';
+import { HOP_MS, Player } from './player.svelte.ts';
 
 function lab() {
   const s = new LabScript().serverUp('s1').serverUp('s2').connect('c1', 's1').connect('c2', 's2');
@@ -91,5 +91,40 @@ describe('Player', () => {
     p.closeFile();
     expect(p.live).toBe(true);
     expect(p.length).toBe(s.events.length);
+  });
+
+  describe('at class pace', () => {
+    afterEach(() => vi.useRealTimers());
+
+    it('plays a message beat by beat while the next one waits; pausing stops on the beat shown', () => {
+      vi.useFakeTimers();
+      const { s, before, flow } = lab();
+      const second = broadcast(s, 'c2')!;
+      const p = new Player();
+      p.receiveHistory(s.events.slice(0, before));
+      p.setPace('class');
+      p.takeHops();
+      feed(p, s.events.slice(before));
+      // The first beat plays at once: c1's emit, held on the stage.
+      expect(p.takeHops().map((h) => [h.event.kind, h.held, h.beat])).toEqual([
+        ['client.emit', true, true],
+      ]);
+      expect([p.classPace.playing, p.classPace.waiting]).toEqual([flow, 1]);
+      expect(p.current?.kind).toBe('client.emit');
+      vi.advanceTimersByTime(HOP_MS);
+      expect(p.current?.kind).toBe('publish');
+      expect(p.beat?.map((e) => e.kind)).toEqual(['publish']);
+      vi.advanceTimersByTime(3 * HOP_MS);
+      // Redis's copies to both servers are one beat.
+      expect(p.beat?.map((e) => `${e.kind}:${e.server}`)).toEqual(['receive:s1', 'receive:s2']);
+      p.pause();
+      expect(p.current?.kind).toBe('receive');
+      // Paused on the beat's last hop, not on the newest event recorded behind the queue.
+      const shown = p.at(p.cursor)!;
+      expect([shown.kind, shown.server]).toEqual(['receive', 's2']);
+      expect(p.cursor).toBeLessThan(p.lastIndex);
+      expect(p.classPace.waiting).toBe(0);
+      expect(second).toBeTruthy();
+    });
   });
 });

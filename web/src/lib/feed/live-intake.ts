@@ -13,8 +13,12 @@ export class LiveIntake {
   private seen = new SeenEvents();
   private budget = new FlowBudget();
   private pending: LabEvent[] = [];
+  private frame = 0;
 
-  /** Takes a monitor batch in; `take` hands it over. */
+  /** `onframe` runs on the next animation frame after something arrives. */
+  constructor(private readonly onframe: () => void) {}
+
+  /** Takes a monitor batch in; `take` hands it over, at the latest on the next frame. */
   receive(envelope: Envelope, now: number): void {
     for (const e of envelope.events) {
       if (e.flow !== undefined && !this.budget.keep(e.flow, now)) continue;
@@ -22,6 +26,16 @@ export class LiveIntake {
       if (e.kind === 'client.emit') this.arrivedAt.set(e, now);
       this.pending.push(e);
     }
+    if (this.frame) return;
+    const raf =
+      typeof requestAnimationFrame === 'function'
+        ? requestAnimationFrame
+        : (f: FrameRequestCallback) =>
+            setTimeout(() => f(performance.now()), 16) as unknown as number;
+    this.frame = raf(() => {
+      this.frame = 0;
+      this.onframe();
+    });
   }
 
   /** The events of `history` not seen before. */
