@@ -131,7 +131,7 @@ describe('the sharded adapter in Redis', () => {
       ['shard', 'socket.io#/#blue#', 's1'],
       ['shard', 'socket.io#/#‹uid›# ×2', 's1,s2'],
     ]);
-    expect(scene.nodes[0].caption).toBe('shard channel · SPUBLISH target · 2 subscribers');
+    expect(scene.nodes[0].caption).toBe('shard channel · SPUBLISH target · SSUBSCRIBEd by 2');
   });
 
   it("a room's channel appears with its room and goes with it (dynamic mode)", () => {

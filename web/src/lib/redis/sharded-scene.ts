@@ -6,7 +6,6 @@
  * rooms; dynamic-private adds one per socket's private room.
  */
 import {
-  listeners,
   plural,
   roomsOf,
   ROOM_NODES,
@@ -16,6 +15,14 @@ import {
   type Subscription,
   type SubscriptionIndex,
 } from './redis-scene.ts';
+
+/** `SSUBSCRIBEd by 3`: the command the sharded adapter listens with. */
+function ssubscribed(who: Pick<RedisNodeSpec, 'subscribers' | 'others'>): string {
+  const n = who.subscribers.length + who.others.length;
+  return who.others.length
+    ? `SSUBSCRIBEd by ${n}, ${who.others.length} not a server`
+    : `SSUBSCRIBEd by ${n}`;
+}
 
 /** ClusterAdapter's uid: 8 random bytes in hex. */
 const UID = /^[0-9a-f]{16}$/;
@@ -49,7 +56,7 @@ export const shardedScene: AdapterScene = {
         kind: 'shard',
         name,
         label: name,
-        caption: listeners(who),
+        caption: ssubscribed(who),
         ...who,
         names,
         target: false,
@@ -61,7 +68,7 @@ export const shardedScene: AdapterScene = {
     const nodes = [
       shard(base, {
         role: 'broadcast',
-        caption: `shard channel · SPUBLISH target · ${listeners(main)}`,
+        caption: `shard channel · SPUBLISH target · ${ssubscribed(main)}`,
         target: true,
       }),
     ];
@@ -105,7 +112,7 @@ export const shardedScene: AdapterScene = {
           {
             label: `${base}‹uid›# ×${own.length}`,
             role: 'response',
-            caption: `responses · one per server`,
+            caption: `responses · one per server · ${ssubscribed(subs.of('shardChannels', own))}`,
           },
           own,
         ),
