@@ -9,6 +9,9 @@ import type { Drawable } from './particles.ts';
 
 export type Palette = Record<HopKind | 'mark' | 'panel', string>;
 
+/** More words than this in one frame is load, not a lesson. */
+export const MAX_LABELS = 24;
+
 /** The CSS custom property each colour is read from. */
 export const PALETTE_VARS: Record<keyof Palette, string> = {
   frame: '--c-frame',
@@ -147,21 +150,25 @@ export function paintParticles(
   }
   // Words: a PUBLISH's size beside it while it travels; the receiver count at its channel and a
   // server's decision at its sub end, where they stand on a patch of the panel so they read.
+  // Under load they would only pile up on each other: then the shapes speak alone.
+  const worded = drawables.filter((d) => d.label);
+  ctx.globalAlpha = 1;
+  if (worded.length > MAX_LABELS) return;
   ctx.font = `600 ${o.font}px ${o.fontFamily}`;
   ctx.textBaseline = 'middle';
-  for (const d of drawables) {
-    if (!d.label) continue;
+  for (const d of worded) {
+    const label = d.label!;
     if (d.labelAt && d.kind === 'fanout' && !d.arrived) continue;
     if (!d.labelAt && d.arrived) continue;
     const at = d.labelAt ?? { x: d.at.x, y: d.at.y - r * 2.6 };
     ctx.globalAlpha = o.follow && d.flow !== o.follow ? 0.15 * d.alpha : d.alpha;
     ctx.textAlign = d.labelAt && d.kind === 'fanout' ? 'left' : 'center';
-    const w = ctx.measureText(d.label).width;
+    const w = ctx.measureText(label).width;
     const x0 = ctx.textAlign === 'left' ? at.x : at.x - w / 2;
     ctx.fillStyle = palette.panel;
     ctx.fillRect(x0 - r * 0.4, at.y - o.font * 0.62, w + r * 0.8, o.font * 1.24);
     ctx.fillStyle = palette.mark;
-    ctx.fillText(d.label, at.x, at.y);
+    ctx.fillText(label, at.x, at.y);
   }
   ctx.globalAlpha = 1;
 }
