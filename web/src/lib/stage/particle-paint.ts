@@ -159,7 +159,8 @@ export function paintParticles(
   for (const d of worded) {
     const label = d.label!;
     if (d.labelAt && d.kind === 'fanout' && !d.arrived) continue;
-    if (!d.labelAt && d.arrived) continue;
+    // A label that travels shows only on the open line, not over where it starts or ends.
+    if (!d.labelAt && (d.travel < 0.2 || d.travel > 0.85)) continue;
     const at = d.labelAt ?? { x: d.at.x, y: d.at.y - r * 2.6 };
     ctx.globalAlpha = o.follow && d.flow !== o.follow ? 0.15 * d.alpha : d.alpha;
     ctx.textAlign = d.labelAt && d.kind === 'fanout' ? 'left' : 'center';

@@ -37,6 +37,8 @@ export interface Drawable {
   labelAt?: Point;
   /** It has reached its end (or where it was lost). */
   arrived: boolean;
+  /** How far along its way, 0..1. */
+  travel: number;
 }
 
 /** One spawned segment: where it went and when it starts moving. */
@@ -151,6 +153,7 @@ export class ParticleField {
         label: p.seg.label,
         labelAt: p.seg.labelAt,
         arrived,
+        travel,
       });
     }
     this.particles = alive;

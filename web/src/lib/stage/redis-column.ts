@@ -110,11 +110,16 @@ export function layoutRedis(input: RedisColumnInput): RedisBox {
   const nodeX = x + pad + bulge;
   const nodeW = Math.max(2 * font, x + w - pad - nodeX);
   const textW = nodeW - (input.compact ? 0.6 : 1.2) * font;
+  // A caption too long for its node loses its first parts: `shard channel · SPUBLISH target ·
+  // SSUBSCRIBEd by 3`, then `SPUBLISH target · SSUBSCRIBEd by 3`, then `SSUBSCRIBEd by 3`.
   const captionOf = (n: RedisNodeSpec): string | undefined => {
     if (input.compact) return undefined;
-    if (measure(n.caption, 'sans', font) <= textW) return n.caption;
-    const last = n.caption.split(' · ').pop()!;
-    return measure(last, 'sans', font) <= textW ? last : undefined;
+    const parts = n.caption.split(' · ');
+    for (let i = 0; i < parts.length; i++) {
+      const text = parts.slice(i).join(' · ');
+      if (measure(text, 'sans', font) <= textW) return text;
+    }
+    return undefined;
   };
   let captions = scene.nodes.map(captionOf);
   const heightOf = (i: number) =>
