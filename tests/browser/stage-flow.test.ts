@@ -145,10 +145,14 @@ describe.skipIf(!chromiumPath)('what moves on the stage', () => {
           if (step && seen.at(-1)?.[1] !== step) seen.push([performance.now(), step]);
         }).observe(ol, { subtree: true, attributes: true, attributeFilter: ['aria-current'] });
       });
+      const stageBox = () => page.locator('.stage svg').boundingBox();
+      const before = await stageBox();
       const first = await chat(lab, page, 'c1', `first ${Date.now()}`);
       await chat(lab, page, 'c3', `second ${Date.now()}`);
       await expect.poll(() => page.getByTestId('queue').textContent()).toMatch(/1 more waiting/);
       await page.screenshot({ path: `${ARTIFACTS}/class-pace-queue.png` });
+      // The queue shows without moving the time bar, so the stage (and what it holds) stays put.
+      expect(await stageBox()).toEqual(before);
       const steps = (await (
         await page.waitForFunction(
           () => {
@@ -165,7 +169,7 @@ describe.skipIf(!chromiumPath)('what moves on the stage', () => {
       // Slow enough to read: the three steps take seconds, not the moment they take live.
       expect(at(10) - at(8)).toBeGreaterThan(2000);
       await page.getByTestId('skip').click();
-      await expect.poll(() => page.getByTestId('queue').count()).toBe(0);
+      await expect.poll(() => page.getByTestId('queue').textContent()).toBe('none waiting');
       expect(first).toBeTruthy();
     } finally {
       await ctx.close();

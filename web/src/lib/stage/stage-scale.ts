@@ -1,7 +1,7 @@
 /**
  * One coordinate system for the stage: everything is laid out in stage units and the SVG's
  * viewBox (and the particle canvas's transform) scales units to pixels by `k`. The stage is
- * designed for a box of about 720×400 units (640×350 in the projector theme, so everything is
+ * designed for a box of about 720×400 units (620×330 in the projector theme, so everything is
  * bigger there); a larger screen gets a larger `k`, so shapes and text grow with it.
  */
 
@@ -25,9 +25,9 @@ export function designBox(
   narrow: boolean,
 ): { w: number; h: number } {
   // Each server past three needs a little more height, so ten servers still get readable rows.
-  const extra = 24 * Math.max(0, servers - 3);
+  const extra = 22 * Math.max(0, servers - 3);
   if (narrow) return { w: 380, h: 360 + extra };
-  return theme === 'projector' ? { w: 640, h: 350 + extra } : { w: 720, h: 400 + extra };
+  return theme === 'projector' ? { w: 620, h: 330 + extra } : { w: 720, h: 400 + extra };
 }
 
 /** Below this many pixels wide the stage is a phone's. */
