@@ -159,6 +159,13 @@ export class PageClients {
     );
   }
 
+  /** When this page's socket `socketId` last emitted (once: it is forgotten). */
+  takeSent(socketId: string): number | undefined {
+    const sent = this.sentAt.get(socketId);
+    this.sentAt.delete(socketId);
+    return sent;
+  }
+
   /** Closes and forgets every page client, saying why. */
   removeAll(why: string): void {
     if (this.list.length === 0) return;

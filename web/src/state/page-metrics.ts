@@ -23,6 +23,16 @@ export class PageMetrics {
   /** The lines a lost mark (✕) stands on right now, and until when it would stand by itself. */
   crosses: () => { edge: string; until: number }[] = () => [];
 
+  /**
+   * A client's emit was drawn for the first time, at `now` (the frame's clock): from the server's
+   * stamp, from reaching the page (`arrived`), and from this page's own socket.emit (`sent`).
+   */
+  firstFrame(t: number, now: number, arrived?: number, sent?: number): void {
+    this.add(this.emitToFrame, Date.now() - t);
+    if (arrived !== undefined) this.add(this.arrivalToFrame, now - arrived);
+    if (sent !== undefined) this.add(this.pageEmitToFrame, performance.now() - sent);
+  }
+
   add(list: number[], ms: number): void {
     list.push(ms);
     if (list.length > KEEP) list.splice(0, list.length - KEEP);

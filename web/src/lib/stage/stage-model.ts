@@ -180,3 +180,18 @@ export function stageModel(
     scene,
   };
 }
+
+/**
+ * The stage's structure changes far less often than events arrive: the same model object while
+ * nothing it shows changed, so the SVG is not laid out again on every frame under load.
+ */
+export class ModelMemo {
+  private last: { key: string; model: StageModel } | null = null;
+
+  same(next: StageModel): StageModel {
+    const key = JSON.stringify(next);
+    if (this.last?.key === key) return this.last.model;
+    this.last = { key, model: next };
+    return next;
+  }
+}
