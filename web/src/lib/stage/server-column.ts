@@ -13,6 +13,8 @@ export interface ServerFacts {
   state: 'up' | 'down' | 'crashed';
   sockets: number;
   rooms: readonly { name: string; count: number }[];
+  /** A standalone server (`npm run server`): only its own process can stop it. */
+  remote?: boolean;
 }
 
 export interface ServerBox {
@@ -50,8 +52,13 @@ export function socketCount(n: number): string {
   return `${n} socket${n === 1 ? '' : 's'}`;
 }
 
+/** The state as the stage says it: a standalone server that runs reads `remote`, not `up`. */
+export function stateWord(s: Pick<ServerFacts, 'state' | 'remote'>): string {
+  return s.remote && s.state === 'up' ? 'remote' : s.state;
+}
+
 function rowsOf(s: ServerFacts, fit: 1 | 2 | 3, compact = false): ServerRow[] {
-  const state = `${STATE_MARK[s.state]} ${s.state} · ${socketCount(s.sockets)}`;
+  const state = `${STATE_MARK[s.state]} ${stateWord(s)} · ${socketCount(s.sockets)}`;
   const title: ServerRow = { kind: 'title', text: s.id, port: ` :${s.port}` };
   if (fit === 1) return [{ ...title, port: ` ${STATE_MARK[s.state]} ${s.sockets}` }];
   // Narrow: the state and the socket count each get a row, so the box stays narrow.
@@ -59,7 +66,7 @@ function rowsOf(s: ServerFacts, fit: 1 | 2 | 3, compact = false): ServerRow[] {
     return fit === 3
       ? [
           title,
-          { kind: 'state', text: `${STATE_MARK[s.state]} ${s.state}` },
+          { kind: 'state', text: `${STATE_MARK[s.state]} ${stateWord(s)}` },
           { kind: 'rooms', text: socketCount(s.sockets) },
         ]
       : [title, { kind: 'state', text: `${STATE_MARK[s.state]} ${s.sockets}` }];

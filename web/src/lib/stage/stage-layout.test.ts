@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LabScript } from '../../../../trace/lab-script.ts';
 import { curvePath, link, pointOn } from './curves.ts';
 import { stageOf, threeServers } from './stage-fixture.ts';
-import type { StageLayout } from './stage-layout.ts';
+import { layoutStage, type StageLayout } from './stage-layout.ts';
 import { approxMeasure } from './text-measure.ts';
 
 function lab(servers: number, clients: number): LabScript {
@@ -142,6 +142,16 @@ describe('layoutStage', () => {
     for (const line of layout.redis.note)
       expect(approxMeasure(line, 'sans', layout.font)).toBeLessThanOrEqual(layout.redis.w);
   });
+});
+
+it("a standalone server reads '● remote', and its box holds the word", () => {
+  const s = threeServers();
+  const { model } = stageOf(s);
+  const servers = model.servers.map((x) => (x.id === 's2' ? { ...x, remote: true } : x));
+  const layout = layoutStage({ ...model, width: 380, height: 450, compact: true, servers });
+  const s2 = layout.servers.find((x) => x.id === 's2')!;
+  expect(s2.rows.map((r) => r.text)).toContain('● remote');
+  checkLayout(layout);
 });
 
 describe('curves', () => {
