@@ -1,13 +1,5 @@
-import os from 'node:os';
 import type { RunningLab } from './start-lab.ts';
-
-/** LAN addresses, so a teacher can tell the class where to point their phones. */
-function lanAddresses(): string[] {
-  return Object.values(os.networkInterfaces())
-    .flat()
-    .filter((a) => a && a.family === 'IPv4' && !a.internal)
-    .map((a) => a!.address);
-}
+import { lanAddresses } from './lan-addresses.ts';
 
 export function banner(running: RunningLab, host: string): string {
   const info = running.lab.info();
@@ -35,6 +27,10 @@ export function banner(running: RunningLab, host: string): string {
     const shown = urls.length ? urls : [running.url];
     lines.push(`  Exposed on     ${host}: anyone on this network can watch`);
     lines.push(`  Class opens    ${shown.join('   ')}`);
+    if (info.class)
+      lines.push(
+        `  Phones join    ${info.class.joinUrls.join('   ')}   (the page shows a QR code; at most ${info.class.size} phones)`,
+      );
     lines.push(`  Teacher opens  ${shown[0]}/?token=${running.token}`);
     lines.push(
       `  Token          ${running.token}   (changes need it: Authorization: Bearer <token>)`,

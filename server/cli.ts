@@ -78,8 +78,10 @@ async function main(): Promise<void> {
       monitor: flags.monitor,
       monitorChannel: flags.monitorChannel,
       clientRate: flags.clientRate,
+      addressRate: flags.addressRate,
       resp: flags.resp,
       token: flags.token,
+      classroom: flags.classroom,
       onLog: (line) => log(line),
     });
   } catch (err) {

@@ -25,6 +25,19 @@ describe('parseLabFlags', () => {
     ).toMatchObject({ addressRate: 7 });
   });
 
+  it('classroom mode listens on every interface and takes 200 phones unless told otherwise', () => {
+    expect(parseLabFlags([], {}).classroom).toBeUndefined();
+    expect(parseLabFlags(['--classroom'], {})).toMatchObject({
+      host: '0.0.0.0',
+      classroom: { size: 200 },
+    });
+    expect(parseLabFlags([], { LAB_CLASSROOM: '1', LAB_CLASS_SIZE: '30' })).toMatchObject({
+      host: '0.0.0.0',
+      classroom: { size: 30 },
+    });
+    expect(parseLabFlags(['--classroom', '--host', '10.0.0.7'], {}).host).toBe('10.0.0.7');
+  });
+
   it('reads flags, with = or a separate value, and their environment twins', () => {
     const env = {
       LAB_PORT: '5000',
@@ -56,6 +69,9 @@ describe('parseLabFlags', () => {
     [['--subscription-mode', 'static'], /only applies to --adapter sharded/],
     [['--port', '4002'], /collides with the servers' ports 4001-4003/],
     [['--monitor-channel', 'socket.io#/#x'], /could be matched by the adapter's channels/],
+    [['--class-size', '30'], /--class-size only applies with --classroom/],
+    [['--classroom', '--host', '127.0.0.1'], /only reachable from it/],
+    [['--classroom', '--class-size', '0'], /--class-size must be a whole number from 1 to 1000/],
   ])('%j fails with one clear sentence', (argv, message) => {
     expect(() => parseLabFlags(argv as string[], {})).toThrow(FlagError);
     expect(() => parseLabFlags(argv as string[], {})).toThrow(message);

@@ -3,6 +3,7 @@
  * A bad value throws a FlagError whose message says what to do; the CLI prints it as one line.
  */
 import type { AdapterKind, SubscriptionMode } from '../trace/events.ts';
+import { isLoopback } from './hub/auth.ts';
 
 export class FlagError extends Error {}
 
@@ -124,6 +125,20 @@ const LAB_FLAGS: FlagSpec[] = [
     kind: 'string',
     help: 'the token an exposed hub asks for (default: random)',
   },
+  {
+    name: 'classroom',
+    env: 'LAB_CLASSROOM',
+    kind: 'bool',
+    help: 'classroom mode: listen on every interface, phones join at /join (docs/classroom.md)',
+  },
+  {
+    name: 'class-size',
+    env: 'LAB_CLASS_SIZE',
+    kind: 'int',
+    min: 1,
+    max: 1000,
+    help: 'with --classroom: the most phones that may join (default 200)',
+  },
   { name: 'quiet', env: 'LAB_QUIET', kind: 'bool', help: 'no banner' },
   { name: 'help', kind: 'bool', help: 'print this help' },
 ];
@@ -171,6 +186,8 @@ export interface LabFlags {
   monitor: boolean;
   monitorChannel: string;
   token?: string;
+  /** Classroom mode, with the most phones it takes; absent otherwise. */
+  classroom?: { size: number };
   quiet: boolean;
   help: boolean;
 }
@@ -249,13 +266,15 @@ function parse(specs: FlagSpec[], argv: string[], env: NodeJS.ProcessEnv): Raw {
 
 export function parseLabFlags(argv: string[], env: NodeJS.ProcessEnv = process.env): LabFlags {
   const raw = parse(LAB_FLAGS, argv, env);
+  const classroom = raw.classroom === true;
   const flags: LabFlags = {
     port: (raw.port as number) ?? 4000,
     basePort: (raw['base-port'] as number) ?? 4001,
     servers: (raw.servers as number) ?? 3,
     adapter: (raw.adapter as AdapterKind) ?? 'redis',
     subscriptionMode: (raw['subscription-mode'] as SubscriptionMode) ?? 'dynamic',
-    host: (raw.host as string) ?? '127.0.0.1',
+    // A class's phones must reach the hub and the servers over the room's network.
+    host: (raw.host as string) ?? (classroom ? '0.0.0.0' : '127.0.0.1'),
     clientRate: (raw['client-rate'] as number) ?? 20,
     addressRate: raw['address-rate'] as number | undefined,
     resp: raw.resp === '2' ? 2 : 3,
@@ -264,9 +283,16 @@ export function parseLabFlags(argv: string[], env: NodeJS.ProcessEnv = process.e
     monitor: (raw.monitor ?? 'on') === 'on',
     monitorChannel: (raw['monitor-channel'] as string) ?? 'lab:monitor',
     token: raw.token as string | undefined,
+    classroom: classroom ? { size: (raw['class-size'] as number) ?? 200 } : undefined,
     quiet: (raw.quiet as boolean) ?? false,
     help: (raw.help as boolean) ?? false,
   };
+  if (raw['class-size'] !== undefined && !classroom)
+    throw new FlagError('--class-size only applies with --classroom.');
+  if (classroom && isLoopback(flags.host))
+    throw new FlagError(
+      `--classroom needs phones to reach this machine, and --host ${flags.host} is only reachable from it; leave --host out (every interface) or give this machine's LAN address.`,
+    );
   if (raw['subscription-mode'] !== undefined && flags.adapter !== 'sharded') {
     throw new FlagError('--subscription-mode only applies to --adapter sharded.');
   }

@@ -18,6 +18,7 @@ import { settlesWithin } from './deadline.ts';
 import { StraySubscriber } from './stray-subscriber.ts';
 import { LabError } from './lab-error.ts';
 import { LessonLock } from './lesson-lock.ts';
+import type { Server } from 'socket.io';
 
 export { LabError, RING_SIZE };
 
@@ -42,6 +43,12 @@ const SHUTDOWN_WAIT_MS = 1000;
 
 type ServerAction = 'start' | 'stop' | 'crash';
 
+/** A part of the lab that adds to `info()`: its clients, and fields of its own. */
+export interface LabPart {
+  clients(): LabClientInfo[];
+  info(): Partial<LabInfo>;
+}
+
 export class Lab extends EventEmitter {
   readonly lifecycle = new LifecycleQueue();
   readonly feed: LabFeed;
@@ -57,6 +64,10 @@ export class Lab extends EventEmitter {
   });
   /** Closed with the lab: parts other modules hang on it (server/lesson-parts.ts). */
   readonly closers: (() => Promise<void>)[] = [];
+  /** Rules parts of the lab add to every life of every server (ServerNode's onLife). */
+  readonly serverHooks: ((io: Server, id: string) => void)[] = [];
+  /** Classroom mode's class (server/classroom/), which adds its phones to what the lab lists. */
+  classroom: LabPart | null = null;
   private changeTimer: NodeJS.Timeout | null = null;
   private readonly stray: StraySubscriber;
 
@@ -125,6 +136,7 @@ export class Lab extends EventEmitter {
       resp: this.resp,
       makeTap: monitor ? (sid) => this.feed.makeTap(sid) : undefined,
       onChange: () => this.changed(),
+      onLife: (io) => this.serverHooks.forEach((hook) => hook(io, id)),
       onLog: this.options.onLog,
     });
   }
@@ -179,9 +191,10 @@ export class Lab extends EventEmitter {
       straySubscriber: this.stray.active,
       monitor: { enabled: this.options.monitor, channel: this.options.monitorChannel },
       servers: this.servers.listed(),
-      clients: [...this.clients.list(), ...pages],
+      clients: [...this.clients.list(), ...pages, ...(this.classroom?.clients() ?? [])],
       lesson: this.lessons.current,
       auth: !!this.options.auth,
+      ...this.classroom?.info(),
     };
   }
 

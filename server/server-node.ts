@@ -42,6 +42,11 @@ export interface ServerNodeOptions {
   makeTap?: (id: string) => ServerTap;
   /** Called on every state change, and when the number of clients changes. */
   onChange?: () => void;
+  /**
+   * Called at each start with the new Socket.IO server, before it listens: where a part of the
+   * lab adds rules of its own (server/classroom/server-guard.ts), after the chat events.
+   */
+  onLife?: (io: Server) => void;
   onLog?: (line: string) => void;
 }
 
@@ -124,6 +129,13 @@ export class ServerNode {
     return this.life?.redis?.pub.status === 'ready';
   }
 
+  /** Whether both of the adapter's connections talk to Redis; `none` without an adapter. */
+  get redisLink(): 'ok' | 'lost' | 'none' {
+    const redis = this.life?.redis;
+    if (!redis) return 'none';
+    return redis.pub.status === 'ready' && redis.sub.status === 'ready' ? 'ok' : 'lost';
+  }
+
   get server(): Server | null {
     return this.life?.io ?? null;
   }
@@ -158,6 +170,7 @@ export class ServerNode {
     });
     attachChatEvents(io, id, limits);
     attachLabNamespaces(io, id, limits);
+    this.options.onLife?.(io);
 
     // Steps 4 to 7 come before the port opens, as in Socket.IO's own docs: a client that
     // connected earlier would stay with the in-memory adapter that io.adapter() replaces, and

@@ -7,6 +7,8 @@ import { Lab } from './lab.ts';
 import { Hub } from './hub/hub.ts';
 import { isLoopback, makeToken } from './hub/auth.ts';
 import type { RedisChoice } from './redis-finder.ts';
+import { Classroom } from './classroom/classroom.ts';
+import { reachableAddresses } from './lan-addresses.ts';
 
 export interface StartLabOptions {
   redis: RedisChoice;
@@ -23,12 +25,15 @@ export interface StartLabOptions {
   resp?: 2 | 3;
   token?: string;
   webRoot?: string;
+  /** Classroom mode (docs/classroom.md): phones join at /join; at most `size` of them. */
+  classroom?: { size?: number };
   onLog?: (line: string) => void;
 }
 
 export interface RunningLab {
   lab: Lab;
   hub: Hub;
+  classroom?: Classroom;
   /** The hub's URL, e.g. http://127.0.0.1:4000. */
   url: string;
   token?: string;
@@ -55,8 +60,17 @@ export async function startLab(o: StartLabOptions): Promise<RunningLab> {
     onLog: o.onLog,
   });
   const hub = new Hub(lab, { port: o.port ?? 4000, host, token, webRoot: o.webRoot });
+  let classroom: Classroom | undefined;
   try {
     await hub.listen();
+    // Before the servers start: each of them takes the class's rules at its start.
+    if (o.classroom) {
+      const joinUrls = reachableAddresses(host).map(
+        (a) => `http://${a.includes(':') ? `[${a}]` : a}:${hub.port}/join`,
+      );
+      classroom = new Classroom(lab, { size: o.classroom.size, joinUrls });
+      classroom.attach(hub.io);
+    }
     await lab.start();
   } catch (err) {
     await hub.close().catch(() => undefined);
@@ -68,6 +82,7 @@ export async function startLab(o: StartLabOptions): Promise<RunningLab> {
   return {
     lab,
     hub,
+    classroom,
     url: `http://${shownHost}:${hub.port}`,
     token,
     close: () =>

@@ -39,8 +39,9 @@ export interface LabInfo {
     kind?: 'lab' | 'remote';
   }[];
   clients: {
+    /** For a phone (classroom mode), its student's nickname: what the trace and the stage call it. */
     id: string;
-    kind: 'lab' | 'page';
+    kind: 'lab' | 'page' | 'phone';
     server: string;
     socketId?: string;
     state: 'connected' | 'disconnected';
@@ -52,4 +53,42 @@ export interface LabInfo {
   lesson: { id: string; title: string; step: number; holder: string } | null;
   /** Whether changing calls need a token (the hub is exposed beyond loopback). */
   auth: boolean;
+  /** Classroom mode (`npm start -- --classroom`): the students' phones; absent otherwise. */
+  class?: ClassInfo;
+}
+
+/** The class: docs/classroom.md tells how a teacher uses it, docs/api.md each field. */
+export interface ClassInfo {
+  /** Where phones open the phone page, one per LAN address the hub found. */
+  joinUrls: string[];
+  /** The most phones the class takes (`--class-size`). */
+  size: number;
+  joining: 'open' | 'paused';
+  /** Paused: the servers drop the chat and room messages of phones (and of other machines). */
+  chat: 'open' | 'paused';
+  /** Where new phones go: a server the teacher chose, or round-robin over the servers that are up. */
+  placement: string | null;
+  students: ClassStudent[];
+  vote: ClassVoteInfo | null;
+}
+
+export interface ClassStudent {
+  id: string;
+  name: string;
+  server: string;
+  port: number;
+  state: 'connecting' | 'connected' | 'disconnected';
+}
+
+/** A lesson's prediction opened to the class: counts only, never who voted what. */
+export interface ClassVoteInfo {
+  id: number;
+  question: string;
+  choices: string[];
+  counts: number[];
+  voters: number;
+  open: boolean;
+  lesson?: { id: string; step: number };
+  /** What the lab really did, once the teacher ran the step: the choices that fit, in words. */
+  outcome?: { fits: number[]; observed: string };
 }

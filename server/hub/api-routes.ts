@@ -6,6 +6,7 @@ import { TRACE_VERSION } from '../../trace/events.ts';
 import { HttpError, field, readJson, sendJson } from './http-json.ts';
 import { lessonRoutes, eventName } from '../lesson-routes.ts';
 import { decodePart } from './request-edge.ts';
+import { classRoutes } from '../classroom/class-routes.ts';
 
 const ID = /^[A-Za-z0-9_-]{1,32}$/;
 const ROOM = /^[\w:.-]{1,64}$/;
@@ -19,12 +20,15 @@ export type Handler = (
   params: string[],
   body: Record<string, unknown>,
   query: URLSearchParams,
+  req: IncomingMessage,
 ) => Promise<[number, unknown]>;
 
 export interface Route {
   method: string;
   pattern: RegExp;
   handler: Handler;
+  /** A change anyone may make, even on an exposed hub (a phone joining the class). */
+  open?: boolean;
 }
 
 function rooms(body: Record<string, unknown>, name = 'rooms'): string[] {
@@ -205,6 +209,7 @@ const routes: Route[] = [
     },
   },
   ...lessonRoutes,
+  ...classRoutes,
 ];
 
 /** What a path segment of the API may be: a server, client or route name. */
@@ -239,7 +244,7 @@ export async function handleApi(
         405,
         `${method} is not allowed on ${shown}; use ${matches.map((r) => r.method).join(' or ')}.`,
       );
-    if (method !== 'GET' && !authorize(req)) {
+    if (method !== 'GET' && !route.open && !authorize(req)) {
       throw new HttpError(
         401,
         'This hub is exposed beyond this machine, so changes need its token: send "Authorization: Bearer <token>" or ?token=<token> (the token is in the banner).',
@@ -247,7 +252,7 @@ export async function handleApi(
     }
     const params = route.pattern.exec(path)!.slice(1).map(pathParam);
     const body = method === 'GET' ? {} : await readJson(req);
-    const [status, result] = await route.handler(lab, params, body, url.searchParams);
+    const [status, result] = await route.handler(lab, params, body, url.searchParams, req);
     sendJson(res, status, result);
   } catch (err) {
     if (err instanceof HttpError || err instanceof LabError) {

@@ -25,6 +25,9 @@ const PLACEHOLDER = `<!doctype html><meta charset="utf-8"><title>Fanout Lab</tit
 <h1>Fanout Lab</h1><p>The lab is running, but its page has not been built.
 Run <code>npm run build</code>, then reload. The control API is at <a href="/api/lab">/api/lab</a>.</p>`;
 
+/** Pages of the build other than the lab page (vite.config.ts lists them): the phone page. */
+const PAGES: Record<string, string> = { '/join': 'join.html', '/join/': 'join.html' };
+
 /** `url` is the request's target, parsed by the hub's edge (request-edge.ts). */
 export function serveStatic(
   req: IncomingMessage,
@@ -32,7 +35,8 @@ export function serveStatic(
   root: string,
   url: URL = targetOf(req),
 ): void {
-  const wanted = path.normalize(path.join(root, decodePart(url.pathname)));
+  const page = PAGES[url.pathname];
+  const wanted = path.normalize(path.join(root, page ?? decodePart(url.pathname)));
   // Nothing outside the build folder, whatever the path says.
   const inside = wanted.startsWith(root + path.sep) || wanted === root;
   let file =

@@ -27,7 +27,7 @@ export interface StageClient {
   server: string;
   connected: boolean;
   rooms: string[];
-  kind: 'lab' | 'page' | 'other';
+  kind: 'lab' | 'page' | 'phone' | 'other';
   socketId?: string;
 }
 
@@ -88,7 +88,7 @@ export function stageModel(
       sub: s.connections.sub?.state ?? 'none',
     });
   }
-  const kinds = new Map<string, 'lab' | 'page'>();
+  const kinds = new Map<string, StageClient['kind']>();
   for (const c of lab?.clients ?? []) kinds.set(c.id, c.kind);
   if (live && lab) {
     // A server removed from the lab is gone, though the trace remembers it going down.
