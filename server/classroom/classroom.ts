@@ -17,7 +17,8 @@ import { ClassRoster, type PlaceableServer, type Student } from './class-roster.
 import { ClassVote } from './class-vote.ts';
 import { JoinLimiter } from './join-limit.ts';
 import { Absence, BroadcastLog } from './missed-messages.ts';
-import { PhoneChannel, type PhoneView } from './phone-channel.ts';
+import { PhoneChannel } from './phone-channel.ts';
+import type { PhoneView } from '../../trace/phone-protocol.ts';
 import { guardServer } from './server-guard.ts';
 
 export interface ClassroomOptions {

@@ -6,37 +6,7 @@
 import type { Namespace, Server } from 'socket.io';
 import { TokenBucket } from '../rate-limit.ts';
 import type { Student } from './class-roster.ts';
-
-/** What the hub tells one phone (docs/classroom.md): sent again whenever any of it changes. */
-export interface PhoneView {
-  id: string;
-  name: string;
-  server: string;
-  port: number;
-  /** gone: the server was removed, and no other was up to move to. */
-  serverState: 'up' | 'down' | 'crashed' | 'gone';
-  /** lost: the server is up but cannot reach Redis, so it hears nothing from the others. */
-  link: 'ok' | 'lost' | 'none';
-  chat: 'open' | 'paused';
-  vote: {
-    id: number;
-    question: string;
-    choices: string[];
-    open: boolean;
-    voted: boolean;
-    /** Shown once voting has closed. */
-    counts?: number[];
-    outcome?: { fits: number[]; observed: string };
-  } | null;
-}
-
-export interface MissedReport {
-  /** null when the lab's monitor is off: nothing counted the messages. */
-  count: number | null;
-  about: boolean;
-  atLeast: boolean;
-  seconds: number;
-}
+import type { MissedReport, PhoneView } from '../../trace/phone-protocol.ts';
 
 export interface PhoneChannelContext {
   verify(id: unknown, key: unknown): Student | undefined;

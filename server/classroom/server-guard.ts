@@ -12,6 +12,7 @@
  */
 import type { Server, Socket } from 'socket.io';
 import type { Student } from './class-roster.ts';
+import type { SignedMessage } from '../../trace/phone-protocol.ts';
 import { isLoopbackAddress } from './join-limit.ts';
 
 /** Longest chat text a phone's message carries: the page clients' and lessons' limit. */
@@ -23,13 +24,6 @@ export interface GuardContext {
   connected(student: Student, socket: Socket): void;
   /** `rooms`: the rooms it was in, which Socket.IO empties before `disconnect`. */
   disconnected(student: Student, socket: Socket, rooms: string[]): void;
-}
-
-/** The message a phone's server sends to other clients: text only, never markup. */
-export interface SignedMessage {
-  name: string;
-  text: string;
-  server: string;
 }
 
 function refusal(message: string, reason: string): Error {
