@@ -30,7 +30,7 @@ export class LessonSession {
   /** `api` is a getter: the page may swap its LabApi (a new token), and the session follows. */
   constructor(private readonly apiOf: () => LabApi) {}
 
-  private get api(): LabApi {
+  get api(): LabApi {
     return this.apiOf();
   }
 
