@@ -1,6 +1,7 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 import { freePort } from './free-port.ts';
+import { WatchedChild } from './watched-child.ts';
 
 /** True when a `redis-server` binary can be run from PATH. */
 export function redisServerOnPath(): boolean {
@@ -31,17 +32,20 @@ export function rawCommand(port: number, command: string, host = '127.0.0.1'): P
 
 /**
  * A `redis-server` the lab (or a test) runs itself: loopback only, persistence off,
- * stopped with the process. It can be stopped and started again on the same port,
- * which is how the lab shows a Redis outage.
+ * stopped with the process, even when the process is killed (watched-child.ts). It can be
+ * stopped and started again on the same port, which is how the lab shows a Redis outage.
+ * `extraArgs` are more redis-server flags (a cluster node's, say: server/redis-cluster/).
  */
 export class RedisProcess {
-  private child: ChildProcess | null = null;
-  private exited: Promise<void> = Promise.resolve();
+  private child: WatchedChild | null = null;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly extraArgs: string[],
+  ) {}
 
-  static async start(port?: number): Promise<RedisProcess> {
-    const redis = new RedisProcess(port ?? (await freePort()));
+  static async start(port?: number, extraArgs: string[] = []): Promise<RedisProcess> {
+    const redis = new RedisProcess(port ?? (await freePort()), extraArgs);
     await redis.start();
     return redis;
   }
@@ -56,35 +60,29 @@ export class RedisProcess {
 
   async start(): Promise<void> {
     if (this.child) return;
-    const child = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(this.port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--protected-mode',
-        'yes',
-        '--loglevel',
-        'warning',
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const child = new WatchedChild('redis-server', [
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--protected-mode',
+      'yes',
+      '--loglevel',
+      'warning',
+      ...this.extraArgs,
+    ]);
     this.child = child;
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    child.once('exit', () => {
+    void child.exited.then(() => {
       if (this.child === child) this.child = null;
     });
     const deadline = Date.now() + 10_000;
     for (;;) {
       if (!this.child)
-        throw new Error(`redis-server exited at start: ${stderr.trim() || 'no output'}`);
+        throw new Error(`redis-server exited at start: ${child.stderr.trim() || 'no output'}`);
       try {
         if ((await rawCommand(this.port, 'PING')).startsWith('+PONG')) return;
       } catch {
@@ -103,9 +101,6 @@ export class RedisProcess {
     const child = this.child;
     if (!child) return;
     this.child = null;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await this.exited;
-    clearTimeout(timer);
+    await child.stop();
   }
 }

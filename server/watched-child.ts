@@ -1,0 +1,81 @@
+/**
+ * A child process that never outlives the lab. It runs under a small `sh` watchdog whose stdin
+ * is a pipe from the lab: when the lab ends, in whatever way (Ctrl+C twice, a crash, SIGKILL),
+ * the pipe closes and the watchdog sends the child SIGTERM. A normal stop closes the pipe the
+ * same way, with SIGKILL after a grace period for a child that hangs.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+
+// "$@" is the command. `read` returns when the lab's end of stdin closes. (A background job's
+// stdin is /dev/null unless redirected, hence fd 3.) The first line out is the child's pid.
+const WATCHDOG = `
+exec 3<&0
+"$@" </dev/null 3<&- &
+child=$!
+echo "$child"
+( read -r _ <&3; kill -TERM "$child" 2>/dev/null ) &
+watch=$!
+wait "$child"
+status=$?
+kill "$watch" 2>/dev/null
+exit "$status"
+`;
+
+export class WatchedChild {
+  /** The last 2000 characters the child wrote to stderr (its reason when it fails to start). */
+  stderr = '';
+  /** Resolves with the exit code once the child (and its watchdog) are gone. */
+  readonly exited: Promise<number | null>;
+  private pid = 0;
+  private gone = false;
+  private readonly sh: ChildProcess;
+
+  constructor(bin: string, args: string[]) {
+    this.sh = spawn('/bin/sh', ['-c', WATCHDOG, 'watchdog', bin, ...args], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    this.sh.stdin!.on('error', () => undefined);
+    this.sh.stdout!.once('data', (chunk: Buffer) => {
+      this.pid = Number(chunk.toString().trim().split('\n')[0]) || 0;
+    });
+    this.sh.stderr!.on('data', (chunk: Buffer) => {
+      this.stderr = (this.stderr + chunk.toString()).slice(-2000);
+    });
+    this.exited = new Promise((resolve) => {
+      this.sh.once('error', (err) => {
+        this.stderr += err.message;
+        this.gone = true;
+        resolve(null);
+      });
+      this.sh.once('exit', (code) => {
+        this.gone = true;
+        resolve(code);
+      });
+    });
+  }
+
+  /** False once the child has exited (it failed, or something outside the lab ended it). */
+  get running(): boolean {
+    return !this.gone;
+  }
+
+  /** SIGTERM through the watchdog, SIGKILL after `graceMs`; resolves once it has exited. */
+  async stop(graceMs = 5000): Promise<void> {
+    if (this.gone) return;
+    this.sh.stdin!.end();
+    const timer = setTimeout(() => {
+      if (this.pid) signal(this.pid, 'SIGKILL');
+      this.sh.kill('SIGKILL');
+    }, graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // already gone
+  }
+}
