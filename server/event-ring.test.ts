@@ -23,4 +23,10 @@ describe('EventRing', () => {
     ring.push('c');
     expect(ring.last()).toEqual(['c']);
   });
+
+  it('hands back the item a full ring lets go, and nothing before it is full', () => {
+    const ring = new EventRing<number>(3);
+    expect([1, 2, 3].map((i) => ring.push(i))).toEqual([undefined, undefined, undefined]);
+    expect([4, 5].map((i) => ring.push(i))).toEqual([1, 2]);
+  });
 });

@@ -17,10 +17,13 @@ export class EventRing<T> {
     return this.size;
   }
 
-  push(item: T): void {
+  /** Adds `item`; returns the oldest item when a full ring lets it go for it. */
+  push(item: T): T | undefined {
+    const gone = this.size === this.capacity ? this.items[this.next] : undefined;
     this.items[this.next] = item;
     this.next = (this.next + 1) % this.capacity;
     if (this.size < this.capacity) this.size++;
+    return gone;
   }
 
   /** The newest `n` items (all of them when n is larger), oldest first. */

@@ -11,6 +11,7 @@ import { HubFeed } from './monitor/hub-feed.ts';
 import { ServerTap } from './monitor/server-tap.ts';
 import { takeDelivery } from './monitor/delivery-log.ts';
 import { EventRing } from './event-ring.ts';
+import { StandingState } from './standing-state.ts';
 
 /** Events the hub keeps for pages that open later: enough to rebuild the picture, bounded. */
 export const RING_SIZE = 20_000;
@@ -22,6 +23,10 @@ export interface LabFeedOptions {
   monitorChannel: string;
   /** True for a source whose batches arrive in-process (a server of this lab). */
   isLocal: (source: string) => boolean;
+  /** Events kept for GET /api/trace (RING_SIZE; tests make it small to see it roll over). */
+  ringSize?: number;
+  /** Events a page gets with the standing state when it opens (HISTORY_EVENTS). */
+  historyEvents?: number;
   /** Every batch, from this process or through Redis. */
   onEnvelope: (envelope: Envelope, json: string) => void;
   /** Redis went down or came back, as the hub's connection sees it. */
@@ -29,13 +34,18 @@ export interface LabFeedOptions {
 }
 
 export class LabFeed {
-  readonly ring = new EventRing<LabEvent>(RING_SIZE);
+  readonly ring: EventRing<LabEvent>;
+  /** The lab as it stands, for pages that open late, whatever the ring still holds. */
+  readonly standing: StandingState;
   redisState: 'up' | 'down' = 'up';
   private hub: HubFeed | null = null;
   /** The servers and the hub sample their detail together (see SamplingGroup). */
   private readonly sampling = new SamplingGroup();
 
-  constructor(private readonly options: LabFeedOptions) {}
+  constructor(private readonly options: LabFeedOptions) {
+    this.ring = new EventRing<LabEvent>(options.ringSize ?? RING_SIZE);
+    this.standing = new StandingState(options.historyEvents);
+  }
 
   /** The hub's own feed: batches from this process arrive directly, others' through Redis. */
   start(): void {
@@ -107,7 +117,10 @@ export class LabFeed {
 
   /** `json` is the batch as its source encoded it, for viewers to pass on as it is. */
   private receive(envelope: Envelope, json: string): void {
-    for (const e of envelope.events) this.ring.push(e);
+    for (const e of envelope.events) {
+      this.ring.push(e);
+      this.standing.push(e);
+    }
     this.options.onEnvelope(envelope, json);
   }
 }

@@ -35,6 +35,9 @@ export interface LabOptions {
   addressRate?: number;
   resp?: 2 | 3;
   auth?: boolean;
+  /** The hub's ring of recent events (RING_SIZE) and a page's history on opening (HISTORY_EVENTS). */
+  ringSize?: number;
+  historyEvents?: number;
   onLog?: (line: string) => void;
 }
 
@@ -82,6 +85,8 @@ export class Lab extends EventEmitter {
     this.feed = new LabFeed({
       redisUrl: options.redis.url,
       monitorChannel: options.monitorChannel,
+      ringSize: options.ringSize,
+      historyEvents: options.historyEvents,
       isLocal: (source) => this.servers.find(source) !== undefined,
       onEnvelope: (e, json) => this.emit('trace', e, json),
       onRedisState: () => this.changed(),

@@ -27,6 +27,8 @@ export interface StartLabOptions {
   webRoot?: string;
   /** Classroom mode (docs/classroom.md): phones join at /join; at most `size` of them. */
   classroom?: { size?: number };
+  ringSize?: number;
+  historyEvents?: number;
   onLog?: (line: string) => void;
 }
 
@@ -57,6 +59,8 @@ export async function startLab(o: StartLabOptions): Promise<RunningLab> {
     addressRate: o.addressRate,
     resp: o.resp,
     auth: exposed,
+    ringSize: o.ringSize,
+    historyEvents: o.historyEvents,
     onLog: o.onLog,
   });
   const hub = new Hub(lab, { port: o.port ?? 4000, host, token, webRoot: o.webRoot });

@@ -63,7 +63,8 @@ function eventProblem(e: unknown): string | undefined {
   return undefined;
 }
 
-function snapshotProblem(s: unknown): string | undefined {
+/** What is wrong with a snapshot (a file's, or the hub's hello), or undefined when it is a LabState. */
+export function snapshotProblem(s: unknown): string | undefined {
   if (!isObject(s)) return 'is not an object';
   for (const field of [
     'servers',

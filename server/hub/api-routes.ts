@@ -57,6 +57,13 @@ const routes: Route[] = [
     },
   },
   {
+    method: 'GET',
+    pattern: /^\/api\/state$/,
+    // The lab as it stands now (servers, connections, subscriptions, sockets, clients, rooms,
+    // counters), whatever the ring still holds: trace/state.ts's LabState without its messages.
+    handler: async (lab) => [200, { v: TRACE_VERSION, state: lab.feed.standing.now() }],
+  },
+  {
     method: 'POST',
     pattern: /^\/api\/servers\/([^/]+)\/(stop|crash|start)$/,
     handler: async (lab, [id, action]) => [
@@ -205,6 +212,7 @@ const routes: Route[] = [
     pattern: /^\/api\/lab\/reset-trace$/,
     handler: async (lab) => {
       lab.ring.clear();
+      lab.feed.standing.foldHistory();
       return [200, { events: 0 }];
     },
   },

@@ -25,8 +25,6 @@ export interface HubOptions {
   webRoot?: string;
 }
 
-/** Events sent to a page when it opens, so it can draw the lab before the next event. */
-const HELLO_EVENTS = 5000;
 /** Reports a page may send a second (bursts of twice that); one address, four pages' worth. */
 export const PAGE_REPORTS = { perSecond: 200, perAddress: 800 };
 
@@ -73,7 +71,9 @@ export class Hub {
     this.lab.on('change', onChange);
     this.lab.on('trace', onTrace);
     nsp.on('connection', (socket: Socket) => {
-      socket.emit('hello', { lab: this.lab.info(), events: this.lab.ring.last(HELLO_EVENTS) });
+      // The lab as it stands before the recent events, then those events: a page opened late
+      // draws the same stage as one open from the start (server/standing-state.ts).
+      socket.emit('hello', { lab: this.lab.info(), ...this.lab.feed.standing.hello() });
       // Reports from a page change only what the class sees, so they need no token, but they are
       // rate-limited: per page, and per address for all the pages one machine opens.
       const bucket = new TokenBucket(PAGE_REPORTS.perSecond, PAGE_REPORTS.perSecond * 2);

@@ -13,6 +13,7 @@ import {
 import type { Envelope, LabEvent } from '../../trace/events.ts';
 import { reduceAll } from '../../trace/reducer.ts';
 import { reconcile } from '../../trace/reconcile.ts';
+import type { LabState } from '../../trace/state.ts';
 
 afterAll(closeAllLabs);
 
@@ -131,6 +132,21 @@ describe.each(BACKENDS)('the monitor channel (%s)', (backend) => {
     expect(order('s1').slice(0, 3)).toEqual(['client.emit', 'publish', 'deliver']);
     expect(order('s2')).toEqual(['receive', 'deliver']);
     expect(order('s3')).toEqual(['receive', 'deliver']);
+  });
+
+  it("a page's hello: the standing state and the recent events make the lab as it stands", async () => {
+    await broadcastFrom(lab, 'c2', 'chat message', ['standing'], ['c1', 'c2', 'c3', 'c4']);
+    const page = connect(`${lab.url}/lab`, { transports: ['websocket'] });
+    const [hello] = await nextEvent<{ snapshot: LabState; events: LabEvent[] }>(page, 'hello');
+    page.disconnect();
+    const now = reduceAll(hello.events, hello.snapshot);
+    expect(Object.keys(now.clients).sort()).toEqual(['c1', 'c2', 'c3', 'c4']);
+    expect(Object.keys(now.servers).sort()).toEqual(['s1', 's2', 's3']);
+    const subscribers = (s: LabState) => [...(s.redis.patterns['socket.io#/#*'] ?? [])].sort();
+    expect(subscribers(now)).toEqual(['s1:sub', 's2:sub', 's3:sub']);
+    const state = await lab.api<{ state: LabState }>('GET', '/api/state');
+    expect(state.body.state.clients).toEqual(now.clients);
+    expect(subscribers(state.body.state)).toEqual(subscribers(now));
   });
 
   it('a plain-string payload from a client written for the original demo gets a flow too', async () => {

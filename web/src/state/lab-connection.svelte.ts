@@ -6,6 +6,8 @@
 import { io, type Socket } from 'socket.io-client';
 import { parseEnvelope, type Envelope, type LabEvent } from '../../../trace/events.ts';
 import type { LabInfo } from '../../../trace/lab-info.ts';
+import type { LabState } from '../../../trace/state.ts';
+import { snapshotProblem } from '../../../trace/trace-file.ts';
 import {
   chooseFeed,
   feedKey,
@@ -20,7 +22,8 @@ const BACKFILL_EVENTS = 2000;
 
 export interface ConnectionOptions {
   onEnvelope: (e: Envelope) => void;
-  onHistory: (events: LabEvent[]) => void;
+  /** `snapshot`: the lab as it stood before `events` (the hub's hello; a backfill has none). */
+  onHistory: (events: LabEvent[], snapshot?: LabState) => void;
   /** Where servers live: the page's host name, with each server's port. */
   host?: string;
 }
@@ -71,9 +74,11 @@ export class LabConnection {
       this.hubConnected = false;
       this.rechoose();
     });
-    hub.on('hello', (hello: { lab: LabInfo; events: LabEvent[] }) => {
+    hub.on('hello', (hello: { lab: LabInfo; events: LabEvent[]; snapshot?: unknown }) => {
       this.setLab(hello.lab);
-      this.opts.onHistory(hello.events ?? []);
+      // A hub older than the snapshot (or a damaged one) still gives the recent events.
+      const snapshot = snapshotProblem(hello.snapshot) ? undefined : (hello.snapshot as LabState);
+      this.opts.onHistory(hello.events ?? [], snapshot);
     });
     hub.on('lab', (info: LabInfo) => this.setLab(info));
     hub.on('trace', (raw: unknown) => {

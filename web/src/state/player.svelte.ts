@@ -103,9 +103,20 @@ export class Player {
     this.intake.receive(envelope, performance.now());
   }
 
-  /** Events from the hub's hello: the history before the page opened, recorded without animation. */
-  receiveHistory(events: LabEvent[]): void {
+  /**
+   * Events from the hub's hello: the history before the page opened, recorded without animation.
+   * `snapshot` is the lab as it stood before them; a page that has recorded nothing yet starts
+   * from it, so a page opened on a busy lab draws every server, client and channel even when the
+   * events no longer reach back to the lab's start. A page that already records (a reconnect)
+   * keeps its own recording and takes only the events it has not seen.
+   */
+  receiveHistory(events: LabEvent[], snapshot?: LabState): void {
     this.flush();
+    if (snapshot && this.liveTimeline.length === 0 && this.liveTimeline.dropped === 0) {
+      const start = Timeline.fromSnapshot(snapshot);
+      if (this.timeline === this.liveTimeline) this.timeline = start;
+      this.liveTimeline = start;
+    }
     const fresh = this.intake.fresh(events);
     if (fresh.length === 0) return;
     this.liveTimeline.append(fresh);
@@ -316,9 +327,10 @@ export class Player {
   /** The recording, as trace/'s serializeTrace wants it. */
   exportParts(): { events: LabEvent[]; snapshot?: LabState } {
     const events = this.timeline.slice();
-    return this.timeline.dropped > 0 || this.viewer !== null
-      ? { events, snapshot: this.timeline.stateAt(-1) }
-      : { events };
+    // A recording that does not start from an empty lab (folded events, the hub's snapshot, an
+    // opened file's) starts from its base state.
+    const base = this.timeline.stateAt(-1);
+    return base.events > 0 || this.viewer !== null ? { events, snapshot: base } : { events };
   }
 
   /** Opens a trace file in the static viewer, paused on its first hop. */

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TRACE_VERSION, type LabEvent } from '../../../trace/events.ts';
 import { LabScript } from '../../../trace/lab-script.ts';
 import { broadcast } from '../../../trace/lab-traffic.ts';
+import { reduceAll } from '../../../trace/reducer.ts';
 import { parseTrace, serializeTrace } from '../../../trace/trace-file.ts';
 import { HOP_MS, Player } from './player.svelte.ts';
 
@@ -30,6 +31,18 @@ describe('Player', () => {
     expect(p.events().length).toBe(s.events.length);
     p.goLive();
     expect(p.cursor).toBe(s.events.length - 1);
+  });
+
+  it("starts from the hub's snapshot when it has recorded nothing, and exports from it", () => {
+    const { s, before } = lab();
+    const snapshot = reduceAll(s.events.slice(0, before));
+    const p = new Player();
+    p.receiveHistory(s.events.slice(before), snapshot);
+    expect(Object.keys(p.state.clients).sort()).toEqual(['c1', 'c2']);
+    expect(p.exportParts().snapshot?.clients).toEqual(snapshot.clients);
+    // A reconnect's hello finds a recording: the page keeps its own and takes no snapshot.
+    p.receiveHistory([], reduceAll(new LabScript().serverUp('s9').events));
+    expect(Object.keys(p.state.servers).sort()).toEqual(['s1', 's2']);
   });
 
   it('steps one hop back and forward, skipping counters', () => {
