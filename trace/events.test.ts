@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultStep, EVENT_KINDS } from './events.ts';
+import { defaultStep, EVENT_KINDS, type StepDraft } from './events.ts';
 import { randomLab } from './random-lab.ts';
 
 describe('event kinds and their steps', () => {
@@ -11,13 +11,26 @@ describe('event kinds and their steps', () => {
   });
 
   it('gives the step the walkthrough tells each event in', () => {
-    const sub = { kind: 'redis.command', role: 'sub', args: ['socket.io#/#*'] } as const;
-    expect(defaultStep({ ...sub, command: 'PSUBSCRIBE' })).toBe(5);
-    expect(defaultStep({ ...sub, command: 'SSUBSCRIBE' })).toBe(5);
-    expect(defaultStep({ ...sub, command: 'PUBSUB' })).toBe(8);
-    const deliver = { kind: 'deliver', nsp: '/', event: 'chat', sockets: [], count: 0 } as const;
-    expect(defaultStep({ ...deliver, origin: 'local' })).toBe(8);
-    expect(defaultStep({ ...deliver, origin: 'remote' })).toBe(9);
+    const sub = (command: string): StepDraft => ({
+      kind: 'redis.command',
+      role: 'sub',
+      command,
+      args: ['socket.io#/#*'],
+    });
+    expect(defaultStep(sub('PSUBSCRIBE'))).toBe(5);
+    expect(defaultStep(sub('SSUBSCRIBE'))).toBe(5);
+    expect(defaultStep(sub('PUBSUB'))).toBe(8);
+    const deliver = (origin: 'local' | 'remote'): StepDraft => ({
+      kind: 'deliver',
+      origin,
+      event: 'chat',
+      rooms: [],
+      except: [],
+      sockets: [],
+      count: 0,
+    });
+    expect(defaultStep(deliver('local'))).toBe(8);
+    expect(defaultStep(deliver('remote'))).toBe(9);
     expect(defaultStep({ kind: 'room.join', socketId: 'x', room: 'blue' })).toBe(3);
     expect(defaultStep({ kind: 'lab.notice', topic: 'info', text: 'hi' })).toBe(1);
     // What the source says wins.
