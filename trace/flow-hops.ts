@@ -1,17 +1,13 @@
 /**
- * A flow's hops in causal order, for the page's step-by-step animation and its narration.
- *
- * Arrival order is not causal order (each server reports in its own batches), and wall clocks
- * differ between machines, so hops are ordered by what must come first: the client's emit, the
- * publish, local delivery, Redis's answer, each server's receipt, remote deliveries, responses
- * (for requests), and last the clients' receipts. Within one phase, arrival order is kept.
+ * A flow's hops in causal order (causal-order.ts), for the page's step-by-step animation and its
+ * narration: one sentence each.
  */
-import { classifyChannel } from './channels.ts';
+import { inCausalOrder, isResponse, type HopKind } from './causal-order.ts';
 import type { Decision, Step } from './events.ts';
+import { plural } from './plural.ts';
 import type { Flow } from './state.ts';
 
-export type HopKind =
-  'client.emit' | 'publish' | 'publish.result' | 'receive' | 'deliver' | 'client.receive';
+export type { HopKind } from './causal-order.ts';
 
 export interface Hop {
   step: Step;
@@ -33,8 +29,6 @@ export interface Hop {
   text: string;
 }
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-
 const DECISION_TEXT: Record<Decision, (server: string, sockets?: number) => string> = {
   // A request or response has no sockets count: the server handles it.
   delivered: (s, n) =>
@@ -48,16 +42,13 @@ const DECISION_TEXT: Record<Decision, (server: string, sockets?: number) => stri
   ignored: (s) => `${s} ignores it`,
 };
 
-/** Responses come back after the requests they answer. */
-const isResponse = (channel: string) => classifyChannel(channel).kind === 'response';
-
 export function hopsOf(flow: Flow): Hop[] {
-  const ranked: [number, Hop][] = [];
-  const add = (rank: number, hop: Hop) => ranked.push([rank, hop]);
+  const hops: Hop[] = [];
+  const add = (hop: Hop) => hops.push(hop);
   const e = flow.emit;
   if (e) {
     const who = e.client ?? e.socketId;
-    add(0, {
+    add({
       step: 8,
       kind: 'client.emit',
       server: e.server,
@@ -69,9 +60,9 @@ export function hopsOf(flow: Flow): Hop[] {
     });
   }
   for (const p of flow.publishes) {
-    const late = isResponse(p.channel) ? 5 : 0;
+    const late = isResponse(p.channel);
     const verb = p.command === 'SPUBLISH' ? 'SPUBLISHes' : 'publishes';
-    add(1 + late, {
+    add({
       // A response is part of a server's handling of what Redis brought it.
       step: late ? 9 : 8,
       kind: 'publish',
@@ -85,7 +76,7 @@ export function hopsOf(flow: Flow): Hop[] {
     const text = p.error
       ? `Redis refuses ${p.server}'s ${p.command}: ${p.error}`
       : `Redis hands it to ${plural(p.receivers ?? 0, 'subscribed connection')}`;
-    add(3 + late, {
+    add({
       step: 9,
       kind: 'publish.result',
       server: p.server,
@@ -98,7 +89,7 @@ export function hopsOf(flow: Flow): Hop[] {
   }
   for (const r of flow.receipts) {
     const text = DECISION_TEXT[r.decision](r.server, r.sockets);
-    add(isResponse(r.channel) ? 8 : 4, {
+    add({
       step: 9,
       kind: 'receive',
       server: r.server,
@@ -112,10 +103,11 @@ export function hopsOf(flow: Flow): Hop[] {
   }
   for (const d of flow.deliveries) {
     const local = d.origin === 'local';
-    // A local delivery elsewhere than the origin (io.local in a request handler) follows the receipts.
+    // A local delivery elsewhere than the origin (io.local in a request handler) is part of
+    // handling what Redis brought: step 9, like the remote ones.
     const early = local && (flow.origin === undefined || d.server === flow.origin);
     const text = `${d.server} writes "${d.event}" to ${plural(d.count, local ? 'local socket' : 'socket')}`;
-    add(early ? 2 : 5, {
+    add({
       step: early ? 8 : 9,
       kind: 'deliver',
       server: d.server,
@@ -127,7 +119,7 @@ export function hopsOf(flow: Flow): Hop[] {
   }
 
   for (const c of flow.clientReceipts) {
-    add(9, {
+    add({
       step: 10,
       kind: 'client.receive',
       server: c.server,
@@ -137,6 +129,5 @@ export function hopsOf(flow: Flow): Hop[] {
       text: `${c.client} gets "${c.event}" from ${c.server}`,
     });
   }
-  // Array.prototype.sort is stable: hops of one phase keep their arrival order.
-  return ranked.sort((a, b) => a[0] - b[0]).map(([, hop]) => hop);
+  return inCausalOrder(hops, flow.origin);
 }

@@ -7,10 +7,10 @@
  * compare the model's conclusions with what really happened instead of with hard-coded answers.
  */
 import type { Decision, LabEvent, Step } from './events.ts';
-import { STEP_OF } from './events.ts';
+import { defaultStep } from './events.ts';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-/** An event before the script stamps it: `seq` and `t` are the script's, `step` defaults to STEP_OF. */
+/** An event before the script stamps it: `seq` and `t` are the script's, `step` defaults to defaultStep. */
 export type Draft = DistributiveOmit<LabEvent, 'seq' | 't' | 'step'> & { step?: Step };
 
 export interface SimServer {
@@ -66,7 +66,7 @@ export class LabScript {
   emit(draft: Draft, source = draft.server): LabEvent {
     this.t += 1;
     const seq = (this.seqs[source] = (this.seqs[source] ?? 0) + 1);
-    const step = draft.step ?? STEP_OF[draft.kind] ?? 8;
+    const step = defaultStep(draft);
     const event = { ...draft, seq, t: this.t, step } as LabEvent;
     this.events.push(event);
     this.sources.push(source);
@@ -88,16 +88,15 @@ export class LabScript {
     };
     this.emit({ kind: 'server.up', server: id, port, adapter: 'redis' });
     if (!this.redisUp) return this;
-    this.emit({ kind: 'redis.connect', server: id, role: 'pub', name: `${id}:pub`, step: 4 });
+    this.emit({ kind: 'redis.connect', server: id, role: 'pub', name: `${id}:pub` });
     this.emit({
       kind: 'redis.connect',
       server: id,
       role: 'sub',
       name: `${id}:sub`,
       duplicated: true,
-      step: 4,
     });
-    const sub = { kind: 'redis.command', server: id, role: 'sub', step: 5 } as const;
+    const sub = { kind: 'redis.command', server: id, role: 'sub' } as const;
     this.emit({ ...sub, command: 'PSUBSCRIBE', args: ['socket.io#/#*'] });
     this.emit({
       ...sub,
@@ -111,7 +110,6 @@ export class LabScript {
       uid,
       nsp: '/',
       channels: ['socket.io#/#'],
-      step: 7,
     });
     return this;
   }
@@ -174,7 +172,7 @@ export class LabScript {
       transport: 'websocket',
     });
     for (const room of client.rooms)
-      this.emit({ kind: 'room.join', server, socketId: client.socketId, room, step: 3 });
+      this.emit({ kind: 'room.join', server, socketId: client.socketId, room });
     return this;
   }
 
@@ -187,7 +185,6 @@ export class LabScript {
       server: c.server,
       socketId: c.socketId,
       room,
-      step: 3,
       ...(leave && this.markLeaves ? { closing: false } : {}),
     });
     return this;
@@ -202,7 +199,6 @@ export class LabScript {
         server: 'hub',
         topic: up ? 'redis.up' : 'redis.down',
         text: `Redis ${up ? 'started' : 'stopped'}`,
-        step: 4,
       },
       'hub',
     );
@@ -212,8 +208,8 @@ export class LabScript {
         const name = `${s.id}:${role}`;
         this.emit(
           up
-            ? { kind: 'redis.connect', server: s.id, role, name, step: 4 }
-            : { kind: 'redis.disconnect', server: s.id, role, name, step: 4 },
+            ? { kind: 'redis.connect', server: s.id, role, name }
+            : { kind: 'redis.disconnect', server: s.id, role, name },
         );
       }
       if (up)
@@ -223,7 +219,6 @@ export class LabScript {
           role: 'sub',
           command: 'PSUBSCRIBE',
           args: ['socket.io#/#*'],
-          step: 5,
         });
     }
     return this;

@@ -212,7 +212,6 @@ function deliver(
     // Like a real server: at most 50 ids, an exact count.
     sockets: members.slice(0, 50).map((m) => m.socketId),
     count: members.length,
-    step: origin === 'local' ? 8 : 9,
   });
   for (const m of members)
     script.emit(

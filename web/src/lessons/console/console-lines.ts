@@ -2,6 +2,7 @@
  * The Redis console's text: a typed line split into a command's words (with "quoted words"),
  * and each line of a connection's transcript in redis-cli's manner. Pure, for the panel.
  */
+import { plural } from '../../../../trace/plural.ts';
 import type { ConsoleLine } from '../../../../trace/events.ts';
 import { replyText } from './sidecar-narration.ts';
 
@@ -61,5 +62,5 @@ export function subscriptionSummary(c: ConsoleConnectionState): string {
   const names = [...s.channels, ...s.patterns, ...s.shardChannels];
   const resp = `RESP${c.protocol}`;
   if (names.length === 0) return `${resp}, not subscribed`;
-  return `${resp}, ${names.length} subscription${names.length === 1 ? '' : 's'}: ${names.join(', ')}`;
+  return `${resp}, ${plural(names.length, 'subscription')}: ${names.join(', ')}`;
 }

@@ -9,7 +9,12 @@
  * left out, one in `sampleOneIn`, while `counters` stay exact. No server, no Redis: only the
  * page's own work is measured.
  */
-import { STEP_OF, TRACE_VERSION, type Envelope, type LabEvent } from '../../../../trace/events.ts';
+import {
+  TRACE_VERSION,
+  defaultStep,
+  type Envelope,
+  type LabEvent,
+} from '../../../../trace/events.ts';
 import { seededRandom, type Draft } from '../../../../trace/lab-script.ts';
 
 export interface SyntheticOptions {
@@ -96,7 +101,7 @@ export class SyntheticLab {
       ...draft,
       seq,
       t,
-      step: draft.step ?? (draft.kind === 'redis.command' ? 5 : STEP_OF[draft.kind]) ?? 8,
+      step: defaultStep(draft),
     } as LabEvent);
   }
 
@@ -278,7 +283,6 @@ export class SyntheticLab {
           except: [],
           sockets: members.slice(0, 50).map((m) => this.socketOf(m)),
           count: members.length,
-          step: origin2 === 'local' ? 8 : 9,
         },
         now,
       );

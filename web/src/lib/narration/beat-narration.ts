@@ -4,7 +4,8 @@
  * says.
  */
 import type { Decision, LabEvent } from '../../../../trace/events.ts';
-import { narrate, plural, type NarrationContext } from './narration.ts';
+import { plural } from '../../../../trace/plural.ts';
+import { narrate, type NarrationContext } from './narration.ts';
 
 type Receive = Extract<LabEvent, { kind: 'receive' }>;
 

@@ -4,6 +4,7 @@
  * it as text, never as HTML, because message contents come from users.
  */
 import type { Decision, LabEvent, Step } from '../../../../trace/events.ts';
+import { plural } from '../../../../trace/plural.ts';
 import type { LabState } from '../../../../trace/state.ts';
 import { narrateSidecar } from '../../lessons/console/sidecar-narration.ts';
 import { plainError } from './redis-errors.ts';
@@ -17,10 +18,6 @@ export interface NarrationContext {
 export function shortId(id: string | undefined): string {
   if (!id) return '?';
   return id.length > 8 ? `${id.slice(0, 6)}…` : id;
-}
-
-export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
 }
 
 /** A short, single-line preview of emitted arguments. */

@@ -7,7 +7,6 @@
  */
 import {
   listeners,
-  plural,
   roomsOf,
   ROOM_NODES,
   type AdapterScene,
@@ -15,6 +14,7 @@ import {
   type SceneInput,
   type SubscriptionIndex,
 } from './redis-scene.ts';
+import { plural } from '../../../../trace/plural.ts';
 
 function channels(input: SceneInput) {
   const broadcast = `${input.prefix}#${input.nsp}#`;

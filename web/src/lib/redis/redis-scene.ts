@@ -10,6 +10,7 @@
  * opened after they were made) is drawn on what its mode subscribes to, marked `assumed`.
  */
 import type { AdapterKind, SubscriptionMode } from '../../../../trace/events.ts';
+import { plural } from '../../../../trace/plural.ts';
 import type { RedisState } from '../../../../trace/state.ts';
 
 export type RedisNodeKind = 'channel' | 'pattern' | 'shard';
@@ -151,8 +152,6 @@ export class SubscriptionIndex {
     };
   }
 }
-
-export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** `3 subscribers` or `4 subscribers, 1 not a server`. */
 export function listeners(node: Pick<RedisNodeSpec, 'subscribers' | 'others'>): string {

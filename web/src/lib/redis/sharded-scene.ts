@@ -6,7 +6,6 @@
  * rooms; dynamic-private adds one per socket's private room.
  */
 import {
-  plural,
   roomsOf,
   ROOM_NODES,
   type AdapterScene,
@@ -15,6 +14,7 @@ import {
   type Subscription,
   type SubscriptionIndex,
 } from './redis-scene.ts';
+import { plural } from '../../../../trace/plural.ts';
 
 /** `SSUBSCRIBEd by 3`: the command the sharded adapter listens with. */
 function ssubscribed(who: Pick<RedisNodeSpec, 'subscribers' | 'others'>): string {

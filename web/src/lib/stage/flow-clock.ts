@@ -5,10 +5,10 @@
  * match; the copies and Redis's answer; deliveries; receipts), so the eye can follow it and a
  * copy never leaves Redis before the PUBLISH has arrived there.
  */
-import { causalRank } from './hop-animation.ts';
+import { causalRank } from '../../../../trace/causal-order.ts';
 import type { LabEvent } from '../../../../trace/events.ts';
 
-/** Legs before each causal rank (hop-animation.ts causalRank) starts. */
+/** Legs before each causal rank (trace/causal-order.ts RANK) starts. */
 const SLOT: readonly number[] = [0, 1, 2, 3, 3, 4, 5, 6, 6, 5, 0];
 
 export class FlowClock {

@@ -7,11 +7,13 @@
  */
 import { classifyChannel } from '../../../../trace/channels.ts';
 import type { Decision, LabEvent } from '../../../../trace/events.ts';
+import { plural } from '../../../../trace/plural.ts';
 import type { LabState } from '../../../../trace/state.ts';
 import { link, reverse, still, type Curve, type Point } from './curves.ts';
 import { broadcastSource, lineBetween, type NodeBox, type StageLayout } from './stage-layout.ts';
 
-export type HopKind =
+/** What moves on the stage (not a trace hop kind: a PUBLISH is a `publish` and then a `match`). */
+export type SegmentKind =
   | 'frame'
   | 'publish'
   | 'match'
@@ -28,7 +30,7 @@ export type HopKind =
 export type Mark = 'check' | 'own' | 'room' | 'drop' | 'cross' | 'none';
 
 export interface Segment {
-  kind: HopKind;
+  kind: SegmentKind;
   curve: Curve;
   /** 0..1: a lost message stops there and shows a cross. */
   stopAt: number;
@@ -53,7 +55,7 @@ const DECISION_MARK: Record<Decision, Mark> = {
   ignored: 'drop',
 };
 
-function seg(kind: HopKind, curve: Curve, extra: Partial<Segment> = {}): Segment {
+function seg(kind: SegmentKind, curve: Curve, extra: Partial<Segment> = {}): Segment {
   return { kind, curve, stopAt: 1, mark: 'none', leg: 0, ...extra };
 }
 
@@ -89,7 +91,7 @@ function redisEdge(layout: StageLayout, y: number): Point {
 }
 
 const DECISION_WORDS: Record<Decision, (n?: number) => string> = {
-  delivered: (n) => (n === undefined ? '✓ handled' : `✓ to ${n} socket${n === 1 ? '' : 's'}`),
+  delivered: (n) => (n === undefined ? '✓ handled' : `✓ to ${plural(n, 'socket')}`),
   'own-message': () => '↺ own uid: dropped',
   'unknown-room': () => '∅ room not here: dropped',
   'other-namespace': () => '∅ other namespace',
@@ -169,7 +171,7 @@ export function hopSegments(e: LabEvent, layout: StageLayout, state: LabState): 
         seg('reply', reverse(link(server.pub, end)), {
           flow,
           edge,
-          label: `${n} receiver${n === 1 ? '' : 's'}`,
+          label: plural(n, 'receiver'),
           labelAt: target?.countAt,
         }),
       ];
@@ -239,29 +241,4 @@ export function legsOf(segs: readonly Segment[]): number {
 /** Events that move nothing on the stage: stepping passes over them. */
 export function isHop(e: LabEvent): boolean {
   return e.kind !== 'counters' && e.kind !== 'monitor.mode';
-}
-
-/**
- * Where a hop stands in its message's causal order, the order trace/flow-hops.ts tells it in:
- * emit, PUBLISH, local delivery, Redis's answer, receipts, remote deliveries, responses, clients.
- * Following a message steps in this order rather than in arrival order.
- */
-export function causalRank(e: LabEvent): number {
-  const response = 'channel' in e && classifyChannel(e.channel).kind === 'response';
-  switch (e.kind) {
-    case 'client.emit':
-      return 0;
-    case 'publish':
-      return response ? 6 : 1;
-    case 'deliver':
-      return e.origin === 'local' ? 2 : 5;
-    case 'publish.result':
-      return response ? 7 : 3;
-    case 'receive':
-      return response ? 8 : 4;
-    case 'client.receive':
-      return 9;
-    default:
-      return 10;
-  }
 }

@@ -4,10 +4,10 @@
  * matches it to the pattern), Redis's copy ◆, delivery •, Redis's answer ▲, receipt ○, lost ✕.
  * Particles of one kind and opacity are filled together: a few fills a frame, not one each.
  */
-import type { HopKind, Mark } from './hop-animation.ts';
+import type { Mark, SegmentKind } from './hop-animation.ts';
 import type { Drawable } from './particles.ts';
 
-export type Palette = Record<HopKind | 'mark' | 'panel', string>;
+export type Palette = Record<SegmentKind | 'mark' | 'panel', string>;
 
 /** More words than this in one frame is load, not a lesson. */
 export const MAX_LABELS = 24;
@@ -127,7 +127,7 @@ export function paintParticles(
   const { r, palette } = o;
   ctx.lineWidth = r / 3;
   for (const [key, list] of batch(drawables, (d) => d.kind, o.follow)) {
-    const [kind, level] = key.split('|') as [HopKind, string];
+    const [kind, level] = key.split('|') as [SegmentKind, string];
     ctx.globalAlpha = Number(level) / 4;
     ctx.beginPath();
     for (const d of list) shape(ctx, d, r);

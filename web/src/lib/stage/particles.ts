@@ -6,7 +6,7 @@
  */
 import { easeCubicInOut } from 'd3-ease';
 import { pointOn, type Point } from './curves.ts';
-import type { HopKind, Mark, Segment } from './hop-animation.ts';
+import type { Mark, Segment, SegmentKind } from './hop-animation.ts';
 
 export const MAX_PARTICLES = 800;
 /** The same hop on the same edge within this window is drawn once: 200 clients of a folded group
@@ -26,7 +26,7 @@ export interface Particle {
 }
 
 export interface Drawable {
-  kind: HopKind;
+  kind: SegmentKind;
   at: Point;
   /** Shown at the end: the decision or the cross of a lost message. */
   mark: Mark | null;
@@ -43,7 +43,7 @@ export interface Drawable {
 
 /** One spawned segment: where it went and when it starts moving. */
 export interface SpawnRecord {
-  kind: HopKind;
+  kind: SegmentKind;
   edge?: string;
   flow?: string;
   t0: number;

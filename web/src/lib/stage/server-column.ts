@@ -3,6 +3,7 @@
  * and its two connection ends on the right edge (pub above, sub below: the duplicate()).
  * What a short band cannot hold goes first: the rooms, then a line of its own for the state.
  */
+import { plural } from '../../../../trace/plural.ts';
 import { scaleBand } from 'd3-scale';
 import type { Point } from './curves.ts';
 import type { Measure } from './text-measure.ts';
@@ -49,7 +50,7 @@ export interface ServerRow {
 const STATE_MARK = { up: '●', down: '■', crashed: '✕' } as const;
 
 export function socketCount(n: number): string {
-  return `${n} socket${n === 1 ? '' : 's'}`;
+  return plural(n, 'socket');
 }
 
 /** The state as the stage says it: a standalone server that runs reads `remote`, not `up`. */

@@ -5,7 +5,7 @@
  * clients' receipts) play together as one beat. Pure: the player gives it the time.
  */
 import type { LabEvent } from '../../../../trace/events.ts';
-import { causalRank } from '../stage/hop-animation.ts';
+import { causalRank } from '../../../../trace/causal-order.ts';
 
 export interface Beat {
   flow: string;

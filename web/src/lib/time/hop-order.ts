@@ -4,7 +4,8 @@
  * delivery, Redis's answer, receipts...) whatever order they arrived in.
  */
 import type { LabEvent } from '../../../../trace/events.ts';
-import { causalRank, isHop } from '../stage/hop-animation.ts';
+import { causalRank } from '../../../../trace/causal-order.ts';
+import { isHop } from '../stage/hop-animation.ts';
 
 export interface Recording {
   readonly length: number;
