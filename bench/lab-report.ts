@@ -120,7 +120,11 @@ export function summarize(
     }
     const comparisons = names
       .filter((n) => n !== 'plain')
-      .map((n) => compare(windows, latencies, clients, n, n === 'broker' ? 'off' : 'plain'));
+      .flatMap((n) => [
+        compare(windows, latencies, clients, n, 'plain'),
+        // What the embedded broker and tsx each cost, next to the same lab run plainly.
+        ...(n === 'broker' || n === 'tsx' ? [compare(windows, latencies, clients, n, 'off')] : []),
+      ]);
     lines.push(`  ${clients} clients, paired ratios, median over the rounds [95% interval]:`);
     for (const c of comparisons) {
       const goal = c.cpuGoal

@@ -3,7 +3,9 @@
  * - plain: bench/plain-servers.mjs under plain `node`, no code of the lab;
  * - off: `npm start -- --monitor off`;
  * - on: `npm start` with the monitor on (the driver attaches a viewer that reads every batch).
- * - broker (optional): `off` pointed at the embedded broker in a process of its own.
+ * - broker (optional): `off` pointed at the embedded broker in a process of its own;
+ * - tsx (optional): `off` as `npm start` ran it before issue 15, the TypeScript compiled on the
+ *   fly by tsx (without npm's own process, which only waits).
  * Each has its own Redis, so one program's broadcasts never reach another's servers.
  * With `taskset`, the programs run on one CPU and the driver and Redis on the others.
  */
@@ -14,8 +16,8 @@ import path from 'node:path';
 import { freePortBlock, isListening } from '../server/free-port.ts';
 import { processTree, treeUsage, type TreeUsage } from './process-cpu.ts';
 
-export type SetupName = 'plain' | 'off' | 'on' | 'broker';
-export const SETUPS: SetupName[] = ['plain', 'off', 'on', 'broker'];
+export type SetupName = 'plain' | 'off' | 'on' | 'broker' | 'tsx';
+export const SETUPS: SetupName[] = ['plain', 'off', 'on', 'broker', 'tsx'];
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 
@@ -53,6 +55,8 @@ function command(name: SetupName, redisUrl: string, hubPort: number, basePort: n
   const flags = ['--port', hubPort, '--base-port', basePort, '--redis', redisUrl, '--quiet'];
   // The lab's flood guard would otherwise be what is measured: one client emits flat out.
   flags.push('--client-rate', 1_000_000, '--monitor', name === 'on' ? 'on' : 'off');
+  if (name === 'tsx')
+    return [path.join(REPO, 'node_modules/.bin/tsx'), 'server/cli.ts', ...flags.map(String)];
   return ['npm', 'start', '--silent', '--', ...flags.map(String)];
 }
 
@@ -122,9 +126,11 @@ export async function startSetup(
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
-        // SIGINT to npm alone, which passes it on, as Ctrl+C would: the lab closes its servers and
-        // a CPU profile is written on the way out. The whole group is killed if that hangs.
-        process.kill(child.pid!, 'SIGINT');
+        // SIGINT to the program's own node process (the last of its tree; npm passes nothing on):
+        // the lab closes its servers, a CPU profile is written, and npm and tsx exit after it.
+        // The whole group is killed if that hangs.
+        const pids = processTree(child.pid!);
+        process.kill(pids[pids.length - 1], 'SIGINT');
         setTimeout(() => child.exitCode === null && process.kill(-child.pid!, 'SIGKILL'), 10_000);
       }),
   };
