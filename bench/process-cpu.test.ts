@@ -4,8 +4,9 @@ import { procAvailable, processTree, treeUsage } from './process-cpu.ts';
 
 describe.runIf(procAvailable)('process tree CPU from /proc', () => {
   it('finds a grandchild and counts the CPU it burns', async () => {
-    // A shell whose child spins for 300 ms of CPU, then waits to be killed.
-    const burn = `const t=Date.now();while(Date.now()-t<300);console.log('done');setInterval(()=>{},1000)`;
+    // A shell whose child spins, then waits to be killed.
+    // Spins until it has had 300 ms of CPU (not of the clock: the machine may be busy).
+    const burn = `while(process.cpuUsage().user<300000);console.log('done');setInterval(()=>{},1000)`;
     const child = spawn('sh', ['-c', `node -e "${burn}"; true`], {
       stdio: ['ignore', 'pipe', 'ignore'],
     });
