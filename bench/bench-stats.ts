@@ -27,3 +27,46 @@ export function median(values: number[]): number {
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
+
+/** A seeded generator (mulberry32): a run's intervals can be computed again from its JSON. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface Interval {
+  estimate: number;
+  /** The 95% percentile-bootstrap interval. */
+  low: number;
+  high: number;
+}
+
+/**
+ * `stat` of the items, with a 95% interval from resampling the items (whole paired rounds, so the
+ * pairing survives) with replacement: what another run of as many rounds might have given.
+ */
+export function bootstrap<T>(
+  items: T[],
+  stat: (sample: T[]) => number,
+  resamples = 4000,
+  seed = 15,
+): Interval {
+  const random = seededRandom(seed);
+  const values: number[] = [];
+  for (let i = 0; i < resamples; i++) {
+    const sample = items.map(() => items[Math.floor(random() * items.length)]);
+    const v = stat(sample);
+    if (Number.isFinite(v)) values.push(v);
+  }
+  return {
+    estimate: stat(items),
+    low: percentile(values, 2.5),
+    high: percentile(values, 97.5),
+  };
+}

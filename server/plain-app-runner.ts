@@ -7,11 +7,12 @@
  * Only one plain app runs at a time; starting another stops the first.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { PlainApp } from '../trace/events.ts';
 import { freePort } from './free-port.ts';
 import { LabError } from './lab-error.ts';
+import { REPO_ROOT } from './hub/static-files.ts';
 
 export type PlainAppDraft = Omit<PlainApp, 'kind' | 'seq' | 't' | 'server' | 'step'>;
 
@@ -25,7 +26,8 @@ export interface PlainAppStart {
   offlineQueue: boolean;
 }
 
-const SCRIPT = fileURLToPath(new URL('./plain-app.mjs', import.meta.url));
+// From the repository's root: the lab may run as a bundle in dist/server/ (server/launch.mjs).
+const SCRIPT = path.join(REPO_ROOT, 'server', 'plain-app.mjs');
 /** Starting takes a node process and two Redis connections; a busy machine gets room. */
 const START_MS = 15_000;
 const STOP_MS = 3000;

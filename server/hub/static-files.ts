@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodePart, targetOf } from './request-edge.ts';
 
+// Two levels up from server/hub/ and, as it happens, from the bundle in dist/server/ that
+// `npm start` runs (server/launch.mjs): keep both true if either moves.
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const WEB_ROOT = path.join(REPO_ROOT, 'dist', 'web');
 

@@ -1,0 +1,137 @@
+/**
+ * The programs the lab bench compares, each started the way a user starts it, as a child process:
+ * - plain: bench/plain-servers.mjs under plain `node`, no code of the lab;
+ * - off: `npm start -- --monitor off`;
+ * - on: `npm start` with the monitor on (the driver attaches a viewer that reads every batch).
+ * - broker (optional): `off` pointed at the embedded broker in a process of its own;
+ * - tsx (optional): `off` as `npm start` ran it before issue 15, the TypeScript compiled on the
+ *   fly by tsx (without npm's own process, which only waits).
+ * Each has its own Redis, so one program's broadcasts never reach another's servers.
+ * With `taskset`, the programs run on one CPU and the driver and Redis on the others.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import os from 'node:os';
+import path from 'node:path';
+import { freePortBlock, isListening } from '../server/free-port.ts';
+import { processTree, treeUsage, type TreeUsage } from './process-cpu.ts';
+
+export type SetupName = 'plain' | 'off' | 'on' | 'broker' | 'tsx';
+export const SETUPS: SetupName[] = ['plain', 'off', 'on', 'broker', 'tsx'];
+
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+
+export interface Pinning {
+  serverCpus: string;
+  driverCpus: string;
+}
+
+/** Pins this process (and so what it starts later, Redis among them) away from the servers' CPU. */
+export function pinDriver(): Pinning | null {
+  const cpus = os.cpus().length;
+  const probe = spawnSync('taskset', ['-V'], { stdio: 'ignore' });
+  if (probe.status !== 0 || cpus < 2) return null;
+  const pinning = { serverCpus: String(cpus - 1), driverCpus: cpus === 2 ? '0' : `0-${cpus - 2}` };
+  const pinned = spawnSync('taskset', ['-a', '-p', '-c', pinning.driverCpus, String(process.pid)], {
+    stdio: 'ignore',
+  });
+  return pinned.status === 0 ? pinning : null;
+}
+
+export interface RunningSetup {
+  name: SetupName;
+  basePort: number;
+  hubPort: number;
+  /** CPU and memory of the program's whole process tree, read from /proc. */
+  usage(): TreeUsage;
+  /** Lists the program's processes again (npm, a shell, tsx's launcher, node) and returns them. */
+  pids(): number[];
+  stop(): Promise<void>;
+}
+
+function command(name: SetupName, redisUrl: string, hubPort: number, basePort: number) {
+  if (name === 'plain')
+    return ['node', path.join(REPO, 'bench/plain-servers.mjs'), redisUrl, String(basePort)];
+  const flags = ['--port', hubPort, '--base-port', basePort, '--redis', redisUrl, '--quiet'];
+  // The lab's flood guard would otherwise be what is measured: one client emits flat out.
+  flags.push('--client-rate', 1_000_000, '--monitor', name === 'on' ? 'on' : 'off');
+  if (name === 'tsx')
+    return [path.join(REPO, 'node_modules/.bin/tsx'), 'server/cli.ts', ...flags.map(String)];
+  return ['npm', 'start', '--silent', '--', ...flags.map(String)];
+}
+
+async function waitUntil(ready: () => Promise<boolean>, what: string, child: ChildProcess) {
+  const deadline = Date.now() + 60_000;
+  while (!(await ready())) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
+    if (Date.now() > deadline) throw new Error(`${what} was not ready within 60 s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function labReady(hubPort: number): Promise<boolean> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${hubPort}/api/lab`);
+    if (!res.ok) return false;
+    const lab = (await res.json()) as { servers: { state: string }[] };
+    return lab.servers.length === 3 && lab.servers.every((s) => s.state === 'up');
+  } catch {
+    return false;
+  }
+}
+
+export async function startSetup(
+  name: SetupName,
+  redisUrl: string,
+  pinning: Pinning | null,
+): Promise<RunningSetup> {
+  const hubPort = await freePortBlock(4);
+  const basePort = hubPort + 1;
+  const [cmd, ...args] = command(name, redisUrl, hubPort, basePort);
+  const pinned = pinning ? ['taskset', '-c', pinning.serverCpus, cmd, ...args] : [cmd, ...args];
+  // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of every node process of the program there.
+  const prof = process.env.BENCH_CPU_PROF;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    // The page's files are not on the measured path; a missing build would be built three times.
+    LAB_NO_BUILD: '1',
+    NODE_OPTIONS: prof ? `--cpu-prof --cpu-prof-dir=${path.resolve(prof, name)}` : '',
+  };
+  // Its own process group, so that stopping it reaches npm's children too.
+  const child = spawn(pinned[0], pinned.slice(1), {
+    cwd: REPO,
+    env,
+    detached: true,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const what = `the ${name} program`;
+  await waitUntil(
+    async () =>
+      name === 'plain'
+        ? (await Promise.all([0, 1, 2].map((i) => isListening('127.0.0.1', basePort + i)))).every(
+            Boolean,
+          )
+        : labReady(hubPort),
+    what,
+    child,
+  );
+  let tree = processTree(child.pid!);
+  return {
+    name,
+    basePort,
+    hubPort,
+    usage: () => treeUsage(tree),
+    pids: () => (tree = processTree(child.pid!)),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        // SIGINT to the program's own node process (the last of its tree; npm passes nothing on):
+        // the lab closes its servers, a CPU profile is written, and npm and tsx exit after it.
+        // The whole group is killed if that hangs.
+        const pids = processTree(child.pid!);
+        process.kill(pids[pids.length - 1], 'SIGINT');
+        setTimeout(() => child.exitCode === null && process.kill(-child.pid!, 'SIGKILL'), 10_000);
+      }),
+  };
+}
