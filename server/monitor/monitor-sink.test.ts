@@ -165,7 +165,8 @@ describe('MonitorSink', () => {
     load(30_000, 2); // thirty times the budget: one in 10 would still be three times over
     const kept = events().filter((e) => e.kind === 'deliver');
     load(300, 2);
-    expect(modes().map((m) => m.oneIn)).toEqual([10, 100, 10, 1]);
+    // Up one level at a time; down in one change, once the lower load has held for a second.
+    expect(modes().map((m) => m.oneIn)).toEqual([10, 100, 1]);
     // About 600 of the 60000 (1 in 100), plus what went through before each step up.
     expect(kept.length).toBeGreaterThan(500);
     expect(kept.length).toBeLessThan(1200);
@@ -175,6 +176,18 @@ describe('MonitorSink', () => {
     atTen.load(3000, 1);
     expect(late.length).toBeGreaterThan(0);
     for (const flow of late) expect(atTen.s.wantsDetail(flow)).toBe(true);
+  });
+
+  it('a load that wavers around the limit changes the level about once a second at most', () => {
+    const { load, modes } = clocked();
+    // Every quarter second, twice the budget then a fifth of it: each window alone would
+    // say "up" then "down", four changes a second.
+    for (let i = 0; i < 20; i++) {
+      load(2000, 0.25);
+      load(200, 0.25);
+    }
+    expect(modes().length).toBeGreaterThan(0);
+    expect(modes().length).toBeLessThanOrEqual(11);
   });
 
   it('sinks of one group sample at the level the busiest needs, keep the same flows, and come back together', () => {

@@ -57,6 +57,12 @@ export interface Counts {
 
 /** How often the detail budget is checked; the mode changes at most once per window. */
 const WINDOW_MS = 250;
+/**
+ * A level holds at least this long before it steps down, and the load must have allowed the
+ * lower level all that time: a load that wavers around a limit changes the level about once a
+ * second at most, instead of every window (each change is a monitor.mode event from every source).
+ */
+const CALM_MS = 1000;
 /** Sampled, batches wait this many times maxDelayMs (100 ms by default). */
 const SAMPLED_DELAY_FACTOR = 5;
 /** One flow in sampleOneIn^3 (1 in 1000 by default) is as sparse as sampling gets. */
@@ -129,6 +135,9 @@ export class MonitorSink {
   private windowEvents = 0;
   private windowKept = 0;
   private windowStart: number;
+  /** When this source's level last changed, and since when the load has allowed one lower. */
+  private changedAt = 0;
+  private calmSince: number | null = null;
   private readonly opts: Required<Omit<SinkOptions, 'publish' | 'local' | 'group'>> &
     Pick<SinkOptions, 'publish' | 'local'>;
   /** Batches that could not be published to Redis (they still reached local viewers). */
@@ -256,9 +265,10 @@ export class MonitorSink {
   }
 
   /**
-   * Ends the window once it is WINDOW_MS old, stepping down one level per calm window it spans.
-   * Runs on every offer and on the counters' 1 s tick, so the level comes back down after a burst
-   * even if nothing follows it: the next message after a flood is shown in full.
+   * Ends the window once it is WINDOW_MS old. The level steps down one once the load has allowed
+   * the level below for CALM_MS and the level has held that long. Runs on every offer and on the
+   * counters' 1 s tick, so the level comes back down after a burst even if nothing follows it:
+   * the next message after a flood is shown in full.
    */
   private closeWindow(): void {
     const now = this.opts.now();
@@ -268,12 +278,15 @@ export class MonitorSink {
     const calmAt = (level: number) =>
       perSecond / this.opts.sampleOneIn ** level < this.opts.detailPerSecond / 2 &&
       this.inFlight < this.opts.maxInFlight / 2;
-    let level = this.ownLevel;
-    for (let windows = Math.floor(elapsed / WINDOW_MS); windows > 0; windows--) {
-      if (level === 0 || !calmAt(level - 1)) break;
-      level--;
+    const calm = this.ownLevel > 0 && calmAt(this.ownLevel - 1);
+    if (!calm) this.calmSince = null;
+    else this.calmSince ??= this.windowStart;
+    if (calm && now - Math.max(this.calmSince!, this.changedAt) >= CALM_MS) {
+      // Straight down to the level the load allows (full detail after a flood), in one change.
+      let level = this.ownLevel - 1;
+      while (level > 0 && calmAt(level - 1)) level--;
+      this.setLevel(level, perSecond);
     }
-    if (level !== this.ownLevel) this.setLevel(level, perSecond);
     this.windowStart = now;
     this.windowEvents = 0;
     this.windowKept = 0;
@@ -286,6 +299,8 @@ export class MonitorSink {
   private setLevel(level: number, perSecond: number | undefined): void {
     this.ownLevel = level;
     this.windowKept = 0;
+    this.changedAt = this.opts.now();
+    this.calmSince = null;
     const reason =
       perSecond === undefined
         ? 'Redis is not keeping up with the monitor'

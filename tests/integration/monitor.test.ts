@@ -505,3 +505,32 @@ describe('the monitor under a flood', () => {
     await lab.close();
   });
 });
+
+describe('the monitor under a steady load', () => {
+  it('settles on one sampling level: at most about one change a second per source', async () => {
+    const lab = await makeLab('redis', { servers: 2, clientRate: 1_000_000 });
+    // Twenty headless clients: each broadcast makes twenty receipts, reported by the hub.
+    await lab.api('POST', '/api/clients', { count: 20 });
+    const sender = await lab.client('s1');
+    // About 50 broadcasts a second, about 1,300 detail events a second: over the 600 budget.
+    const timer = setInterval(() => sender.emit('chat message', 'steady'), 20);
+    try {
+      await lab.waitForEvent((e) => e.kind === 'monitor.mode' && e.mode === 'sampled', {
+        past: true,
+      });
+      // Let the level find its place, then watch it for four seconds.
+      await new Promise((r) => setTimeout(r, 2000));
+      const from = lab.events.length;
+      await new Promise((r) => setTimeout(r, 4000));
+      const changes = ofKind(lab.events.slice(from), 'monitor.mode');
+      for (const source of ['s1', 's2', 'hub']) {
+        const mine = changes.filter((e) => e.server === source).map((e) => e.oneIn);
+        expect(mine.length, `${source}: ${mine.join(' ')}`).toBeLessThanOrEqual(4);
+      }
+    } finally {
+      clearInterval(timer);
+      sender.disconnect();
+      await lab.close();
+    }
+  });
+});
