@@ -2,6 +2,7 @@
  * The parts of a lesson's YAML (setup, actions, conditions, tasks, predictions), each read
  * with the line it came from so a mistake is reported where the author made it.
  */
+import { ADAPTER_IDS } from './adapter-modes.ts';
 import type { EventKind } from './events.ts';
 import { CONSOLE_COMMANDS, CONSOLE_CONNECTIONS, SUB_COMMANDS } from './lesson-actions.ts';
 import type {
@@ -54,7 +55,7 @@ const EVENT_FIELDS = [
   'connection', 'dir', 'value', 'resp', 'what', 'code', 'signal', 'guard', 'offlineQueue', 'pid',
 ]; // prettier-ignore
 
-export const ADAPTER_KINDS = ['redis', 'sharded', 'none'] as const;
+export const ADAPTER_KINDS = ADAPTER_IDS;
 export const SUBSCRIPTION_MODES = ['static', 'dynamic', 'dynamic-private'] as const;
 const SERVER_ID = /^s([1-9]\d?)$/;
 const CLIENT_ID = /^c([1-9]\d{0,2})$/;

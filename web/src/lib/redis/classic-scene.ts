@@ -30,7 +30,6 @@ function channels(input: SceneInput) {
 
 export const classicScene: AdapterScene = {
   adapter: 'redis',
-  publish: 'PUBLISH',
 
   expected(server, input) {
     const c = channels(input);

@@ -6,7 +6,6 @@ import type { AdapterScene } from './redis-scene.ts';
 
 export const noAdapterScene: AdapterScene = {
   adapter: 'none',
-  publish: null,
   expected: () => [],
   nodes: () => [],
   note: 'No adapter: the servers do not use Redis, so a broadcast stays on the server it was sent to.',

@@ -10,6 +10,7 @@
  * opened after they were made) is drawn on what its mode subscribes to, marked `assumed`.
  */
 import type { AdapterKind, SubscriptionMode } from '../../../../trace/events.ts';
+import type { AdapterMode } from '../../../../trace/adapter-modes.ts';
 import { plural } from '../../../../trace/plural.ts';
 import type { RedisState } from '../../../../trace/state.ts';
 
@@ -72,8 +73,6 @@ export type Subscription = [SubscriptionTable, string];
 
 export interface AdapterScene {
   adapter: AdapterKind;
-  /** The command that puts a broadcast into Redis, or null when nothing does. */
-  publish: 'PUBLISH' | 'SPUBLISH' | null;
   /** The adapter's own nodes, top to bottom. */
   nodes(input: SceneInput, subs: SubscriptionIndex): RedisNodeSpec[];
   /** What a server's sub connection subscribes to in this mode. */
@@ -84,7 +83,8 @@ export interface AdapterScene {
 
 export interface RedisScene {
   adapter: AdapterKind;
-  publish: AdapterScene['publish'];
+  /** The command that puts a broadcast into Redis (trace/adapter-modes.ts), or null. */
+  publish: AdapterMode['carrier'];
   nodes: RedisNodeSpec[];
   note?: string;
 }

@@ -3,6 +3,7 @@
  * PUBLISH lands on the node that stands for its channel; a message leaves Redis from the pattern
  * that matched it, or else from its channel's node.
  */
+import { ADAPTER_MODES } from '../../../../trace/adapter-modes.ts';
 import type { AdapterKind } from '../../../../trace/events.ts';
 import { classicScene } from './classic-scene.ts';
 import { noAdapterScene } from './no-adapter-scene.ts';
@@ -31,7 +32,7 @@ export function describeRedis(adapter: AdapterKind, input: SceneInput): RedisSce
   const all = [...nodes, ...leftovers(input, subs, nodes)];
   return {
     adapter,
-    publish: mode.publish,
+    publish: ADAPTER_MODES[adapter].carrier,
     nodes: [...all, ...monitorNode(input, all)],
     note: mode.note,
   };

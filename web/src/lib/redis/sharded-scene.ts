@@ -31,7 +31,6 @@ const SOCKET_ID = /^[\w-]{20}$/;
 
 export const shardedScene: AdapterScene = {
   adapter: 'sharded',
-  publish: 'SPUBLISH',
 
   expected(server, input) {
     const base = `${input.prefix}#${input.nsp}#`;

@@ -1,0 +1,91 @@
+/**
+ * The adapter modes, as everyone outside the server sees them: what each is, the library behind
+ * it, what it asks Redis for, what Redis keeps of it, and whether it can run on a Redis Cluster
+ * (and with which ioredis client class). The flags, the lesson schema, the setup screen and the
+ * docs take their lists from here; the server's half of each mode (how it is created and what the
+ * tap hooks) is server/adapters/, and the stage's drawing is web/src/lib/redis/scenes.ts. All
+ * three are keyed by AdapterKind, so a mode that one of them lacks does not compile.
+ *
+ * Pure data: the facts were read in node_modules (lib/index.ts and lib/sharded-adapter.ts of
+ * @socket.io/redis-adapter) and on the running lab.
+ */
+import type { AdapterKind } from './events.ts';
+
+export interface AdapterMode {
+  id: AdapterKind;
+  /** The name on the setup screen and in `--help`. */
+  label: string;
+  /** One sentence: what a broadcast does in this mode. */
+  summary: string;
+  /** The npm package and the call that creates it, or null for socket.io's in-memory adapter. */
+  library: { pkg: string; create: string } | null;
+  /** The Redis commands the adapter sends, in the order a lab sees them. */
+  commands: readonly string[];
+  /** The command that carries a broadcast into Redis, or null when nothing does. */
+  carrier: 'PUBLISH' | 'SPUBLISH' | null;
+  /** What Redis keeps of a broadcast once it is delivered (the narration says it on a loss). */
+  keeps: string;
+  /** The oldest Redis it needs. */
+  redis: string | null;
+  /**
+   * Redis Cluster: whether the adapter can run on one with ioredis, and the ioredis class the
+   * lab would build its connections with. `note` says why not, when not.
+   */
+  cluster: { supported: boolean; client: 'Redis' | 'Cluster'; note?: string };
+  /** Options this mode takes beyond the common ones (the setup screen shows them). */
+  options: readonly 'subscriptionMode'[];
+}
+
+/** One entry per mode, in the order lists show them. */
+export const ADAPTER_MODES: { readonly [K in AdapterKind]: AdapterMode & { id: K } } = {
+  redis: {
+    id: 'redis',
+    label: 'redis (classic)',
+    summary:
+      'Each server PUBLISHes a broadcast on its namespace channel; every server PSUBSCRIBEd to the pattern gets a copy, the sender included, and skips its own by uid.',
+    library: { pkg: '@socket.io/redis-adapter', create: 'createAdapter(pub, sub)' },
+    commands: ['PSUBSCRIBE', 'SUBSCRIBE', 'PUBLISH', 'PUBSUB NUMSUB'],
+    carrier: 'PUBLISH',
+    keeps: 'pub/sub keeps nothing',
+    redis: null,
+    cluster: { supported: true, client: 'Cluster' },
+    options: [],
+  },
+  sharded: {
+    id: 'sharded',
+    label: 'sharded',
+    summary:
+      'Each server SPUBLISHes on shard channels it SSUBSCRIBEs to; no pattern, and in dynamic mode a channel per room, so a server only hears rooms it has members in.',
+    library: { pkg: '@socket.io/redis-adapter', create: 'createShardedAdapter(pub, sub)' },
+    commands: ['SSUBSCRIBE', 'SUNSUBSCRIBE', 'SPUBLISH', 'PUBSUB SHARDNUMSUB'],
+    carrier: 'SPUBLISH',
+    keeps: 'sharded pub/sub keeps nothing',
+    redis: '7.0',
+    cluster: {
+      supported: false,
+      client: 'Cluster',
+      note: "the adapter's README: not with ioredis and a Redis Cluster (luin/ioredis#1759)",
+    },
+    options: ['subscriptionMode'],
+  },
+  none: {
+    id: 'none',
+    label: 'none',
+    summary:
+      "No adapter: socket.io's in-memory adapter, so a broadcast reaches only the sockets of the server it was sent on.",
+    library: null,
+    commands: [],
+    carrier: null,
+    keeps: 'nothing goes through Redis',
+    redis: null,
+    cluster: { supported: true, client: 'Redis' },
+    options: [],
+  },
+};
+
+/** The mode ids, in list order: what `--adapter`, lessons and the setup screen accept. */
+export const ADAPTER_IDS = Object.keys(ADAPTER_MODES) as AdapterKind[];
+
+export function isAdapterKind(value: unknown): value is AdapterKind {
+  return typeof value === 'string' && Object.hasOwn(ADAPTER_MODES, value);
+}
