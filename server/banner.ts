@@ -1,5 +1,19 @@
 import type { RunningLab } from './start-lab.ts';
 import { lanAddresses } from './lan-addresses.ts';
+import type { ClusterInfo } from '../trace/lab-info.ts';
+
+/** The cluster and its nodes: the adapters' traffic goes there, the lab's own to the Redis above. */
+function clusterLines(c: ClusterInfo): string[] {
+  const nodes = c.nodes.map(
+    (n) =>
+      `                 ${n.name} ${n.url.replace('redis://', '')} ${n.role}${n.master ? ` of ${n.master}` : ''}${n.slots ? ` slots ${n.slots}` : ''}${n.state === 'down' ? ' (down)' : ''}`,
+  );
+  return [
+    `  Redis Cluster  ${c.kind}, ${c.nodes.length} nodes (version ${c.version}): the adapters' pub/sub goes here;`,
+    `                 the Redis above carries only the lab's own channels. ${c.reason[0].toUpperCase()}${c.reason.slice(1)}.`,
+    ...nodes,
+  ];
+}
 
 export function banner(running: RunningLab, host: string): string {
   const info = running.lab.info();
@@ -19,6 +33,7 @@ export function banner(running: RunningLab, host: string): string {
       '                 For a real Redis instead: install redis-server, or pass --redis redis://host:6379.',
     );
   }
+  if (r.cluster) lines.push(...clusterLines(r.cluster));
   lines.push(
     `  Monitor        ${info.monitor.enabled ? `on, channel ${info.monitor.channel}` : 'off'}`,
   );

@@ -12,6 +12,9 @@ import { PortInUseError } from './server-node.ts';
 import { LabError } from './lab.ts';
 import { REPO_ROOT, WEB_ROOT } from './hub/static-files.ts';
 import { banner } from './banner.ts';
+import { LabCluster } from './redis-cluster/lab-cluster.ts';
+import { ClusterStartError } from './redis-cluster/local-cluster.ts';
+import { clusterRefusal } from './redis-cluster/cluster-choice.ts';
 
 function fail(message: string): never {
   console.error(`fanout-lab: ${message}`);
@@ -41,6 +44,7 @@ async function main(): Promise<void> {
   const log = (line: string) => !flags.quiet && console.log(line);
   let running: RunningLab | null = null;
   let redis: RedisChoice | null = null;
+  let cluster: LabCluster | null = null;
   onShutdown(
     (signal) =>
       log(
@@ -48,7 +52,7 @@ async function main(): Promise<void> {
       ),
     async () => {
       if (running) await running.close();
-      else await redis?.managed?.stop();
+      else await Promise.all([redis?.managed?.stop(), cluster?.close()]);
     },
   );
 
@@ -66,9 +70,32 @@ async function main(): Promise<void> {
     if (err instanceof RedisNotFoundError) fail(err.message);
     throw err;
   }
+  if (flags.redisCluster) {
+    const refusal = clusterRefusal(redis, true);
+    if (refusal) {
+      await redis.managed?.stop();
+      fail(refusal);
+    }
+    try {
+      log(
+        'local' in flags.redisCluster
+          ? 'Starting a local Redis Cluster...'
+          : 'Joining the Redis Cluster...',
+      );
+      cluster = await LabCluster.open({
+        ...flags.redisCluster,
+        replicas: flags.redisClusterReplicas,
+      });
+    } catch (err) {
+      await redis.managed?.stop();
+      if (err instanceof ClusterStartError) fail(err.message);
+      throw err;
+    }
+  }
   try {
     running = await startLab({
       redis,
+      cluster: cluster ?? undefined,
       port: flags.port,
       basePort: flags.basePort,
       servers: flags.servers,
@@ -85,8 +112,9 @@ async function main(): Promise<void> {
       onLog: (line) => log(line),
     });
   } catch (err) {
-    await redis.managed?.stop();
+    await Promise.all([redis.managed?.stop(), cluster?.close()]);
     redis = null;
+    cluster = null;
     if (err instanceof PortInUseError || err instanceof LabError) fail(err.message);
     throw err;
   }

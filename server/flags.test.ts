@@ -94,4 +94,43 @@ describe('parseServerFlags', () => {
       adapter: 'redis',
     });
   });
+
+  it('reads --redis-cluster alone, with node URLs, and LAB_REDIS_CLUSTER', () => {
+    expect(parseLabFlags([], {}).redisCluster).toBeUndefined();
+    expect(parseLabFlags(['--redis-cluster'], {}).redisCluster).toEqual({ local: true });
+    expect(parseLabFlags(['--redis-cluster', '--servers', '2'], {})).toMatchObject({
+      redisCluster: { local: true },
+      servers: 2,
+    });
+    expect(
+      parseLabFlags(['--redis-cluster', 'redis://a:7001,redis://b:7002'], {}).redisCluster,
+    ).toEqual({ urls: ['redis://a:7001', 'redis://b:7002'] });
+    expect(parseLabFlags([], { LAB_REDIS_CLUSTER: '1' }).redisCluster).toEqual({ local: true });
+    expect(
+      parseLabFlags(['--redis-cluster', '--redis-cluster-replicas', '1'], {}).redisClusterReplicas,
+    ).toBe(1);
+  });
+
+  it('refuses a cluster on the broker, bad node URLs, and replicas of a cluster it did not start', () => {
+    expect(() => parseLabFlags(['--redis-cluster', '--broker'], {})).toThrow(
+      /embedded broker does not do Redis Cluster.*apt-get install redis-server/,
+    );
+    expect(() => parseLabFlags(['--redis-cluster', 'host:7001'], {})).toThrow(
+      /node URLs like redis:\/\/127.0.0.1:7001/,
+    );
+    expect(() =>
+      parseLabFlags(['--redis-cluster', 'redis://a:7001', '--redis-cluster-replicas', '1'], {}),
+    ).toThrow(FlagError);
+    expect(() => parseLabFlags(['--redis-cluster-replicas', '1'], {})).toThrow(
+      /--redis-cluster alone/,
+    );
+  });
+
+  it('lets a standalone server join a cluster by its node URLs only', () => {
+    const base = ['--name', 's4', '--port', '4004', '--redis', 'redis://r'];
+    expect(
+      parseServerFlags([...base, '--redis-cluster', 'redis://a:7001'], {}).redisCluster,
+    ).toEqual(['redis://a:7001']);
+    expect(() => parseServerFlags([...base, '--redis-cluster'], {})).toThrow(/nodes' URLs/);
+  });
 });

@@ -4,10 +4,12 @@
  */
 import type { AdapterKind, SubscriptionMode } from '../trace/events.ts';
 import { isLoopback } from './hub/auth.ts';
+import { BROKER_HAS_NO_CLUSTER, parseClusterSpec } from './redis-cluster/cluster-choice.ts';
 
 export class FlagError extends Error {}
 
-type Kind = 'int' | 'string' | 'bool' | 'choice';
+/** `optional`: a string that may be left out (`--redis-cluster` alone, or with URLs). */
+type Kind = 'int' | 'string' | 'bool' | 'choice' | 'optional';
 
 interface FlagSpec {
   name: string;
@@ -101,6 +103,20 @@ const LAB_FLAGS: FlagSpec[] = [
     help: 'use this Redis (redis://[:password@]host:port)',
   },
   {
+    name: 'redis-cluster',
+    env: 'LAB_REDIS_CLUSTER',
+    kind: 'optional',
+    help: "the servers' adapters use a Redis Cluster: alone (or `local`), one the lab starts (3 masters from redis-server); or node URLs, comma-separated",
+  },
+  {
+    name: 'redis-cluster-replicas',
+    env: 'LAB_REDIS_CLUSTER_REPLICAS',
+    kind: 'int',
+    min: 0,
+    max: 2,
+    help: 'replicas per master of the local cluster (default 0; 1 makes 6 nodes)',
+  },
+  {
     name: 'broker',
     env: 'LAB_BROKER',
     kind: 'bool',
@@ -156,6 +172,7 @@ const SERVER_FLAGS: FlagSpec[] = [
   { name: 'redis', env: 'REDIS_URL', kind: 'string', help: 'the shared Redis (required)' },
   ...LAB_FLAGS.filter((f) =>
     [
+      'redis-cluster',
       'client-rate',
       'address-rate',
       'resp',
@@ -182,6 +199,9 @@ export interface LabFlags {
   addressRate?: number;
   resp: 2 | 3;
   redis?: string;
+  /** Absent without --redis-cluster. */
+  redisCluster?: { urls: string[] } | { local: true };
+  redisClusterReplicas: number;
   broker: boolean;
   monitor: boolean;
   monitorChannel: string;
@@ -196,6 +216,8 @@ export interface ServerFlags {
   name: string;
   port: number;
   redis: string;
+  /** The nodes of the lab's cluster, when the lab runs with --redis-cluster. */
+  redisCluster?: string[];
   adapter: AdapterKind;
   subscriptionMode: SubscriptionMode;
   host: string;
@@ -226,6 +248,8 @@ function convert(spec: FlagSpec, value: string, source: string): string | number
       }
       return n;
     }
+    case 'optional':
+      return value;
     case 'choice':
       if (!spec.choices?.includes(value)) {
         throw new FlagError(
@@ -255,7 +279,10 @@ function parse(specs: FlagSpec[], argv: string[], env: NodeJS.ProcessEnv): Raw {
     if (!spec) throw new FlagError(`Unknown flag --${name}. See --help for the flags there are.`);
     let value = inline;
     if (value === undefined) {
-      if (spec.kind === 'bool') value = argv[i + 1]?.match(/^(true|false)$/) ? argv[++i] : 'true';
+      if (spec.kind === 'optional')
+        value = argv[i + 1] !== undefined && !argv[i + 1].startsWith('--') ? argv[++i] : '';
+      else if (spec.kind === 'bool')
+        value = argv[i + 1]?.match(/^(true|false)$/) ? argv[++i] : 'true';
       else if (i + 1 >= argv.length) throw new FlagError(`--${name} needs a value (${spec.help}).`);
       else value = argv[++i];
     }
@@ -279,6 +306,8 @@ export function parseLabFlags(argv: string[], env: NodeJS.ProcessEnv = process.e
     addressRate: raw['address-rate'] as number | undefined,
     resp: raw.resp === '2' ? 2 : 3,
     redis: raw.redis as string | undefined,
+    redisCluster: clusterFlag(raw['redis-cluster'] as string | undefined),
+    redisClusterReplicas: (raw['redis-cluster-replicas'] as number) ?? 0,
     broker: (raw.broker as boolean) ?? false,
     monitor: (raw.monitor ?? 'on') === 'on',
     monitorChannel: (raw['monitor-channel'] as string) ?? 'lab:monitor',
@@ -306,8 +335,25 @@ export function parseLabFlags(argv: string[], env: NodeJS.ProcessEnv = process.e
       `--port ${flags.port} collides with the servers' ports ${flags.basePort}-${last}; pick another.`,
     );
   }
+  if (flags.redisCluster && flags.broker) throw new FlagError(BROKER_HAS_NO_CLUSTER);
+  if (
+    raw['redis-cluster-replicas'] !== undefined &&
+    !(flags.redisCluster && 'local' in flags.redisCluster)
+  )
+    throw new FlagError(
+      '--redis-cluster-replicas is for the cluster the lab starts: use it with --redis-cluster alone.',
+    );
   checkMonitorChannel(flags.monitorChannel);
   return flags;
+}
+
+function clusterFlag(value: string | undefined): LabFlags['redisCluster'] {
+  if (value === undefined) return undefined;
+  try {
+    return parseClusterSpec(value);
+  } catch (err) {
+    throw new FlagError((err as Error).message);
+  }
 }
 
 export function parseServerFlags(
@@ -337,6 +383,12 @@ export function parseServerFlags(
     quiet: (raw.quiet as boolean) ?? false,
     help: false,
   };
+  const cluster = clusterFlag(raw['redis-cluster'] as string | undefined);
+  if (cluster && 'local' in cluster)
+    throw new FlagError(
+      "A standalone server joins the lab's cluster by its nodes' URLs: --redis-cluster redis://host:port,... (the lab's banner lists them).",
+    );
+  flags.redisCluster = cluster?.urls;
   if (!/^[A-Za-z0-9_-]{1,32}$/.test(flags.name))
     throw new FlagError('--name must be 1-32 letters, digits, _ or -.');
   checkMonitorChannel(flags.monitorChannel);

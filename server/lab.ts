@@ -19,11 +19,15 @@ import { StraySubscriber } from './stray-subscriber.ts';
 import { LabError } from './lab-error.ts';
 import { LessonLock } from './lesson-lock.ts';
 import type { Server } from 'socket.io';
+import type { LabCluster } from './redis-cluster/lab-cluster.ts';
+import { clusterRefusal } from './redis-cluster/cluster-choice.ts';
 
 export { LabError, RING_SIZE };
 
 export interface LabOptions {
   redis: RedisChoice;
+  /** With --redis-cluster: the cluster the adapters use; `redis` then carries the lab's own channels. */
+  cluster?: LabCluster;
   servers: number;
   basePort: number;
   host: string;
@@ -80,6 +84,9 @@ export class Lab extends EventEmitter {
     this.adapter = options.adapter;
     this.subscriptionMode = options.subscriptionMode;
     this.resp = options.resp ?? 3;
+    const refusal = clusterRefusal(options.redis, !!options.cluster);
+    if (refusal) throw new LabError(409, refusal);
+    options.cluster?.on('change', () => this.changed());
     this.stray = new StraySubscriber(options.redis.url, (text) => this.notice('info', text));
     this.checkAdapter(options.adapter);
     this.feed = new LabFeed({
@@ -134,6 +141,7 @@ export class Lab extends EventEmitter {
       port,
       host,
       redisUrl: this.redis.url,
+      clusterUrls: this.options.cluster?.urls,
       adapter: this.adapter,
       subscriptionMode: this.subscriptionMode,
       clientRate: this.options.clientRate,
@@ -189,6 +197,7 @@ export class Lab extends EventEmitter {
         state: this.currentRedisState(),
         reason: r.reason,
         controllable: !!r.managed,
+        ...(this.options.cluster ? { cluster: this.options.cluster.info() } : {}),
       },
       adapter: this.adapter,
       subscriptionMode: this.adapter === 'sharded' ? this.subscriptionMode : null,
@@ -270,10 +279,11 @@ export class Lab extends EventEmitter {
   }
 
   private checkAdapter(adapter: AdapterKind): void {
-    if (adapter === 'sharded' && majorVersion(this.redis.version) < 7) {
+    const version = this.options.cluster?.version ?? this.redis.version;
+    if (adapter === 'sharded' && majorVersion(version) < 7) {
       throw new LabError(
         409,
-        `The sharded adapter needs Redis 7 or newer (SSUBSCRIBE/SPUBLISH), and this Redis is ${this.redis.version}; use --adapter redis or a newer Redis.`,
+        `The sharded adapter needs Redis 7 or newer (SSUBSCRIBE/SPUBLISH), and this Redis is ${version}; use --adapter redis or a newer Redis.`,
       );
     }
   }
@@ -367,5 +377,6 @@ export class Lab extends EventEmitter {
     await this.servers.roster.close();
     await this.feed.close();
     await this.redis.managed?.stop();
+    await this.options.cluster?.close();
   }
 }

@@ -42,8 +42,8 @@ export function redactUrl(url: string): string {
   }
 }
 
-/** Asks a Redis for its version (INFO server); throws with a sentence if it doesn't answer. */
-export async function redisVersion(url: string, timeoutMs = 2000): Promise<string> {
+/** One command on a short-lived connection that never retries; rejects if Redis doesn't answer. */
+export async function probeRedis(url: string, args: string[], timeoutMs = 2000): Promise<string> {
   const client = new Redis(url, {
     lazyConnect: true,
     connectTimeout: timeoutMs,
@@ -54,11 +54,16 @@ export async function redisVersion(url: string, timeoutMs = 2000): Promise<strin
   client.on('error', () => undefined);
   try {
     await client.connect();
-    const info = await client.info('server');
-    return /redis_version:([^\r\n]+)/.exec(info)?.[1] ?? 'unknown';
+    return String(await client.call(args[0], ...args.slice(1)));
   } finally {
     client.disconnect();
   }
+}
+
+/** Asks a Redis for its version (INFO server); throws with a sentence if it doesn't answer. */
+export async function redisVersion(url: string, timeoutMs = 2000): Promise<string> {
+  const info = await probeRedis(url, ['INFO', 'server'], timeoutMs);
+  return /redis_version:([^\r\n]+)/.exec(info)?.[1] ?? 'unknown';
 }
 
 export function majorVersion(version: string): number {

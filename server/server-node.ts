@@ -21,6 +21,7 @@ import {
   type RedisPair,
 } from './redis-clients.ts';
 import { settlesWithin } from './deadline.ts';
+import { createClusterPair } from './redis-cluster/cluster-clients.ts';
 import type { ServerTap } from './monitor/server-tap.ts';
 
 export type ServerState = 'up' | 'down' | 'crashed';
@@ -30,6 +31,8 @@ export interface ServerNodeOptions {
   port: number;
   host: string;
   redisUrl: string;
+  /** With --redis-cluster: the pub/sub pair are ioredis Clusters on these nodes, not `redisUrl`. */
+  clusterUrls?: string[];
   adapter: AdapterKind;
   subscriptionMode?: SubscriptionMode;
   /** The Redis protocol of the pub/sub pair (ioredis 6 defaults to 3). */
@@ -198,7 +201,10 @@ export class ServerNode {
   /** Steps 4 to 7: a pub client, its duplicate for subscribing, and the adapter that joins them. */
   private attachAdapter(io: Server, tap: ServerTap | null): RedisPair {
     const { id, redisUrl, adapter, subscriptionMode } = this.options;
-    const { pub, sub } = createRedisPair(redisUrl, id, this.options.resp);
+    const { clusterUrls, resp } = this.options;
+    const { pub, sub } = clusterUrls
+      ? createClusterPair(clusterUrls, id, adapter, resp)
+      : createRedisPair(redisUrl, id, resp);
     for (const [client, role] of [
       [pub, 'pub'],
       [sub, 'sub'],

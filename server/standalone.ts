@@ -65,6 +65,8 @@ async function main(): Promise<void> {
     port: flags.port,
     host: flags.host,
     redisUrl: redis,
+    // With the lab's cluster, the adapter's pub/sub goes there and `redis` keeps the lab's own channels.
+    clusterUrls: flags.redisCluster,
     adapter: flags.adapter,
     subscriptionMode: flags.subscriptionMode,
     clientRate: flags.clientRate,

@@ -9,9 +9,12 @@ import { isLoopback, makeToken } from './hub/auth.ts';
 import type { RedisChoice } from './redis-finder.ts';
 import { Classroom } from './classroom/classroom.ts';
 import { reachableAddresses } from './lan-addresses.ts';
+import type { LabCluster } from './redis-cluster/lab-cluster.ts';
 
 export interface StartLabOptions {
   redis: RedisChoice;
+  /** With --redis-cluster; the lab closes it when it closes. */
+  cluster?: LabCluster;
   port?: number;
   basePort?: number;
   servers?: number;
@@ -48,6 +51,7 @@ export async function startLab(o: StartLabOptions): Promise<RunningLab> {
   const token = exposed ? (o.token ?? makeToken()) : undefined;
   const lab = new Lab({
     redis: o.redis,
+    cluster: o.cluster,
     servers: o.servers ?? 3,
     basePort: o.basePort ?? 4001,
     host,

@@ -33,6 +33,9 @@ export class WatchedChild {
   constructor(bin: string, args: string[]) {
     this.sh = spawn('/bin/sh', ['-c', WATCHDOG, 'watchdog', bin, ...args], {
       stdio: ['pipe', 'pipe', 'pipe'],
+      // A group of its own: Ctrl+C in a terminal signals the whole foreground group, and the
+      // child must stop when the lab says (after the servers' goodbyes), not before.
+      detached: true,
     });
     this.sh.stdin!.on('error', () => undefined);
     this.sh.stdout!.once('data', (chunk: Buffer) => {

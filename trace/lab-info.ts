@@ -6,6 +6,31 @@ import type { AdapterKind, SubscriptionMode } from './events.ts';
 
 export type RedisKind = 'external' | 'spawned' | 'embedded';
 
+/** One node of the Redis Cluster the servers use, as CLUSTER NODES and the lab's watch see it. */
+export interface ClusterNodeInfo {
+  /** n1, n2...: masters first. */
+  name: string;
+  url: string;
+  /** Its cluster node id (empty until a node has answered once). */
+  id: string;
+  role: 'master' | 'replica';
+  /** For a replica: the name of its master. */
+  master?: string;
+  /** The slots it owns, e.g. "0-5460"; empty for a replica. */
+  slots: string;
+  /** Whether the lab's watch connection to it is up. */
+  state: 'up' | 'down';
+}
+
+/** The Redis Cluster the servers' adapters use, when the lab runs with --redis-cluster. */
+export interface ClusterInfo {
+  /** `local`: the lab started it and stops it; `external`: given by URLs. */
+  kind: 'local' | 'external';
+  reason: string;
+  version: string;
+  nodes: ClusterNodeInfo[];
+}
+
 export interface LabInfo {
   redis: {
     /** The URL with any password removed. */
@@ -17,6 +42,12 @@ export interface LabInfo {
     reason: string;
     /** True when the lab runs this Redis itself, so it can stop and start it. */
     controllable: boolean;
+    /**
+     * With --redis-cluster: the cluster that carries the adapter's traffic. The Redis above then
+     * carries only the lab's own (the monitor channel, the roster), so that the cluster's
+     * counters count the adapter alone. Absent without a cluster.
+     */
+    cluster?: ClusterInfo;
   };
   adapter: AdapterKind;
   subscriptionMode: SubscriptionMode | null;

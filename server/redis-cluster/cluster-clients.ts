@@ -1,0 +1,101 @@
+/**
+ * A server's pub/sub pair on a Redis Cluster: two ioredis `Cluster` clients instead of two
+ * `Redis` ones. The adapters take either: the classic adapter PUBLISHes and PSUBSCRIBEs through
+ * whichever node ioredis picks (a classic PUBLISH reaches every node over the cluster bus), and
+ * counts servers by sending PUBSUB NUMSUB to every node; the sharded adapter SPUBLISHes and
+ * SSUBSCRIBEs on the node that owns each channel's slot, which ioredis only does with
+ * `shardedSubscribers: true` (ioredis >= 5.9; the adapter's README says so).
+ */
+import { Cluster, type ClusterOptions, type Redis } from 'ioredis';
+import type { AdapterKind } from '../../trace/events.ts';
+import { SUBSCRIBE_COMMANDS, type RedisPair } from '../redis-clients.ts';
+
+/** "redis://127.0.0.1:7001" -> { host, port }, with the password of the first URL that has one. */
+export function startupNodes(urls: string[]): { host: string; port: number }[] {
+  return urls.map((raw) => {
+    const url = new URL(raw);
+    return { host: url.hostname, port: Number(url.port) || 6379 };
+  });
+}
+
+function passwordOf(urls: string[]): string | undefined {
+  for (const raw of urls) {
+    const password = new URL(raw).password;
+    if (password) return decodeURIComponent(password);
+  }
+  return undefined;
+}
+
+export function clusterOptions(
+  urls: string[],
+  name: string,
+  extra: Partial<ClusterOptions> = {},
+): ClusterOptions {
+  return {
+    // A quick, steady retry, as for the single Redis: a node restarted in a lesson is rejoined soon.
+    clusterRetryStrategy: (times: number) => Math.min(times * 100, 1000),
+    ...extra,
+    redisOptions: {
+      connectionName: name,
+      password: passwordOf(urls),
+      maxRetriesPerRequest: null,
+      ...extra.redisOptions,
+    },
+  };
+}
+
+/**
+ * ioredis's Cluster has every command and event of Redis that the lab uses on a pub/sub pair
+ * (status, ready/close, publish, (p|s)subscribe, quit, disconnect), so the rest of the lab
+ * (the guards, the tap, the stop) handles the pair as it handles a single Redis's.
+ */
+export function createClusterPair(
+  urls: string[],
+  id: string,
+  adapter: AdapterKind,
+  protocol: 2 | 3 = 3,
+): RedisPair {
+  const nodes = startupNodes(urls);
+  const pub = new Cluster(
+    nodes,
+    clusterOptions(urls, `${id}:pub`, {
+      // As on a single Redis: while the cluster is away a PUBLISH fails at once, not later.
+      enableOfflineQueue: false,
+      redisOptions: { protocol },
+    }),
+  );
+  const sub = new Cluster(
+    nodes,
+    clusterOptions(urls, `${id}:sub`, {
+      shardedSubscribers: adapter === 'sharded',
+      redisOptions: { protocol },
+    }),
+  );
+  quitAfterSubscriptions(sub);
+  return { pub: pub as unknown as Redis, sub: sub as unknown as Redis };
+}
+
+/**
+ * A Cluster sends (un)subscribes on connections of their own, and quit() closes those at once,
+ * so a stop's UNSUBSCRIBEs would fail with "Connection is closed". Its quit waits for them
+ * first, as a single connection does by sending QUIT after them. (quitAll bounds the wait.)
+ */
+function quitAfterSubscriptions(sub: Cluster): void {
+  const pending = new Set<Promise<unknown>>();
+  const target = sub as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  for (const command of SUBSCRIBE_COMMANDS) {
+    const original = target[command];
+    target[command] = function (this: unknown, ...args: unknown[]) {
+      const result = original.apply(this, args);
+      pending.add(result);
+      const done = () => pending.delete(result);
+      result.then(done, done);
+      return result;
+    };
+  }
+  const quit = sub.quit.bind(sub);
+  sub.quit = async () => {
+    await Promise.allSettled([...pending]);
+    return quit();
+  };
+}

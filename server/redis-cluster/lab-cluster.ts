@@ -1,0 +1,179 @@
+/**
+ * The Redis Cluster a lab's servers use (`--redis-cluster`): the local one the lab started
+ * (local-cluster.ts), or one given by URLs. The lab keeps one plain connection to each node,
+ * named `lab:cluster-watch`, to see which nodes answer and what CLUSTER NODES says of them
+ * (roles, slots), for GET /api/lab and the banner. Those connections never publish, so they
+ * add nothing to the cluster bus counters the lab reads.
+ */
+import { EventEmitter } from 'node:events';
+import { Redis } from 'ioredis';
+import type { ClusterInfo, ClusterNodeInfo } from '../../trace/lab-info.ts';
+import { probeRedis, redactUrl, redisVersion } from '../redis-finder.ts';
+import { whenReady } from '../redis-clients.ts';
+import { parseClusterInfo, parseClusterNodes, slotText } from './cluster-replies.ts';
+import { ClusterStartError, LocalCluster, type LocalClusterOptions } from './local-cluster.ts';
+
+/** How often the lab asks the nodes how they are. */
+export const WATCH_MS = 1000;
+
+interface Watched {
+  name: string;
+  url: string;
+  client: Redis;
+  id: string;
+  role: 'master' | 'replica';
+  masterId?: string;
+  slots: string;
+}
+
+function watchClient(url: string): Redis {
+  const client = new Redis(url, {
+    connectionName: 'lab:cluster-watch',
+    // A node that is down fails the question at once; the next round asks again.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: (times) => Math.min(times * 100, 1000),
+  });
+  client.on('error', () => undefined);
+  return client;
+}
+
+export class LabCluster extends EventEmitter {
+  private readonly watched: Watched[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private last = '';
+
+  private constructor(
+    readonly kind: 'local' | 'external',
+    readonly reason: string,
+    readonly local: LocalCluster | null,
+    /** The URLs the servers start from. */
+    readonly urls: string[],
+    readonly version: string,
+  ) {
+    super();
+  }
+
+  /** Starts a local cluster, or checks that the URLs are nodes of a cluster that is ok. */
+  static async open(spec: { urls?: string[] } & LocalClusterOptions): Promise<LabCluster> {
+    if (!spec.urls?.length) {
+      const local = await LocalCluster.start(spec);
+      const cluster = new LabCluster(
+        'local',
+        `the lab started ${local.nodes.length} redis-server nodes on free loopback ports, cluster mode on, persistence off`,
+        local,
+        local.urls,
+        await redisVersion(local.urls[0]),
+      );
+      await cluster.watch(
+        local.nodes.map((n) => ({ name: n.name, url: `redis://127.0.0.1:${n.port}` })),
+      );
+      return cluster;
+    }
+    let listing = '';
+    for (const url of spec.urls) {
+      try {
+        listing = await probeRedis(url, ['CLUSTER', 'NODES']);
+        break;
+      } catch (err) {
+        if (/cluster support disabled/i.test((err as Error).message))
+          throw new ClusterStartError(
+            `${redactUrl(url)} is a Redis without cluster mode; give the nodes of a Redis Cluster, or --redis-cluster alone for a local one.`,
+          );
+      }
+    }
+    if (!listing)
+      throw new ClusterStartError(
+        `No node of the Redis Cluster answers (${spec.urls.map(redactUrl).join(', ')}): start it, fix the URLs, or give --redis-cluster alone for a local cluster.`,
+      );
+    const nodes = parseClusterNodes(listing).sort((a, b) =>
+      a.role === b.role ? a.port - b.port : a.role === 'master' ? -1 : 1,
+    );
+    const base = new URL(spec.urls[0]);
+    const cluster = new LabCluster(
+      'external',
+      'you gave it with --redis-cluster or LAB_REDIS_CLUSTER',
+      null,
+      spec.urls,
+      await redisVersion(spec.urls[0]).catch(() => 'unknown'),
+    );
+    await cluster.watch(
+      nodes.map((n, i) => {
+        const url = new URL(base);
+        url.hostname = n.address.slice(0, n.address.lastIndexOf(':'));
+        url.port = String(n.port);
+        return { name: `n${i + 1}`, url: url.toString().replace(/\/$/, '') };
+      }),
+    );
+    const info = await cluster.ask(0, 'CLUSTER', 'INFO').then(parseClusterInfo, () => null);
+    if (info?.cluster_state !== 'ok') {
+      await cluster.close();
+      throw new ClusterStartError(
+        `The Redis Cluster at ${redactUrl(spec.urls[0])} says cluster_state:${info?.cluster_state ?? 'nothing'}; wait until it is ok (every slot assigned and served), or fix it with redis-cli --cluster fix.`,
+      );
+    }
+    return cluster;
+  }
+
+  private async watch(nodes: { name: string; url: string }[]): Promise<void> {
+    for (const n of nodes)
+      this.watched.push({ ...n, client: watchClient(n.url), id: '', role: 'master', slots: '' });
+    await Promise.all(this.watched.map((w) => whenReady(w.client)));
+    await this.refresh();
+    this.timer = setInterval(() => void this.refresh(), WATCH_MS);
+    this.timer.unref();
+  }
+
+  /** One command on node `i`'s watch connection; rejects at once when the node is down. */
+  ask(i: number, ...args: string[]): Promise<string> {
+    return this.watched[i].client.call(args[0], ...args.slice(1)).then(String);
+  }
+
+  /** Asks every node for CLUSTER NODES; the first answer says the roles and the slots. */
+  async refresh(): Promise<void> {
+    const listings = await Promise.all(
+      this.watched.map((_, i) => this.ask(i, 'CLUSTER', 'NODES').catch(() => '')),
+    );
+    const listing = listings.find(Boolean);
+    if (listing) {
+      const byPort = new Map(parseClusterNodes(listing).map((n) => [n.port, n]));
+      for (const w of this.watched) {
+        const seen = byPort.get(Number(new URL(w.url).port));
+        if (!seen) continue;
+        Object.assign(w, {
+          id: seen.id,
+          role: seen.role,
+          masterId: seen.masterId,
+          slots: slotText(seen.slots),
+        });
+      }
+    }
+    const now = JSON.stringify(this.nodes());
+    if (now !== this.last) {
+      this.last = now;
+      this.emit('change');
+    }
+  }
+
+  nodes(): ClusterNodeInfo[] {
+    return this.watched.map((w) => ({
+      name: w.name,
+      url: redactUrl(w.url),
+      id: w.id,
+      role: w.role,
+      master: this.watched.find((m) => m.id && m.id === w.masterId)?.name,
+      slots: w.slots,
+      state: w.client.status === 'ready' ? 'up' : 'down',
+    }));
+  }
+
+  info(): ClusterInfo {
+    return { kind: this.kind, reason: this.reason, version: this.version, nodes: this.nodes() };
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    for (const w of this.watched) w.client.disconnect();
+    await this.local?.stop();
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * The lab's servers on a real local Redis Cluster (--redis-cluster): chat crosses servers with
+ * the classic adapter and with the sharded one in each subscription mode, and the adapters'
+ * channels live on the cluster's nodes, not on the lab's own Redis. One cluster and one lab for
+ * the file; each mode is a setup of the same lab. The lab's own channels use the suite's
+ * redis-server; the embedded broker refuses a cluster. A missing redis-server fails, never skips.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { LabCluster } from '../../server/redis-cluster/lab-cluster.ts';
+import { BROKER_HAS_NO_CLUSTER } from '../../server/redis-cluster/cluster-choice.ts';
+import type { SubscriptionMode } from '../../trace/events.ts';
+import {
+  closeAllLabs,
+  collect,
+  makeLab,
+  nextEvent,
+  numsub,
+  redisFor,
+  until,
+  type TestLab,
+} from '../support/lab-fixture.ts';
+
+let cluster: LabCluster;
+let lab: TestLab;
+/** One plain connection per node, to ask each what it holds. */
+let nodes: Redis[];
+
+beforeAll(async () => {
+  cluster = await LabCluster.open({});
+  lab = await makeLab('redis', { cluster });
+  nodes = cluster.urls.map((url) => new Redis(url, { maxRetriesPerRequest: 1 }));
+});
+
+afterAll(async () => {
+  for (const n of nodes ?? []) n.disconnect();
+  await closeAllLabs();
+});
+
+/** Sums a PUBSUB count over the nodes: each node answers for itself. */
+async function onNodes(sub: 'NUMSUB' | 'SHARDNUMSUB', channel: string): Promise<number[]> {
+  return Promise.all(
+    nodes.map(async (n) => Number(((await n.call('PUBSUB', sub, channel)) as [string, number])[1])),
+  );
+}
+
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+
+/** `roomChannel`: in the dynamic modes, c's join SSUBSCRIBEs blue's channel, which must exist before the send. */
+async function chatsAcross(roomChannel = false): Promise<void> {
+  const [a, b, c] = await Promise.all([lab.client('s1'), lab.client('s2'), lab.client('s3')]);
+  try {
+    const got = Promise.all([a, b, c].map((s) => nextEvent<string>(s, 'chat message')));
+    a.emit('chat message', 'hello over the cluster');
+    expect(await got).toEqual([
+      ['hello over the cluster'],
+      ['hello over the cluster'],
+      ['hello over the cluster'],
+    ]);
+    await c.emitWithAck('join', 'blue');
+    // The join answers before the adapter's SSUBSCRIBE is done: on a cluster ioredis may first
+    // open a connection to the node that owns the channel's slot.
+    if (roomChannel)
+      await until(
+        async () => sum(await onNodes('SHARDNUMSUB', 'socket.io#/#blue#')) === 1,
+        5000,
+        "blue's shard channel",
+      );
+    const outsider = collect(b, 'room message');
+    const toBlue = nextEvent(c, 'room message');
+    a.emit('room message', 'blue', 'for blue only');
+    expect(await toBlue).toEqual(['blue', 'for blue only']);
+    // A chat sent after the room message reaches b after it would have: b is not in blue.
+    const marker = nextEvent(b, 'chat message');
+    a.emit('chat message', 'marker');
+    await marker;
+    outsider.stop();
+    expect(outsider.values).toEqual([]);
+  } finally {
+    for (const s of [a, b, c]) s.disconnect();
+  }
+}
+
+describe('servers on a local Redis Cluster', () => {
+  it('say the cluster and its nodes in GET /api/lab', async () => {
+    const { body } = await lab.api<{ redis: { cluster: { kind: string; nodes: unknown[] } } }>(
+      'GET',
+      '/api/lab',
+    );
+    expect(body.redis.cluster.kind).toBe('local');
+    expect(body.redis.cluster.nodes).toEqual(
+      cluster.urls.map((url, i) =>
+        expect.objectContaining({ name: `n${i + 1}`, url, role: 'master', state: 'up' }),
+      ),
+    );
+  });
+
+  it('chat across servers with the classic adapter, subscribed on the cluster and not on the lab Redis', async () => {
+    await chatsAcross();
+    // Each server's sub connection SUBSCRIBEs on one node ioredis picks; together, three.
+    const counts = await onNodes('NUMSUB', 'socket.io-request#/#');
+    expect(sum(counts)).toBe(3);
+    expect(await numsub(lab.admin, 'socket.io-request#/#')).toBe(0);
+  });
+
+  it.each(['static', 'dynamic', 'dynamic-private'] as SubscriptionMode[])(
+    'chat across servers with the sharded adapter (%s), its channel on the node that owns its slot',
+    async (subscriptionMode) => {
+      await lab.lab.setup({ adapter: 'sharded', subscriptionMode });
+      await chatsAcross(subscriptionMode !== 'static');
+      const slot = Number(await nodes[0].call('CLUSTER', 'KEYSLOT', 'socket.io#/#'));
+      const owner = cluster.nodes().findIndex((n) =>
+        n.slots.split(' ').some((r) => {
+          const [a, b = a] = r.split('-').map(Number);
+          return slot >= a && slot <= b;
+        }),
+      );
+      const counts = await onNodes('SHARDNUMSUB', 'socket.io#/#');
+      expect(counts.map((n, i) => (i === owner ? n : 0))).toEqual(counts);
+      expect(counts[owner]).toBe(3);
+    },
+  );
+});
+
+describe('the embedded broker', () => {
+  it('refuses a cluster, in one sentence that says how to get redis-server', async () => {
+    const broker = await redisFor('broker');
+    try {
+      await expect(makeLab('broker', { redis: broker, cluster })).rejects.toThrow(
+        BROKER_HAS_NO_CLUSTER,
+      );
+    } finally {
+      await broker.managed?.stop();
+    }
+  });
+});
