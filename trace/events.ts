@@ -12,7 +12,17 @@
 export const TRACE_VERSION = 1;
 
 /** The ten steps of the walkthrough (seed/walkthrough.txt), 1-based. */
-export type Step = 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10;
+export type TenStep = 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10;
+/**
+ * The two HTTP steps, told between steps 1 and 2 (docs/trace.md "HTTP steps"): `1a`, a client's
+ * long-polling requests (the handshake that opens a session, then each poll and each send) and
+ * which server each reached; `1b`, the upgrade to WebSocket. They matter most behind a load
+ * balancer, where every request may reach another server.
+ */
+export type HttpStep = '1a' | '1b';
+export const HTTP_STEPS: readonly HttpStep[] = ['1a', '1b'];
+/** The step an event belongs to. */
+export type Step = TenStep | HttpStep;
 
 /** What a server's adapter did with a message that arrived on its sub connection. */
 export type Decision =
@@ -32,6 +42,8 @@ export type Decision =
 export type RedisRole = 'pub' | 'sub' | 'monitor-pub' | 'monitor-sub';
 
 export type AdapterKind = 'redis' | 'sharded' | 'none';
+/** How the lab's load balancer spreads requests over the servers (docs/balancer.md). */
+export type BalancerMode = 'sticky' | 'round-robin' | 'off';
 export type SubscriptionMode = 'static' | 'dynamic' | 'dynamic-private';
 
 /** An adapter message decoded for viewers. `value` is JSON-safe: Buffers become `{ $bytes: hex }`. */
@@ -111,6 +123,42 @@ export interface ClientTransport extends Base<'client.transport'> {
   transport: string;
   /** The lab client id (`c1`, `p3`...) when the client said who it is. */
   client?: string;
+}
+/**
+ * Step 1a (handshake, poll, send) or 1b (upgrade): a server answered one HTTP request of an
+ * engine.io client. Reported by the server that received it, so behind a balancer `server` is
+ * the server the balancer picked.
+ */
+export interface HttpRequest extends Base<'http.request'> {
+  /**
+   * handshake: the request that opens a session (a GET without a session id; over WebSocket, a
+   * websocket-only client's one upgrade request); poll: a GET that waits for packets; send: a
+   * POST that carries packets; upgrade: the GET that asks to move a polling session, whose id it
+   * carries, to WebSocket. Over WebSocket (`transport: websocket`) the step is 1b, else 1a.
+   */
+  what: 'handshake' | 'poll' | 'send' | 'upgrade';
+  method: string;
+  /** The transport the request asked for (`transport=` in its query): polling or websocket. */
+  transport: string;
+  /** The engine.io session id: the one the request carried, or the one its handshake opened. */
+  sid?: string;
+  /** The HTTP status of the answer: 200, 101 (switching to WebSocket), 400, 403... */
+  status: number;
+  /** engine.io's reason for a refusal, e.g. `Session ID unknown`. */
+  error?: string;
+  client?: string;
+  /** The mode of the lab's balancer that passed the request on; absent when it came straight. */
+  balancer?: Exclude<BalancerMode, 'off'>;
+  /** Milliseconds from the request's arrival to its answer (a poll waits for something to send). */
+  ms: number;
+}
+/** Step 1b: a session moved from long-polling to WebSocket (its probe succeeded). */
+export interface TransportUpgrade extends Base<'transport.upgrade'> {
+  sid: string;
+  client?: string;
+  from: string;
+  to: string;
+  balancer?: Exclude<BalancerMode, 'off'>;
 }
 /** Step 3: the namespace `connection` event fired. */
 export interface ClientConnect extends Base<'client.connect'> {
@@ -270,6 +318,8 @@ export type LabEvent =
   | RedisDisconnect
   | RedisCommand
   | AdapterAttach
+  | HttpRequest
+  | TransportUpgrade
   | ClientTransport
   | ClientConnect
   | ClientDisconnect
@@ -319,6 +369,9 @@ type StepRule<K extends EventKind> =
 const KIND_STEPS: { [K in EventKind]: StepRule<K> } = {
   'server.up': 1,
   'server.down': 1,
+  // A request over WebSocket (an upgrade, or a websocket-only client's one request) is 1b.
+  'http.request': (d) => (d.transport === 'websocket' ? '1b' : '1a'),
+  'transport.upgrade': '1b',
   'client.transport': 2,
   'client.connect': 3,
   'client.disconnect': 3,

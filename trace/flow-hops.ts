@@ -3,14 +3,14 @@
  * narration: one sentence each.
  */
 import { inCausalOrder, isResponse, type HopKind } from './causal-order.ts';
-import type { Decision, Step } from './events.ts';
+import type { Decision, TenStep } from './events.ts';
 import { plural } from './plural.ts';
 import type { Flow } from './state.ts';
 
 export type { HopKind } from './causal-order.ts';
 
 export interface Hop {
-  step: Step;
+  step: TenStep;
   kind: HopKind;
   server?: string;
   channel?: string;

@@ -2,7 +2,10 @@
  * The body of `GET /api/lab` and of the hub's `lab` push: what the lab is made of right now.
  * Shared by the hub, the page and the lessons (docs/api.md describes each field).
  */
-import type { AdapterKind, SubscriptionMode } from './events.ts';
+import type { AdapterKind, BalancerMode, SubscriptionMode } from './events.ts';
+
+/** The two ways a lab or page client may connect (socket.io-client's `transports` option). */
+export type ClientTransports = ['websocket'] | ['polling', 'websocket'];
 
 export type RedisKind = 'external' | 'spawned' | 'embedded';
 
@@ -56,6 +59,12 @@ export interface LabInfo {
   /** Whether the lab's stray subscriber sits on the channel the adapter counts servers by. */
   straySubscriber?: boolean;
   monitor: { enabled: boolean; channel: string };
+  /**
+   * The load balancer in front of the lab's servers (docs/balancer.md): its port, its mode
+   * (`off` when none runs), and which kind runs it: `nginx` when nginx is on the PATH, else
+   * `node`, the lab's proxy built on http-proxy-3. Absent in labs from before it.
+   */
+  balancer?: { port: number; mode: BalancerMode; kind: 'nginx' | 'node' };
   servers: {
     id: string;
     port: number;
@@ -79,6 +88,16 @@ export interface LabInfo {
     rooms: string[];
     /** The namespace, when not `/` (a lab client of /game, say). */
     nsp?: string;
+    /**
+     * How it connects: `server`, straight to its server's port (when absent), or `balancer`,
+     * through the load balancer, which picked `server` (empty until it first connects).
+     */
+    via?: 'server' | 'balancer';
+    /**
+     * socket.io-client's `transports`: `["websocket"]` (when absent), or `["polling",
+     * "websocket"]`, Socket.IO's default: long-polling first, then the upgrade.
+     */
+    transports?: ClientTransports;
   }[];
   /** The lesson that holds the lab, if any: one lesson runs at a time for the whole lab. */
   lesson: { id: string; title: string; step: number; holder: string } | null;

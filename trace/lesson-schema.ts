@@ -26,6 +26,8 @@ const KINDS: Record<EventKind, true> = {
   'redis.disconnect': true,
   'redis.command': true,
   'adapter.attach': true,
+  'http.request': true,
+  'transport.upgrade': true,
   'client.transport': true,
   'client.connect': true,
   'client.disconnect': true,
@@ -53,6 +55,7 @@ const EVENT_FIELDS = [
   'message', 'plumbing', 'pubId', 'receivers', 'ms', 'pattern', 'via', 'decision', 'sockets',
   'origin', 'rooms', 'except', 'count', 'local', 'mode', 'topic', 'text', 'protocol',
   'connection', 'dir', 'value', 'resp', 'what', 'code', 'signal', 'guard', 'offlineQueue', 'pid',
+  'method', 'sid', 'status', 'balancer', 'from', 'to',
 ]; // prettier-ignore
 
 export const ADAPTER_KINDS = ADAPTER_IDS;

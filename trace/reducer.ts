@@ -25,6 +25,7 @@ import {
   onServerDown,
   onServerUp,
 } from './reduce-servers.ts';
+import { onHttpRequest, onTransportUpgrade } from './reduce-http.ts';
 import { noteRosterChange } from './rosters.ts';
 import { onClientConnect, onClientDisconnect, onRoomChange } from './reduce-sockets.ts';
 import { emptyState, emptyTotals, type LabState } from './state.ts';
@@ -58,6 +59,8 @@ const HANDLERS: Handlers = {
   'redis.disconnect': onRedisDisconnect,
   'redis.command': onRedisCommand,
   'adapter.attach': onAdapterAttach,
+  'http.request': onHttpRequest,
+  'transport.upgrade': onTransportUpgrade,
   // A transport opening changes nothing the state holds; the event is still a hop to animate.
   'client.transport': () => {},
   'client.connect': onClientConnect,

@@ -216,6 +216,16 @@ export interface CountersState {
   lab: CounterTotals;
 }
 
+/** What one server answered at the HTTP steps (1a and 1b), since the trace began. */
+export interface HttpTotals {
+  /** engine.io requests answered: handshakes, polls, sends and upgrades. */
+  requests: number;
+  /** Of those, answered 400 or 403 (`Session ID unknown`, mostly). */
+  refused: number;
+  /** Sessions that moved from long-polling to WebSocket. */
+  upgrades: number;
+}
+
 export interface LabState {
   servers: Record<string, ServerState>;
   redis: RedisState;
@@ -235,6 +245,8 @@ export interface LabState {
   counters: CountersState;
   /** Per reporting server: full detail or sampled (monitor.mode). Missing means detail. */
   mode: Record<string, 'detail' | 'sampled'>;
+  /** Per server: its HTTP answers (http.request, transport.upgrade). */
+  http: Record<string, HttpTotals>;
   step: Step | null;
   lastEvent: LabEvent | null;
   /** Events reduced into this state. */
@@ -259,6 +271,7 @@ export function emptyState(): LabState {
     rosterCount: 0,
     counters: { servers: {}, earlier: {}, lab: emptyTotals() },
     mode: {},
+    http: {},
     step: null,
     lastEvent: null,
     events: 0,

@@ -8,7 +8,7 @@
  * lab (the hub's ring had already let older events go). Parsing refuses anything it cannot
  * replay faithfully, with a message that says what is wrong and what to do.
  */
-import { TRACE_VERSION, type LabEvent } from './events.ts';
+import { HTTP_STEPS, TRACE_VERSION, type LabEvent } from './events.ts';
 import type { LabState } from './state.ts';
 
 export const TRACE_FORMAT = 'fanout-lab-trace';
@@ -54,12 +54,13 @@ function eventProblem(e: unknown): string | undefined {
     ['server', 'string'],
     ['seq', 'number'],
     ['t', 'number'],
-    ['step', 'number'],
   ] as const) {
     if (typeof e[field] !== type) return `has no ${type} "${field}"`;
   }
-  const step = e.step as number;
-  if (!Number.isInteger(step) || step < 1 || step > 10) return `has step ${step}, not 1 to 10`;
+  const step = e.step;
+  const ten = typeof step === 'number' && Number.isInteger(step) && step >= 1 && step <= 10;
+  if (!ten && !(HTTP_STEPS as unknown[]).includes(step))
+    return `has step ${JSON.stringify(step)}, not 1 to 10, 1a or 1b`;
   return undefined;
 }
 

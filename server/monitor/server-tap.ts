@@ -23,6 +23,7 @@ import { instrumentAdapter, tappedAdapterFactory } from './tapped-adapters.ts';
 import { forgetSocket } from './delivery-log.ts';
 import { RedisTap } from './redis-tap.ts';
 import { attachMonitorRelay, type MonitorRelay } from './monitor-relay.ts';
+import { attachHttpTap } from '../balancer/http-tap.ts';
 
 export interface ServerTapOptions {
   id: string;
@@ -107,6 +108,7 @@ export class ServerTap {
         `${this.id}:monitor-sub`,
       );
     }
+    attachHttpTap(io, (draft) => this.emit(draft));
     io.engine.on(
       'connection',
       (raw: {

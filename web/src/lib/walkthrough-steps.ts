@@ -8,8 +8,9 @@
  * - every server, the sender too, receives every broadcast of the classic adapter;
  * - with Redis down, the sender's own clients still get the message.
  */
-import type { Step } from '../../../trace/events.ts';
+import type { Step, TenStep } from '../../../trace/events.ts';
 import type { LabInfo } from '../../../trace/lab-info.ts';
+import { httpSteps, showsHttpSteps } from './http-steps.ts';
 
 export interface WalkthroughStep {
   step: Step;
@@ -17,8 +18,8 @@ export interface WalkthroughStep {
   text: string;
 }
 
-/** What the steps need of the lab: its servers, and the adapter they run. */
-export type WalkthroughLab = Pick<LabInfo, 'servers' | 'adapter'>;
+/** What the steps need of the lab: its servers, the adapter they run, and its balancer. */
+export type WalkthroughLab = Pick<LabInfo, 'servers' | 'adapter' | 'balancer'>;
 
 /** "s1 on 4001, s2 on 4002 and s3 on 4003"; past four servers, the first three and the last. */
 export function serverPorts(servers: readonly { id: string; port: number }[]): string {
@@ -34,7 +35,7 @@ function serversStart(lab: WalkthroughLab | null): string {
   return `Each Socket.IO server listens on a port of its own: ${serverPorts(lab.servers)}.`;
 }
 
-const NONE: Partial<Record<Step, string>> = {
+const NONE: Partial<Record<TenStep, string>> = {
   4: 'With no adapter, the servers open no connection to Redis at all.',
   5: 'With no adapter, nothing subscribes: Redis never hears of these servers.',
   6: 'No adapter is made: each server keeps Socket.IO’s in-memory adapter, which knows only its own sockets.',
@@ -44,14 +45,14 @@ const NONE: Partial<Record<Step, string>> = {
   10: 'Only the clients of the sender’s server get the message. With the Redis adapter, every server’s clients would.',
 };
 
-const SHARDED: Partial<Record<Step, string>> = {
+const SHARDED: Partial<Record<TenStep, string>> = {
   5: 'The adapter SSUBSCRIBEs to socket.io#/# and to socket.io#/#<uid># for answers, and in its dynamic modes to a channel per room while the server has members in it. Sharded pub/sub has no patterns. Redis keeps no messages.',
   6: 'createShardedAdapter(pub, sub) returns a factory; io.adapter(factory) makes Socket.IO build an adapter for each namespace, with a random uid, its name on the wire. Its constructor subscribes (step 5).',
   8: 'A client sends a message and the server calls io.emit. The adapter SPUBLISHes the message on socket.io#/# (or on a room’s own channel in its dynamic modes), then writes it to its own sockets. socket.emit to one socket never touches Redis.',
   9: 'Redis sends the message to the connections subscribed to that shard channel: every server for socket.io#/#, only the servers with members for a room’s channel. Each drops its own message by uid; the others write it to their matching sockets.',
 };
 
-const CLASSIC: Record<Step, string> = {
+const CLASSIC: Record<TenStep, string> = {
   1: '',
   2: 'A client opens a WebSocket (an engine.io transport) to one server, and stays with that server.',
   3: "The server's connection event fires for the new socket. Rooms it joins live on that server only.",
@@ -64,7 +65,7 @@ const CLASSIC: Record<Step, string> = {
   10: 'Clients on every server get the message over their WebSocket. A client whose server was down at that moment misses it for good: pub/sub keeps nothing. While Redis is down, only the clients of the sender’s server get it.',
 };
 
-const TITLES: Record<Step, string> = {
+const TITLES: Record<TenStep, string> = {
   1: 'Servers start',
   2: 'A client connects',
   3: 'connection fires',
@@ -77,14 +78,22 @@ const TITLES: Record<Step, string> = {
   10: 'Clients receive',
 };
 
-/** The ten steps for this lab: its servers and ports, and its adapter (the classic one when unknown). */
-export function walkthroughSteps(lab: WalkthroughLab | null = null): WalkthroughStep[] {
+/**
+ * The ten steps for this lab: its servers and ports, and its adapter (the classic one when
+ * unknown); with the HTTP steps 1a and 1b after step 1 when it has a balancer or `current` is one.
+ */
+export function walkthroughSteps(
+  lab: WalkthroughLab | null = null,
+  current: Step | null = null,
+): WalkthroughStep[] {
   const special = lab?.adapter === 'none' ? NONE : lab?.adapter === 'sharded' ? SHARDED : {};
-  return (Object.keys(TITLES).map(Number) as Step[]).map((step) => ({
+  const ten = (Object.keys(TITLES).map(Number) as TenStep[]).map((step) => ({
     step,
     title: TITLES[step],
     text: step === 1 ? serversStart(lab) : (special[step] ?? CLASSIC[step]),
   }));
+  if (!showsHttpSteps(lab?.balancer, current)) return ten;
+  return [ten[0], ...httpSteps(lab?.balancer), ...ten.slice(1)];
 }
 
 /** The steps told without a lab (a trace file, or before the hub answers). */

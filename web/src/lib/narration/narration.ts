@@ -7,6 +7,7 @@ import type { Decision, LabEvent, Step } from '../../../../trace/events.ts';
 import { plural } from '../../../../trace/plural.ts';
 import type { LabState } from '../../../../trace/state.ts';
 import { narrateSidecar } from '../../lessons/console/sidecar-narration.ts';
+import { narrateHttp, narrateUpgrade } from './http-narration.ts';
 import { plainError } from './redis-errors.ts';
 
 /** What the sentence can read beyond the event: the lab as the stage shows it. */
@@ -111,6 +112,10 @@ export function narrate(e: LabEvent, ctx: NarrationContext = {}): string {
       return e.reason === 'crash'
         ? `${e.server} crashed: its sockets died without a goodbye and its Redis connections dropped.`
         : `${e.server} stopped: its clients were told, and its Redis connections sent QUIT.`;
+    case 'http.request':
+      return narrateHttp(e);
+    case 'transport.upgrade':
+      return narrateUpgrade(e);
     case 'client.transport':
       return `${who(e.client, e.socketId)} opened a ${e.transport} transport to ${e.server}.`;
     case 'client.connect':
