@@ -1,6 +1,7 @@
 import type { RunningLab } from './start-lab.ts';
 import { lanAddresses } from './lan-addresses.ts';
 import type { ClusterInfo } from '../trace/lab-info.ts';
+import { balancerLine } from './balancer/lab-balancing.ts';
 
 /** The cluster and its nodes: the adapters' traffic goes there, the lab's own to the Redis above. */
 function clusterLines(c: ClusterInfo): string[] {
@@ -14,7 +15,6 @@ function clusterLines(c: ClusterInfo): string[] {
     ...nodes,
   ];
 }
-
 export function banner(running: RunningLab, host: string): string {
   const info = running.lab.info();
   const r = info.redis;
@@ -37,6 +37,7 @@ export function banner(running: RunningLab, host: string): string {
   lines.push(
     `  Monitor        ${info.monitor.enabled ? `on, channel ${info.monitor.channel}` : 'off'}`,
   );
+  if (info.balancer) lines.push(`  Balancer       ${balancerLine(info.balancer)}`);
   if (running.token) {
     const urls = lanAddresses().map((a) => `http://${a}:${running.hub.port}`);
     const shown = urls.length ? urls : [running.url];

@@ -107,6 +107,7 @@ async function main(): Promise<void> {
       clientRate: flags.clientRate,
       addressRate: flags.addressRate,
       resp: flags.resp,
+      balancer: { mode: flags.balancer, port: flags.balancerPort },
       token: flags.token,
       classroom: flags.classroom,
       onLog: (line) => log(line),

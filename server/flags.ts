@@ -2,9 +2,10 @@
  * Every flag of `npm start` and `npm run server`, defined once, with its environment twin.
  * A bad value throws a FlagError whose message says what to do; the CLI prints it as one line.
  */
-import type { AdapterKind, SubscriptionMode } from '../trace/events.ts';
+import type { AdapterKind, BalancerMode, SubscriptionMode } from '../trace/events.ts';
 import { isLoopback } from './hub/auth.ts';
 import { BROKER_HAS_NO_CLUSTER, parseClusterSpec } from './redis-cluster/cluster-choice.ts';
+import { BALANCER_MODES, DEFAULT_BALANCER_PORT } from './balancer/balancer-modes.ts';
 
 export class FlagError extends Error {}
 
@@ -136,6 +137,21 @@ const LAB_FLAGS: FlagSpec[] = [
     help: 'monitor channel (default lab:monitor)',
   },
   {
+    name: 'balancer',
+    env: 'LAB_BALANCER',
+    kind: 'choice',
+    choices: BALANCER_MODES,
+    help: 'a load balancer in front of the servers: sticky | round-robin | off (default off); nginx when it is on PATH, else a Node proxy',
+  },
+  {
+    name: 'balancer-port',
+    env: 'LAB_BALANCER_PORT',
+    kind: 'int',
+    min: 1,
+    max: 65535,
+    help: `the balancer's port (default ${DEFAULT_BALANCER_PORT})`,
+  },
+  {
     name: 'token',
     env: 'LAB_TOKEN',
     kind: 'string',
@@ -205,6 +221,8 @@ export interface LabFlags {
   broker: boolean;
   monitor: boolean;
   monitorChannel: string;
+  balancer: BalancerMode;
+  balancerPort: number;
   token?: string;
   /** Classroom mode, with the most phones it takes; absent otherwise. */
   classroom?: { size: number };
@@ -311,6 +329,8 @@ export function parseLabFlags(argv: string[], env: NodeJS.ProcessEnv = process.e
     broker: (raw.broker as boolean) ?? false,
     monitor: (raw.monitor ?? 'on') === 'on',
     monitorChannel: (raw['monitor-channel'] as string) ?? 'lab:monitor',
+    balancer: (raw.balancer as BalancerMode) ?? 'off',
+    balancerPort: (raw['balancer-port'] as number) ?? DEFAULT_BALANCER_PORT,
     token: raw.token as string | undefined,
     classroom: classroom ? { size: (raw['class-size'] as number) ?? 200 } : undefined,
     quiet: (raw.quiet as boolean) ?? false,
@@ -343,6 +363,7 @@ export function parseLabFlags(argv: string[], env: NodeJS.ProcessEnv = process.e
     throw new FlagError(
       '--redis-cluster-replicas is for the cluster the lab starts: use it with --redis-cluster alone.',
     );
+  checkBalancerPort(flags, last);
   checkMonitorChannel(flags.monitorChannel);
   return flags;
 }
@@ -393,6 +414,17 @@ export function parseServerFlags(
     throw new FlagError('--name must be 1-32 letters, digits, _ or -.');
   checkMonitorChannel(flags.monitorChannel);
   return flags;
+}
+
+/** The balancer's port is checked even while it is off: it can be switched on live. */
+function checkBalancerPort(flags: LabFlags, lastServerPort: number): void {
+  const port = flags.balancerPort;
+  if (port === flags.port)
+    throw new FlagError(`--balancer-port ${port} is the hub's --port; pick another.`);
+  if (port >= flags.basePort && port <= lastServerPort)
+    throw new FlagError(
+      `--balancer-port ${port} collides with the servers' ports ${flags.basePort}-${lastServerPort}; pick another.`,
+    );
 }
 
 /** The monitor channel must never be mistaken for adapter traffic. */

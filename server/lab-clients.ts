@@ -1,14 +1,23 @@
 /**
  * Headless lab clients: real socket.io-client connections made by the hub. They connect over
- * WebSocket (step 2 of the walkthrough), reconnect with socket.io-client's own backoff to the
- * same server (a page talks to one URL, and nothing moves it), answer ack requests, and report
+ * WebSocket (step 2 of the walkthrough), or long-polling first and then the upgrade, straight to
+ * a server or through the lab's balancer; reconnect with socket.io-client's own backoff to the
+ * same URL (a page talks to one URL, and nothing moves it), answer ack requests, and report
  * every event they receive so step 10 shows.
  */
 import { io as connect, type Socket } from 'socket.io-client';
-import type { LabInfo } from '../trace/lab-info.ts';
+import type { ClientTransports, LabInfo } from '../trace/lab-info.ts';
 import { LabError } from './lab-error.ts';
 
 export type LabClientInfo = LabInfo['clients'][number];
+
+/** How a client connects: straight to its server (the default) or through the balancer. */
+export interface ClientRoute {
+  via: 'server' | 'balancer';
+  transports: ClientTransports;
+}
+
+export const DIRECT: ClientRoute = { via: 'server', transports: ['websocket'] };
 
 export interface Receipt {
   client: string;
@@ -25,6 +34,10 @@ interface Entry {
 
 export interface LabClientsOptions {
   urlOf: (server: string) => string;
+  /** Where clients that come through the balancer connect. */
+  balancerUrl: () => string;
+  /** The server that holds a socket (of namespace `nsp`), for clients the balancer placed. */
+  serverOf: (socketId: string, nsp: string) => string | undefined;
   onReceive: (receipt: Receipt) => void;
   onChange: () => void;
 }
@@ -49,11 +62,25 @@ export class LabClients {
     return this.entries.get(id)?.info;
   }
 
-  /** Connects one client (to namespace `nsp`) and resolves once it is connected (or after 5 s, still trying). */
-  async add(server: string, rooms: string[] = [], nsp = '/'): Promise<LabClientInfo> {
+  /**
+   * Connects one client (to namespace `nsp`) and resolves once it is connected, or after 5 s
+   * still trying; one through the balancer, once its first attempt connected or failed (behind
+   * round-robin, a polling client fails over and over, and that is what the lesson shows).
+   */
+  async add(
+    server: string,
+    rooms: string[] = [],
+    nsp = '/',
+    route: ClientRoute = DIRECT,
+  ): Promise<LabClientInfo> {
     const id = `c${this.next++}`;
-    const socket = connect(`${this.options.urlOf(server)}${nsp === '/' ? '' : nsp}`, {
-      transports: ['websocket'],
+    const balanced = route.via === 'balancer';
+    const url = balanced ? this.options.balancerUrl() : this.options.urlOf(server);
+    const socket = connect(`${url}${nsp === '/' ? '' : nsp}`, {
+      transports: [...route.transports],
+      // Keeps the cookies the balancer sets (engine.io-client's cookie jar, in Node): sticky
+      // mode's lab_server cookie is how it sends the session's next request to the same server.
+      withCredentials: balanced,
       auth: { labClient: id },
       query: { labClient: id },
       reconnectionDelay: 500,
@@ -62,15 +89,19 @@ export class LabClients {
     const info: LabClientInfo = {
       id,
       kind: 'lab',
-      server,
+      server: balanced ? '' : server,
       state: 'disconnected',
       rooms: [...rooms],
       ...(nsp === '/' ? {} : { nsp }),
+      ...(balanced ? { via: 'balancer' as const } : {}),
+      ...(route.transports.length > 1 ? { transports: route.transports } : {}),
     };
     this.entries.set(id, { info, socket });
     socket.on('connect', () => {
       info.state = 'connected';
       info.socketId = socket.id;
+      // The balancer picked the server; the socket's id says which (the same id on both ends).
+      if (balanced) info.server = this.options.serverOf(socket.id ?? '', nsp) ?? info.server;
       // Rooms live on the server, so a reconnected socket joins them again, as an app would.
       for (const room of info.rooms) socket.emit('join', room);
       this.options.onChange();
@@ -92,10 +123,12 @@ export class LabClients {
     });
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, 5000);
-      socket.once('connect', () => {
+      const done = () => {
         clearTimeout(timer);
         resolve();
-      });
+      };
+      socket.once('connect', done);
+      if (balanced) socket.once('connect_error', done);
     });
     return info;
   }
@@ -109,6 +142,7 @@ export class LabClients {
     rooms: string[],
     nsp: string,
     pick: () => string,
+    route: ClientRoute = DIRECT,
   ): Promise<LabClientInfo[]> {
     if (this.size + count > MAX_LAB_CLIENTS)
       throw new LabError(
@@ -117,7 +151,8 @@ export class LabClients {
         'count',
       );
     const made: LabClientInfo[] = [];
-    for (let i = 0; i < count; i++) made.push(await this.add(pick(), rooms, nsp));
+    for (let i = 0; i < count; i++)
+      made.push(await this.add(route.via === 'balancer' ? '' : pick(), rooms, nsp, route));
     return made;
   }
 

@@ -5,10 +5,23 @@
  * what runs goes through `lifecycle` (lifecycle-queue.ts says how, and how to add one).
  */
 import { EventEmitter } from 'node:events';
-import type { AdapterKind, SubscriptionMode } from '../trace/events.ts';
+import type { AdapterKind, BalancerMode, SubscriptionMode } from '../trace/events.ts';
 import type { LabInfo } from '../trace/lab-info.ts';
 import { ServerNode } from './server-node.ts';
-import { LabClients, type LabClientInfo, type Receipt } from './lab-clients.ts';
+import {
+  DIRECT,
+  LabClients,
+  type ClientRoute,
+  type LabClientInfo,
+  type Receipt,
+} from './lab-clients.ts';
+import { LabBalancer } from './balancer/lab-balancer.ts';
+import {
+  DEFAULT_BALANCER_PORT,
+  balancerError,
+  balancerNotice,
+  upstreamsOf,
+} from './balancer/lab-balancing.ts';
 import { majorVersion, redactUrl, type RedisChoice } from './redis-finder.ts';
 import { LabFeed, RING_SIZE, type NoticeTopic } from './lab-feed.ts';
 import type { DraftEvent } from './monitor/monitor-sink.ts';
@@ -42,6 +55,8 @@ export interface LabOptions {
   /** The hub's ring of recent events (RING_SIZE) and a page's history on opening (HISTORY_EVENTS). */
   ringSize?: number;
   historyEvents?: number;
+  /** The load balancer in front of the servers (docs/balancer.md); off when absent. */
+  balancer?: { mode: BalancerMode; port: number; pathEnv?: string };
   onLog?: (line: string) => void;
 }
 
@@ -61,6 +76,7 @@ export class Lab extends EventEmitter {
   readonly feed: LabFeed;
   readonly servers: LabServers;
   readonly clients: LabClients;
+  readonly balancer: LabBalancer;
   readonly pageClients = new Map<string, LabClientInfo[]>();
   adapter: AdapterKind;
   subscriptionMode: SubscriptionMode;
@@ -105,8 +121,18 @@ export class Lab extends EventEmitter {
       notice: (text) => this.notice('info', text),
       changed: () => this.changed(),
     });
+    this.balancer = new LabBalancer({
+      host: options.host,
+      port: options.balancer?.port ?? DEFAULT_BALANCER_PORT,
+      mode: options.balancer?.mode ?? 'off',
+      pathEnv: options.balancer?.pathEnv,
+      onLog: (line) => this.notice('info', line),
+    });
     this.clients = new LabClients({
       urlOf: (id) => `http://127.0.0.1:${this.server(id).port}`,
+      balancerUrl: () => `http://127.0.0.1:${this.balancer.info().port}`,
+      serverOf: (socketId, nsp) =>
+        this.servers.local.find((s) => s.server?.of(nsp).sockets.has(socketId))?.id,
       onReceive: (r) => this.reportReceipt(r),
       onChange: () => this.changed(),
     });
@@ -131,6 +157,8 @@ export class Lab extends EventEmitter {
       this.servers.checkNamesFree(ids);
       // The ports asked for, or one sentence saying which is in use.
       await this.servers.startAll(ids, this.options.basePort, true);
+      // The balancer, when there is one, last: it fronts servers that are up.
+      await this.balancer.begin(upstreamsOf(this.servers.local)).catch(balancerError);
     });
   }
 
@@ -204,6 +232,7 @@ export class Lab extends EventEmitter {
       resp: this.resp,
       straySubscriber: this.stray.active,
       monitor: { enabled: this.options.monitor, channel: this.options.monitorChannel },
+      balancer: this.balancer.info(),
       servers: this.servers.listed(),
       clients: [...this.clients.list(), ...pages, ...(this.classroom?.clients() ?? [])],
       lesson: this.lessons.current,
@@ -221,6 +250,7 @@ export class Lab extends EventEmitter {
   serverAction(id: string, action: ServerAction): Promise<ListedServer> {
     return this.lifecycle.run([`server:${id}`], `${action} ${id}`, async () => {
       await this.server(id)[action]();
+      await this.followServers();
       return this.servers.listedOne(id)!;
     });
   }
@@ -234,6 +264,7 @@ export class Lab extends EventEmitter {
         );
       const id = this.servers.nextName();
       await this.servers.startOnFreePort(id, this.servers.nextPort(this.options.basePort));
+      await this.followServers();
       this.changed();
       return this.servers.listedOne(id)!;
     });
@@ -243,9 +274,12 @@ export class Lab extends EventEmitter {
   removeServer(id: string): Promise<{ removed: string; servers: ListedServer[] }> {
     return this.lifecycle.run(['servers', `server:${id}`], `remove ${id}`, async () => {
       const server = this.server(id);
-      for (const c of this.clients.list()) if (c.server === id) this.clients.remove(c.id);
+      // Clients the balancer placed on it stay: they reconnect through it, to another server.
+      for (const c of this.clients.list())
+        if (c.server === id && c.via !== 'balancer') this.clients.remove(c.id);
       await server.stop();
       this.servers.remove(server);
+      await this.followServers();
       this.changed();
       return { removed: id, servers: this.servers.listed() };
     });
@@ -310,9 +344,10 @@ export class Lab extends EventEmitter {
     count: number,
     rooms: string[] = [],
     nsp = '/',
+    route: ClientRoute = DIRECT,
   ): Promise<LabClientInfo[]> {
     return this.lifecycle.run(['clients'], 'add lab clients', () =>
-      this.makeClients(server, count, rooms, nsp),
+      this.makeClients(server, count, rooms, nsp, route),
     );
   }
 
@@ -321,11 +356,43 @@ export class Lab extends EventEmitter {
     count: number,
     rooms: string[],
     nsp = '/',
+    route: ClientRoute = DIRECT,
   ): Promise<LabClientInfo[]> {
-    if (server) this.server(server);
+    if (route.via === 'balancer') this.balancerRoute(server);
+    else if (server) this.server(server);
     const load = (id: string) => this.clients.list().filter((c) => c.server === id).length;
     const pick = () => server ?? this.servers.leastLoaded(load);
-    return this.clients.addMany(count, rooms, nsp, pick);
+    return this.clients.addMany(count, rooms, nsp, pick, route);
+  }
+
+  /** A client through the balancer needs one that runs, and goes where it is sent. */
+  private balancerRoute(server: string | undefined): void {
+    if (server)
+      throw new LabError(
+        400,
+        `A client that comes through the balancer goes to the server the balancer picks: leave out "server" (${server}), or connect it straight with "via": "server".`,
+        'server',
+      );
+    if (this.balancer.info().mode === 'off')
+      throw new LabError(
+        409,
+        'The balancer is off: switch it on first (POST /api/balancer {"mode": "sticky"} or "round-robin"), or start the lab with --balancer.',
+      );
+  }
+
+  /** Switches the balancer's mode live, starting or stopping it; answers where it is now. */
+  setBalancerMode(mode: BalancerMode): Promise<NonNullable<LabInfo['balancer']>> {
+    return this.lifecycle.run(['balancer'], `switch the balancer to ${mode}`, async () => {
+      await this.balancer.setMode(mode).catch(balancerError);
+      this.notice('info', balancerNotice(this.balancer.info()));
+      this.changed();
+      return this.balancer.info();
+    });
+  }
+
+  /** Tells the balancer which servers are up now (a reload for nginx, when that changed). */
+  private followServers(): Promise<void> {
+    return this.balancer.follow(upstreamsOf(this.servers.local));
   }
 
   /**
@@ -338,7 +405,8 @@ export class Lab extends EventEmitter {
     adapter?: AdapterKind;
     subscriptionMode?: SubscriptionMode;
     resp?: 2 | 3;
-    clients?: { server?: string; rooms?: string[]; nsp?: string }[];
+    balancer?: BalancerMode;
+    clients?: { server?: string; rooms?: string[]; nsp?: string; route?: ClientRoute }[];
   }): Promise<LabInfo> {
     return this.lifecycle.run(LAB, 'set the lab up', async () => {
       const adapter = spec.adapter ?? this.adapter;
@@ -356,8 +424,11 @@ export class Lab extends EventEmitter {
       if (spec.resp) this.resp = spec.resp;
       // Each on its own port when it is free, else on the next free one.
       await this.servers.startAll(ids, this.options.basePort, false);
+      await this.followServers();
+      if (spec.balancer) await this.balancer.setMode(spec.balancer).catch(balancerError);
       this.notice('setup', `The lab was rebuilt: ${count} servers with the ${adapter} adapter.`);
-      for (const c of spec.clients ?? []) await this.makeClients(c.server, 1, c.rooms ?? [], c.nsp);
+      for (const c of spec.clients ?? [])
+        await this.makeClients(c.server, 1, c.rooms ?? [], c.nsp, c.route);
       this.changed();
       return this.info();
     });
@@ -372,6 +443,7 @@ export class Lab extends EventEmitter {
     await Promise.allSettled(this.closers.map((close) => close()));
     this.clients.removeAll();
     await this.removeStray();
+    await this.balancer.close();
     await this.servers.stopAll();
     if (this.changeTimer) clearTimeout(this.changeTimer);
     await this.servers.roster.close();

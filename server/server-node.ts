@@ -158,7 +158,9 @@ export class ServerNode {
     });
     // Step 1: the Socket.IO server. Servers hold no secrets and the page may be served from
     // any address the hub listens on, so any origin may connect, as with the original demo.
-    const io = new Server(httpServer, { cors: { origin: true } });
+    // Credentials too: a page client through the balancer polls with withCredentials, so that
+    // the browser keeps sticky mode's cookie (docs/balancer.md).
+    const io = new Server(httpServer, { cors: { origin: true, credentials: true } });
     const tap = this.options.makeTap?.(id) ?? null;
     tap?.attachServer(io, port, adapter, subscriptionMode);
     io.on('connection', (socket) => {

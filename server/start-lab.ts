@@ -3,7 +3,7 @@
  * the lesson runner and the benchmarks all come through here.
  */
 import type { AdapterKind, SubscriptionMode } from '../trace/events.ts';
-import { Lab } from './lab.ts';
+import { Lab, type LabOptions } from './lab.ts';
 import { Hub } from './hub/hub.ts';
 import { isLoopback, makeToken } from './hub/auth.ts';
 import type { RedisChoice } from './redis-finder.ts';
@@ -26,6 +26,8 @@ export interface StartLabOptions {
   clientRate?: number;
   addressRate?: number;
   resp?: 2 | 3;
+  /** The load balancer (docs/balancer.md): its mode (default off), port, and where nginx is looked for. */
+  balancer?: LabOptions['balancer'];
   token?: string;
   webRoot?: string;
   /** Classroom mode (docs/classroom.md): phones join at /join; at most `size` of them. */
@@ -62,6 +64,7 @@ export async function startLab(o: StartLabOptions): Promise<RunningLab> {
     clientRate: o.clientRate,
     addressRate: o.addressRate,
     resp: o.resp,
+    balancer: o.balancer,
     auth: exposed,
     ringSize: o.ringSize,
     historyEvents: o.historyEvents,

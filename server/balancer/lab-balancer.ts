@@ -58,6 +58,12 @@ export class LabBalancer {
     );
   }
 
+  /** The lab's start: its servers and the mode it was given; throws what went wrong. */
+  begin(servers: Upstream[]): Promise<void> {
+    this.servers = servers.map((s) => ({ ...s }));
+    return this.serial(() => this.apply());
+  }
+
   /** Switches the mode, starting or stopping the balancer as needed; throws what went wrong. */
   setMode(mode: BalancerMode): Promise<void> {
     return this.serial(async () => {

@@ -7,6 +7,8 @@ import { HttpError, field, readJson, sendJson } from './http-json.ts';
 import { lessonRoutes, eventName } from '../lesson-routes.ts';
 import { decodePart } from './request-edge.ts';
 import { classRoutes } from '../classroom/class-routes.ts';
+import { balancerRoutes, clientRoute } from '../balancer/balancer-routes.ts';
+import { BALANCER_MODES } from '../balancer/balancer-modes.ts';
 
 const ID = /^[A-Za-z0-9_-]{1,32}$/;
 const ROOM = /^[\w:.-]{1,64}$/;
@@ -130,8 +132,9 @@ const routes: Route[] = [
       const server = field.optionalString(body, 'server', ID);
       const count = field.optionalInt(body, 'count', 1, 200) ?? 1;
       const nsp = field.optionalString(body, 'nsp', NSP);
-      if (server) lab.server(server);
-      return [201, await lab.addClients(server, count, rooms(body), nsp)];
+      const route = clientRoute(body);
+      if (server && route.via === 'server') lab.server(server);
+      return [201, await lab.addClients(server, count, rooms(body), nsp, route)];
     },
   },
   {
@@ -173,9 +176,14 @@ const routes: Route[] = [
           server: field.optionalString(spec, 'server', ID),
           rooms: rooms(spec),
           nsp: field.optionalString(spec, 'nsp', NSP),
+          route: clientRoute(spec),
         };
       });
-      return [200, await lab.setup({ servers, adapter, subscriptionMode, resp, clients })];
+      const balancer = field.optionalChoice(body, 'balancer', BALANCER_MODES);
+      return [
+        200,
+        await lab.setup({ servers, adapter, subscriptionMode, resp, balancer, clients }),
+      ];
     },
   },
   {
@@ -218,6 +226,7 @@ const routes: Route[] = [
   },
   ...lessonRoutes,
   ...classRoutes,
+  ...balancerRoutes,
 ];
 
 /** What a path segment of the API may be: a server, client or route name. */

@@ -13,6 +13,7 @@ import { sendToViewers } from '../monitor/viewer-relay.ts';
 import { AddressBuckets, TokenBucket } from '../rate-limit.ts';
 import type { LabClientInfo } from '../lab-clients.ts';
 import { handleApi } from './api-routes.ts';
+import { pageClientRoute } from '../balancer/balancer-routes.ts';
 import { isLoopback, tokenMatches, tokenOf } from './auth.ts';
 import { serveStatic, WEB_ROOT } from './static-files.ts';
 import { guardRequests } from './request-edge.ts';
@@ -102,7 +103,10 @@ export class Hub {
       socket.on('page.clients', (list: unknown) => {
         if (!allowed() || !Array.isArray(list)) return;
         const clients: LabClientInfo[] = list.slice(0, 50).flatMap((c) => {
-          const { id, server, socketId, rooms, state } = (c ?? {}) as Record<string, unknown>;
+          const { id, server, socketId, rooms, state, via, transports } = (c ?? {}) as Record<
+            string,
+            unknown
+          >;
           if (typeof id !== 'string' || typeof server !== 'string') return [];
           return [
             {
@@ -114,6 +118,7 @@ export class Hub {
               rooms: Array.isArray(rooms)
                 ? rooms.filter((r): r is string => typeof r === 'string').slice(0, 20)
                 : [],
+              ...pageClientRoute(via, transports),
             },
           ];
         });

@@ -7,7 +7,11 @@ import { LabBalancer } from '../../server/balancer/lab-balancer.ts';
 import type { BalancerMode } from '../../server/balancer/balancer-modes.ts';
 
 const [port, mode, ...serverPorts] = process.argv.slice(2);
-const balancer = new LabBalancer({ host: '127.0.0.1', port: Number(port), mode: mode as BalancerMode });
+const balancer = new LabBalancer({
+  host: '127.0.0.1',
+  port: Number(port),
+  mode: mode as BalancerMode,
+});
 await balancer.setMode(mode as BalancerMode);
 await balancer.follow(serverPorts.map((p, i) => ({ id: `s${i + 1}`, port: Number(p), up: true })));
 console.log(`ready ${balancer.kind}`);

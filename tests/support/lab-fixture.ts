@@ -60,7 +60,7 @@ async function startOnFreePorts(
   for (let attempt = 1; ; attempt++) {
     try {
       // The hub, s1..sN, and room for servers added later.
-      return await start(await freePortBlock(servers + 4));
+      return await start(await freePortBlock(servers + 5));
     } catch (err) {
       if (!(err instanceof PortInUseError) || attempt === 3) throw err;
     }
@@ -90,7 +90,11 @@ const opened: TestLab[] = [];
 
 export async function makeLab(
   backend: Backend,
-  options: Partial<StartLabOptions> & { redisKind?: 'shared' | 'owned' } = {},
+  options: Omit<Partial<StartLabOptions>, 'balancer'> & {
+    redisKind?: 'shared' | 'owned';
+    /** A balancer, on the block's last port unless `port` says. */
+    balancer?: Partial<NonNullable<StartLabOptions['balancer']>>;
+  } = {},
 ): Promise<TestLab> {
   const redis = options.redis ?? (await redisFor(backend, options.redisKind));
   const servers = options.servers ?? 3;
@@ -98,13 +102,19 @@ export async function makeLab(
     // A failed start stops the Redis the lab owned; the next attempt needs it back.
     if (redis.managed && !redis.managed.running) await redis.managed.start();
     return startLab({
-      // One free block: the hub first, then s1..sN, then room for servers added later.
+      // One free block: the hub first, then s1..sN, then room for servers added later, and last
+      // the balancer's port.
       port: block,
       basePort: block + 1,
       servers,
       // A fresh monitor channel per lab, so labs sharing the suite's Redis don't hear each other.
       monitorChannel: `lab:monitor:${block}`,
       ...options,
+      balancer: options.balancer && {
+        mode: 'off',
+        port: block + servers + 4,
+        ...options.balancer,
+      },
       redis,
     });
   });
