@@ -72,9 +72,26 @@ describe('parseLabFlags', () => {
     [['--class-size', '30'], /--class-size only applies with --classroom/],
     [['--classroom', '--host', '127.0.0.1'], /only reachable from it/],
     [['--classroom', '--class-size', '0'], /--class-size must be a whole number from 1 to 1000/],
+    [['--balancer', 'hash'], /--balancer must be one of sticky, round-robin, off/],
+    [['--balancer-port', '4000'], /--balancer-port 4000 is the hub's --port/],
+    [
+      ['--balancer-port', '4003'],
+      /--balancer-port 4003 collides with the servers' ports 4001-4003/,
+    ],
   ])('%j fails with one clear sentence', (argv, message) => {
     expect(() => parseLabFlags(argv as string[], {})).toThrow(FlagError);
     expect(() => parseLabFlags(argv as string[], {})).toThrow(message);
+  });
+
+  it('has the balancer off on port 4080 unless told, from a flag or LAB_BALANCER', () => {
+    expect(parseLabFlags([], {})).toMatchObject({ balancer: 'off', balancerPort: 4080 });
+    expect(parseLabFlags(['--balancer', 'sticky', '--balancer-port', '5680'], {})).toMatchObject({
+      balancer: 'sticky',
+      balancerPort: 5680,
+    });
+    expect(
+      parseLabFlags([], { LAB_BALANCER: 'round-robin', LAB_BALANCER_PORT: '5681' }),
+    ).toMatchObject({ balancer: 'round-robin', balancerPort: 5681 });
   });
 
   it('names the environment variable when it is the bad one', () => {

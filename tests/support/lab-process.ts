@@ -63,17 +63,25 @@ export function waitForOutput(r: Run, text: string, timeoutMs = 30_000): Promise
 }
 
 /** `npm start` with `servers` servers on free ports, once it says it is up; `args` add flags. */
-export async function startCli(args: string[], servers = 2): Promise<{ lab: Run; url: string }> {
+export async function startCli(
+  args: string[],
+  servers = 2,
+  env: Record<string, string> = {},
+): Promise<{ lab: Run; url: string }> {
   const port = await freePort();
-  const lab = run('server/cli.ts', [
-    '--port',
-    String(port),
-    '--base-port',
-    String(await freePortBlock(servers)),
-    '--servers',
-    String(servers),
-    ...args,
-  ]);
+  const lab = run(
+    'server/cli.ts',
+    [
+      '--port',
+      String(port),
+      '--base-port',
+      String(await freePortBlock(servers)),
+      '--servers',
+      String(servers),
+      ...args,
+    ],
+    env,
+  );
   await waitForOutput(lab, 'Fanout Lab is up');
   return { lab, url: `http://127.0.0.1:${port}` };
 }
