@@ -2,7 +2,7 @@
  * A lesson action as the control API call that performs it (docs/api.md). The page, the
  * headless test and curl all go through the same door.
  */
-import type { LessonAction, LessonSetup } from './lesson-types.ts';
+import type { LessonAction, LessonSetup, SetupClient } from './lesson-types.ts';
 
 export interface ApiCall {
   method: 'GET' | 'POST' | 'DELETE';
@@ -37,12 +37,20 @@ export function setupCall(setup: LessonSetup): ApiCall {
       adapter: setup.adapter,
       ...(setup.subscriptionMode ? { subscriptionMode: setup.subscriptionMode } : {}),
       resp: setup.resp ?? 3,
-      clients: setup.clients.map((c) => ({
-        server: c.server,
-        rooms: c.rooms,
-        ...(c.nsp ? { nsp: c.nsp } : {}),
-      })),
+      ...(setup.balancer ? { balancer: setup.balancer } : {}),
+      clients: setup.clients.map(clientBody),
     },
+  };
+}
+
+/** A client as POST /api/clients and a setup's `clients` take it. */
+function clientBody(c: SetupClient): Record<string, unknown> {
+  return {
+    ...(c.server ? { server: c.server } : {}),
+    rooms: c.rooms,
+    ...(c.nsp ? { nsp: c.nsp } : {}),
+    ...(c.via ? { via: c.via } : {}),
+    ...(c.transports ? { transports: c.transports } : {}),
   };
 }
 
@@ -84,7 +92,13 @@ export function apiCallOf(action: LessonAction, clientId: (name: string) => stri
     };
   }
   if ('addClient' in action)
-    return { method: 'POST', path: '/api/clients', body: { ...action.addClient, count: 1 } };
+    return {
+      method: 'POST',
+      path: '/api/clients',
+      body: { ...clientBody(action.addClient), count: 1 },
+    };
+  if ('balancer' in action)
+    return { method: 'POST', path: '/api/balancer', body: { mode: action.balancer } };
   if ('subCommand' in action)
     return {
       method: 'POST',
@@ -111,6 +125,11 @@ export function apiCallOf(action: LessonAction, clientId: (name: string) => stri
   return setupCall(action.setup);
 }
 
+function describeClient(c: SetupClient): string {
+  const how = c.transports ? ', long-polling first' : '';
+  return c.via ? `add a client through the balancer${how}` : `add a client on ${c.server}${how}`;
+}
+
 function quoteWords(args: readonly string[]): string {
   return args.map((a) => (/\s/.test(a) ? `"${a}"` : a)).join(' ');
 }
@@ -123,7 +142,8 @@ export function describeAction(action: LessonAction): string {
   if ('redis' in action) return `${action.redis} Redis`;
   if ('removeClient' in action) return `remove ${action.removeClient}`;
   if ('emit' in action) return `${action.emit.client} emits "${action.emit.event}"`;
-  if ('addClient' in action) return `add a client on ${action.addClient.server}`;
+  if ('addClient' in action) return describeClient(action.addClient);
+  if ('balancer' in action) return `switch the balancer to ${action.balancer}`;
   if ('subCommand' in action)
     return `${action.subCommand.server}'s sub connection sends ${quoteWords(action.subCommand.args)}`;
   if ('straySubscriber' in action)

@@ -15,8 +15,10 @@ import type {
   LessonTask,
   Observation,
   Prediction,
+  SetupClient,
 } from './lesson-types.ts';
 import { suggest, type YamlBlock, type YNode } from './lesson-yaml.ts';
+import { ROUTE_KEYS, readBalancerMode, readClientRoute } from './lesson-balancer.ts';
 
 // A Record, so a new event kind in events.ts is a compile error here until it is listed.
 const KINDS: Record<EventKind, true> = {
@@ -62,7 +64,8 @@ export const ADAPTER_KINDS = ADAPTER_IDS;
 export const SUBSCRIPTION_MODES = ['static', 'dynamic', 'dynamic-private'] as const;
 const SERVER_ID = /^s([1-9]\d?)$/;
 const CLIENT_ID = /^c([1-9]\d{0,2})$/;
-const HIGHLIGHT = /^(redis|server:s\d+|client:c\d+|line:s\d+:(pub|sub)|(channel|pattern):.+)$/;
+const HIGHLIGHT =
+  /^(redis|balancer|server:s\d+|client:c\d+|line:s\d+:(pub|sub)|(channel|pattern):.+)$/;
 /** The namespaces a lab server serves besides `/` (server/namespace-events.ts). */
 export const LAB_NAMESPACES = ['/game', '/news'] as const;
 
@@ -73,7 +76,14 @@ export interface LessonScope {
 }
 
 export function readSetup(y: YamlBlock, node: YNode, what = 'setup'): LessonSetup {
-  const m = y.map(node, what, ['servers', 'adapter', 'subscriptionMode', 'resp', 'clients']);
+  const m = y.map(node, what, [
+    'servers',
+    'adapter',
+    'subscriptionMode',
+    'resp',
+    'balancer',
+    'clients',
+  ]);
   const servers = y.int(y.required(m, 'servers', what, node), `${what}.servers`, 1, 10);
   const adapter = y.choice(y.required(m, 'adapter', what, node), `${what}.adapter`, ADAPTER_KINDS);
   const modeNode = m.get('subscriptionMode');
@@ -83,15 +93,41 @@ export function readSetup(y: YamlBlock, node: YNode, what = 'setup'): LessonSetu
   if (subscriptionMode && adapter !== 'sharded')
     y.fail(modeNode, `${what}.subscriptionMode only applies to adapter: sharded`);
   const resp = m.has('resp') ? (y.int(m.get('resp'), `${what}.resp`, 2, 3) as 2 | 3) : undefined;
+  const balancer = m.has('balancer')
+    ? readBalancerMode(y, m.get('balancer'), `${what}.balancer`)
+    : undefined;
   const clientNodes = m.get('clients') ? y.list(m.get('clients'), `${what}.clients`) : [];
   const clients = clientNodes.map((c, i) => {
     const where = `${what}.clients[${i}]`;
-    const cm = y.map(c, where, ['server', 'rooms', 'nsp']);
-    const server = serverRef(y, y.required(cm, 'server', where, c), { servers, clients: 0 });
-    const rooms = cm.get('rooms') ? roomList(y, cm.get('rooms'), `${where}.rooms`) : [];
-    return { server, rooms, ...namespaceOf(y, cm.get('nsp'), `${where}.nsp`) };
+    return readClient(y, c, where, { servers, clients: 0 });
   });
-  return { servers, adapter, subscriptionMode, ...(resp ? { resp } : {}), clients };
+  if ((!balancer || balancer === 'off') && clients.some((c) => c.via))
+    y.fail(
+      node,
+      `${what} has clients that come through the balancer: give "balancer: sticky" or "balancer: round-robin"`,
+    );
+  return {
+    servers,
+    adapter,
+    subscriptionMode,
+    ...(resp ? { resp } : {}),
+    ...(balancer ? { balancer } : {}),
+    clients,
+  };
+}
+
+/** A client of a setup or an addClient: its server (or the balancer), rooms and namespace. */
+function readClient(y: YamlBlock, node: YNode, where: string, scope: LessonScope): SetupClient {
+  const cm = y.map(node, where, ['server', 'rooms', 'nsp', ...ROUTE_KEYS]);
+  const route = readClientRoute(y, cm, where, node);
+  const server = cm.has('server') ? serverRef(y, cm.get('server'), scope) : undefined;
+  const rooms = cm.get('rooms') ? roomList(y, cm.get('rooms'), `${where}.rooms`) : [];
+  return {
+    ...(server ? { server } : {}),
+    rooms,
+    ...namespaceOf(y, cm.get('nsp'), `${where}.nsp`),
+    ...route,
+  };
 }
 
 function namespaceOf(y: YamlBlock, node: YNode, what: string): { nsp?: string } {
@@ -140,6 +176,7 @@ const ACTIONS = [
   'serversEmit',
   'console',
   'plainApp',
+  'balancer',
 ];
 
 /** The hub's limits for a sub-command: a command it allows and at most 4 arguments of 200 characters. */
@@ -241,12 +278,12 @@ export function readAction(y: YamlBlock, node: YNode, scope: LessonScope): Lesso
     case 'straySubscriber':
       return { straySubscriber: y.choice(arg, 'straySubscriber', ['on', 'off'] as const) };
     case 'addClient': {
-      const am = y.map(arg, 'addClient', ['server', 'rooms', 'nsp']);
-      const server = serverRef(y, y.required(am, 'server', 'addClient', arg), scope);
-      const rooms = am.get('rooms') ? roomList(y, am.get('rooms'), 'addClient.rooms') : [];
+      const addClient = readClient(y, arg, 'addClient', scope);
       scope.clients += 1;
-      return { addClient: { server, rooms, ...namespaceOf(y, am.get('nsp'), 'addClient.nsp') } };
+      return { addClient };
     }
+    case 'balancer':
+      return { balancer: readBalancerMode(y, arg, 'balancer') };
     default: {
       const setup = readSetup(y, arg, 'setup action');
       scope.servers = setup.servers;

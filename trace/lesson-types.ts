@@ -2,11 +2,15 @@
  * What a lesson is once parsed: plain data, shared by the parser, the conditions, the runner,
  * the page and the headless test. lessons/README.md documents the same shapes for authors.
  */
-import type { AdapterKind, SubscriptionMode } from './events.ts';
+import type { AdapterKind, BalancerMode, SubscriptionMode } from './events.ts';
+import type { ClientRouteSpec } from './lesson-balancer.ts';
 
-/** A client the lesson's setup makes. Lessons call them c1, c2... in this order. */
-export interface SetupClient {
-  server: string;
+/**
+ * A client the lesson's setup makes. Lessons call them c1, c2... in this order. It names its
+ * server, or comes through the balancer (`via: balancer`), which picks one.
+ */
+export interface SetupClient extends ClientRouteSpec {
+  server?: string;
   rooms: string[];
   /** The namespace it connects to; `/` when absent. */
   nsp?: string;
@@ -18,6 +22,8 @@ export interface LessonSetup {
   subscriptionMode?: SubscriptionMode;
   /** The servers' RESP version (ioredis `protocol`); the runner sends 3 when a lesson says nothing. */
   resp?: 2 | 3;
+  /** The balancer's mode for the lesson (docs/balancer.md); left as it is when absent. */
+  balancer?: BalancerMode;
   clients: SetupClient[];
 }
 
@@ -28,7 +34,9 @@ export type LessonAction =
   | { start: string }
   | { redis: 'stop' | 'start' }
   | { emit: { client: string; event: string; args: unknown[] } }
-  | { addClient: { server: string; rooms: string[]; nsp?: string } }
+  | { addClient: SetupClient }
+  /** Switches the lab's load balancer: sticky, round-robin or off. */
+  | { balancer: BalancerMode }
   | { removeClient: string }
   | { setup: LessonSetup }
   /** A command (PING, ECHO or PUBLISH) on the server's sub connection. */

@@ -92,7 +92,7 @@ export async function makeLab(
   backend: Backend,
   options: Omit<Partial<StartLabOptions>, 'balancer'> & {
     redisKind?: 'shared' | 'owned';
-    /** A balancer, on the block's last port unless `port` says. */
+    /** The balancer (off unless `mode` says), on the block's last port unless `port` says. */
     balancer?: Partial<NonNullable<StartLabOptions['balancer']>>;
   } = {},
 ): Promise<TestLab> {
@@ -110,11 +110,8 @@ export async function makeLab(
       // A fresh monitor channel per lab, so labs sharing the suite's Redis don't hear each other.
       monitorChannel: `lab:monitor:${block}`,
       ...options,
-      balancer: options.balancer && {
-        mode: 'off',
-        port: block + servers + 4,
-        ...options.balancer,
-      },
+      // Off unless asked for, but on a port of the block: a lesson may switch it on.
+      balancer: { mode: 'off', port: block + servers + 4, ...options.balancer },
       redis,
     });
   });
