@@ -11,7 +11,15 @@ import type { Duplex } from 'node:stream';
 import type { Server } from 'socket.io';
 import type { HttpRequest } from '../../trace/events.ts';
 import type { DraftEvent } from '../monitor/monitor-sink.ts';
+import { TokenBucket } from '../rate-limit.ts';
 import { BALANCER_HEADER } from './balancer-modes.ts';
+
+/**
+ * HTTP events one server reports a second at most, in bursts of twice that. A polling client
+ * failing behind round-robin makes about ten a second; a class of them is well under it, but two
+ * hundred lab clients would drown the trace in them, so the ones over it are left out.
+ */
+export const HTTP_EVENTS_PER_S = 200;
 
 /** What engine.io hands its events (only the parts read here). */
 interface EngineSocket {
@@ -62,11 +70,13 @@ export function attachHttpTap(io: Server, emit: (draft: DraftEvent) => void): vo
   const http = io.httpServer as HttpServer | undefined;
   if (!http) return;
   const pending = new WeakMap<IncomingMessage, Pending>();
+  const budget = new TokenBucket(HTTP_EVENTS_PER_S, 2 * HTTP_EVENTS_PER_S);
 
   const report = (req: IncomingMessage, status: number) => {
     const p = pending.get(req);
     if (!p || p.reported) return;
     p.reported = true;
+    if (!budget.take()) return;
     const what = whatOf(req, p);
     emit({
       kind: 'http.request',

@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HttpRequest, LabEvent } from '../../trace/events.ts';
 import { isListening } from '../../server/free-port.ts';
+import { HTTP_EVENTS_PER_S } from '../../server/balancer/http-tap.ts';
 import {
   balancedServers,
   balancerKinds,
@@ -108,5 +109,31 @@ describe.each(balancerKinds())('the %s balancer', (kind) => {
     expect(await isListening('127.0.0.1', port)).toBe(true);
     await lab.balancer.close();
     expect(await isListening('127.0.0.1', port)).toBe(false);
+  });
+});
+
+describe('the HTTP tap', () => {
+  it(`reports at most ${HTTP_EVENTS_PER_S} requests a second per server, in bursts of twice that`, async () => {
+    const lab = (open = await balancedServers('node', 'off', 1));
+    const port = lab.servers[0].port;
+    const started = Date.now();
+    const answers = await Promise.all(
+      Array.from({ length: 1000 }, () =>
+        fetch(`http://127.0.0.1:${port}/socket.io/?EIO=4&transport=polling&sid=none`).then(
+          (r) => r.status,
+        ),
+      ),
+    );
+    const seconds = (Date.now() - started) / 1000;
+    expect(answers.every((s) => s === 400)).toBe(true);
+    await lab.waitForCount(isHttp, 2 * HTTP_EVENTS_PER_S);
+    // A stop sends what the tap still holds.
+    await lab.servers[0].stop();
+    const reported = lab.requests().length;
+    expect(reported).toBeGreaterThanOrEqual(2 * HTTP_EVENTS_PER_S);
+    expect(reported).toBeLessThanOrEqual(
+      2 * HTTP_EVENTS_PER_S + Math.ceil(seconds * HTTP_EVENTS_PER_S) + 1,
+    );
+    expect(reported).toBeLessThan(1000);
   });
 });

@@ -14,6 +14,7 @@ function find(root: ParentNode, id: string, clientId: (name: string) => string):
   const arg = rest.join(':');
   const q = (sel: string) => [...root.querySelectorAll(sel)];
   if (kind === 'redis') return q('[data-redis]');
+  if (kind === 'balancer') return q('[data-balancer]');
   if (kind === 'server') return q(`[data-server="${quote(arg)}"]`);
   if (kind === 'client') return q(`[data-client="${quote(clientId(arg))}"]`);
   if (kind === 'line') {

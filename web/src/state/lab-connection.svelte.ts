@@ -167,7 +167,15 @@ export class LabConnection {
   }
 
   reportPageClients(
-    list: { id: string; server: string; socketId?: string; rooms: string[]; state: string }[],
+    list: {
+      id: string;
+      server: string;
+      socketId?: string;
+      rooms: string[];
+      state: string;
+      via?: string;
+      transports?: string[];
+    }[],
   ): void {
     this.hub?.emit('page.clients', list);
   }

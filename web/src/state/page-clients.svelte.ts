@@ -1,10 +1,18 @@
 /**
  * Clients living in this page: real socket.io-client sockets connected straight to a server's
- * port, like a browser tab of the original demo. They report what they receive to the hub (so
- * step 10 shows for them) and answer `ack request` callbacks.
+ * port, like a browser tab of the original demo, or through the lab's balancer; over WebSocket,
+ * or long-polling first. They report what they receive to the hub (so step 10 shows for them)
+ * and answer `ack request` callbacks.
  */
 import { io, type Socket } from 'socket.io-client';
+import type { ClientTransports } from '../../../trace/lab-info.ts';
 import type { LabConnection } from './lab-connection.svelte.ts';
+
+/** How a page client connects: straight to its server, or through the balancer. */
+export interface PageRoute {
+  via: 'server' | 'balancer';
+  transports: ClientTransports;
+}
 
 export interface PageClient {
   id: string;
@@ -18,6 +26,10 @@ export interface PageClient {
   last?: string;
   /** The last reply or refusal from its server. */
   note?: string;
+  /** Through the balancer, which picked `server` (empty until it connects). */
+  via?: 'balancer';
+  /** Long-polling first, then the upgrade (absent: WebSocket only). */
+  transports?: ClientTransports;
 }
 
 /**
@@ -62,24 +74,47 @@ export class PageClients {
         socketId: c.socketId,
         rooms: [...c.rooms],
         state: c.state === 'connected' ? 'connected' : 'disconnected',
+        via: c.via,
+        transports: c.transports,
       })),
     );
   }
 
-  add(server: string, port: number): string {
+  /** A client on `server` at `port`; through the balancer, `port` is the balancer's. */
+  add(
+    server: string,
+    port: number,
+    route: PageRoute = { via: 'server', transports: ['websocket'] },
+  ): string {
+    const balanced = route.via === 'balancer';
     const listed = (this.lab.lab?.clients ?? []).map((c) => c.id);
     const id = nextPageClientId([...listed, ...this.list.map((c) => c.id)]);
     this.notice = null;
-    this.list.push({ id, server, port, state: 'connecting', rooms: [], received: 0 });
+    this.list.push({
+      id,
+      server: balanced ? '' : server,
+      port,
+      state: 'connecting',
+      rooms: [],
+      received: 0,
+      ...(balanced ? { via: 'balancer' as const } : {}),
+      ...(route.transports.length > 1 ? { transports: route.transports } : {}),
+    });
     const socket = io(`${location.protocol}//${this.host}:${port}`, {
-      transports: ['websocket'],
+      transports: [...route.transports],
+      // The browser keeps the sticky balancer's cookie only for credentialed requests.
+      withCredentials: balanced,
       auth: { labClient: id },
+      query: { labClient: id },
       reconnectionDelay: 500,
       reconnectionDelayMax: 3000,
     });
     this.sockets.set(id, socket);
     socket.on('connect', () => {
       this.update(id, { state: 'connected', socketId: socket.id });
+      // The balancer picked the server: ask it which one it is.
+      if (balanced)
+        socket.emit('whoami', (r: { server?: string }) => this.update(id, { server: r?.server }));
       // Rooms live on the server: after a reconnect, join them again.
       const c = this.list.find((x) => x.id === id);
       for (const room of c?.rooms ?? []) socket.emit('join', room);
@@ -98,7 +133,7 @@ export class PageClients {
       this.lab.reportReceipt({
         client: id,
         socketId: socket.id ?? '',
-        server,
+        server: c.server,
         event,
         args: args.slice(0, 5),
       });

@@ -12,7 +12,7 @@ function sidText(sid: string | undefined): string {
 }
 
 function via(e: { server: string; balancer?: string }): string {
-  return e.balancer ? `${e.server}, the server the ${e.balancer} balancer picked` : e.server;
+  return e.balancer ? `${e.server} (the ${e.balancer} balancer's pick)` : e.server;
 }
 
 const NAME: Record<HttpRequest['what'], string> = {
@@ -28,18 +28,18 @@ export function narrateHttp(e: HttpRequest): string {
   if (e.status >= 400) {
     const unknown = e.error === 'Session ID unknown';
     return unknown
-      ? `${who}'s ${NAME[e.what]} for ${sidText(e.sid)} reached ${via(e)}, which never opened that session: ${answer}. The client drops the connection and starts over.`
+      ? `${who}'s ${NAME[e.what]} for ${sidText(e.sid)} went to ${via(e)}, which never opened that session: ${answer}. ${e.client ?? 'The client'} will start over.`
       : `${who}'s ${NAME[e.what]} reached ${via(e)}, which refused it: ${answer}.`;
   }
   switch (e.what) {
     case 'handshake':
       return e.transport === 'websocket'
-        ? `${who} opened a WebSocket straight to ${via(e)} (${e.status} Switching Protocols): this one request is its handshake, ${sidText(e.sid)}, so no later request can reach another server.`
+        ? `${who} opened a WebSocket to ${via(e)} at once (${e.status} Switching Protocols): this one request is its handshake, ${sidText(e.sid)}, so no later request can reach another server.`
         : `${who} opened a long-polling session on ${via(e)}: the handshake was answered ${answer} with ${sidText(e.sid)}.`;
     case 'upgrade':
       return `${who} asked ${via(e)} to move ${sidText(e.sid)} to WebSocket: ${e.status === 101 ? '101 Switching Protocols' : answer}.`;
     default:
-      return `${who}'s ${NAME[e.what]} for ${sidText(e.sid)} reached ${via(e)}, which holds that session: ${answer}${e.what === 'poll' && e.ms >= 1000 ? `, after ${(e.ms / 1000).toFixed(1)} s of waiting for something to send` : ''}.`;
+      return `${who}'s ${NAME[e.what]} for ${sidText(e.sid)} went to ${via(e)}, which holds that session: ${answer}${e.what === 'poll' && e.ms >= 1000 ? `, after ${(e.ms / 1000).toFixed(1)} s of waiting for something to send` : ''}.`;
   }
 }
 
