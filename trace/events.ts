@@ -9,7 +9,7 @@
  * added. Readers refuse envelopes and trace files with a newer version than they know.
  */
 
-export const TRACE_VERSION = 1;
+export const TRACE_VERSION = 2;
 
 /** The ten steps of the walkthrough (seed/walkthrough.txt), 1-based. */
 export type TenStep = 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10;

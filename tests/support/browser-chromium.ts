@@ -51,10 +51,14 @@ function newest(dir: string): number {
   return t;
 }
 
-/** Builds the page with Vite's own build() when dist/web has none, or is older than web/. */
+/**
+ * Builds the page with Vite's own build() when dist/web has none, or is older than web/ or
+ * trace/ (the page is built with trace/ in it: a new event kind or trace version must reach it).
+ */
 export async function ensurePageBuilt(): Promise<void> {
   const index = `${WEB_DIST}/index.html`;
-  if (existsSync(index) && statSync(index).mtimeMs >= newest(`${root}web`)) return;
+  const sources = Math.max(newest(`${root}web`), newest(`${root}trace`));
+  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
   const { build } = await import('vite');
   await build({ configFile: `${root}vite.config.ts`, logLevel: 'warn' });
 }
