@@ -17,17 +17,17 @@ export interface HttpWalkthroughStep {
 type Balancer = NonNullable<LabInfo['balancer']>;
 
 const POLLING =
-  'Socket.IO starts with HTTP long-polling: a GET handshake opens a session on one server and answers its id (sid), then GETs wait for packets and POSTs carry them, each naming the sid. Only the server that opened the session knows it.';
+  'Socket.IO starts with HTTP long-polling: a GET handshake opens a session on one server, which answers its id (sid); every GET and POST after it names the sid, and only that server knows it.';
 
 function pollingThrough(b: Balancer | null): string {
   if (!b || b.mode === 'off') return POLLING;
   if (b.mode === 'round-robin')
-    return `${POLLING} The balancer on port ${b.port} sends each request to the next server in turn, so the request after the handshake reaches another server, which answers 400 Session ID unknown; the client drops the connection and starts over, again and again.`;
-  return `${POLLING} The balancer on port ${b.port} is sticky: it sends a client's first request to the next server in turn and answers with a cookie (lab_server) naming that server; every later request that carries the cookie goes to the same server, so the sid is always known.`;
+    return `${POLLING} The balancer on port ${b.port} sends each request to the next server in turn: the request after the handshake meets another server, which answers 400 Session ID unknown, and the client starts over, again and again.`;
+  return `${POLLING} The balancer on port ${b.port} is sticky: a client's first request goes to the next server in turn, and a cookie (lab_server) brings every later one back to that server, so the sid is always known.`;
 }
 
 const UPGRADE =
-  'With its session open, the client asks the same server to move it to WebSocket: a GET with Upgrade: websocket and its sid, answered 101. After a probe on the new socket, the session moves over and polling stops. A websocket-only client starts here: its one request is its handshake, so no later request can reach the wrong server and it needs no stickiness; where WebSocket is blocked, it has no long-polling to fall back on.';
+  'Once its session is open, the client asks the same server to move it to WebSocket (a GET with Upgrade: websocket and its sid, answered 101); after a probe, polling stops. A websocket-only client starts here: its one request is its handshake, so it needs no stickiness, but where WebSocket is blocked it has no long-polling to fall back on.';
 
 /** Steps 1a and 1b for this lab's balancer (none: told without one). */
 export function httpSteps(balancer: Balancer | null | undefined): HttpWalkthroughStep[] {

@@ -3,6 +3,7 @@ import type { HttpRequest, TransportUpgrade } from '../../../../trace/events.ts'
 import {
   answerLabel,
   balancerBar,
+  fittingLabel,
   flightOf,
   isBalanced,
   type BalancerStage,
@@ -53,7 +54,7 @@ describe('flights', () => {
   const bar = balancerBar(stage)!;
   it('go from the client through the bar to the server that got the request', () => {
     const f = flightOf(request({ client: 'c1' }), 'k', bar, stage);
-    expect(f).toMatchObject({ server: 's2', tone: 'ok', label: 'GET 200' });
+    expect(f).toMatchObject({ server: 's2', tone: 'ok', label: 'GET 200', short: '200' });
     expect(f?.path).toBe('M40,60 L250,150 L300,150');
     // The answer is written just past the bar, above that server's line.
     expect(f?.at).toEqual({ x: 260, y: 145 });
@@ -69,6 +70,11 @@ describe('flights', () => {
     [request({ what: 'send', method: 'POST' }), 'ok', 'POST 200'],
   ] as const)('say what the server answered: %#', (e, tone, label) => {
     expect(flightOf(e, 'k', bar, stage)).toMatchObject({ tone, label });
+  });
+  it('say only the status where the gap to the server is narrow', () => {
+    const f = flightOf(request({ status: 400, error: 'Session ID unknown' }), 'k', bar, stage)!;
+    expect(fittingLabel(f, 200, 12)).toBe('400 Session ID unknown');
+    expect(fittingLabel(f, 40, 12)).toBe('400');
   });
   it('only for requests the balancer passed on, to a server on the stage', () => {
     expect(isBalanced(request({}))).toBe(true);

@@ -41,6 +41,11 @@ export function balancerBar(stage: BalancerStage): BalancerBar | null {
   };
 }
 
+/** The label that fits `room` units at this font (labels are about 0.6 em a character). */
+export function fittingLabel(f: Flight, room: number, font: number): string {
+  return f.label.length * 0.6 * font <= room ? f.label : f.short;
+}
+
 export type FlightTone = 'ok' | 'refused' | 'upgrade';
 
 export interface Flight {
@@ -49,6 +54,8 @@ export interface Flight {
   tone: FlightTone;
   /** What the server answered, short enough for the stage. */
   label: string;
+  /** The status alone, where the gap between the bar and the server is narrow (a phone). */
+  short: string;
   /** Client → bar → server, as an SVG path. */
   path: string;
   /** Where the label starts: just past the bar, above the server's line. */
@@ -88,6 +95,7 @@ export function flightOf(
     server: e.server,
     tone: toneOf(e),
     label: answerLabel(e),
+    short: e.kind === 'transport.upgrade' ? '⇧' : String(e.status),
     path: `M${f(start.x)},${f(start.y)} L${f(end.from.x)},${f(end.from.y)} L${f(end.to.x)},${f(end.to.y)}`,
     at: { x: end.from.x + 10, y: end.from.y - 5 },
   };
