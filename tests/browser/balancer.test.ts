@@ -53,10 +53,21 @@ describe.skipIf(!chromiumPath)('the balancer on the page', () => {
     await page.selectOption('[data-testid=page-client-server]', '(balancer)');
     await page.check('[data-testid=page-client-polling]');
     await page.click('[data-testid=add-page-client]');
-    await page
-      .locator('.balancer .answer', { hasText: '400 Session ID unknown' })
-      .first()
-      .waitFor({ timeout: 15_000 });
+    // The answer past the bar: its status where the gap is narrow, the whole of it as a tooltip.
+    // Read in one go: a flight leaves the stage after a moment.
+    const seen = await page.waitForFunction(
+      () => {
+        const g = document.querySelector('.balancer .flight.refused:has(.answer)');
+        return (
+          g && [g.querySelector('.answer')?.textContent, g.querySelector('title')?.textContent]
+        );
+      },
+      undefined,
+      { timeout: 15_000 },
+    );
+    const [answer, tooltip] = (await seen.jsonValue()) as [string, string];
+    expect(answer).toMatch(/^400/);
+    expect(tooltip).toMatch(/^s\d: 400 Session ID unknown$/);
     await page.locator('.balancer .refused-count').first().waitFor();
     const id = await page.evaluate(() => window.__fanoutLab.pageClients.list[0].id);
     await lab.waitForEvent(

@@ -3,7 +3,8 @@
  * 3840×2160, a 390×844 phone) in every theme, against a real lab: no text cut off, no labels on
  * top of each other, nothing scrolling sideways, and the stage's labels as big as issue 12 asks
  * (at 1280×720: 18 px in the projector theme, 13 px in the others, 12 px with ten servers;
- * bigger again at 1920×1080 and 3840×2160). Screenshots go to tests/artifacts/stage/.
+ * bigger again at 1920×1080 and 3840×2160), and the same with the load balancer on, its
+ * refusals counted. Screenshots go to tests/artifacts/stage/.
  */
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,13 +32,14 @@ async function look(
   [w, h]: [number, number],
   servers: number,
   shot: string,
+  ready = `[data-server="s${servers}"][data-state="up"]`,
 ): Promise<LayoutReport> {
   const ctx = await browser.newContext({ viewport: { width: w, height: h } });
   await ctx.addInitScript((t) => localStorage.setItem('fanout-lab-theme', t), theme);
   const page: Page = await ctx.newPage();
   try {
     await page.goto(lab.url);
-    await page.locator(`[data-server="s${servers}"][data-state="up"]`).waitFor();
+    await page.locator(ready).first().waitFor();
     // The stage measures its labels in the page's fonts on mount: let that layout settle.
     await page.waitForFunction(() => document.fonts.status === 'loaded');
     await page.waitForTimeout(300);
@@ -108,4 +110,40 @@ describe.skipIf(!chromiumPath)('the page at every size and theme', () => {
       expect(r.minLabelPx).toBeGreaterThanOrEqual(12);
     }
   });
+});
+
+describe.skipIf(!chromiumPath)('the page with the load balancer on', () => {
+  let lab: TestLab;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await ensurePageBuilt();
+    lab = await makeLab('redis', { servers: 3, balancer: { mode: 'round-robin' } });
+    // Long-polling through round-robin: refused again and again, so the counts are drawn.
+    const route = { via: 'balancer', transports: ['polling', 'websocket'] };
+    expect((await lab.api('POST', '/api/clients', { count: 2, ...route })).status).toBe(201);
+    expect((await lab.api('POST', '/api/clients', { count: 4, rooms: ['blue'] })).status).toBe(201);
+    await lab.waitForEvent((e) => e.kind === 'http.request' && e.status === 400, { past: true });
+    browser = await launchChromium(chromiumPath!);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await closeAllLabs();
+  });
+
+  const cases: [string, [number, number], number][] = [
+    ['projector', [1280, 720], 18],
+    ['projector', [1024, 768], 12],
+    ['light', [1920, 1080], 13],
+    ['light', [390, 844], 12],
+  ];
+  for (const [theme, size, px] of cases)
+    it(`${size[0]}×${size[1]}, ${theme}: the balancer's labels fit, at least ${px} px`, async () => {
+      const shot = `${size[0]}x${size[1]}-${theme}-balancer`;
+      const r = await look(browser, lab, theme, size, 3, shot, '.balancer .refused-count');
+      expectTidy(r);
+      expect(r.minLabelPx).toBeGreaterThanOrEqual(px);
+    });
 });

@@ -1,22 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import type { HttpRequest, TransportUpgrade } from '../../../../trace/events.ts';
-import {
-  answerLabel,
-  balancerBar,
-  fittingLabel,
-  flightOf,
-  isBalanced,
-  type BalancerStage,
-} from './balancer-flights.ts';
+import type { BalancerBox } from './balancer-column.ts';
+import { answerLabel, fittingLabel, flightOf, isBalanced } from './balancer-flights.ts';
+import { approxMeasure } from './text-measure.ts';
 
-const stage: BalancerStage = {
-  servers: [
-    { id: 's1', left: { x: 300, y: 50 }, band: [10, 90] },
-    { id: 's2', left: { x: 300, y: 150 }, band: [110, 190] },
-  ],
-  clientsRight: 200,
-  clientAt: (c) => (c === 'c1' ? { x: 40, y: 60 } : undefined),
+const bar: BalancerBox = {
+  x: 250,
+  w: 20,
+  top: 10,
+  bottom: 190,
+  ends: {
+    s1: { from: { x: 260, y: 50 }, to: { x: 300, y: 50 } },
+    s2: { from: { x: 260, y: 150 }, to: { x: 300, y: 150 } },
+  },
+  textX: 264,
 };
+const clientAt = (c: string) => (c === 'c1' ? { x: 40, y: 60 } : undefined);
+const F = 10;
 
 const request = (over: Partial<HttpRequest>): HttpRequest => ({
   kind: 'http.request',
@@ -33,35 +33,18 @@ const request = (over: Partial<HttpRequest>): HttpRequest => ({
   ...over,
 });
 
-describe('balancerBar', () => {
-  it('stands halfway between the clients and the servers, as tall as their bands', () => {
-    expect(balancerBar(stage)).toEqual({
-      x: 250,
-      top: 10,
-      bottom: 190,
-      ends: {
-        s1: { from: { x: 250, y: 50 }, to: { x: 300, y: 50 } },
-        s2: { from: { x: 250, y: 150 }, to: { x: 300, y: 150 } },
-      },
-    });
-  });
-  it('is not drawn without servers', () => {
-    expect(balancerBar({ ...stage, servers: [] })).toBeNull();
-  });
-});
-
 describe('flights', () => {
-  const bar = balancerBar(stage)!;
   it('go from the client through the bar to the server that got the request', () => {
-    const f = flightOf(request({ client: 'c1' }), 'k', bar, stage);
+    const f = flightOf(request({ client: 'c1' }), 'k', bar, clientAt, F);
     expect(f).toMatchObject({ server: 's2', tone: 'ok', label: 'GET 200', short: '200' });
-    expect(f?.path).toBe('M40,60 L250,150 L300,150');
-    // The answer is written just past the bar, above that server's line.
-    expect(f?.at).toEqual({ x: 260, y: 145 });
+    expect(f?.path).toBe('M40,60 L260,150 L300,150');
+    // The answer is written just past the bar, above that server's line, up to the server.
+    expect(f?.at).toEqual({ x: 264, y: 146.5 });
+    expect(f?.room).toBe(34);
   });
   it('start at the bar for a client the stage does not show', () => {
-    expect(flightOf(request({ client: 'c9' }), 'k', bar, stage)?.path).toBe(
-      'M210,150 L250,150 L300,150',
+    expect(flightOf(request({ client: 'c9' }), 'k', bar, clientAt, F)?.path).toBe(
+      'M230,150 L260,150 L300,150',
     );
   });
   it.each([
@@ -69,17 +52,23 @@ describe('flights', () => {
     [request({ what: 'upgrade', status: 101, transport: 'websocket' }), 'upgrade', '101 WebSocket'],
     [request({ what: 'send', method: 'POST' }), 'ok', 'POST 200'],
   ] as const)('say what the server answered: %#', (e, tone, label) => {
-    expect(flightOf(e, 'k', bar, stage)).toMatchObject({ tone, label });
+    expect(flightOf(e, 'k', bar, clientAt, F)).toMatchObject({ tone, label });
   });
   it('say only the status where the gap to the server is narrow', () => {
-    const f = flightOf(request({ status: 400, error: 'Session ID unknown' }), 'k', bar, stage)!;
-    expect(fittingLabel(f, 200, 12)).toBe('400 Session ID unknown');
-    expect(fittingLabel(f, 40, 12)).toBe('400');
+    const f = flightOf(
+      request({ status: 400, error: 'Session ID unknown' }),
+      'k',
+      bar,
+      clientAt,
+      F,
+    )!;
+    expect(fittingLabel(f, 200, 12, approxMeasure)).toBe('400 Session ID unknown');
+    expect(fittingLabel(f, 40, 12, approxMeasure)).toBe('400');
   });
   it('only for requests the balancer passed on, to a server on the stage', () => {
     expect(isBalanced(request({}))).toBe(true);
     expect(isBalanced(request({ balancer: undefined }))).toBe(false);
-    expect(flightOf(request({ server: 's7' }), 'k', bar, stage)).toBeNull();
+    expect(flightOf(request({ server: 's7' }), 'k', bar, clientAt, F)).toBeNull();
     const up: TransportUpgrade = {
       kind: 'transport.upgrade',
       seq: 2,

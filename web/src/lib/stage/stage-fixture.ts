@@ -25,6 +25,8 @@ export function stageOf(
     expanded?: string[];
     lab?: LabInfo;
     plumbing?: boolean;
+    /** Lay the stage out with a load balancer's column. */
+    balancer?: boolean;
   } = {},
 ): StageFixture {
   const events = trace instanceof LabScript ? trace.events : trace;
@@ -40,8 +42,17 @@ export function stageOf(
     scene: model.scene,
     redis: model.redis,
     expanded: opts.expanded,
+    balancer: opts.balancer ? { mode: 'sticky' } : undefined,
   });
   return { state, model, layout };
+}
+
+/** `servers` servers up and `clients` clients spread over them in turn. */
+export function serversWithClients(servers: number, clients: number): LabScript {
+  const s = new LabScript();
+  for (let i = 1; i <= servers; i++) s.serverUp(`s${i}`);
+  for (let i = 1; i <= clients; i++) s.connect(`c${i}`, `s${(i % servers) + 1}`);
+  return s;
 }
 
 /** Three servers and one client each, as the walkthrough starts. */

@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { LabScript } from '../../../../trace/lab-script.ts';
 import { curvePath, link, pointOn } from './curves.ts';
-import { stageOf, threeServers } from './stage-fixture.ts';
+import { serversWithClients, stageOf, threeServers } from './stage-fixture.ts';
 import { layoutStage, type StageLayout } from './stage-layout.ts';
 import { approxMeasure } from './text-measure.ts';
-
-function lab(servers: number, clients: number): LabScript {
-  const s = new LabScript();
-  for (let i = 1; i <= servers; i++) s.serverUp(`s${i}`);
-  for (let i = 1; i <= clients; i++) s.connect(`c${i}`, `s${(i % servers) + 1}`);
-  return s;
-}
 
 type Box = { x: number; y: number; w: number; h: number };
 const inside = (a: Box, b: Box) =>
@@ -71,7 +64,7 @@ describe('layoutStage', () => {
   ])(
     '%d servers, %d clients on %dx%d units: columns in order, nothing overlaps or spills',
     (ns, nc, width, height) => {
-      const { layout } = stageOf(lab(ns, nc), { width, height });
+      const { layout } = stageOf(serversWithClients(ns, nc), { width, height });
       expect(layout.servers).toHaveLength(ns);
       expect(Object.keys(layout.clientNode)).toHaveLength(nc);
       expect(layout.compact).toBe(width < 520);
@@ -124,7 +117,7 @@ describe('layoutStage', () => {
     [9, ['s1'], 9, 1],
     [200, ['s1'], undefined, 1],
   ])('%d clients on one server, unfolded %j: %s dots, %d pills', (n, expanded, dots, groups) => {
-    const { layout } = stageOf(lab(1, n), { expanded: expanded as string[] });
+    const { layout } = stageOf(serversWithClients(1, n), { expanded: expanded as string[] });
     const d = layout.clients.filter((c) => c.kind === 'client').length;
     const g = layout.clients.filter((c) => c.kind === 'group');
     if (dots !== undefined) expect(d).toBe(dots);

@@ -6,6 +6,7 @@
  * components draw what this returns and the particles travel the same curves.
  */
 import type { RedisScene } from '../redis/redis-scene.ts';
+import { balancerWidthWanted, layoutBalancer, type BalancerBox } from './balancer-column.ts';
 import { layoutClients, clientWidthWanted, type ClientNode } from './client-column.ts';
 import { link, type Curve } from './curves.ts';
 import { layoutRedis, redisWidthWanted, type NodeBox, type RedisBox } from './redis-column.ts';
@@ -20,6 +21,7 @@ import { approxMeasure, type Measure } from './text-measure.ts';
 
 export type { ClientDot, ClientGroup, ClientNode } from './client-column.ts';
 export { FOLD_AT } from './client-column.ts';
+export type { BalancerBox } from './balancer-column.ts';
 export type { NodeBox, RedisBox } from './redis-column.ts';
 export type { ServerBox } from './server-column.ts';
 
@@ -53,6 +55,8 @@ export interface StageLayout {
   /** Redis node id -> its box. */
   nodes: Record<string, NodeBox>;
   lines: StageLine[];
+  /** The load balancer's column, when the lab runs one. */
+  balancer?: BalancerBox;
 }
 
 export interface LayoutInput {
@@ -67,6 +71,8 @@ export interface LayoutInput {
   /** Servers whose client group is unfolded. */
   expanded?: readonly string[];
   measure?: Measure;
+  /** The lab's load balancer, when it runs one: it gets a column between clients and servers. */
+  balancer?: object;
 }
 
 export function layoutStage(input: LayoutInput): StageLayout {
@@ -86,7 +92,8 @@ export function layoutStage(input: LayoutInput): StageLayout {
     (compact ? 0.4 : 0.42) * W,
   );
   const minGap = compact ? 3 * F : 7 * F;
-  let free = W - 2 * pad - clientsW - serverW - redisW;
+  const balancerW = input.balancer ? balancerWidthWanted(F, compact) : 0;
+  let free = W - 2 * pad - clientsW - serverW - redisW - balancerW;
   if (free < minGap + 1.5 * F) {
     // Narrow: Redis's labels give way first (they shorten from the left), then the others.
     const short = minGap + 1.5 * F - free;
@@ -100,7 +107,10 @@ export function layoutStage(input: LayoutInput): StageLayout {
     clientsW -= fromClients;
     free += fromServers + fromClients;
   }
-  const gapCS = Math.max(1.5 * F, Math.min(5 * F, free * 0.22));
+  // With a balancer its column takes the place of the gap, and a share of what is free.
+  const gapCS = input.balancer
+    ? balancerW + Math.max(0, Math.min(4 * F, free * 0.2))
+    : Math.max(1.5 * F, Math.min(5 * F, free * 0.22));
   const serverX = pad + clientsW + gapCS;
   const redisX = W - pad - redisW;
 
@@ -145,6 +155,9 @@ export function layoutStage(input: LayoutInput): StageLayout {
     redis,
     nodes,
     lines: linesOf(servers, redis.nodes),
+    balancer: input.balancer
+      ? layoutBalancer({ x0: pad + clientsW, x1: serverX, servers, font: F })
+      : undefined,
   };
 }
 

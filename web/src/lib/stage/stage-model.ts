@@ -39,6 +39,8 @@ export interface StageModel {
   redis: { state: 'up' | 'down' | 'unknown'; version?: string; kind?: string };
   /** What Redis holds, as lib/redis/ describes it for the mode. */
   scene: RedisScene;
+  /** The lab's load balancer, when it runs one (its mode is not `off`). */
+  balancer?: NonNullable<LabInfo['balancer']>;
 }
 
 /** s2 before s10. */
@@ -178,6 +180,7 @@ export function stageModel(
       kind: info?.kind,
     },
     scene,
+    ...(lab?.balancer && lab.balancer.mode !== 'off' ? { balancer: lab.balancer } : {}),
   };
 }
 
