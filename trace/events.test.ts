@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultStep, EVENT_KINDS, type StepDraft } from './events.ts';
+import { defaultStep, EVENT_KINDS, STEP_OF, type StepDraft } from './events.ts';
 import { randomLab } from './random-lab.ts';
 
 describe('event kinds and their steps', () => {
@@ -33,6 +33,18 @@ describe('event kinds and their steps', () => {
     expect(defaultStep(deliver('remote'))).toBe(9);
     expect(defaultStep({ kind: 'room.join', socketId: 'x', room: 'blue' })).toBe(3);
     expect(defaultStep({ kind: 'lab.notice', topic: 'info', text: 'hi' })).toBe(1);
+    const http = (transport: string): StepDraft => ({
+      kind: 'http.request',
+      what: 'poll',
+      method: 'GET',
+      transport,
+      status: 200,
+      ms: 1,
+    });
+    expect(defaultStep(http('polling'))).toBe('1a');
+    expect(defaultStep(http('websocket'))).toBe('1b');
+    // The sinks that still read STEP_OF get the HTTP steps too, not their fallback 8.
+    expect(STEP_OF['transport.upgrade']).toBe('1b');
     // What the source says wins.
     expect(defaultStep({ kind: 'lab.notice', topic: 'info', text: 'hi', step: 4 })).toBe(4);
   });

@@ -404,7 +404,7 @@ export const EVENT_KINDS = Object.keys(KIND_STEPS) as EventKind[];
  * another branch) calls defaultStep; then it goes.
  */
 export const STEP_OF: Partial<Record<EventKind, Step>> = Object.fromEntries(
-  Object.entries(KIND_STEPS).filter(([, rule]) => typeof rule === 'number'),
+  Object.entries(KIND_STEPS).filter(([, rule]) => typeof rule !== 'function'),
 );
 
 /** The step of an event whose source did not give one. */

@@ -131,9 +131,9 @@ describe('the HTTP tap', () => {
     await lab.servers[0].stop();
     const reported = lab.requests().length;
     expect(reported).toBeGreaterThanOrEqual(2 * HTTP_EVENTS_PER_S);
+    // The burst, then the rate for as long as the requests took (long on a busy machine).
     expect(reported).toBeLessThanOrEqual(
       2 * HTTP_EVENTS_PER_S + Math.ceil(seconds * HTTP_EVENTS_PER_S) + 1,
     );
-    expect(reported).toBeLessThan(1000);
   });
 });
