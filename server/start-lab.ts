@@ -26,6 +26,13 @@ export interface StartLabOptions {
   clientRate?: number;
   addressRate?: number;
   resp?: 2 | 3;
+  /** The adapters' channel prefix (default socket.io). */
+  key?: string;
+  /** The Redis ACL user the lab's connections log in as. */
+  redisUser?: string;
+  redisPassword?: string;
+  /** This lab's id (default: random). */
+  labId?: string;
   token?: string;
   webRoot?: string;
   /** Classroom mode (docs/classroom.md): phones join at /join; at most `size` of them. */
@@ -62,6 +69,10 @@ export async function startLab(o: StartLabOptions): Promise<RunningLab> {
     clientRate: o.clientRate,
     addressRate: o.addressRate,
     resp: o.resp,
+    key: o.key,
+    redisUser: o.redisUser,
+    redisPassword: o.redisPassword,
+    labId: o.labId,
     auth: exposed,
     ringSize: o.ringSize,
     historyEvents: o.historyEvents,

@@ -7,6 +7,7 @@ import { HttpError, field, readJson, sendJson } from './http-json.ts';
 import { lessonRoutes, eventName } from '../lesson-routes.ts';
 import { decodePart } from './request-edge.ts';
 import { classRoutes } from '../classroom/class-routes.ts';
+import { outsiderRequest } from '../outsider.ts';
 
 const ID = /^[A-Za-z0-9_-]{1,32}$/;
 const ROOM = /^[\w:.-]{1,64}$/;
@@ -121,6 +122,24 @@ const routes: Route[] = [
     handler: async (lab) => {
       await lab.removeStraySubscriber();
       return [200, { straySubscriber: false }];
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^\/api\/redis\/publish$/,
+    handler: async (lab, _p, body) => [200, await lab.outsiderPublish(outsiderRequest(body))],
+  },
+  {
+    method: 'POST',
+    pattern: /^\/api\/redis\/lockdown$/,
+    handler: async (lab) => [200, { lockedDown: true, ...(await lab.lockDown()) }],
+  },
+  {
+    method: 'DELETE',
+    pattern: /^\/api\/redis\/lockdown$/,
+    handler: async (lab) => {
+      await lab.unlock();
+      return [200, { lockedDown: false }];
     },
   },
   {
