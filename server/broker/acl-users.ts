@@ -3,8 +3,14 @@
  * needs. Users with passwords, on/off, command rules (`+@all`, `-@all`, `+publish`,
  * `-@dangerous`...) and channel rules (`&pattern`, `allchannels`, `resetchannels`), checked the
  * way Redis checks them: PUBLISH and SUBSCRIBE channels against the patterns as globs, PSUBSCRIBE
- * patterns literally. Key rules are kept and shown, not enforced: every user may use every key.
- * Selectors and ACL files are not served.
+ * patterns literally. Selectors and ACL files are not served.
+ *
+ * Key rules (`~pattern`, `%R~`, `%W~`, `allkeys`, `resetkeys`) are kept and shown by ACL LIST,
+ * but not checked. The broker does hold keys (the Streams adapter's stream and the session
+ * strings it SETs and GETs), so this is a real difference: a user with no key rule may still
+ * XADD, GET or SET any key here, where redis-server 7.0 answers `NOPERM this user has no
+ * permissions to access one of the keys used as arguments`. Nothing the lab does depends on it:
+ * the lock-down's user gets `~*`, and the default user keeps its keys (only its channels go).
  */
 import { createHash } from 'node:crypto';
 import type { CommandSpec } from './command-spec.ts';

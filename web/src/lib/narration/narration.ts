@@ -76,7 +76,7 @@ function plainServer(s: string, e: Extract<LabEvent, { kind: 'receive' }>): stri
 }
 
 /** Who published a message that no server of this lab sent. */
-function foreignNote(e: { foreign?: 'outside' | 'other-lab'; otherLab?: string }): string {
+export function foreignNote(e: { foreign?: 'outside' | 'other-lab'; otherLab?: string }): string {
   if (e.foreign === 'outside') return ' No server of this lab published it.';
   if (e.foreign === 'other-lab')
     return ` Another lab sharing this Redis (${e.otherLab ?? '?'}) published it.`;
