@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { io as connect } from 'socket.io-client';
 import {
   BACKENDS,
@@ -519,8 +519,15 @@ describe('the monitor under a flood', () => {
         .filter((e) => e.server === server)
         .map((e) => e.oneIn);
     expect(levels('s1')[0]).toBeGreaterThanOrEqual(10);
-    expect(levels('s1').at(-1)).toBe(1);
-    for (const server of sources) expect(levels(server), server).toEqual(levels('s1'));
+    // On a busy machine the flood can dip below the threshold for a tick and rise again (10, 1,
+    // 10, ...): the detail above may be such a dip, so wait for every source's last level.
+    await vi.waitFor(
+      () => {
+        expect(levels('s1').at(-1)).toBe(1);
+        for (const server of sources) expect(levels(server), server).toEqual(levels('s1'));
+      },
+      { timeout: 10_000, interval: 50 },
+    );
     const counters = await countersOf(lab, 's1', (e) => e.publishes >= N);
     expect(counters.publishes).toBe(N);
     sender.disconnect();
