@@ -3,6 +3,7 @@
  * the lesson runner and the benchmarks all come through here.
  */
 import type { AdapterKind, SubscriptionMode } from '../trace/events.ts';
+import { checkHooks } from './adapters/hook-check.ts';
 import { Lab } from './lab.ts';
 import { Hub } from './hub/hub.ts';
 import { isLoopback, makeToken } from './hub/auth.ts';
@@ -53,6 +54,8 @@ export interface RunningLab {
 }
 
 export async function startLab(o: StartLabOptions): Promise<RunningLab> {
+  // Before anything listens: a lab that cannot see what its adapters do must not pretend to.
+  checkHooks();
   const host = o.host ?? '127.0.0.1';
   const exposed = !isLoopback(host);
   const token = exposed ? (o.token ?? makeToken()) : undefined;
