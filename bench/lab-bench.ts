@@ -1,13 +1,13 @@
 /**
- * `npm run bench -- lab [--clients 30,300] [--rounds 20] [--seconds 3] [--setups plain,off,on]`
+ * `npm run bench -- lab [--clients 30,300] [--rounds 20] [--seconds 3] [--slices 4] [--setups plain,off,on]`
  *
  * Compares, in one run, the plain program (bench/plain-servers.mjs under plain node), `npm start
  * -- --monitor off` and `npm start` with the monitor on and a viewer reading every batch, all as
  * child processes that stay up for the whole run. The machine is noisy, so: the programs run on
  * one CPU and the driver and Redis on the other (taskset); the rounds are short and many, each
- * running every program back to back in a rotating order; CPU time is read from the kernel for
- * the program's whole process tree; every ratio is paired within a round and reported as the
- * median over the rounds with a bootstrap interval (bench/lab-report.ts).
+ * running every program in turn, in a rotating order and in slices (A B C A B C...); CPU time
+ * is read from the kernel for the program's whole process tree; every ratio is paired within a
+ * round and reported as the median over the rounds with a bootstrap interval (lab-report.ts).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +37,71 @@ async function startBrokerProcess(): Promise<{ url: string; stop(): void }> {
   return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
 }
 
+/** What one program did in a measured stretch (or the sum of a round's slices). */
+interface Stretch {
+  seconds: number;
+  deliveries: number;
+  broadcasts: number;
+  user: number;
+  system: number;
+  driver: number;
+  busy: number;
+  idle: number;
+  rssBytes: number;
+  missing: number;
+}
+
+async function measureStretch(p: Program, window: number, warmSeconds: number, seconds: number) {
+  p.setup.pids();
+  const snap = () => ({
+    cpu: p.setup.usage(),
+    driver: process.cpuUsage(),
+    machine: machineTicks(),
+  });
+  const w = await p.fleet.saturate(window, warmSeconds * 1000, seconds * 1000, snap);
+  const { start, end } = w;
+  return {
+    seconds: w.seconds,
+    deliveries: w.deliveries,
+    broadcasts: w.broadcastsPerSecond * w.seconds,
+    user: end.cpu.user - start.cpu.user,
+    system: end.cpu.system - start.cpu.system,
+    driver: end.driver.user + end.driver.system - start.driver.user - start.driver.system,
+    busy: end.machine.busy - start.machine.busy,
+    idle: end.machine.idle - start.machine.idle,
+    rssBytes: end.cpu.rssBytes,
+    missing: w.missing,
+  } satisfies Stretch;
+}
+
+function addStretch(a: Stretch | undefined, b: Stretch): Stretch {
+  if (!a) return b;
+  const sum = { ...b };
+  for (const k of Object.keys(b) as (keyof Stretch)[]) if (k !== 'rssBytes') sum[k] = a[k] + b[k];
+  return sum;
+}
+
+function windowRow(clients: number, round: number, setup: SetupName, s: Stretch): Window {
+  const perDelivery = (micros: number) => micros / Math.max(1, s.deliveries);
+  return {
+    clients,
+    round,
+    setup,
+    seconds: Math.round(s.seconds * 1000) / 1000,
+    deliveries: s.deliveries,
+    broadcastsPerSecond: round1(s.broadcasts / s.seconds),
+    cpuMicrosPerDelivery: perDelivery(s.user + s.system),
+    userMicrosPerDelivery: perDelivery(s.user),
+    systemMicrosPerDelivery: perDelivery(s.system),
+    programPercentOfCore: round1((s.user + s.system) / s.seconds / 1e4),
+    driverPercentOfCore: round1(s.driver / s.seconds / 1e4),
+    machinePercentBusy: round1((s.busy / Math.max(1, s.busy + s.idle)) * 100),
+    rssMiB: round1(s.rssBytes / 2 ** 20),
+    load1: load1(),
+    missing: s.missing,
+  };
+}
+
 interface Program {
   name: SetupName;
   setup: RunningSetup;
@@ -53,6 +118,7 @@ export default async function labBench(argv: string[]): Promise<void> {
   const window = numberOption(argv, 'window', 16);
   const latencySeconds = numberOption(argv, 'latency-seconds', 2);
   const warmRounds = numberOption(argv, 'warm-rounds', 1);
+  const slices = numberOption(argv, 'slices', 4);
   const names = option(argv, 'setups', 'plain,off,on').split(',') as SetupName[];
   const unknown = names.filter((n) => !SETUPS.includes(n));
   if (unknown.length || !names.includes('plain')) {
@@ -65,7 +131,7 @@ export default async function labBench(argv: string[]): Promise<void> {
   const pinning = pinDriver();
   const loadAtStart = os.loadavg();
   console.log(
-    `Lab bench: ${names.join(', ')}; clients ${clientCounts.join(' then ')}; ${rounds} rounds of ${seconds} s per program (${window} in flight), then ${latencySeconds} s at 50/s; ${pinning ? `programs on CPU ${pinning.serverCpus}, driver and Redis on ${pinning.driverCpus}` : 'no taskset: nothing pinned'}; load average ${loadAtStart.map((n) => n.toFixed(2)).join(' ')}`,
+    `Lab bench: ${names.join(', ')}; clients ${clientCounts.join(' then ')}; ${rounds} rounds of ${seconds} s per program in ${slices} slices (${window} in flight), then ${latencySeconds} s at 50/s; ${pinning ? `programs on CPU ${pinning.serverCpus}, driver and Redis on ${pinning.driverCpus}` : 'no taskset: nothing pinned'}; load average ${loadAtStart.map((n) => n.toFixed(2)).join(' ')}`,
   );
 
   const stops: (() => unknown)[] = [];
@@ -102,38 +168,18 @@ export default async function labBench(argv: string[]): Promise<void> {
       for (let round = -warmRounds; round < rounds; round++) {
         // A rotating order: no program always runs first, or right after the same one.
         const order = programs.map((_, i) => programs[(i + round + warmRounds) % programs.length]);
+        // Each program's stretch is cut into slices taken in turn (A B C, A B C...), so that
+        // the programs compared meet the same spells of the machine's other work.
+        const sums = new Map<SetupName, Stretch>();
+        for (let slice = 0; slice < slices; slice++) {
+          for (const p of order) {
+            const s = await measureStretch(p, window, warmSeconds, seconds / slices);
+            sums.set(p.name, addStretch(sums.get(p.name), s));
+          }
+        }
         const line: string[] = [];
         for (const p of order) {
-          p.setup.pids();
-          const snap = () => ({
-            cpu: p.setup.usage(),
-            driver: process.cpuUsage(),
-            machine: machineTicks(),
-          });
-          const w = await p.fleet.saturate(window, warmSeconds * 1000, seconds * 1000, snap);
-          const user = w.end.cpu.user - w.start.cpu.user;
-          const system = w.end.cpu.system - w.start.cpu.system;
-          const driver =
-            w.end.driver.user + w.end.driver.system - w.start.driver.user - w.start.driver.system;
-          const busy = w.end.machine.busy - w.start.machine.busy;
-          const idle = w.end.machine.idle - w.start.machine.idle;
-          const row: Window = {
-            clients,
-            round,
-            setup: p.name,
-            seconds: Math.round(w.seconds * 1000) / 1000,
-            deliveries: w.deliveries,
-            broadcastsPerSecond: round1(w.broadcastsPerSecond),
-            cpuMicrosPerDelivery: (user + system) / Math.max(1, w.deliveries),
-            userMicrosPerDelivery: user / Math.max(1, w.deliveries),
-            systemMicrosPerDelivery: system / Math.max(1, w.deliveries),
-            programPercentOfCore: round1((user + system) / w.seconds / 1e4),
-            driverPercentOfCore: round1(driver / w.seconds / 1e4),
-            machinePercentBusy: round1((busy / Math.max(1, busy + idle)) * 100),
-            rssMiB: round1(w.end.cpu.rssBytes / 2 ** 20),
-            load1: load1(),
-            missing: w.missing,
-          };
+          const row = windowRow(clients, round, p.name, sums.get(p.name)!);
           if (round >= 0) windows.push(row);
           line.push(
             `${p.name} ${Math.round(row.broadcastsPerSecond)}/s ${row.cpuMicrosPerDelivery.toFixed(2)} µs (${row.programPercentOfCore}%)`,
@@ -164,6 +210,7 @@ export default async function labBench(argv: string[]): Promise<void> {
         clientCounts,
         rounds,
         warmRounds,
+        slices,
         seconds,
         warmSeconds,
         window,

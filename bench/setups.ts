@@ -5,7 +5,7 @@
  * - on: `npm start` with the monitor on (the driver attaches a viewer that reads every batch).
  * - broker (optional): `off` pointed at the embedded broker in a process of its own;
  * - tsx (optional): `off` as `npm start` ran it before issue 15, the TypeScript compiled on the
- *   fly by tsx (without npm's own process, which only waits).
+ *   fly by tsx's loader (without npm's process and tsx's launcher, which only wait).
  * Each has its own Redis, so one program's broadcasts never reach another's servers.
  * With `taskset`, the programs run on one CPU and the driver and Redis on the others.
  */
@@ -50,14 +50,21 @@ export interface RunningSetup {
 }
 
 function command(name: SetupName, redisUrl: string, hubPort: number, basePort: number) {
-  if (name === 'plain')
-    return ['node', path.join(REPO, 'bench/plain-servers.mjs'), redisUrl, String(basePort)];
+  // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the program's node process there. Node 20
+  // refuses --cpu-prof in NODE_OPTIONS, so then npm is left out and node started directly.
+  const prof = process.env.BENCH_CPU_PROF;
+  const node = prof
+    ? ['node', '--cpu-prof', `--cpu-prof-dir=${path.resolve(prof, name)}`]
+    : ['node'];
+  if (name === 'plain') return [...node, 'bench/plain-servers.mjs', redisUrl, String(basePort)];
   const flags = ['--port', hubPort, '--base-port', basePort, '--redis', redisUrl, '--quiet'];
   // The lab's flood guard would otherwise be what is measured: one client emits flat out.
   flags.push('--client-rate', 1_000_000, '--monitor', name === 'on' ? 'on' : 'off');
-  if (name === 'tsx')
-    return [path.join(REPO, 'node_modules/.bin/tsx'), 'server/cli.ts', ...flags.map(String)];
-  return ['npm', 'start', '--silent', '--', ...flags.map(String)];
+  const args = flags.map(String);
+  if (name === 'tsx') return [...node, '--import', 'tsx', 'server/cli.ts', ...args];
+  return prof
+    ? [...node, 'server/launch.mjs', 'cli', ...args]
+    : ['npm', 'start', '--silent', '--', ...args];
 }
 
 async function waitUntil(ready: () => Promise<boolean>, what: string, child: ChildProcess) {
@@ -89,13 +96,10 @@ export async function startSetup(
   const basePort = hubPort + 1;
   const [cmd, ...args] = command(name, redisUrl, hubPort, basePort);
   const pinned = pinning ? ['taskset', '-c', pinning.serverCpus, cmd, ...args] : [cmd, ...args];
-  // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of every node process of the program there.
-  const prof = process.env.BENCH_CPU_PROF;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     // The page's files are not on the measured path; a missing build would be built three times.
     LAB_NO_BUILD: '1',
-    NODE_OPTIONS: prof ? `--cpu-prof --cpu-prof-dir=${path.resolve(prof, name)}` : '',
   };
   // Its own process group, so that stopping it reaches npm's children too.
   const child = spawn(pinned[0], pinned.slice(1), {

@@ -1,6 +1,7 @@
 import type { RunningLab } from './start-lab.ts';
 import { lanAddresses } from './lan-addresses.ts';
-import type { ClusterInfo } from '../trace/lab-info.ts';
+import type { ClusterInfo, LabInfo } from '../trace/lab-info.ts';
+import { anonymous } from './outsider.ts';
 import { balancerLine } from './balancer/lab-balancing.ts';
 
 /** The cluster and its nodes: the adapters' traffic goes there, the lab's own to the Redis above. */
@@ -15,6 +16,20 @@ function clusterLines(c: ClusterInfo): string[] {
     ...nodes,
   ];
 }
+
+/** Other labs on this Redis, and whether their broadcasts cross with ours. */
+export function otherLabLines(labs: LabInfo['otherLabs']): string[] {
+  if (labs.length === 0) return ['  Other labs     none on this Redis'];
+  return labs.map(
+    (l, i) =>
+      `${i === 0 ? '  Other labs     ' : '                 '}${l.id}${l.servers.length ? ` (${l.servers.join(', ')})` : ''}: ${
+        l.sharesChannels
+          ? 'listens on the same channels, so broadcasts cross between the labs; give one of them another --key'
+          : 'shares this Redis, on channels of its own'
+      }`,
+  );
+}
+
 export function banner(running: RunningLab, host: string): string {
   const info = running.lab.info();
   const r = info.redis;
@@ -38,6 +53,21 @@ export function banner(running: RunningLab, host: string): string {
     `  Monitor        ${info.monitor.enabled ? `on, channel ${info.monitor.channel}` : 'off'}`,
   );
   if (info.balancer) lines.push(`  Balancer       ${balancerLine(info.balancer)}`);
+  if (r.user !== 'default') lines.push(`  Redis user     ${r.user} (ACL)`);
+  if (info.key !== 'socket.io')
+    lines.push(`  Channel key    ${info.key} (channels ${info.key}#/#...)`);
+  const nextPort = Math.max(...info.servers.map((s) => s.port)) + 1;
+  const join = [
+    `npm run server -- --lab ${info.labId} --name s${info.servers.length + 1} --port ${nextPort}`,
+    `--redis ${anonymous(r.url)}`,
+    ...(info.key !== 'socket.io' ? [`--key ${info.key}`] : []),
+    ...(r.user !== 'default' ? [`--redis-user ${r.user} --redis-password <its password>`] : []),
+  ];
+  lines.push(
+    `  Lab id         ${info.labId}`,
+    `                 Another machine's server joins with: ${join.join(' ')}`,
+  );
+  lines.push(...otherLabLines(info.otherLabs));
   if (running.token) {
     const urls = lanAddresses().map((a) => `http://${a}:${running.hub.port}`);
     const shown = urls.length ? urls : [running.url];

@@ -5,8 +5,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { FlagError, helpText, parseLabFlags } from './flags.ts';
-import { findRedis, RedisNotFoundError, type RedisChoice } from './redis-finder.ts';
+import { checkUser, findRedis, RedisNotFoundError, type RedisChoice } from './redis-finder.ts';
 import { onShutdown } from './shutdown.ts';
+import { labChannelRules, userOf, withCredentials } from './redis-acl.ts';
 import { startLab, type RunningLab } from './start-lab.ts';
 import { PortInUseError } from './server-node.ts';
 import { LabError } from './lab.ts';
@@ -66,6 +67,10 @@ async function main(): Promise<void> {
   try {
     log('Looking for Redis...');
     redis = await findRedis({ url: flags.redis, broker: flags.broker });
+    const login = withCredentials(redis.url, flags.redisUser, flags.redisPassword);
+    // A Redis the lab started has no such user yet: the lab makes it as it starts.
+    if (!redis.managed && userOf(login) !== 'default')
+      await checkUser(login, userOf(login), labChannelRules(flags.key, flags.monitorChannel));
   } catch (err) {
     if (err instanceof RedisNotFoundError) fail(err.message);
     throw err;
@@ -108,6 +113,10 @@ async function main(): Promise<void> {
       addressRate: flags.addressRate,
       resp: flags.resp,
       balancer: { mode: flags.balancer, port: flags.balancerPort },
+      key: flags.key,
+      redisUser: flags.redisUser,
+      redisPassword: flags.redisPassword,
+      labId: flags.labId,
       token: flags.token,
       classroom: flags.classroom,
       onLog: (line) => log(line),

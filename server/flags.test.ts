@@ -94,12 +94,32 @@ describe('parseLabFlags', () => {
     ).toMatchObject({ balancer: 'round-robin', balancerPort: 5681 });
   });
 
+  it('reads the Redis user, its password and the channel key, and checks them', () => {
+    expect(
+      parseLabFlags(['--redis-user', 'class', '--key', 'class-b'], { LAB_REDIS_PASSWORD: 'pw' }),
+    ).toMatchObject({ redisUser: 'class', redisPassword: 'pw', key: 'class-b' });
+    expect(parseLabFlags([], {}).key).toBe('socket.io');
+    expect(() => parseLabFlags(['--redis-user', 'class'], {})).toThrow(
+      /--redis-user needs --redis-password/,
+    );
+    expect(() => parseLabFlags(['--key', 'a#b'], {})).toThrow(/cannot be used as a channel prefix/);
+    expect(parseLabFlags(['--lab-id', 'class1'], {}).labId).toBe('class1');
+    expect(() => parseLabFlags(['--lab-id', 'Class 1'], {})).toThrow(/--lab-id "Class 1" must be/);
+  });
+
   it('names the environment variable when it is the bad one', () => {
     expect(() => parseLabFlags([], { LAB_SERVERS: '99' })).toThrow(/LAB_SERVERS must be/);
   });
 });
 
 describe('parseServerFlags', () => {
+  it('joins a lab by its id, and refuses what is not one', () => {
+    const base = ['--name', 's4', '--port', '4004', '--redis', 'redis://h:6379'];
+    expect(parseServerFlags([...base, '--lab', 'k3f9'], {}).lab).toBe('k3f9');
+    expect(parseServerFlags(base, { LAB_ID: 'b7c2' }).lab).toBe('b7c2');
+    expect(() => parseServerFlags([...base, '--lab', 'K3F9!'], {})).toThrow(/is not a lab id/);
+  });
+
   it('needs a name, a port and a Redis', () => {
     expect(() => parseServerFlags(['--name', 's4'], {})).toThrow(/--port is required/);
     expect(

@@ -1,207 +1,18 @@
 /**
- * Every flag of `npm start` and `npm run server`, defined once, with its environment twin.
- * A bad value throws a FlagError whose message says what to do; the CLI prints it as one line.
+ * Reading the flags of `npm start` and `npm run server` (their list is in flag-specs.ts) and
+ * their environment twins. A bad value throws a FlagError whose message says what to do; the CLI
+ * prints it as one line.
  */
 import type { AdapterKind, BalancerMode, SubscriptionMode } from '../trace/events.ts';
 import { isLoopback } from './hub/auth.ts';
 import { BROKER_HAS_NO_CLUSTER, parseClusterSpec } from './redis-cluster/cluster-choice.ts';
-import { BALANCER_MODES, DEFAULT_BALANCER_PORT } from './balancer/balancer-modes.ts';
+import { DEFAULT_BALANCER_PORT } from './balancer/balancer-modes.ts';
+import { LAB_ID } from './lab-id.ts';
+import { LAB_FLAGS, SERVER_FLAGS, type FlagSpec } from './flag-specs.ts';
+
+export { ADAPTERS, SUBSCRIPTION_MODES } from './flag-specs.ts';
 
 export class FlagError extends Error {}
-
-/** `optional`: a string that may be left out (`--redis-cluster` alone, or with URLs). */
-type Kind = 'int' | 'string' | 'bool' | 'choice' | 'optional';
-
-interface FlagSpec {
-  name: string;
-  env?: string;
-  kind: Kind;
-  choices?: readonly string[];
-  min?: number;
-  max?: number;
-  help: string;
-}
-
-export const ADAPTERS = ['redis', 'sharded', 'none'] as const satisfies readonly AdapterKind[];
-export const SUBSCRIPTION_MODES = [
-  'static',
-  'dynamic',
-  'dynamic-private',
-] as const satisfies readonly SubscriptionMode[];
-
-const LAB_FLAGS: FlagSpec[] = [
-  {
-    name: 'port',
-    env: 'LAB_PORT',
-    kind: 'int',
-    min: 1,
-    max: 65535,
-    help: 'hub port (default 4000)',
-  },
-  {
-    name: 'base-port',
-    env: 'LAB_BASE_PORT',
-    kind: 'int',
-    min: 1,
-    max: 65535,
-    help: 'port of s1; s2 gets the next (default 4001)',
-  },
-  {
-    name: 'servers',
-    env: 'LAB_SERVERS',
-    kind: 'int',
-    min: 1,
-    max: 10,
-    help: 'how many Socket.IO servers (default 3)',
-  },
-  {
-    name: 'adapter',
-    env: 'LAB_ADAPTER',
-    kind: 'choice',
-    choices: ADAPTERS,
-    help: 'redis | sharded | none (default redis)',
-  },
-  {
-    name: 'subscription-mode',
-    env: 'LAB_SUBSCRIPTION_MODE',
-    kind: 'choice',
-    choices: SUBSCRIPTION_MODES,
-    help: 'for --adapter sharded: static | dynamic | dynamic-private (default dynamic)',
-  },
-  {
-    name: 'host',
-    env: 'LAB_HOST',
-    kind: 'string',
-    help: 'address to listen on (default 127.0.0.1)',
-  },
-  {
-    name: 'client-rate',
-    env: 'LAB_CLIENT_RATE',
-    kind: 'int',
-    min: 1,
-    max: 1_000_000,
-    help: 'events a second each client may send before it is told to slow down (default 20)',
-  },
-  {
-    name: 'address-rate',
-    env: 'LAB_ADDRESS_RATE',
-    kind: 'int',
-    min: 1,
-    max: 10_000_000,
-    help: 'events a second all clients from one address may send together (default 10 x --client-rate)',
-  },
-  {
-    name: 'resp',
-    env: 'LAB_RESP',
-    kind: 'choice',
-    choices: ['2', '3'],
-    help: "the servers' Redis protocol: 3 (ioredis 6's default) or 2 (subscriber mode refuses other commands)",
-  },
-  {
-    name: 'redis',
-    env: 'REDIS_URL',
-    kind: 'string',
-    help: 'use this Redis (redis://[:password@]host:port)',
-  },
-  {
-    name: 'redis-cluster',
-    env: 'LAB_REDIS_CLUSTER',
-    kind: 'optional',
-    help: "the servers' adapters use a Redis Cluster: alone (or `local`), one the lab starts (3 masters from redis-server); or node URLs, comma-separated",
-  },
-  {
-    name: 'redis-cluster-replicas',
-    env: 'LAB_REDIS_CLUSTER_REPLICAS',
-    kind: 'int',
-    min: 0,
-    max: 2,
-    help: 'replicas per master of the local cluster (default 0; 1 makes 6 nodes)',
-  },
-  {
-    name: 'broker',
-    env: 'LAB_BROKER',
-    kind: 'bool',
-    help: 'skip the Redis search and use the embedded broker',
-  },
-  {
-    name: 'monitor',
-    env: 'LAB_MONITOR',
-    kind: 'choice',
-    choices: ['on', 'off'],
-    help: 'on | off (default on)',
-  },
-  {
-    name: 'monitor-channel',
-    env: 'LAB_MONITOR_CHANNEL',
-    kind: 'string',
-    help: 'monitor channel (default lab:monitor)',
-  },
-  {
-    name: 'balancer',
-    env: 'LAB_BALANCER',
-    kind: 'choice',
-    choices: BALANCER_MODES,
-    help: 'a load balancer in front of the servers: sticky | round-robin | off (default off); nginx when it is on PATH, else a Node proxy',
-  },
-  {
-    name: 'balancer-port',
-    env: 'LAB_BALANCER_PORT',
-    kind: 'int',
-    min: 1,
-    max: 65535,
-    help: `the balancer's port (default ${DEFAULT_BALANCER_PORT})`,
-  },
-  {
-    name: 'token',
-    env: 'LAB_TOKEN',
-    kind: 'string',
-    help: 'the token an exposed hub asks for (default: random)',
-  },
-  {
-    name: 'classroom',
-    env: 'LAB_CLASSROOM',
-    kind: 'bool',
-    help: 'classroom mode: listen on every interface, phones join at /join (docs/classroom.md)',
-  },
-  {
-    name: 'class-size',
-    env: 'LAB_CLASS_SIZE',
-    kind: 'int',
-    min: 1,
-    max: 1000,
-    help: 'with --classroom: the most phones that may join (default 200)',
-  },
-  { name: 'quiet', env: 'LAB_QUIET', kind: 'bool', help: 'no banner' },
-  { name: 'help', kind: 'bool', help: 'print this help' },
-];
-
-const SERVER_FLAGS: FlagSpec[] = [
-  { name: 'name', env: 'LAB_SERVER_NAME', kind: 'string', help: 'server id, e.g. s4 (required)' },
-  {
-    name: 'port',
-    env: 'LAB_SERVER_PORT',
-    kind: 'int',
-    min: 1,
-    max: 65535,
-    help: 'port to listen on (required)',
-  },
-  { name: 'redis', env: 'REDIS_URL', kind: 'string', help: 'the shared Redis (required)' },
-  ...LAB_FLAGS.filter((f) =>
-    [
-      'redis-cluster',
-      'client-rate',
-      'address-rate',
-      'resp',
-      'adapter',
-      'subscription-mode',
-      'host',
-      'monitor',
-      'monitor-channel',
-      'quiet',
-      'help',
-    ].includes(f.name),
-  ),
-];
 
 export interface LabFlags {
   port: number;
@@ -218,6 +29,11 @@ export interface LabFlags {
   /** Absent without --redis-cluster. */
   redisCluster?: { urls: string[] } | { local: true };
   redisClusterReplicas: number;
+  /** The lab's id (`--lab-id`); random when absent. */
+  labId?: string;
+  redisUser?: string;
+  redisPassword?: string;
+  key: string;
   broker: boolean;
   monitor: boolean;
   monitorChannel: string;
@@ -245,6 +61,10 @@ export interface ServerFlags {
   resp: 2 | 3;
   monitor: boolean;
   monitorChannel: string;
+  lab?: string;
+  redisUser?: string;
+  redisPassword?: string;
+  key: string;
   quiet: boolean;
   help: boolean;
 }
@@ -326,6 +146,8 @@ export function parseLabFlags(argv: string[], env: NodeJS.ProcessEnv = process.e
     redis: raw.redis as string | undefined,
     redisCluster: clusterFlag(raw['redis-cluster'] as string | undefined),
     redisClusterReplicas: (raw['redis-cluster-replicas'] as number) ?? 0,
+    labId: raw['lab-id'] as string | undefined,
+    ...redisAccessFlags(raw),
     broker: (raw.broker as boolean) ?? false,
     monitor: (raw.monitor ?? 'on') === 'on',
     monitorChannel: (raw['monitor-channel'] as string) ?? 'lab:monitor',
@@ -364,6 +186,10 @@ export function parseLabFlags(argv: string[], env: NodeJS.ProcessEnv = process.e
       '--redis-cluster-replicas is for the cluster the lab starts: use it with --redis-cluster alone.',
     );
   checkBalancerPort(flags, last);
+  if (flags.labId !== undefined && !LAB_ID.test(flags.labId))
+    throw new FlagError(
+      `--lab-id "${flags.labId}" must be 1-16 lowercase letters or digits, like k3f9.`,
+    );
   checkMonitorChannel(flags.monitorChannel);
   return flags;
 }
@@ -401,6 +227,8 @@ export function parseServerFlags(
     resp: raw.resp === '2' ? 2 : 3,
     monitor: (raw.monitor ?? 'on') === 'on',
     monitorChannel: (raw['monitor-channel'] as string) ?? 'lab:monitor',
+    lab: raw.lab as string | undefined,
+    ...redisAccessFlags(raw),
     quiet: (raw.quiet as boolean) ?? false,
     help: false,
   };
@@ -412,6 +240,10 @@ export function parseServerFlags(
   flags.redisCluster = cluster?.urls;
   if (!/^[A-Za-z0-9_-]{1,32}$/.test(flags.name))
     throw new FlagError('--name must be 1-32 letters, digits, _ or -.');
+  if (flags.lab !== undefined && !LAB_ID.test(flags.lab))
+    throw new FlagError(
+      `--lab "${flags.lab}" is not a lab id: those are lowercase letters and digits, like k3f9 (the lab's banner shows its id).`,
+    );
   checkMonitorChannel(flags.monitorChannel);
   return flags;
 }
@@ -425,6 +257,24 @@ function checkBalancerPort(flags: LabFlags, lastServerPort: number): void {
     throw new FlagError(
       `--balancer-port ${port} collides with the servers' ports ${flags.basePort}-${lastServerPort}; pick another.`,
     );
+}
+
+/** The user, password and key flags, checked: shared by the lab and a standalone server. */
+function redisAccessFlags(raw: Raw): Pick<LabFlags, 'redisUser' | 'redisPassword' | 'key'> {
+  const redisUser = raw['redis-user'] as string | undefined;
+  const redisPassword = raw['redis-password'] as string | undefined;
+  const key = (raw.key as string | undefined) ?? 'socket.io';
+  if (redisUser !== undefined && /[\s\0]/.test(redisUser))
+    throw new FlagError('--redis-user cannot hold spaces: Redis user names never do.');
+  if (redisUser !== undefined && redisPassword === undefined)
+    throw new FlagError(
+      '--redis-user needs --redis-password (or LAB_REDIS_PASSWORD, which stays out of the process list).',
+    );
+  if (!/^[^#\s*?[\]\\]{1,64}$/.test(key))
+    throw new FlagError(
+      `--key "${key}" cannot be used as a channel prefix: use 1-64 characters without spaces, #, *, ?, [, ] or \\ (e.g. class-b).`,
+    );
+  return { redisUser, redisPassword, key };
 }
 
 /** The monitor channel must never be mistaken for adapter traffic. */

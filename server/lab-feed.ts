@@ -12,6 +12,8 @@ import { ServerTap } from './monitor/server-tap.ts';
 import { takeDelivery } from './monitor/delivery-log.ts';
 import { EventRing } from './event-ring.ts';
 import { StandingState } from './standing-state.ts';
+import { jsonSafe } from './monitor/decode.ts';
+import type { LabCensus } from './monitor/lab-census.ts';
 
 /** Events the hub keeps for pages that open later: enough to rebuild the picture, bounded. */
 export const RING_SIZE = 20_000;
@@ -19,7 +21,13 @@ export const RING_SIZE = 20_000;
 export type NoticeTopic = Extract<LabEvent, { kind: 'lab.notice' }>['topic'];
 
 export interface LabFeedOptions {
-  redisUrl: string;
+  /** Asked whenever a connection is made: the lab may log in as another user by then. */
+  redisUrl: () => string;
+  /** The lab's id and channel key, for its taps and its batches. */
+  lab: string;
+  key: string;
+  /** Hears of other labs: their batches on the monitor channel, their traffic on ours. */
+  census: Pick<LabCensus, 'noteMonitor' | 'noteTraffic'>;
   monitorChannel: string;
   /** True for a source whose batches arrive in-process (a server of this lab). */
   isLocal: (source: string) => boolean;
@@ -51,8 +59,10 @@ export class LabFeed {
   start(): void {
     if (this.hub) return;
     this.hub = new HubFeed({
-      url: this.options.redisUrl,
+      url: this.options.redisUrl(),
       channel: this.options.monitorChannel,
+      lab: this.options.lab,
+      onOtherLab: (lab, from) => this.options.census.noteMonitor(lab, from),
       isLocal: (from) => from === 'hub' || this.options.isLocal(from ?? ''),
       onEnvelope: (e, json) => this.receive(e, json),
       onRedisState: (state) => this.setRedisState(state),
@@ -64,12 +74,23 @@ export class LabFeed {
     return this.hub !== null;
   }
 
+  /** The hub's connections log in again (the lab now runs as another Redis user). */
+  async restart(): Promise<void> {
+    const hub = this.hub;
+    this.hub = null;
+    await hub?.close();
+    this.start();
+  }
+
   /** The tap of one life of a server of this lab. */
   makeTap(id: string): ServerTap {
     return new ServerTap({
       id,
-      redisUrl: this.options.redisUrl,
+      lab: this.options.lab,
+      key: this.options.key,
+      redisUrl: this.options.redisUrl(),
       channel: this.options.monitorChannel,
+      onOtherLab: (lab) => this.options.census.noteTraffic(lab),
       local: (e, json) => this.receive(e, json),
       sampling: this.sampling,
     });
@@ -108,8 +129,9 @@ export class LabFeed {
       server: r.server,
       socketId: r.socketId,
       client: r.client,
-      event: r.event,
-      args: r.args.slice(0, 5),
+      // What a client got may be a stranger's forged packet of any size: the trace keeps a preview.
+      event: r.event.slice(0, 64),
+      args: r.args.slice(0, 5).map((a) => jsonSafe(a)),
       flow,
     });
   }

@@ -14,8 +14,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { baseOptions, quitAll, whenReady } from './redis-clients.ts';
+import { baseOptions, labConnectionName, quitAll, whenReady } from './redis-clients.ts';
 import type { LabInfo } from '../trace/lab-info.ts';
+import { LAB_ID } from './lab-id.ts';
 
 export const HEARTBEAT_MS = 2000;
 export const SILENCE_MS = 3 * HEARTBEAT_MS;
@@ -32,10 +33,12 @@ export interface RemoteServer extends RosterServer {
   from: string;
 }
 
-type Message =
+/** `lab`: the lab id the sender belongs to (absent from older labs' messages). */
+type Message = { lab?: string } & (
   | { type: 'here'; from: string; servers: RosterServer[] }
   | { type: 'roll-call'; from: string }
-  | { type: 'leaving'; from: string };
+  | { type: 'leaving'; from: string }
+);
 
 export type RosterChange = 'joined' | 'updated' | 'left' | 'silent';
 
@@ -68,12 +71,14 @@ export function parseRosterMessage(raw: string): Message | null {
   }
   if (!m || m.v !== 1 || typeof m.from !== 'string' || m.from.length > 64) return null;
   const from = m.from;
-  if (m.type === 'roll-call' || m.type === 'leaving') return { type: m.type, from };
+  const lab = typeof m.lab === 'string' && LAB_ID.test(m.lab) ? { lab: m.lab } : {};
+  if (m.type === 'roll-call' || m.type === 'leaving') return { type: m.type, from, ...lab };
   if (m.type !== 'here' || !Array.isArray(m.servers)) return null;
   const servers = m.servers.slice(0, MAX_SERVERS_PER_MESSAGE).filter(isServer);
   return {
     type: 'here',
     from,
+    ...lab,
     servers: servers.map(({ id, port, state, clients }) => ({ id, port, state, clients })),
   };
 }
@@ -83,6 +88,11 @@ export interface RosterOptions {
   monitorChannel: string;
   /** Names the connections: `<name>:roster` and `<name>:roster-sub`. */
   name: string;
+  /**
+   * The lab id (LabInfo.labId). Labs that share a Redis may share a monitor channel, and so a
+   * roster channel: each lists only its own lab's servers.
+   */
+  lab?: string;
   /** The servers this process runs, as it lists them now. */
   own: () => RosterServer[];
   /** Standalone servers say `here` every HEARTBEAT_MS; the hub only answers. */
@@ -107,11 +117,14 @@ export class Roster {
   constructor(private readonly options: RosterOptions) {
     this.channel = rosterChannel(options.monitorChannel);
     this.pub = new Redis(options.url, {
-      ...baseOptions(`${options.name}:roster`),
+      ...baseOptions(labConnectionName(`${options.name}:roster`, options.lab)),
       // Presence is only news now: a message that can't go out is dropped, not queued.
       enableOfflineQueue: false,
     });
-    this.sub = new Redis(options.url, baseOptions(`${options.name}:roster-sub`));
+    this.sub = new Redis(
+      options.url,
+      baseOptions(labConnectionName(`${options.name}:roster-sub`, options.lab)),
+    );
     for (const c of [this.pub, this.sub]) c.on('error', () => undefined);
     this.sub.subscribe(this.channel).catch(() => undefined);
     this.sub.on('message', (_channel: string, raw: string) => this.hear(raw));
@@ -185,7 +198,8 @@ export class Roster {
 
   /** Resolves with how many subscribers PUBLISH reached, 0 when it could not be sent. */
   private async send(message: Record<string, unknown>): Promise<number> {
-    const text = JSON.stringify({ v: 1, from: this.self, ...message });
+    const lab = this.options.lab === undefined ? {} : { lab: this.options.lab };
+    const text = JSON.stringify({ v: 1, ...lab, from: this.self, ...message });
     try {
       return Number(await this.pub.publish(this.channel, text));
     } catch {
@@ -196,6 +210,12 @@ export class Roster {
   private hear(raw: string): void {
     const m = parseRosterMessage(raw);
     if (!m || m.from === this.self) return;
+    if (this.options.lab !== undefined && m.lab !== undefined && m.lab !== this.options.lab) {
+      // Another lab's: an answer to a roll call all the same (it heard it), never a server of ours.
+      if (m.type === 'here') this.answers.add(m.from);
+      this.onAnswer?.();
+      return;
+    }
     if (m.type === 'roll-call') return this.announce();
     if (m.type === 'leaving') return this.forget(m.from);
     this.answers.add(m.from);

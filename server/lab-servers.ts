@@ -17,7 +17,10 @@ export const MAX_LAB_SERVERS = 10;
 const PORT_TRIES = 20;
 
 export interface LabServersOptions {
-  redisUrl: string;
+  /** Asked whenever the roster connects: the lab may log in as another user by then. */
+  redisUrl: () => string;
+  /** The lab's id: its roster messages say it, and other labs' are not its. */
+  lab?: string;
   monitorChannel: string;
   make: (id: string, port: number) => ServerNode;
   /** Tells the class (a lab.notice), e.g. that a standalone server joined. */
@@ -33,19 +36,31 @@ function byNumber(id: string): number {
 
 export class LabServers {
   readonly local: ServerNode[] = [];
-  readonly roster: Roster;
+  roster: Roster;
   /** When the class was last told of a name clash, by server id. */
   private readonly clashNoticed = new Map<string, number>();
 
   constructor(private readonly options: LabServersOptions) {
-    this.roster = new Roster({
-      url: options.redisUrl,
-      monitorChannel: options.monitorChannel,
+    this.roster = this.makeRoster();
+  }
+
+  private makeRoster(): Roster {
+    return new Roster({
+      url: this.options.redisUrl(),
+      monitorChannel: this.options.monitorChannel,
       name: 'hub',
+      lab: this.options.lab,
       own: () => this.listed().filter((s) => s.kind === 'lab'),
       onChange: (change, server) => this.onRosterChange(change, server),
       onClash: (id) => this.onClash(id),
     });
+  }
+
+  /** The roster logs in again (the lab now runs as another Redis user). */
+  async relogin(): Promise<void> {
+    await this.roster.close();
+    this.roster = this.makeRoster();
+    await this.roster.ready();
   }
 
   find(id: string): ServerNode | undefined {

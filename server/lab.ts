@@ -34,6 +34,8 @@ import { LessonLock } from './lesson-lock.ts';
 import type { Server } from 'socket.io';
 import type { LabCluster } from './redis-cluster/lab-cluster.ts';
 import { clusterRefusal } from './redis-cluster/cluster-choice.ts';
+import { LabRedis } from './lab-redis.ts';
+import type { OutsiderMessage, OutsiderResult, Forgery } from './outsider.ts';
 
 export { LabError, RING_SIZE };
 
@@ -57,6 +59,13 @@ export interface LabOptions {
   historyEvents?: number;
   /** The load balancer in front of the servers (docs/balancer.md); off when absent. */
   balancer?: { mode: BalancerMode; port: number; pathEnv?: string };
+  /** This lab's id (default: a new random one); `npm run server --lab` joins it. */
+  labId?: string;
+  /** The adapters' channel prefix (createAdapter's `key`); default `socket.io`. */
+  key?: string;
+  /** The Redis ACL user and password the lab's connections log in as. */
+  redisUser?: string;
+  redisPassword?: string;
   onLog?: (line: string) => void;
 }
 
@@ -93,6 +102,10 @@ export class Lab extends EventEmitter {
   classroom: LabPart | null = null;
   private changeTimer: NodeJS.Timeout | null = null;
   private readonly stray: StraySubscriber;
+  /** Its id, key and user on a Redis it may share, and who else is there (lab-redis.ts). */
+  readonly shared: LabRedis;
+  readonly labId: string;
+  readonly key: string;
 
   constructor(readonly options: LabOptions) {
     super();
@@ -103,10 +116,28 @@ export class Lab extends EventEmitter {
     const refusal = clusterRefusal(options.redis, !!options.cluster);
     if (refusal) throw new LabError(409, refusal);
     options.cluster?.on('change', () => this.changed());
-    this.stray = new StraySubscriber(options.redis.url, (text) => this.notice('info', text));
+    this.shared = new LabRedis({
+      ...options,
+      adapter: () => this.adapter,
+      notice: (topic, text) => this.notice(topic, text),
+      changed: () => this.changed(),
+      reconnect: () => this.reconnect(),
+    });
+    this.labId = this.shared.labId;
+    this.key = this.shared.key;
+    const url = () => this.shared.url;
+    this.stray = new StraySubscriber(
+      url,
+      (text) => this.notice('info', text),
+      this.key,
+      this.labId,
+    );
     this.checkAdapter(options.adapter);
     this.feed = new LabFeed({
-      redisUrl: options.redis.url,
+      redisUrl: url,
+      lab: this.labId,
+      key: this.key,
+      census: this.shared.census,
       monitorChannel: options.monitorChannel,
       ringSize: options.ringSize,
       historyEvents: options.historyEvents,
@@ -115,7 +146,8 @@ export class Lab extends EventEmitter {
       onRedisState: () => this.changed(),
     });
     this.servers = new LabServers({
-      redisUrl: options.redis.url,
+      redisUrl: url,
+      lab: this.labId,
       monitorChannel: options.monitorChannel,
       make: (id, port) => this.makeServer(id, port),
       notice: (text) => this.notice('info', text),
@@ -150,6 +182,7 @@ export class Lab extends EventEmitter {
   /** Starts s1..sN on their ports; a port in use or a name a standalone server has fails it. */
   start(): Promise<void> {
     return this.lifecycle.run(LAB, 'start the lab', async () => {
+      await this.shared.prepare();
       if (this.options.monitor) this.feed.start();
       await this.servers.roster.ready();
       await this.servers.roster.rollCall();
@@ -159,6 +192,7 @@ export class Lab extends EventEmitter {
       await this.servers.startAll(ids, this.options.basePort, true);
       // The balancer, when there is one, last: it fronts servers that are up.
       await this.balancer.begin(upstreamsOf(this.servers.local)).catch(balancerError);
+      await this.shared.look();
     });
   }
 
@@ -168,7 +202,9 @@ export class Lab extends EventEmitter {
       id,
       port,
       host,
-      redisUrl: this.redis.url,
+      lab: this.labId,
+      key: this.key,
+      redisUrl: this.shared.url,
       clusterUrls: this.options.cluster?.urls,
       adapter: this.adapter,
       subscriptionMode: this.subscriptionMode,
@@ -218,13 +254,18 @@ export class Lab extends EventEmitter {
     const r = this.redis;
     const pages = [...this.pageClients.values()].flat();
     return {
+      labId: this.labId,
+      key: this.key,
+      otherLabs: this.shared.otherLabs,
       redis: {
-        url: redactUrl(r.url),
+        url: redactUrl(this.shared.url),
         kind: r.kind,
         version: r.version,
         state: this.currentRedisState(),
         reason: r.reason,
         controllable: !!r.managed,
+        user: this.shared.access.user,
+        lockedDown: this.shared.access.lockedDown,
         ...(this.options.cluster ? { cluster: this.options.cluster.info() } : {}),
       },
       adapter: this.adapter,
@@ -296,6 +337,8 @@ export class Lab extends EventEmitter {
   redisStart(): Promise<LabInfo['redis']> {
     return this.lifecycle.run(['redis'], 'start Redis', async () => {
       await this.requireManaged().start();
+      // A restarted Redis forgot its ACL users; the lab's servers are waiting to log in again.
+      await this.shared.afterRestart();
       this.changed();
       return this.info().redis;
     });
@@ -319,6 +362,36 @@ export class Lab extends EventEmitter {
         409,
         `The sharded adapter needs Redis 7 or newer (SSUBSCRIBE/SPUBLISH), and this Redis is ${version}; use --adapter redis or a newer Redis.`,
       );
+    }
+  }
+
+  /** Locks the channels down (lab-redis.ts): the lab's connections log in again as its user. */
+  lockDown(): Promise<{ user: string; rules: string[] }> {
+    return this.lifecycle.run(LAB, 'lock Redis down', () => this.shared.lockDown());
+  }
+
+  unlock(): Promise<void> {
+    return this.lifecycle.run(LAB, 'open Redis up', () => this.shared.unlock());
+  }
+
+  /** Publishes as someone outside the lab; it changes nothing the lab runs, so it waits for nothing. */
+  outsiderPublish(m: OutsiderMessage | { forge: Forgery }): Promise<OutsiderResult> {
+    return this.shared.outsiderPublish(m);
+  }
+
+  /** Every connection of the lab logs in again, as whoever `shared` now says (inside a LAB operation). */
+  private async reconnect(): Promise<void> {
+    if (this.feed.started) await this.feed.restart();
+    await this.servers.relogin();
+    if (this.stray.active) {
+      await this.stray.remove();
+      await this.stray.add(this.adapter);
+    }
+    for (const server of this.servers.local) {
+      server.options.redisUrl = this.shared.url;
+      if (server.state !== 'up') continue;
+      await server.stop();
+      await server.start();
     }
   }
 
@@ -447,6 +520,7 @@ export class Lab extends EventEmitter {
     await this.servers.stopAll();
     if (this.changeTimer) clearTimeout(this.changeTimer);
     await this.servers.roster.close();
+    this.shared.close();
     await this.feed.close();
     await this.redis.managed?.stop();
     await this.options.cluster?.close();

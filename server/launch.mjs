@@ -1,8 +1,8 @@
 /**
  * `npm start` and `npm run server`: the lab's TypeScript is bundled once into dist/server/ (as
  * the page is built into dist/web/) and run by plain node, built again whenever a source of it
- * is newer than its bundle. Run under tsx, the lab took twice as long to start and three
- * processes instead of one (tsx's launcher, its loader thread); see docs/bench.md.
+ * is newer than its bundle. Under tsx the lab took more than twice as long to start and twice
+ * the memory (tsx's launcher process, its loader in the lab's); see docs/bench.md.
  *
  *   node server/launch.mjs <cli | standalone> [flags...]   run one (building it if needed)
  *   node server/launch.mjs build                            build both, nothing else

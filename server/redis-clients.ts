@@ -11,6 +11,20 @@ export interface RedisPair {
   sub: Redis;
 }
 
+/**
+ * What CLIENT LIST shows for one of a lab's connections: `s1:pub@k3f9` is s1's pub connection in
+ * lab k3f9. The lab id tells labs that share a Redis apart (server/monitor/lab-census.ts).
+ */
+export function labConnectionName(name: string, lab: string | undefined): string {
+  return lab ? `${name}@${lab}` : name;
+}
+
+/** The lab and the name inside it of a connection named by labConnectionName, if it is one. */
+export function parseLabConnectionName(full: string): { name: string; lab: string } | undefined {
+  const m = /^(.+)@([a-z0-9]{1,16})$/.exec(full);
+  return m ? { name: m[1], lab: m[2] } : undefined;
+}
+
 /** Options shared by every connection the lab makes. */
 export function baseOptions(name: string): RedisOptions {
   return {
@@ -22,9 +36,14 @@ export function baseOptions(name: string): RedisOptions {
   };
 }
 
-export function createRedisPair(url: string, id: string, protocol: 2 | 3 = 3): RedisPair {
+export function createRedisPair(
+  url: string,
+  id: string,
+  protocol: 2 | 3 = 3,
+  lab?: string,
+): RedisPair {
   const pub = new Redis(url, {
-    ...baseOptions(`${id}:pub`),
+    ...baseOptions(labConnectionName(`${id}:pub`, lab)),
     protocol,
     // While Redis is down, a PUBLISH fails at once instead of waiting in ioredis's offline
     // queue: pub/sub is fire-and-forget, and the lab shows the message as lost right there.
@@ -32,7 +51,10 @@ export function createRedisPair(url: string, id: string, protocol: 2 | 3 = 3): R
   });
   // The subscriber keeps the offline queue: the adapter subscribes in its constructor,
   // possibly before the connection is ready, and ioredis re-subscribes after a reconnect.
-  const sub = pub.duplicate({ connectionName: `${id}:sub`, enableOfflineQueue: true });
+  const sub = pub.duplicate({
+    connectionName: labConnectionName(`${id}:sub`, lab),
+    enableOfflineQueue: true,
+  });
   return { pub, sub };
 }
 
@@ -45,6 +67,36 @@ export function monitorPublisher(url: string, name: string): Redis {
   const client = new Redis(url, { ...baseOptions(name), maxRetriesPerRequest: 5 });
   client.on('error', () => undefined);
   return client;
+}
+
+/**
+ * One connection for one job (a probe, an admin command, an outsider's PUBLISH): it connects
+ * once, never retries, and is gone when `job` settles.
+ */
+export async function withConnection<T>(
+  url: string,
+  name: string,
+  job: (client: Redis) => Promise<T>,
+  connectTimeout = 2000,
+): Promise<T> {
+  const client = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectionName: name,
+  });
+  // ioredis rejects a refused login with "Connection is closed"; Redis's own words are better.
+  let refusal: Error | undefined;
+  client.on('error', (err: Error) => (refusal = err));
+  try {
+    await client.connect();
+    return await job(client);
+  } catch (err) {
+    throw refusal && /Connection is closed/.test((err as Error).message) ? refusal : err;
+  } finally {
+    client.disconnect();
+  }
 }
 
 /**

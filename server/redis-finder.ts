@@ -60,6 +60,20 @@ export async function probeRedis(url: string, args: string[], timeoutMs = 2000):
   }
 }
 
+/**
+ * Before the lab logs in as an ACL user on a Redis it did not start, one try, so a wrong user or
+ * password is one sentence at start rather than servers retrying forever.
+ */
+export async function checkUser(url: string, user: string, rules: string[]): Promise<void> {
+  try {
+    await redisVersion(url);
+  } catch (err) {
+    throw new RedisNotFoundError(
+      `Redis at ${redactUrl(url)} does not let user ${user} in (${(err as Error).message}). Check --redis-user and --redis-password, or make the user on that Redis: ACL SETUSER ${user} on >PASSWORD ~* resetchannels ${rules.join(' ')} +@all`,
+    );
+  }
+}
+
 /** Asks a Redis for its version (INFO server); throws with a sentence if it doesn't answer. */
 export async function redisVersion(url: string, timeoutMs = 2000): Promise<string> {
   const info = await probeRedis(url, ['INFO', 'server'], timeoutMs);

@@ -30,9 +30,14 @@ export interface ServerNodeOptions {
   id: string;
   port: number;
   host: string;
+  /** Every start logs in with what this says then (the lab changes it to lock Redis down). */
   redisUrl: string;
   /** With --redis-cluster: the pub/sub pair are ioredis Clusters on these nodes, not `redisUrl`. */
   clusterUrls?: string[];
+  /** The lab this server belongs to: its Redis connections are named `s1:pub@<lab>`. */
+  lab?: string;
+  /** The adapter's channel prefix (createAdapter's `key`); default `socket.io`. */
+  key?: string;
   adapter: AdapterKind;
   subscriptionMode?: SubscriptionMode;
   /** The Redis protocol of the pub/sub pair (ioredis 6 defaults to 3). */
@@ -70,10 +75,14 @@ export function adapterFactory(
   pub: Redis,
   sub: Redis,
   mode?: SubscriptionMode,
+  key?: string,
 ): AdapterFactory | null {
-  if (kind === 'redis') return createAdapter(pub, sub);
+  if (kind === 'redis') return createAdapter(pub, sub, key ? { key } : {});
   if (kind === 'sharded')
-    return createShardedAdapter(pub, sub, { subscriptionMode: mode ?? 'dynamic' });
+    return createShardedAdapter(pub, sub, {
+      subscriptionMode: mode ?? 'dynamic',
+      ...(key ? { channelPrefix: key } : {}),
+    });
   return null;
 }
 
@@ -203,10 +212,10 @@ export class ServerNode {
   /** Steps 4 to 7: a pub client, its duplicate for subscribing, and the adapter that joins them. */
   private attachAdapter(io: Server, tap: ServerTap | null): RedisPair {
     const { id, redisUrl, adapter, subscriptionMode } = this.options;
-    const { clusterUrls, resp } = this.options;
+    const { clusterUrls, resp, lab } = this.options;
     const { pub, sub } = clusterUrls
       ? createClusterPair(clusterUrls, id, adapter, resp)
-      : createRedisPair(redisUrl, id, resp);
+      : createRedisPair(redisUrl, id, resp, lab);
     for (const [client, role] of [
       [pub, 'pub'],
       [sub, 'sub'],
@@ -219,7 +228,7 @@ export class ServerNode {
     io.adapter(
       tap
         ? tap.wrapAdapter(adapter, pub, sub, subscriptionMode)
-        : adapterFactory(adapter, pub, sub, subscriptionMode)!,
+        : adapterFactory(adapter, pub, sub, subscriptionMode, this.options.key)!,
     );
     return { pub, sub };
   }

@@ -11,6 +11,9 @@ import { ServerTap } from './monitor/server-tap.ts';
 import { majorVersion, redactUrl, redisVersion } from './redis-finder.ts';
 import { Roster } from './lab-roster.ts';
 import { onShutdown } from './shutdown.ts';
+import { withCredentials } from './redis-acl.ts';
+import { labsOn } from './monitor/lab-census.ts';
+import { newLabId } from './lab-id.ts';
 
 function fail(message: string): never {
   console.error(`fanout-lab server: ${message}`);
@@ -40,31 +43,60 @@ async function checkName(roster: Roster, name: string): Promise<void> {
   );
 }
 
+/** The lab to join: the one named, or the only one on this Redis, or a new one. */
+async function chooseLab(
+  url: string,
+  wanted: string | undefined,
+): Promise<{ lab: string; why: string }> {
+  const labs = await labsOn(url);
+  const list = labs
+    ? [...labs].map(([id, l]) => `${id} (${[...l.servers].sort().join(', ') || 'no servers'})`)
+    : [];
+  if (wanted) {
+    // Other labs here and not this one: most likely a mistyped id. No lab at all: it may start later.
+    if (labs && labs.size > 0 && !labs.has(wanted))
+      fail(
+        `no lab ${wanted} is on this Redis (labs here: ${list.join('; ')}); check the id in the lab's banner or GET /api/lab.`,
+      );
+    const why = labs && !labs.has(wanted) ? 'as asked; the lab is not up yet' : 'as asked';
+    return { lab: wanted, why };
+  }
+  if (labs && labs.size === 1)
+    return { lab: [...labs.keys()][0], why: 'the only lab on this Redis' };
+  if (labs && labs.size > 1)
+    fail(`this Redis has ${labs.size} labs: ${list.join('; ')}. Say which to join with --lab.`);
+  return { lab: newLabId(), why: 'a new lab: no other lab is on this Redis' };
+}
+
 async function main(): Promise<void> {
   const flags = parse();
   if (flags.help) {
     console.log(helpText('server'));
     return;
   }
+  const url = withCredentials(flags.redis, flags.redisUser, flags.redisPassword);
   let version: string;
   try {
-    version = await redisVersion(flags.redis);
+    version = await redisVersion(url);
   } catch (err) {
     fail(
-      `Redis at ${redactUrl(flags.redis)} does not answer (${(err as Error).message}): start it or fix --redis.`,
+      `Redis at ${redactUrl(url)} does not answer (${(err as Error).message}): start it, or fix --redis (and --redis-user/--redis-password).`,
     );
   }
+  const { lab, why } = await chooseLab(url, flags.lab);
   if (flags.adapter === 'sharded' && majorVersion(version) < 7) {
     fail(
       `the sharded adapter needs Redis 7 or newer, and this Redis is ${version}; use --adapter redis.`,
     );
   }
-  const { name, monitor, monitorChannel, redis } = flags;
+  const { name, monitor, monitorChannel, key } = flags;
   const server = new ServerNode({
     id: name,
     port: flags.port,
     host: flags.host,
-    redisUrl: redis,
+    lab,
+    key,
+    redisUrl: url,
     // With the lab's cluster, the adapter's pub/sub goes there and `redis` keeps the lab's own channels.
     clusterUrls: flags.redisCluster,
     adapter: flags.adapter,
@@ -73,14 +105,15 @@ async function main(): Promise<void> {
     addressRate: flags.addressRate,
     resp: flags.resp,
     makeTap: monitor
-      ? (id) => new ServerTap({ id, redisUrl: redis, channel: monitorChannel })
+      ? (id) => new ServerTap({ id, lab, key, redisUrl: url, channel: monitorChannel })
       : undefined,
     onLog: (line) => !flags.quiet && console.log(line),
   });
   const roster = new Roster({
-    url: redis,
+    url,
     monitorChannel,
     name,
+    lab,
     // Before it starts it runs nothing: a roll call must not find its own name taken.
     own: () =>
       server.state === 'up' || server.state === 'crashed'
@@ -99,7 +132,7 @@ async function main(): Promise<void> {
   roster.announce();
   if (!flags.quiet) {
     console.log(
-      `Fanout Lab server ${name} is up on http://${flags.host}:${flags.port} (adapter ${flags.adapter}, Redis ${redactUrl(redis)} ${version}, monitor ${monitor ? monitorChannel : 'off'}).`,
+      `Fanout Lab server ${name} is up on http://${flags.host}:${flags.port} in lab ${lab} (${why}; adapter ${flags.adapter}, key ${key}, Redis ${redactUrl(url)} ${version}, monitor ${monitor ? monitorChannel : 'off'}).`,
     );
   }
   onShutdown(

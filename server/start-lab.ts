@@ -3,6 +3,7 @@
  * the lesson runner and the benchmarks all come through here.
  */
 import type { AdapterKind, SubscriptionMode } from '../trace/events.ts';
+import { checkHooks } from './adapters/hook-check.ts';
 import { Lab, type LabOptions } from './lab.ts';
 import { Hub } from './hub/hub.ts';
 import { isLoopback, makeToken } from './hub/auth.ts';
@@ -28,6 +29,13 @@ export interface StartLabOptions {
   resp?: 2 | 3;
   /** The load balancer (docs/balancer.md): its mode (default off), port, and where nginx is looked for. */
   balancer?: LabOptions['balancer'];
+  /** The adapters' channel prefix (default socket.io). */
+  key?: string;
+  /** The Redis ACL user the lab's connections log in as. */
+  redisUser?: string;
+  redisPassword?: string;
+  /** This lab's id (default: random). */
+  labId?: string;
   token?: string;
   webRoot?: string;
   /** Classroom mode (docs/classroom.md): phones join at /join; at most `size` of them. */
@@ -48,6 +56,8 @@ export interface RunningLab {
 }
 
 export async function startLab(o: StartLabOptions): Promise<RunningLab> {
+  // Before anything listens: a lab that cannot see what its adapters do must not pretend to.
+  checkHooks();
   const host = o.host ?? '127.0.0.1';
   const exposed = !isLoopback(host);
   const token = exposed ? (o.token ?? makeToken()) : undefined;
@@ -65,6 +75,10 @@ export async function startLab(o: StartLabOptions): Promise<RunningLab> {
     addressRate: o.addressRate,
     resp: o.resp,
     balancer: o.balancer,
+    key: o.key,
+    redisUser: o.redisUser,
+    redisPassword: o.redisPassword,
+    labId: o.labId,
     auth: exposed,
     ringSize: o.ringSize,
     historyEvents: o.historyEvents,

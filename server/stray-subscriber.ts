@@ -5,16 +5,21 @@
  */
 import { Redis } from 'ioredis';
 import type { AdapterKind } from '../trace/events.ts';
-import { baseOptions, quitAll } from './redis-clients.ts';
+import { baseOptions, labConnectionName, quitAll } from './redis-clients.ts';
 import { LabError } from './lab-error.ts';
 
 export class StraySubscriber {
   private client: Redis | null = null;
 
-  /** `notice` tells the class when it joins and leaves. */
+  /**
+   * `url` is asked at each add (the lab may log in as another user by then); `notice` tells the
+   * class when it joins and leaves; `key` and `lab` are the lab's channel prefix and id.
+   */
   constructor(
-    private readonly url: string,
+    private readonly url: () => string,
     private readonly notice: (text: string) => void = () => undefined,
+    private readonly key = 'socket.io',
+    private readonly lab?: string,
   ) {}
 
   get active(): boolean {
@@ -30,12 +35,15 @@ export class StraySubscriber {
       );
     }
     if (this.client) return;
-    const client = new Redis(this.url, { ...baseOptions('lab:stray'), maxRetriesPerRequest: 1 });
+    const client = new Redis(this.url(), {
+      ...baseOptions(labConnectionName('stray', this.lab)),
+      maxRetriesPerRequest: 1,
+    });
     client.on('error', () => undefined);
     this.client = client;
     try {
-      if (adapter === 'sharded') await client.ssubscribe('socket.io#/#');
-      else await client.subscribe('socket.io-request#/#');
+      if (adapter === 'sharded') await client.ssubscribe(`${this.key}#/#`);
+      else await client.subscribe(`${this.key}-request#/#`);
     } catch (err) {
       this.client = null;
       client.disconnect();

@@ -36,8 +36,15 @@ export type Decision =
   | 'other-namespace'
   /** A response to a request that this server did not make. */
   | 'not-for-me'
-  /** Lab plumbing (the monitor channel) or a channel no adapter listens to. */
-  | 'ignored';
+  /** Lab plumbing (the monitor channel), a channel no adapter listens to, or a request type it does not know. */
+  | 'ignored'
+  /** The bytes do not decode (not msgpack, not JSON): `reason` says why, `fatal` what a plain server does. */
+  | 'undecodable'
+  /** It decodes, but not to the shape the adapter reads (`[uid, packet, opts]`, a request object...). */
+  | 'malformed';
+
+/** Who published a message that no server of this lab sent (see `Receive.foreign`). */
+export type Foreign = 'outside' | 'other-lab';
 
 export type RedisRole = 'pub' | 'sub' | 'monitor-pub' | 'monitor-sub';
 
@@ -225,6 +232,20 @@ export interface Receive extends Base<'receive'> {
   hex?: string;
   /** For `delivered` broadcasts: how many local sockets got it. */
   sockets?: number;
+  /** For `undecodable` and `malformed`: what is wrong, in the words of the error it raised. */
+  reason?: string;
+  /**
+   * For `undecodable` and `malformed`: true when a plain server with the real adapter dies of it
+   * (an exception thrown from its Redis listener, or an unhandled rejection), false when the
+   * adapter itself catches it. The lab catches both and keeps serving.
+   */
+  fatal?: boolean;
+  /**
+   * Set when no server of this lab published it: `outside` (redis-cli, a script, a forged packet:
+   * it carries no lab's tag) or `other-lab` (a lab sharing this Redis; `otherLab` names it).
+   */
+  foreign?: Foreign;
+  otherLab?: string;
 }
 /** Step 8 (origin server) or 9 (other servers): the adapter wrote a packet to local sockets. */
 export interface Deliver extends Base<'deliver'> {
@@ -237,6 +258,9 @@ export interface Deliver extends Base<'deliver'> {
   count: number;
   /** True for an `io.local` broadcast: it is never published, so only this server's sockets were targeted. */
   local?: boolean;
+  /** A remote delivery of a message no server of this lab published (as on `Receive`). */
+  foreign?: Foreign;
+  otherLab?: string;
 }
 /** Step 10: a client got an event. Lab clients report it; page clients report it through the hub. */
 export interface ClientReceive extends Base<'client.receive'> {
@@ -262,7 +286,18 @@ export interface Counters extends Base<'counters'> {
 }
 /** The lab itself changed (Redis stopped or started, a lesson claimed the lab...). */
 export interface LabNotice extends Base<'lab.notice'> {
-  topic: 'redis.down' | 'redis.up' | 'lesson' | 'setup' | 'info';
+  topic:
+    | 'redis.down'
+    | 'redis.up'
+    | 'lesson'
+    | 'setup'
+    | 'info'
+    /** Another lab uses this Redis (see `LabInfo.otherLabs`). */
+    | 'other-lab'
+    /** Someone outside the lab published (`POST /api/redis/publish`), and what Redis said. */
+    | 'outsider'
+    /** The Redis ACL changed: the lab's servers locked the channels down, or opened them again. */
+    | 'acl';
   text: string;
 }
 
@@ -341,6 +376,11 @@ export type EventKind = LabEvent['kind'];
 /** One message on the monitor channel. */
 export interface Envelope {
   v: number;
+  /**
+   * The lab the source belongs to (`LabInfo.labId`). Labs sharing a Redis and a monitor channel
+   * hear each other's batches; each shows only its own. Absent in batches of older labs.
+   */
+  lab?: string;
   /** The reporting source: a server id (`s1`) or `hub`. */
   from: string;
   events: LabEvent[];

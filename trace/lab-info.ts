@@ -34,7 +34,28 @@ export interface ClusterInfo {
   nodes: ClusterNodeInfo[];
 }
 
+/** Another lab that uses the same Redis (server/monitor/lab-census.ts). */
+export interface OtherLab {
+  /** Its `labId`. */
+  id: string;
+  /** Its servers, as far as its connection names and batches tell. */
+  servers: string[];
+  /** How it was seen: its connections (CLIENT LIST), its monitor batches, its traffic on our channels. */
+  via: ('connections' | 'monitor' | 'traffic')[];
+  /**
+   * True when broadcasts cross between the two labs: its traffic reached our servers, or Redis
+   * counts more subscribers on our adapter's channel than our servers and this lab has some.
+   */
+  sharesChannels: boolean;
+}
+
 export interface LabInfo {
+  /** This lab's id: in its connection names (`s1:pub@k3f9`), its flow ids and its monitor batches. */
+  labId: string;
+  /** The adapters' channel prefix (`socket.io` unless --key says otherwise). */
+  key: string;
+  /** Other labs on the same Redis. */
+  otherLabs: OtherLab[];
   redis: {
     /** The URL with any password removed. */
     url: string;
@@ -51,6 +72,10 @@ export interface LabInfo {
      * counters count the adapter alone. Absent without a cluster.
      */
     cluster?: ClusterInfo;
+    /** The Redis user the lab's connections log in as (`default` unless one was given). */
+    user: string;
+    /** True while the lab's channels are locked down (POST /api/redis/lockdown). */
+    lockedDown: boolean;
   };
   adapter: AdapterKind;
   subscriptionMode: SubscriptionMode | null;

@@ -23,6 +23,7 @@ export const CONSOLE_COMMANDS = [
 export const STRAY_SUBSCRIBER = '/api/redis/stray-subscriber';
 export const REDIS_CONSOLE = '/api/redis/console';
 export const PLAIN_APP = '/api/plain-app';
+export const LOCKDOWN = '/api/redis/lockdown';
 
 /**
  * The rebuild itself. `resp` is always sent (3, ioredis's default, when the lesson says nothing)
@@ -57,14 +58,15 @@ function clientBody(c: SetupClient): Record<string, unknown> {
 /**
  * The calls a setup makes: what a lesson left halfway may have left behind goes first (the hub's
  * rebuild keeps these: a stray subscriber makes every later fetchSockets time out, a console
- * connection subscribed to a request channel counts as a server, a plain app holds a port),
- * then the rebuild.
+ * connection subscribed to a request channel counts as a server, a plain app holds a port,
+ * locked channels would refuse the next lesson's outsider), then the rebuild.
  */
 export function setupCalls(setup: LessonSetup): ApiCall[] {
   return [
     { method: 'DELETE', path: STRAY_SUBSCRIBER },
     { method: 'DELETE', path: REDIS_CONSOLE },
     { method: 'DELETE', path: PLAIN_APP },
+    { method: 'DELETE', path: LOCKDOWN },
     setupCall(setup),
   ];
 }
@@ -122,6 +124,10 @@ export function apiCallOf(action: LessonAction, clientId: (name: string) => stri
     if ('emit' in p) return { method: 'POST', path: `${PLAIN_APP}/emit`, body: { text: p.emit } };
     return { method: 'POST', path: PLAIN_APP, body: p.start };
   }
+  if ('lockdown' in action)
+    return { method: action.lockdown === 'on' ? 'POST' : 'DELETE', path: LOCKDOWN };
+  if ('outsider' in action)
+    return { method: 'POST', path: '/api/redis/publish', body: action.outsider };
   return setupCall(action.setup);
 }
 
@@ -162,6 +168,14 @@ export function describeAction(action: LessonAction): string {
     if ('emit' in p) return "the plain app's client sends a chat message";
     return `start the plain app ${p.start.guard ? 'with' : 'without'} error handlers`;
   }
+  if ('lockdown' in action)
+    return action.lockdown === 'on'
+      ? 'lock the channels down with an ACL user'
+      : 'open the channels again';
+  if ('outsider' in action)
+    return 'event' in action.outsider
+      ? `someone outside the lab forges "${action.outsider.event}"`
+      : `someone outside the lab publishes on ${action.outsider.channel}`;
   const { servers, adapter, resp } = action.setup;
   return `rebuild the lab (${servers} servers, ${adapter} adapter, RESP${resp ?? 3})`;
 }

@@ -178,6 +178,8 @@ describe('parseLesson', () => {
     ['an unknown event kind', step('waitFor: { event: { kind: recieve } }'), /^x\.md:20: unknown event kind "recieve" \(did you mean "receive"\?\)/],
     ['an unknown event field', step('waitFor:', '  event: { kind: receive, desicion: delivered }'), /^x\.md:21: .*unknown key "desicion" \(did you mean "decision"\?\)/],
     ['bad YAML', step('do: [stop: s1'), /^x\.md:20: YAML: /],
+    ['an outsider with nothing to publish', step('do: { outsider: { channel: "socket.io#/#" } }'), /^x\.md:20: outsider needs an event to forge, or a channel and the text/],
+    ['a lockdown that is not on or off', step('do: { lockdown: yes }'), /^x\.md:20: lockdown must be one of on, off/],
     ['two actions in one item', step('do:', '  - { stop: s1, start: s2 }'), /^x\.md:21: an action has exactly one of/],
     [
       'a prediction with nothing to check',

@@ -97,11 +97,12 @@ describe('LessonRunner', () => {
     const lab = fakeLab();
     const runner = lab.make();
     await runner.start();
-    expect(lab.calls.slice(0, 5)).toEqual([
+    expect(lab.calls.slice(0, 6)).toEqual([
       'POST /api/lesson',
       'DELETE /api/redis/stray-subscriber',
       'DELETE /api/redis/console',
       'DELETE /api/plain-app',
+      'DELETE /api/redis/lockdown',
       'POST /api/lab/setup {"servers":2,"adapter":"redis","resp":3,"clients":[{"server":"s1","rooms":[]},{"server":"s2","rooms":[]}]}',
     ]);
     expect(runner.clientId('c1')).toBe('c7');
@@ -213,6 +214,13 @@ describe('LessonRunner', () => {
     expect(describeAction(sub)).toBe('s1\'s sub connection sends PUBLISH lab:demo "from the sub"');
     expect(describeAction({ straySubscriber: 'on' })).toBe('add a stray subscriber');
     expect(describeAction({ straySubscriber: 'off' })).toBe('remove the stray subscriber');
+    expect(describeAction({ lockdown: 'on' })).toBe('lock the channels down with an ACL user');
+    expect(describeAction({ outsider: { event: 'chat message', args: [] } })).toBe(
+      'someone outside the lab forges "chat message"',
+    );
+    expect(describeAction({ outsider: { channel: 'socket.io#/#', text: 'hi' } })).toBe(
+      'someone outside the lab publishes on socket.io#/#',
+    );
     const setup: LessonSetup = { servers: 3, adapter: 'redis', resp: 2, clients: [] };
     expect(describeAction({ setup })).toBe('rebuild the lab (3 servers, redis adapter, RESP2)');
   });

@@ -14,6 +14,7 @@ import type {
   LessonSetup,
   LessonTask,
   Observation,
+  OutsiderPublish,
   Prediction,
   SetupClient,
 } from './lesson-types.ts';
@@ -57,7 +58,7 @@ const EVENT_FIELDS = [
   'message', 'plumbing', 'pubId', 'receivers', 'ms', 'pattern', 'via', 'decision', 'sockets',
   'origin', 'rooms', 'except', 'count', 'local', 'mode', 'topic', 'text', 'protocol',
   'connection', 'dir', 'value', 'resp', 'what', 'code', 'signal', 'guard', 'offlineQueue', 'pid',
-  'method', 'sid', 'status', 'balancer', 'from', 'to',
+  'method', 'sid', 'status', 'balancer', 'from', 'to', 'fatal', 'foreign', 'otherLab',
 ]; // prettier-ignore
 
 export const ADAPTER_KINDS = ADAPTER_IDS;
@@ -177,7 +178,28 @@ const ACTIONS = [
   'console',
   'plainApp',
   'balancer',
+  'lockdown',
+  'outsider',
 ];
+
+/** A forged broadcast (`event`, `args`, `room`) or `text` on a `channel`, as the hub takes them. */
+function readOutsider(y: YamlBlock, node: YNode): OutsiderPublish {
+  const om = y.map(node, 'outsider', ['event', 'args', 'room', 'channel', 'text']);
+  if (om.has('event')) {
+    const event = y.string(om.get('event'), 'outsider.event');
+    const args = om.get('args')
+      ? y.list(om.get('args'), 'outsider.args').map((a) => y.value(a))
+      : [];
+    const room = om.get('room') ? y.string(om.get('room'), 'outsider.room') : undefined;
+    return { event, args, ...(room ? { room } : {}) };
+  }
+  if (!om.has('channel') || !om.has('text'))
+    y.fail(node, 'outsider needs an event to forge, or a channel and the text to publish on it');
+  return {
+    channel: y.string(om.get('channel'), 'outsider.channel'),
+    text: String(y.value(om.get('text'))),
+  };
+}
 
 /** The hub's limits for a sub-command: a command it allows and at most 4 arguments of 200 characters. */
 function readSubCommand(y: YamlBlock, node: YNode, scope: LessonScope) {
@@ -277,6 +299,10 @@ export function readAction(y: YamlBlock, node: YNode, scope: LessonScope): Lesso
       return { subCommand: readSubCommand(y, arg, scope) };
     case 'straySubscriber':
       return { straySubscriber: y.choice(arg, 'straySubscriber', ['on', 'off'] as const) };
+    case 'lockdown':
+      return { lockdown: y.choice(arg, 'lockdown', ['on', 'off'] as const) };
+    case 'outsider':
+      return { outsider: readOutsider(y, arg) };
     case 'addClient': {
       const addClient = readClient(y, arg, 'addClient', scope);
       scope.clients += 1;

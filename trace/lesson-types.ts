@@ -50,10 +50,18 @@ export type LessonAction =
   /** A command on one of the Redis console's connections (A, B or C). */
   | { console: { connection: string; args: string[] } }
   /** The plain app: started (with or without a guard), its client's chat message, or stopped. */
-  | { plainApp: PlainAppAction };
+  | { plainApp: PlainAppAction }
+  /** The channels locked down with a Redis ACL user for the servers (on), or opened again (off). */
+  | { lockdown: 'on' | 'off' }
+  /** Someone outside the lab publishes: a forged broadcast, or text on any channel. */
+  | { outsider: OutsiderPublish };
 
 export type PlainAppAction =
   { start: { guard: boolean; offlineQueue: boolean } } | { emit: string } | { stop: true };
+
+/** What `outsider` publishes (POST /api/redis/publish). */
+export type OutsiderPublish =
+  { event: string; args: unknown[]; room?: string } | { channel: string; text: string };
 
 /**
  * What the lab answered to an `emit` the lesson made (in a `do` or a "show me"): the client's

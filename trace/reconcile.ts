@@ -28,6 +28,9 @@ export interface FlowReconciliation {
   flow: string;
   kind: Flow['kind'];
   origin?: string;
+  /** Published by no server of this lab: from outside, or by another lab sharing the Redis. */
+  foreign?: Flow['foreign'];
+  otherLab?: string;
   event?: string;
   rooms: string[];
   except: string[];
@@ -94,6 +97,7 @@ export function reconcileFlow(state: LabState, flow: Flow): FlowReconciliation {
     flow: flow.id,
     kind: flow.kind,
     origin: flow.origin,
+    ...(flow.foreign ? { foreign: flow.foreign, otherLab: flow.otherLab } : {}),
     event: flow.event,
     rooms: flow.rooms,
     except: flow.except,

@@ -154,6 +154,13 @@ export function onPublishResult(state: LabState, e: PublishResult): void {
   publish.ms = e.ms;
 }
 
+/** A message no server of this lab published: the flow says whose it is. */
+function noteForeign(flow: Flow, e: Receive | Deliver): void {
+  if (!e.foreign || flow.foreign) return;
+  flow.foreign = e.foreign;
+  if (e.otherLab) flow.otherLab = e.otherLab;
+}
+
 export function onReceive(state: LabState, e: Receive): void {
   if (!e.flow) return;
   const flow = ensureFlow(state, e.flow, e);
@@ -165,8 +172,12 @@ export function onReceive(state: LabState, e: Receive): void {
     sockets: e.sockets,
     bytes: e.bytes,
     t: e.t,
+    ...(e.reason !== undefined ? { reason: e.reason, fatal: e.fatal } : {}),
   });
+  noteForeign(flow, e);
   if (e.decision === 'own-message') setOrigin(state, flow, e.server, 'receive');
+  // Bytes the adapter could not read are no broadcast anyone was meant to get.
+  if (e.decision === 'undecodable' || e.decision === 'malformed') return;
   noteTraffic(flow, trafficKind(e.channel, e.message));
   flow.event ??= e.message?.event;
 }
@@ -185,6 +196,7 @@ export function onDeliver(state: LabState, e: Deliver): void {
   });
   flow.kind = 'broadcast';
   flow.event ??= e.event;
+  noteForeign(flow, e);
   if (e.origin === 'local') setOrigin(state, flow, e.server, 'deliver');
   // The adapter publishes before it delivers locally, and one server reports in order: a local
   // deliver with no broadcast published by its server was never meant to leave that server.

@@ -3,6 +3,7 @@ import type { LabEvent } from './events.ts';
 import { LabScript, type Draft } from './lab-script.ts';
 import { broadcast } from './lab-traffic.ts';
 import { reduce, reduceAll } from './reducer.ts';
+import { reconcile } from './reconcile.ts';
 import { FLOW_CAP, GONE_SOCKET_CAP, type LabState } from './state.ts';
 
 /** A lab with s1 and s2 up, c1 on s1 in room blue, c2 on s2. */
@@ -375,6 +376,53 @@ describe('reduce, flows', () => {
       'socket.io-request#/#',
       'socket.io-response#/#',
     ]);
+  });
+
+  it("a foreign broadcast keeps who published it, has no origin here, and reaches this lab's clients", () => {
+    const lab = baseLab();
+    const receipt = (server: string, extra: Partial<Draft> = {}) =>
+      ev({
+        kind: 'receive',
+        server,
+        channel: 'socket.io#/#',
+        via: 'pmessage',
+        bytes: 60,
+        decision: 'delivered',
+        sockets: 1,
+        flow: 's1-4@b7c2',
+        foreign: 'other-lab',
+        otherLab: 'b7c2',
+        ...extra,
+      } as Draft);
+    const s = reduceAll([...lab.events, receipt('s1'), receipt('s2')]);
+    const flow = s.flows['s1-4@b7c2'];
+    expect(flow).toMatchObject({ foreign: 'other-lab', otherLab: 'b7c2', kind: 'broadcast' });
+    expect(flow.origin).toBeUndefined();
+    expect(reconcile(s, 's1-4@b7c2')).toMatchObject({ foreign: 'other-lab', otherLab: 'b7c2' });
+  });
+
+  it('bytes the adapter could not read make a flow nobody was expected to get', () => {
+    const s = reduceAll([
+      ...baseLab().events,
+      ev({
+        kind: 'receive',
+        server: 's1',
+        channel: 'socket.io#/#',
+        via: 'pmessage',
+        bytes: 2,
+        decision: 'undecodable',
+        reason: 'Error: 1 trailing bytes',
+        fatal: true,
+        foreign: 'outside',
+        flow: 'h-683af69a',
+      }),
+    ]);
+    expect(s.flows['h-683af69a']).toMatchObject({ kind: 'unknown', foreign: 'outside' });
+    expect(s.flows['h-683af69a'].receipts[0]).toMatchObject({
+      reason: 'Error: 1 trailing bytes',
+      fatal: true,
+    });
+    expect(reconcile(s, 'h-683af69a')?.expected).toEqual([]);
   });
 
   it('plumbing publishes and events without a flow make no flow', () => {

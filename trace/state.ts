@@ -11,6 +11,7 @@
 import type {
   AdapterKind,
   Decision,
+  Foreign,
   LabEvent,
   RedisRole,
   Step,
@@ -125,6 +126,9 @@ export interface FlowReceipt {
   sockets?: number;
   bytes: number;
   t: number;
+  /** For `undecodable` and `malformed`: why, and whether a plain server would have died of it. */
+  reason?: string;
+  fatal?: boolean;
 }
 
 export interface FlowDelivery {
@@ -165,6 +169,13 @@ export interface Flow {
   kind: 'broadcast' | 'request' | 'unknown';
   /** The server that started it: by client.emit, else its first publish, own-message receipt or local deliver. */
   origin?: string;
+  /**
+   * Set when no server of this lab published it (see `Receive.foreign`): then it has no origin
+   * here, and no client of this lab sent it.
+   */
+  foreign?: Foreign;
+  /** For `foreign: 'other-lab'`: that lab's id. */
+  otherLab?: string;
   /** Which event told the origin: a better one (in that order) replaces it when it arrives later. */
   originFrom?: 'client.emit' | 'publish' | 'receive' | 'deliver';
   /** The socket.io event name. */

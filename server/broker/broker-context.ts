@@ -1,4 +1,5 @@
 import type { BlockedReads } from './blocked-reads.ts';
+import type { AclUsers } from './acl-users.ts';
 import type { ClientConnection } from './client-connection.ts';
 import type { Keyspace } from './keyspace.ts';
 import type { PubsubRegistry } from './pubsub-registry.ts';
@@ -14,7 +15,8 @@ export type BrokerEvent =
   | { type: 'client-closed'; id: number; name?: string }
   | {
       type: 'client-killed';
-      reason: 'output-buffer-limit' | 'protocol-error' | 'client-kill' | 'internal-error';
+      reason:
+        'output-buffer-limit' | 'protocol-error' | 'client-kill' | 'internal-error' | 'acl-revoked';
       id: number;
       name?: string;
       detail?: string;
@@ -46,7 +48,8 @@ export interface BrokerContext {
   readonly transactions: Transactions;
   readonly clients: Map<number, ClientConnection>;
   readonly monitors: Set<ClientConnection>;
-  readonly password: string | undefined;
+  /** The ACL users; a restart forgets them, as a Redis without an ACL file does. */
+  users: AclUsers;
   readonly port: number;
   readonly startedAt: number;
   readonly stats: { connectionsReceived: number; commandsProcessed: number };

@@ -8,8 +8,9 @@ import {
 } from './broker-context.ts';
 import { BlockedReads } from './blocked-reads.ts';
 import { ClientConnection } from './client-connection.ts';
-import { dispatch } from './commands.ts';
+import { dispatch, knowsCommand } from './commands.ts';
 import { Keyspace } from './keyspace.ts';
+import { AclUsers } from './acl-users.ts';
 import { PubsubRegistry, type SubscriptionSnapshot } from './pubsub-registry.ts';
 import { error } from './resp-encoder.ts';
 import { Transactions } from './transactions.ts';
@@ -64,7 +65,7 @@ export class EmbeddedBroker {
       transactions: new Transactions(),
       clients: new Map(),
       monitors: new Set(),
-      password: opts.password,
+      users: new AclUsers(knowsCommand, opts.password),
       port,
       startedAt: Date.now(),
       stats: { connectionsReceived: 0, commandsProcessed: 0 },
@@ -117,6 +118,8 @@ export class EmbeddedBroker {
   /** Listens again on the same port after stop(): the lab's "Redis is back". */
   async start(): Promise<void> {
     if (this.server) return;
+    // A Redis started again without an ACL file knows only its default user.
+    this.ctx.users = new AclUsers(knowsCommand, this.opts.password);
     const server = net.createServer((socket) => this.accept(socket));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

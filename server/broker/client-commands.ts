@@ -89,10 +89,11 @@ function kill(ctx: BrokerContext, client: ClientConnection, argv: Buffer[]): voi
       } else if (opt === 'laddr') {
         filters.push((c) => c.laddr === value);
       } else if (opt === 'user') {
-        if (value !== 'default') {
+        if (!ctx.users.get(value)) {
           client.reply(error(`ERR No such user '${value}'`));
           return;
         }
+        filters.push((c) => c.user === value);
       } else if (opt === 'skipme' && ['yes', 'no'].includes(value.toLowerCase())) {
         skipMe = value.toLowerCase() === 'yes';
       } else {

@@ -10,7 +10,7 @@ const READ_PAUSE_BYTES = 16 * 1024 * 1024;
 
 /** How the connection ended, for the lab's event feed. */
 export type KillReason =
-  'output-buffer-limit' | 'protocol-error' | 'client-kill' | 'internal-error';
+  'output-buffer-limit' | 'protocol-error' | 'client-kill' | 'internal-error' | 'acl-revoked';
 
 /**
  * One client socket: its negotiated protocol, name, auth state, subscriptions and output.
@@ -21,6 +21,8 @@ export class ClientConnection implements Subscriber {
   name = '';
   proto: Protocol = 2;
   authenticated: boolean;
+  /** The ACL user the connection acts as: `default` until AUTH says otherwise. */
+  user = 'default';
   monitor = false;
   /** Set by QUIT or a protocol error: send what is queued, then close. */
   closing = false;
@@ -52,7 +54,7 @@ export class ClientConnection implements Subscriber {
   ) {
     this.addr = `${socket.remoteAddress}:${socket.remotePort}`;
     this.laddr = `${socket.localAddress}:${socket.localPort}`;
-    this.authenticated = ctx.password === undefined;
+    this.authenticated = ctx.users.defaultOpen;
     this.parser = new RequestParser({ maxBulkLen, authRequired: () => !this.authenticated });
   }
 
@@ -204,7 +206,7 @@ export class ClientConnection implements Subscriber {
       ['omem', this.outputBytes],
       ['events', 'r'],
       ['cmd', this.lastCommand],
-      ['user', 'default'],
+      ['user', this.user],
       ['redir', -1],
       ['resp', this.proto],
       ['lib-name', this.libName],

@@ -9,12 +9,14 @@ import { error, simple } from './resp-encoder.ts';
 import { introspectionCommands } from './server-commands.ts';
 import { streamCommands } from './stream-commands.ts';
 import { transactionCommands } from './transactions.ts';
+import { aclCommand, permissionError } from './acl-commands.ts';
 
 /** Everything the broker answers. Anything else gets Redis's unknown-command error. */
 export const COMMANDS: CommandSpec[] = [
   ...connectionCommands,
   clientCommand,
   ...pubsubCommands,
+  aclCommand,
   ...introspectionCommands(() => COMMANDS),
   ...streamCommands,
   ...keyCommands,
@@ -44,6 +46,14 @@ function unknownCommand(argv: Buffer[]): string {
   }
   const name = argv[0].toString('latin1').slice(0, 128);
   return `ERR unknown command '${name}', with args beginning with: ${args}`;
+}
+
+/** Whether an ACL rule may name this command (`publish`, `client|setname`). */
+export function knowsCommand(name: string): boolean {
+  const [base, sub] = name.split('|');
+  const spec = BY_NAME.get(base);
+  if (!spec) return false;
+  return sub === undefined || !!spec.subcommands?.some((s) => s.name === name);
 }
 
 /** Finds the spec for argv the way Redis's processCommand does, or the error it would reply. */
@@ -93,6 +103,14 @@ export function dispatch(ctx: BrokerContext, client: ClientConnection, argv: Buf
   client.lastCommand = spec.name;
   if (!client.authenticated && !spec.flags.includes('noauth')) {
     refuse(ctx, client, NOAUTH, argv);
+    return;
+  }
+  // Redis checks the user's permissions before subscriber mode's restrictions.
+  const denied = spec.flags.includes('noauth')
+    ? undefined
+    : permissionError(ctx, client, spec, argv);
+  if (denied) {
+    refuse(ctx, client, denied, argv);
     return;
   }
   if (client.subscribed && client.proto === 2 && !spec.subscriberSafe) {

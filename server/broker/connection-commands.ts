@@ -27,10 +27,12 @@ export function setClientName(ctx: BrokerContext, client: ClientConnection, name
   return true;
 }
 
-/** Checks a user/password pair the way Redis's default user does, with or without requirepass. */
-function credentialsOk(ctx: BrokerContext, user: string, pass: string): boolean {
-  if (user !== 'default') return false;
-  return ctx.password === undefined || ctx.password === pass;
+/** Logs the client in as `user` if the password is right; false (and no change) if not. */
+function logIn(ctx: BrokerContext, client: ClientConnection, user: string, pass: string): boolean {
+  if (!ctx.users.check(user, pass)) return false;
+  client.authenticated = true;
+  client.user = user;
+  return true;
 }
 
 function ping(_ctx: BrokerContext, client: ClientConnection, argv: Buffer[]): void {
@@ -88,12 +90,9 @@ function hello(ctx: BrokerContext, client: ClientConnection, argv: Buffer[]): vo
       return;
     }
   }
-  if (auth) {
-    if (!credentialsOk(ctx, ...auth)) {
-      client.reply(error(WRONGPASS));
-      return;
-    }
-    client.authenticated = true;
+  if (auth && !logIn(ctx, client, ...auth)) {
+    client.reply(error(WRONGPASS));
+    return;
   }
   if (!client.authenticated) {
     client.reply(
@@ -113,7 +112,7 @@ function auth(ctx: BrokerContext, client: ClientConnection, argv: Buffer[]): voi
     client.reply(error('ERR syntax error'));
     return;
   }
-  if (argv.length === 2 && ctx.password === undefined) {
+  if (argv.length === 2 && ctx.users.get('default')!.nopass) {
     client.reply(
       error(
         'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
@@ -123,11 +122,10 @@ function auth(ctx: BrokerContext, client: ClientConnection, argv: Buffer[]): voi
   }
   const [user, pass] =
     argv.length === 2 ? ['default', argv[1]] : [argv[1].toString('latin1'), argv[2]];
-  if (!credentialsOk(ctx, user, pass.toString('latin1'))) {
+  if (!logIn(ctx, client, user, pass.toString('latin1'))) {
     client.reply(error(WRONGPASS));
     return;
   }
-  client.authenticated = true;
   client.reply(OK);
 }
 
@@ -153,7 +151,8 @@ function reset(ctx: BrokerContext, client: ClientConnection): void {
   ctx.monitors.delete(client);
   client.proto = 2;
   client.name = '';
-  client.authenticated = ctx.password === undefined;
+  client.user = 'default';
+  client.authenticated = ctx.users.defaultOpen;
   client.reply(simple('RESET'));
 }
 

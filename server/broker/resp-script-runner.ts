@@ -19,6 +19,8 @@ export interface Step {
   raw?: string;
   /** The server closes this connection after its reply (QUIT, protocol errors). */
   closes?: boolean;
+  /** Connections the server closes because of this step (ACL DELUSER, revoked channels). */
+  kills?: string[];
   /** Array replies in this step come in hash-table order on Redis: compare them sorted. */
   unordered?: boolean;
   /**
@@ -116,6 +118,18 @@ export class ScriptRunner {
         frames: normalise(frames, step),
         ...(step.closes ? { closed: true } : {}),
       });
+      for (const name of step.kills ?? []) {
+        const victim = this.conns.get(name);
+        if (!victim) throw new Error(`step ${i} kills ${name}, which is not open`);
+        await victim.waitClosed();
+        this.transcript.push({
+          step: i,
+          on: name,
+          frames: normalise(victim.drain(), step),
+          closed: true,
+        });
+        this.conns.delete(name);
+      }
       // Pushes caused on other connections (messages) arrive before their sync reply.
       for (const [name, other] of this.conns) {
         if (other === c) continue;

@@ -9,6 +9,7 @@ import { decodePart } from './request-edge.ts';
 import { classRoutes } from '../classroom/class-routes.ts';
 import { balancerRoutes, clientRoute } from '../balancer/balancer-routes.ts';
 import { BALANCER_MODES } from '../balancer/balancer-modes.ts';
+import { outsiderRequest } from '../outsider.ts';
 
 const ID = /^[A-Za-z0-9_-]{1,32}$/;
 const ROOM = /^[\w:.-]{1,64}$/;
@@ -123,6 +124,24 @@ const routes: Route[] = [
     handler: async (lab) => {
       await lab.removeStraySubscriber();
       return [200, { straySubscriber: false }];
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^\/api\/redis\/publish$/,
+    handler: async (lab, _p, body) => [200, await lab.outsiderPublish(outsiderRequest(body))],
+  },
+  {
+    method: 'POST',
+    pattern: /^\/api\/redis\/lockdown$/,
+    handler: async (lab) => [200, { lockedDown: true, ...(await lab.lockDown()) }],
+  },
+  {
+    method: 'DELETE',
+    pattern: /^\/api\/redis\/lockdown$/,
+    handler: async (lab) => {
+      await lab.unlock();
+      return [200, { lockedDown: false }];
     },
   },
   {

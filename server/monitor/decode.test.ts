@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encode } from 'notepack.io';
-import { decodeMessage, flowOf, flowTagOf, jsonSafe } from './decode.ts';
+import { decodeMessage, flowOf, flowTagOf, foreignOf, jsonSafe, labOfFlow } from './decode.ts';
 
 describe('decodeMessage', () => {
   it('decodes a classic broadcast as [uid, packet, opts]', () => {
@@ -82,6 +82,51 @@ describe('flows', () => {
     expect(
       flowOf(Buffer.from(encode(['emitter', { type: 2, data: ['other'] }, { rooms: [] }]))),
     ).not.toBe(flowOf(Buffer.from(a)));
+  });
+});
+
+describe('who published it', () => {
+  it.each([
+    ['our own flow', ['u', {}, { flags: { labFlow: 's1-7@k3f9' } }], {}],
+    [
+      'another lab',
+      ['u', {}, { flags: { labFlow: 's1-7@b7c2' } }],
+      { foreign: 'other-lab', otherLab: 'b7c2' },
+    ],
+    ["our answer to another lab's flow", { labFlow: 's1-7@b7c2', labFrom: 'k3f9' }, {}],
+    [
+      "another lab's answer to our flow",
+      { labFlow: 's1-7@k3f9', labFrom: 'b7c2' },
+      { foreign: 'other-lab', otherLab: 'b7c2' },
+    ],
+    ['no tag at all', ['forger', {}, {}], { foreign: 'outside' }],
+    [
+      'a tag that is not a flow id',
+      ['x', {}, { flags: { labFlow: 'x'.repeat(500) } }],
+      { foreign: 'outside' },
+    ],
+    ['nothing decodable', null, { foreign: 'outside' }],
+  ])('%s', (_what, value, publisher) => {
+    expect(foreignOf(value, 'k3f9')).toEqual(publisher);
+  });
+
+  it('reads the lab from a flow id', () => {
+    expect(labOfFlow('s1-7@k3f9')).toBe('k3f9');
+    expect(labOfFlow('h-0011aabb')).toBeUndefined();
+  });
+
+  it('describes hostile values as what they claim, and nothing from prototypes', () => {
+    const m = decodeMessage(
+      'classic',
+      'socket.io-request#/#',
+      Buffer.from('{"type":"__proto__","uid":5}'),
+    );
+    expect(m).toMatchObject({ format: 'json', kind: 'request', name: undefined, uid: undefined });
+    const b = decodeMessage('classic', 'socket.io#/#', Buffer.from(encode([7, 'packet', null])));
+    expect(b).toMatchObject({ kind: 'broadcast', uid: undefined, event: undefined });
+    expect(
+      decodeMessage('sharded', 'socket.io#/#', Buffer.from('{"type":"constructor"}')).name,
+    ).toBeUndefined();
   });
 });
 

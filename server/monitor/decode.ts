@@ -6,7 +6,7 @@
  * - sharded (ClusterAdapter) messages: `{uid, nsp, type, data}`, JSON unless they carry binary.
  */
 import { decode as msgpackDecode } from 'notepack.io';
-import type { DecodedMessage } from '../../trace/events.ts';
+import type { DecodedMessage, Foreign } from '../../trace/events.ts';
 import { hashFlowId } from './flow-context.ts';
 
 /** RequestType of the classic adapter (lib/index.ts). */
@@ -50,20 +50,27 @@ export function toBuffer(payload: string | Buffer | Uint8Array): Buffer {
       : Buffer.from(payload);
 }
 
+export interface Decoded {
+  format: DecodedMessage['format'];
+  value: unknown;
+  /** Why it did not decode, in the decoder's words (format `unknown`). */
+  error?: string;
+}
+
 /** The raw value of a payload: JSON or msgpack, by its first byte, as the adapters decide. */
-export function decodeRaw(buf: Buffer): { format: DecodedMessage['format']; value: unknown } {
-  if (buf[0] === 0x7b) {
-    try {
-      return { format: 'json', value: JSON.parse(buf.toString('utf8')) };
-    } catch {
-      return { format: 'unknown', value: null };
-    }
-  }
+export function decodeRaw(buf: Buffer): Decoded {
   try {
+    if (buf[0] === 0x7b) return { format: 'json', value: JSON.parse(buf.toString('utf8')) };
     return { format: 'msgpack', value: msgpackDecode(buf) };
-  } catch {
-    return { format: 'unknown', value: null };
+  } catch (err) {
+    return { format: 'unknown', value: null, error: errorText(err) };
   }
+}
+
+/** An error's message, short enough for an event (a decoder may quote the input back). */
+export function errorText(err: unknown): string {
+  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
 /** Makes a decoded value safe to JSON-encode and small enough to show: bytes become hex, depth and size are capped. */
@@ -90,8 +97,9 @@ export function jsonSafe(value: unknown, depth = 0): unknown {
 }
 
 function eventOf(packet: unknown): string | undefined {
-  const data = (packet as { data?: unknown[] } | undefined)?.data;
-  return Array.isArray(data) && typeof data[0] === 'string' ? data[0] : undefined;
+  if (packet === null || typeof packet !== 'object') return undefined;
+  const data = (packet as { data?: unknown }).data;
+  return Array.isArray(data) && typeof data[0] === 'string' ? data[0].slice(0, 64) : undefined;
 }
 
 /** Decodes one adapter payload published on `channel`. */
@@ -112,58 +120,102 @@ export function describeMessage(
   value: unknown,
 ): DecodedMessage {
   if (format === 'unknown') return { format, kind: 'unknown', value: null };
+  // Anyone can publish on these channels: read every field as what it claims to be, no more.
+  const m = (value !== null && typeof value === 'object' ? value : {}) as Record<string, unknown>;
+  const type = typeof m.type === 'number' && Number.isInteger(m.type) ? m.type : undefined;
   if (family === 'sharded') {
-    const m = value as { uid?: string; type?: number; data?: { packet?: unknown } };
-    const name = CLUSTER_TYPES[m?.type ?? -1];
+    const name = type === undefined ? undefined : CLUSTER_TYPES[type];
     const isResponse = /RESPONSE|CLIENT_COUNT|BROADCAST_ACK/.test(name ?? '');
+    const data = m.data as { packet?: unknown } | undefined;
     return {
       format,
       kind: name === 'BROADCAST' ? 'broadcast' : isResponse ? 'response' : 'request',
       name,
-      uid: m?.uid,
-      event: eventOf(m?.data?.packet),
+      uid: stringOrNothing(m.uid),
+      event: eventOf(data?.packet),
       value: jsonSafe(value),
     };
   }
   if (Array.isArray(value)) {
-    const [uid, packet] = value as [string, unknown];
+    const [uid, packet] = value as unknown[];
     return {
       format,
       kind: 'broadcast',
       name: 'BROADCAST',
-      uid,
+      uid: stringOrNothing(uid),
       event: eventOf(packet),
       value: jsonSafe(value),
     };
   }
-  const m = value as { uid?: string; type?: number; requestId?: string };
   const isResponse = channel.includes('-response#');
   return {
     format,
     kind: isResponse ? 'response' : 'request',
-    name: m?.type !== undefined ? REQUEST_TYPES[m.type] : isResponse ? 'RESPONSE' : undefined,
-    uid: m?.uid,
+    name: type !== undefined ? REQUEST_TYPES[type] : isResponse ? 'RESPONSE' : undefined,
+    uid: stringOrNothing(m.uid),
     value: jsonSafe(value),
   };
 }
 
+function stringOrNothing(value: unknown): string | undefined {
+  return typeof value === 'string' ? value.slice(0, 64) : undefined;
+}
+
+/** What a flow id the lab made looks like (`s1-17@k3f9`); anything else in a tag is not the lab's. */
+const FLOW_TAG = /^[\w.:-]{1,64}(@[a-z0-9]{1,16})?$/;
+
+type Tags = { labFlow?: unknown; labFrom?: unknown };
+
+/** Where the lab puts its tags: broadcast flags, a request's top level, or its opts' flags. */
+function tagsOf(value: unknown): Tags | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  if (Array.isArray(value)) return flagsOf(value[2]);
+  const m = value as Tags & { opts?: unknown; data?: { opts?: unknown } };
+  if (m.labFlow !== undefined) return m;
+  return flagsOf(m.opts) ?? flagsOf(m.data?.opts);
+}
+
+function flagsOf(opts: unknown): Tags | undefined {
+  const flags = (opts as { flags?: unknown } | null | undefined)?.flags;
+  return flags !== null && typeof flags === 'object' ? (flags as Tags) : undefined;
+}
+
 /** The lab's flow tag inside a decoded payload, wherever the lab put it. */
 export function flowTagOf(value: unknown): string | undefined {
-  if (Array.isArray(value)) {
-    const opts = value[2] as { flags?: { labFlow?: unknown } } | undefined;
-    return typeof opts?.flags?.labFlow === 'string' ? opts.flags.labFlow : undefined;
-  }
-  const m = value as {
-    labFlow?: unknown;
-    data?: { opts?: { flags?: { labFlow?: unknown } } };
-  } | null;
-  if (typeof m?.labFlow === 'string') return m.labFlow;
-  const nested = m?.data?.opts?.flags?.labFlow;
-  return typeof nested === 'string' ? nested : undefined;
+  const tag = tagsOf(value)?.labFlow;
+  return typeof tag === 'string' && FLOW_TAG.test(tag) ? tag : undefined;
 }
+
+/** The lab a flow id belongs to: `s1-17@k3f9` is lab k3f9's. */
+export function labOfFlow(flow: string | undefined): string | undefined {
+  const at = flow?.lastIndexOf('@') ?? -1;
+  return at < 0 ? undefined : flow!.slice(at + 1);
+}
+
+/**
+ * Who published a decoded payload, seen from lab `ours`: nothing when one of our servers did.
+ * A server tags what it publishes with its flow, and with `labFrom` when it answers another
+ * lab's flow. A payload with no tag was published by no lab server: redis-cli, an emitter, a
+ * forger. (A forger who copies a tag is not caught: that is what ACLs are for.)
+ */
+export function foreignOf(
+  value: unknown,
+  ours: string,
+  flowTag = flowTagOf(value),
+): { foreign?: Foreign; otherLab?: string } {
+  const tags = tagsOf(value);
+  const from = typeof tags?.labFrom === 'string' ? tags.labFrom : labOfFlow(flowTag);
+  if (from === ours) return {};
+  if (from === undefined || !/^[a-z0-9]{1,16}$/.test(from)) return { foreign: 'outside' };
+  return { foreign: 'other-lab', otherLab: from };
+}
+
+/** Payloads over this are hashed, never decoded a second time, for their flow. */
+const DECODE_FOR_FLOW_MAX = 1024 * 1024;
 
 /** The flow of a payload: the lab's tag when present, else a hash that every receiver computes alike. */
 export function flowOf(payload: Buffer): string {
+  if (payload.length > DECODE_FOR_FLOW_MAX) return hashFlowId(payload);
   return flowTagOf(decodeRaw(payload).value) ?? hashFlowId(payload);
 }
 

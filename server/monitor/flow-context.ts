@@ -83,19 +83,28 @@ function leaveFlow(): void {
 
 const counters = new Map<string, number>();
 
-/** `<server>-<n>`: unique per server id for the life of the process. */
-export function newFlowId(server: string): string {
-  const n = (counters.get(server) ?? 0) + 1;
-  counters.set(server, n);
-  return `${server}-${n}`;
+/**
+ * `<server>-<n>@<lab>`: unique per server id and lab for the life of the process, and across
+ * labs that share a Redis (each lab has its own id), so two labs' `s1-1` never merge.
+ */
+export function newFlowId(server: string, lab: string): string {
+  const key = `${server}@${lab}`;
+  const n = (counters.get(key) ?? 0) + 1;
+  counters.set(key, n);
+  return `${server}-${n}@${lab}`;
 }
+
+/** Bytes of a message the hash reads; its length is mixed in, so a huge message costs no more. */
+const HASH_BYTES = 64 * 1024;
 
 /** FNV-1a over the bytes: every receiver of the same message computes the same id. */
 export function hashFlowId(bytes: Uint8Array): string {
   let h = 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) {
+  const n = Math.min(bytes.length, HASH_BYTES);
+  for (let i = 0; i < n; i++) {
     h ^= bytes[i];
     h = Math.imul(h, 0x01000193);
   }
+  if (bytes.length > n) h = Math.imul(h ^ bytes.length, 0x01000193);
   return `h-${(h >>> 0).toString(16).padStart(8, '0')}`;
 }

@@ -21,6 +21,8 @@ export type DraftEvent = LabEvent extends infer E
 
 export interface SinkOptions {
   source: string;
+  /** The lab the source belongs to: every batch says so (Envelope.lab). */
+  lab?: string;
   /** The step to use when an event doesn't say; usually from STEP_OF. */
   stepOf: (event: DraftEvent) => Step;
   /** Publishes a batch on the monitor channel; resolves or rejects when Redis answers. */
@@ -138,10 +140,13 @@ export class MonitorSink {
   /** When this source's level last changed, and since when the load has allowed one lower. */
   private changedAt = 0;
   private calmSince: number | null = null;
-  private readonly opts: Required<Omit<SinkOptions, 'publish' | 'local' | 'group'>> &
-    Pick<SinkOptions, 'publish' | 'local'>;
+  private readonly opts: Required<Omit<SinkOptions, 'publish' | 'local' | 'group' | 'lab'>> &
+    Pick<SinkOptions, 'publish' | 'local' | 'lab'>;
   /** Batches that could not be published to Redis (they still reached local viewers). */
   unpublished = 0;
+  /** Events recorded with `hold` whose last fields are not in yet: the batch waits for them. */
+  private held = 0;
+  private flushDue = false;
 
   constructor(options: SinkOptions) {
     this.opts = {
@@ -241,6 +246,26 @@ export class MonitorSink {
     this.batch.push(event as LabEvent);
     if (this.batch.length >= this.opts.maxBatch) this.flush();
     else if (!this.timer) this.timer = this.schedule();
+  }
+
+  /**
+   * Records an event whose outcome is known only a microtask later (a request the adapter handles
+   * in an async method): the caller fills its fields in place, then calls `release`. Until then
+   * the batch is not sent, so the event keeps its place in the order and goes out complete.
+   */
+  hold(draft: DraftEvent): LabEvent {
+    this.held++;
+    this.record(draft);
+    return draft as LabEvent;
+  }
+
+  release(): void {
+    if (this.held === 0) return;
+    this.held--;
+    if (this.held === 0 && this.flushDue) {
+      this.flushDue = false;
+      this.flush();
+    }
   }
 
   /**
@@ -356,11 +381,19 @@ export class MonitorSink {
   }
 
   flush(): void {
+    if (this.held > 0) {
+      this.flushDue = true;
+      return;
+    }
     this.timer?.cancel();
     this.timer = null;
     this.lastFlush = this.opts.now();
     if (this.batch.length === 0) return;
-    const envelope: Envelope = { v: TRACE_VERSION, from: this.opts.source, events: this.batch };
+    // `v`, `lab` and `from` first: readers look at the start of the text to skip batches unparsed.
+    const envelope: Envelope =
+      this.opts.lab === undefined
+        ? { v: TRACE_VERSION, from: this.opts.source, events: this.batch }
+        : { v: TRACE_VERSION, lab: this.opts.lab, from: this.opts.source, events: this.batch };
     if (this.level > 0) envelope.sampled = true;
     this.batch = [];
     const json = JSON.stringify(envelope);

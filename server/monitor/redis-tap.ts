@@ -12,16 +12,17 @@ import { currentFlow } from './flow-context.ts';
 import {
   decodeMessage,
   flowOf,
-  flowTagOf,
   hexPreview,
   jsonSafe,
   toBuffer,
   type AdapterFamily,
 } from './decode.ts';
+import { tagForPublish } from './flow-tags.ts';
 
 /** What the Redis tap needs of its server's tap. */
 export interface TapHost {
   readonly id: string;
+  readonly lab: string;
   readonly sink: MonitorSink;
   readonly family: AdapterFamily;
   emit(draft: DraftEvent): void;
@@ -195,9 +196,13 @@ export class RedisTap {
     const original = target[command];
     target[command] = (channel: unknown, payload: unknown, ...rest: unknown[]) => {
       const given = toBuffer(payload as Buffer);
-      const flow = currentFlow() ?? flowOf(given);
-      const tagged = tagJson(given, flow);
-      const buf = tagged === undefined ? given : Buffer.from(tagged);
+      const { flow, payload: tagged } = tagForPublish(
+        given,
+        currentFlow(),
+        this.host.id,
+        this.host.lab,
+      );
+      const buf = tagged ?? given;
       const pubId = ++this.pubIds;
       const t = Date.now();
       const sink = this.host.sink;
@@ -233,21 +238,5 @@ export class RedisTap {
       );
       return result;
     };
-  }
-}
-
-/**
- * Requests and responses are JSON the adapters parse and pass on without looking at unknown
- * fields; the lab adds `labFlow` so every server can tell which flow a request belongs to.
- */
-function tagJson(buf: Buffer, flow: string): string | undefined {
-  if (buf[0] !== 0x7b || flow.startsWith('h-')) return undefined;
-  try {
-    const value = JSON.parse(buf.toString('utf8')) as Record<string, unknown>;
-    if (typeof value !== 'object' || value === null || Array.isArray(value) || flowTagOf(value))
-      return undefined;
-    return JSON.stringify({ ...value, labFlow: flow });
-  } catch {
-    return undefined;
   }
 }

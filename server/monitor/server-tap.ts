@@ -15,10 +15,10 @@ import {
   type Step,
   type SubscriptionMode,
 } from '../../trace/events.ts';
-import { monitorPublisher, quitAll } from '../redis-clients.ts';
+import { labConnectionName, monitorPublisher, quitAll } from '../redis-clients.ts';
 import { MonitorSink, type DraftEvent, type SamplingGroup } from './monitor-sink.ts';
 import { flowAcrossDispatch, newFlowId } from './flow-context.ts';
-import { jsonSafe, type AdapterFamily } from './decode.ts';
+import { errorText, jsonSafe, type AdapterFamily } from './decode.ts';
 import { instrumentAdapter, tappedAdapterFactory } from './tapped-adapters.ts';
 import { forgetSocket } from './delivery-log.ts';
 import { RedisTap } from './redis-tap.ts';
@@ -27,12 +27,18 @@ import { attachHttpTap } from '../balancer/http-tap.ts';
 
 export interface ServerTapOptions {
   id: string;
+  /** The lab this server belongs to (`LabInfo.labId`): in its flow ids and its batches. */
+  lab: string;
   redisUrl?: string;
   channel: string;
+  /** The adapter's channel prefix (createAdapter's `key`), when not `socket.io`. */
+  key?: string;
   /** Receives this server's batches in-process (the hub), even while Redis is down. */
   local?: (envelope: Envelope, json: string) => void;
   /** The lab's sampling group, shared with the hub and the other servers of the process. */
   sampling?: SamplingGroup;
+  /** A message tagged by another lab reached this server (lab-census.ts). */
+  onOtherLab?: (lab: string) => void;
 }
 
 export function stepOf(draft: DraftEvent): Step {
@@ -72,16 +78,18 @@ export class ServerTap {
   private readonly redisTap = new RedisTap(this);
   /** Sockets between 'disconnecting' and 'disconnect'. */
   private readonly closing = new Set<string>();
+  private lastTapFailure = 0;
 
   constructor(readonly options: ServerTapOptions) {
     const { id, redisUrl, channel } = options;
     if (redisUrl) {
       // The monitor's own connection, so its traffic never looks like the adapter's.
-      this.monitorPub = monitorPublisher(redisUrl, `${id}:monitor`);
+      this.monitorPub = monitorPublisher(redisUrl, labConnectionName(`${id}:monitor`, options.lab));
     }
     const pub = this.monitorPub;
     this.sink = new MonitorSink({
       source: id,
+      lab: options.lab,
       stepOf,
       local: options.local,
       group: options.sampling,
@@ -97,6 +105,25 @@ export class ServerTap {
     return this.options.id;
   }
 
+  get lab(): string {
+    return this.options.lab;
+  }
+
+  /**
+   * The tap's own bookkeeping failed on something that came from Redis. The adapter's work is
+   * done by then; this says so once a second at most, and the server carries on.
+   */
+  tapFailed(what: string, err: unknown): void {
+    const now = Date.now();
+    if (now - this.lastTapFailure < 1000) return;
+    this.lastTapFailure = now;
+    this.emit({
+      kind: 'lab.notice',
+      topic: 'info',
+      text: `${this.id} could not report ${what}: ${errorText(err)}. It keeps serving.`,
+    });
+  }
+
   /** Step 1 onwards: connections, client events and the /monitor relay of this server. */
   attachServer(io: Server, _port: number, adapter: AdapterKind, _mode?: SubscriptionMode): void {
     this.family = adapter === 'sharded' ? 'sharded' : 'classic';
@@ -106,6 +133,7 @@ export class ServerTap {
         this.options.redisUrl,
         this.options.channel,
         `${this.id}:monitor-sub`,
+        this.lab,
       );
     }
     attachHttpTap(io, (draft) => this.emit(draft));
@@ -140,7 +168,7 @@ export class ServerTap {
       // Opens the flow of each client event; everything its handler does is labelled with it.
       socket.use((packet, next) => {
         const [event, ...args] = packet as [string, ...unknown[]];
-        const flow = newFlowId(this.id);
+        const flow = newFlowId(this.id, this.lab);
         if (this.sink.offer(flow)) {
           this.sink.record({
             kind: 'client.emit',
@@ -186,7 +214,7 @@ export class ServerTap {
 
   /** Steps 6 and 7: the adapter factory, with the lab's hooks for decisions and deliveries. */
   wrapAdapter(kind: AdapterKind, pub: Redis, sub: Redis, mode?: SubscriptionMode) {
-    return tappedAdapterFactory(this, kind, pub, sub, mode);
+    return tappedAdapterFactory(this, kind, pub, sub, { mode, key: this.options.key });
   }
 
   /**

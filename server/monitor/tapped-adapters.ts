@@ -1,27 +1,29 @@
 /**
  * The adapters with the lab's hooks. Nothing is forked: the classic adapter gets a subclass
- * (its constructor binds `onmessage`/`onrequest`, so only a prototype override is seen), the
- * sharded adapter gets instance patches (it looks every method up through `this`), and all of
- * them get hooks on `apply`, the one place every local delivery goes through.
+ * (tap-classic.ts), the sharded adapter instance patches (tap-sharded.ts), and all of them get
+ * hooks on `apply`, the one place every local delivery goes through. This module holds what the
+ * modes share: delivery counting, the `receive` and `deliver` reports, and the factory.
  */
 import { Adapter } from 'socket.io-adapter';
-import { RedisAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
-import { encode as msgpackEncode, decode as msgpackDecode } from 'notepack.io';
 import type { Redis } from 'ioredis';
 import type {
   AdapterKind,
   Decision,
-  DecodedMessage,
+  Foreign,
+  Receive,
   SubscriptionMode,
 } from '../../trace/events.ts';
-import { SyncScope, currentFlow, hashFlowId, withAsyncFlow, withFlow } from './flow-context.ts';
-import { decodeRaw, describeMessage, flowOf, flowTagOf, hexPreview, jsonSafe } from './decode.ts';
+import { SyncScope, currentFlow, newFlowId, withAsyncFlow } from './flow-context.ts';
+import { decodeRaw, describeMessage, hexPreview, labOfFlow, type Decoded } from './decode.ts';
 import type { ServerTap } from './server-tap.ts';
+import type { DraftEvent } from './monitor-sink.ts';
 import { recordDelivery } from './delivery-log.ts';
+import { classicFactory } from './tap-classic.ts';
+import { shardedFactory } from './tap-sharded.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the hooks reach methods the adapters' types keep private */
 
-interface Delivery {
+export interface Delivery {
   /** Set when the adapter called `apply`, i.e. decided to deliver, even to zero sockets. */
   applied?: boolean;
   count: number;
@@ -30,37 +32,52 @@ interface Delivery {
   /** Lab and page clients, which report their receipts and need the flow looked up. */
   reporting: string[];
 }
+
+export function newDelivery(): Delivery {
+  return { count: 0, ids: [], reporting: [] };
+}
+
 /**
  * The delivery being counted: set around the adapter call that leads to `apply`. Synchronous,
  * like the flow's hot path (see flow-context.ts); the one `apply` that comes after an await, the
  * cluster adapter's local part of a broadcast, finds its delivery by the opts object instead.
  */
-const delivery = new SyncScope<Delivery>();
+export const delivery = new SyncScope<Delivery>();
 const laterDeliveries = new WeakMap<Opts, Delivery>();
 
 /** Adapter methods that publish a request or its answer after an await: their flow must cross it. */
 const ASYNC_REQUESTS = ['fetchSockets', 'allRooms', 'serverSideEmit', 'serverSideEmitWithAck'];
 
 /** Rooms and except are Sets in the adapter's calls and arrays in its decoded messages. */
-type Opts = {
+export type Opts = {
   rooms?: Iterable<unknown>;
   except?: Iterable<unknown>;
   flags?: Record<string, unknown>;
 };
-type Packet = { data?: unknown[] };
+export type Packet = { data?: unknown[] };
 type ReportingSocket = { id: string; handshake?: { auth?: { labClient?: unknown } } };
+/** Who published a message no server of this lab sent (see foreignOf in decode.ts). */
+export type Publisher = { foreign?: Foreign; otherLab?: string };
 
 function eventName(packet: Packet | undefined): string {
-  return typeof packet?.data?.[0] === 'string' ? (packet.data[0] as string) : '?';
+  const data = packet?.data;
+  return Array.isArray(data) && typeof data[0] === 'string' ? data[0].slice(0, 64) : '?';
 }
 
-function reportDelivery(
+/** Anything iterable, as strings; a forged opts may hold anything at all. */
+function names(list: unknown): string[] {
+  if (list === null || typeof list !== 'object' || !(Symbol.iterator in list)) return [];
+  return [...(list as Iterable<unknown>)].slice(0, 50).map(String);
+}
+
+export function reportDelivery(
   tap: ServerTap,
   origin: 'local' | 'remote',
   flow: string | undefined,
   packet: Packet,
   opts: Opts,
   d: Delivery,
+  publisher?: Publisher,
 ) {
   tap.sink.count('delivery', d.count);
   if (d.count === 0) return;
@@ -73,12 +90,13 @@ function reportDelivery(
     origin,
     flow,
     event,
-    rooms: [...(opts.rooms ?? [])].map(String),
-    except: [...(opts.except ?? [])].map(String),
+    rooms: names(opts?.rooms),
+    except: names(opts?.except),
     sockets: d.ids,
     count: d.count,
     // trace/events.ts promises it: an io.local broadcast was never published.
-    local: opts.flags?.local ? true : undefined,
+    local: opts?.flags?.local ? true : undefined,
+    ...publisher,
   });
 }
 
@@ -99,10 +117,16 @@ export function instrumentAdapter(tap: ServerTap, adapter: any): void {
   for (const method of ['broadcast', 'broadcastWithAck'] as const) {
     const original = adapter[method];
     adapter[method] = function (packet: Packet, opts: Opts, ...rest: unknown[]) {
-      const flow = currentFlow();
+      // Every broadcast a lab server makes carries a flow, so the others can tell it from a
+      // stranger's; one made outside any client's event gets a flow of its own.
+      const flow = currentFlow() ?? newFlowId(tap.id, tap.lab);
       // The adapter carries flags to the other servers untouched and ignores ones it doesn't know.
-      if (flow) opts.flags = { ...opts.flags, labFlow: flow };
-      const d: Delivery = { count: 0, ids: [], reporting: [] };
+      // A broadcast made while answering another lab's flow also says which lab made it.
+      opts.flags =
+        labOfFlow(flow) === tap.lab
+          ? { ...opts.flags, labFlow: flow }
+          : { ...opts.flags, labFlow: flow, labFrom: tap.lab };
+      const d = newDelivery();
       const result = delivery.run(d, () => original.call(this, packet, opts, ...rest));
       const report = () => reportDelivery(tap, 'local', flow, packet, opts, d);
       if (result instanceof Promise) {
@@ -123,34 +147,59 @@ export function instrumentAdapter(tap: ServerTap, adapter: any): void {
   }
 }
 
-function emitReceive(
-  tap: ServerTap,
-  channel: string,
-  pattern: string | undefined,
-  via: 'message' | 'pmessage' | 'smessage',
-  msg: Buffer,
-  decision: Decision,
-  flow: string,
-  sockets?: number,
+/** One message a server's adapter hook saw, with what became of it. */
+export interface Receipt {
+  channel: string;
+  pattern?: string;
+  via: Receive['via'];
+  msg: Buffer;
+  decision: Decision;
+  flow: string;
+  sockets?: number;
   /** The payload, decoded before the adapter touched it; decoded here when absent. */
-  decoded?: { format: DecodedMessage['format']; value: unknown },
-) {
-  tap.claimRaw(msg);
-  tap.sink.countReceipt(decision);
-  if (!tap.sink.offer(flow)) return;
-  const { format, value } = decoded ?? decodeRaw(msg);
-  tap.sink.record({
+  decoded?: Decoded;
+  reason?: string;
+  fatal?: boolean;
+  publisher?: Publisher;
+}
+
+export function emitReceive(tap: ServerTap, r: Receipt): void {
+  tap.claimRaw(r.msg);
+  tap.sink.countReceipt(r.decision);
+  if (r.publisher?.otherLab) tap.options.onOtherLab?.(r.publisher.otherLab);
+  if (tap.sink.offer(r.flow)) tap.sink.record(receiveDraft(tap, r));
+}
+
+/** The `receive` event of a receipt. */
+export function receiveDraft(tap: ServerTap, r: Receipt): Extract<DraftEvent, { kind: 'receive' }> {
+  const { format, value } = r.decoded ?? decodeRaw(r.msg);
+  return {
     kind: 'receive',
-    channel,
-    pattern,
-    via,
-    bytes: msg.length,
-    decision,
-    flow,
-    sockets,
-    message: describeMessage(tap.family, channel, format, value),
-    hex: hexPreview(msg),
-  });
+    channel: r.channel,
+    pattern: r.pattern,
+    via: r.via,
+    bytes: r.msg.length,
+    decision: r.decision,
+    flow: r.flow,
+    sockets: r.sockets,
+    message: describeMessage(tap.family, r.channel, format, value),
+    hex: hexPreview(r.msg),
+    reason: r.reason,
+    fatal: r.fatal,
+    ...r.publisher,
+  };
+}
+
+/**
+ * Runs a hook's own reporting. The adapter's work runs outside it; this guards the lab's
+ * bookkeeping, so that a message nobody foresaw costs a notice, never the process.
+ */
+export function guardTap(tap: ServerTap, what: string, fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    tap.tapFailed(what, err);
+  }
 }
 
 function monitorAware(make: (nsp: any) => any) {
@@ -161,153 +210,14 @@ function monitorAware(make: (nsp: any) => any) {
   };
 }
 
-function classicFactory(tap: ServerTap, pub: Redis, sub: Redis) {
-  // What the adapter's parser last decoded, read before the adapter turns its rooms into Sets.
-  type Seen = { flow: string; uid: unknown; safe?: unknown; packet: Packet; opts: Opts };
-  const seen: { last?: Seen } = {};
-  // The adapter's own parser (notepack.io), so the tap needn't decode a broadcast a second time.
-  const parser = {
-    encode: msgpackEncode,
-    decode: (buf: Buffer) => {
-      const value = msgpackDecode(buf);
-      const flow = flowTagOf(value) ?? hashFlowId(buf);
-      const [uid, packet, opts] = Array.isArray(value) ? value : [];
-      seen.last = { flow, uid, packet, opts: opts ?? {} };
-      if (tap.sink.wantsDetail(flow)) seen.last.safe = jsonSafe(value);
-      return value;
-    },
-  };
-  const Base = RedisAdapter as unknown as new (...args: any[]) => any;
-  class TappedRedisAdapter extends Base {
-    onmessage(pattern: string | null, channel: Buffer | string, msg: Buffer) {
-      seen.last = undefined;
-      const d: Delivery = { count: 0, ids: [], reporting: [] };
-      delivery.run(d, () => super.onmessage(pattern, channel, msg));
-      // Set by the parser during the call, if the adapter got as far as decoding.
-      const last = seen.last as Seen | undefined;
-      const name = String(channel);
-      const decodedHere = last === undefined ? decodeRaw(msg) : undefined;
-      const flow = last?.flow ?? flowTagOf(decodedHere?.value) ?? flowOf(msg);
-      let decision: Decision = 'delivered';
-      if (d.applied !== true) {
-        // The adapter's checks, in its order: channel, room (before decoding), uid, namespace.
-        const room = name.slice(this.channel.length, -1);
-        if (!name.startsWith(this.channel)) decision = 'ignored';
-        else if (room !== '' && last === undefined) decision = 'unknown-room';
-        else if (last?.uid === this.uid) decision = 'own-message';
-        else decision = 'other-namespace';
-      }
-      const decoded = last ? { format: 'msgpack' as const, value: last.safe } : decodedHere;
-      const sockets = decision === 'delivered' ? d.count : undefined;
-      emitReceive(
-        tap,
-        name,
-        pattern ?? undefined,
-        'pmessage',
-        msg,
-        decision,
-        flow,
-        sockets,
-        decoded,
-      );
-      if (decision === 'delivered' && last)
-        reportDelivery(tap, 'remote', flow, last.packet ?? {}, last.opts, d);
-    }
-
-    onrequest(channel: Buffer | string, msg: Buffer) {
-      const name = String(channel);
-      const { value } = decodeRaw(msg);
-      const flow = flowTagOf(value) ?? flowOf(msg);
-      const decision = this.classifyRequest(name, value);
-      emitReceive(tap, name, undefined, 'message', msg, decision, flow);
-      const d: Delivery = { count: 0, ids: [], reporting: [] };
-      // Some answers are published after an await (REMOTE_FETCH, SOCKETS).
-      const result = withAsyncFlow(flow, () =>
-        delivery.run(d, () => super.onrequest(channel, msg)),
-      );
-      const r = value as { packet?: Packet; opts?: { rooms?: string[]; except?: string[] } };
-      const report = () => reportDelivery(tap, 'remote', flow, r?.packet ?? {}, r?.opts ?? {}, d);
-      Promise.resolve(result).then(report, report);
-      return result;
-    }
-
-    /** The checks onrequest/onresponse make before acting, read from the adapter's source. */
-    classifyRequest(channel: string, value: any): Decision {
-      if (!value || typeof value !== 'object') return 'ignored';
-      if (channel.startsWith(this.responseChannel)) {
-        const id = value.requestId;
-        return this.requests.has(id) || this.ackRequests.has(id) ? 'delivered' : 'not-for-me';
-      }
-      if (!channel.startsWith(this.requestChannel)) return 'ignored';
-      switch (value.type) {
-        case 0: // SOCKETS
-        case 1: // ALL_ROOMS
-        case 5: // REMOTE_FETCH
-          return this.requests.has(value.requestId) ? 'own-message' : 'delivered';
-        case 6: // SERVER_SIDE_EMIT
-          return value.uid === this.uid ? 'own-message' : 'delivered';
-        case 7: // BROADCAST (with acks)
-          return this.ackRequests.has(value.requestId) ? 'own-message' : 'delivered';
-        default:
-          // REMOTE_JOIN/LEAVE/DISCONNECT apply on every server, the sender included.
-          return 'delivered';
-      }
-    }
-  }
-  return monitorAware((nsp) => {
-    const adapter = new TappedRedisAdapter(nsp, pub, sub, { parser });
-    instrumentAdapter(tap, adapter);
-    tap.namespaceAdapter(nsp.name, adapter);
-    return adapter;
-  });
-}
-
-function shardedFactory(tap: ServerTap, pub: Redis, sub: Redis, mode?: SubscriptionMode) {
-  const make = createShardedAdapter(pub, sub, {
-    subscriptionMode: mode ?? 'dynamic',
-  }) as unknown as (nsp: any) => any;
-  return monitorAware((nsp) => {
-    const adapter = make(nsp);
-    instrumentAdapter(tap, adapter);
-    tap.namespaceAdapter(nsp.name, adapter);
-    // Replaces onRawMessage with the same decode-and-dispatch, plus the report.
-    adapter.onRawMessage = function (raw: Buffer, channel: Buffer | string) {
-      const name = String(channel);
-      const { format, value } = decodeRaw(raw);
-      const message = value as any;
-      const flow = flowTagOf(value) ?? flowOf(raw);
-      if (format === 'unknown' || !message)
-        return emitReceive(tap, name, undefined, 'smessage', raw, 'ignored', flow);
-      const isResponse = name === this.responseChannel;
-      let decision: Decision;
-      if (isResponse) {
-        const id = message.data?.requestId;
-        decision = this.requests.has(id) || this.ackRequests.has(id) ? 'delivered' : 'not-for-me';
-      } else if (message.uid === this.uid) decision = 'own-message';
-      else if (message.nsp !== this.nsp.name) decision = 'other-namespace';
-      else decision = 'delivered';
-      emitReceive(tap, name, undefined, 'smessage', raw, decision, flow);
-      const d: Delivery = { count: 0, ids: [], reporting: [] };
-      // FETCH_SOCKETS and SERVER_SIDE_EMIT are answered after an await; the rest at once.
-      const answersLater = !isResponse && (message.type === 7 || message.type === 9);
-      (answersLater ? withAsyncFlow : withFlow)(flow, () =>
-        delivery.run(d, () => (isResponse ? this.onResponse(message) : this.onMessage(message))),
-      );
-      const data = message.data ?? {};
-      reportDelivery(tap, 'remote', flow, data.packet ?? {}, data.opts ?? {}, d);
-    };
-    return adapter;
-  });
-}
-
 export function tappedAdapterFactory(
   tap: ServerTap,
   kind: AdapterKind,
   pub: Redis,
   sub: Redis,
-  mode?: SubscriptionMode,
+  opts: { mode?: SubscriptionMode; key?: string } = {},
 ) {
-  if (kind === 'redis') return classicFactory(tap, pub, sub);
-  if (kind === 'sharded') return shardedFactory(tap, pub, sub, mode);
+  if (kind === 'redis') return monitorAware(classicFactory(tap, pub, sub, opts.key));
+  if (kind === 'sharded') return monitorAware(shardedFactory(tap, pub, sub, opts));
   return monitorAware((nsp) => new Adapter(nsp));
 }

@@ -300,6 +300,100 @@ const scripts: Record<string, Script> = {
     ],
     expect: ['"RESET"', '"first"', '"still-allowed"'],
   },
+  'ACL users, channel permissions and NOPERM': {
+    conns: ['adm', 'sub', 'srv', 'out', 'lim'],
+    steps: [
+      {
+        on: 'adm',
+        send: [
+          'ACL SETUSER {p}srv on >pw ~* resetchannels &{p}sock#/#* &{p}sock-request#/#* +@all',
+          'ACL SETUSER {p}out on >pw2 resetchannels +@all',
+          'ACL SETUSER {p}lim on >pw3 allchannels -@all +publish +ping',
+        ],
+      },
+      { on: 'sub', send: ['AUTH {p}srv pw', 'ACL WHOAMI', 'PSUBSCRIBE {p}sock#/#*'] },
+      {
+        on: 'out',
+        send: [
+          'AUTH {p}out pw2',
+          'ACL WHOAMI',
+          'PUBLISH {p}sock#/# forged',
+          'SPUBLISH {p}sock#/# forged',
+          'SUBSCRIBE {p}sock-request#/#',
+          'PSUBSCRIBE {p}sock#/#*',
+          'PUBSUB NUMSUB {p}sock-request#/#',
+        ],
+      },
+      {
+        on: 'srv',
+        send: [
+          'AUTH {p}srv pw',
+          'PUBLISH {p}sock#/# allowed',
+          'PUBLISH {p}sock#/#room# allowed-too',
+          'PUBLISH {p}other refused',
+          'PSUBSCRIBE {p}sock#*',
+          'SUBSCRIBE {p}sock-request#/# {p}nope',
+        ],
+      },
+      {
+        on: 'lim',
+        send: [
+          'AUTH {p}lim pw3',
+          'PUBLISH {p}x y',
+          'ECHO x',
+          'ACL WHOAMI',
+          'SUBSCRIBE {p}x',
+          'PING',
+        ],
+      },
+      {
+        on: 'out',
+        send: [
+          'AUTH {p}srv wrong',
+          'AUTH {p}nobody x',
+          'AUTH x',
+          'HELLO 2 AUTH {p}srv pw',
+          'ACL WHOAMI',
+          'SSUBSCRIBE {p}sock#/#shard',
+        ],
+      },
+      // The subscribers' user loses channels they listen on (`out` logged in as {p}srv with
+      // HELLO, then subscribed to a shard channel): Redis drops both connections.
+      {
+        on: 'adm',
+        send: ['ACL SETUSER {p}srv resetchannels &{p}sock-request#/#*'],
+        kills: ['sub', 'out'],
+      },
+      {
+        on: 'adm',
+        send: [
+          'ACL SETUSER {p}x bogus',
+          'ACL SETUSER {p}x +nosuch',
+          'ACL SETUSER {p}x +@nosuch',
+          'ACL SETUSER {p}x #abc',
+          'ACL SETUSER "{p}a b"',
+          'ACL WHOAMI x',
+          'ACL FOO',
+          'ACL',
+          'ACL DELUSER default',
+          'ACL WHOAMI',
+        ],
+      },
+      // Deleting users closes their connections.
+      {
+        on: 'adm',
+        send: ['ACL DELUSER {p}srv {p}out {p}lim {p}x {p}never'],
+        kills: ['srv', 'lim'],
+      },
+    ],
+    expect: [
+      'NOPERM this user has no permissions to access one of the channels used as arguments',
+      "NOPERM this user has no permissions to run the 'echo' command",
+      '"allowed-too"',
+      'WRONGPASS',
+      'Unknown command or category name in ACL',
+    ],
+  },
 };
 
 const protocolErrors: [string, string][] = [

@@ -171,6 +171,33 @@ const scripts: Record<string, KeyScript> = {
     ],
     expect: ['\\"EXEC\\"', '\\"XREAD\\"'],
     pipelinedOnly: true,
+  }, // The lab's ACL lock-down meets the streams adapter's MULTI: a command the user may not run, or
+  // a channel it may not publish on, refused while queueing makes the EXEC abort.
+  'ACL refusals inside MULTI abort the EXEC': {
+    steps: [
+      { on: 'adm', send: ['ACL SETUSER {p}u on >pw ~* resetchannels &{p}ok +@all -echo'] },
+      {
+        on: 'u',
+        send: [
+          'AUTH {p}u pw',
+          'MULTI',
+          'PUBLISH {p}no forged',
+          'SET {p}k v',
+          'EXEC',
+          'MULTI',
+          'ECHO x',
+          'EXEC',
+          'MULTI',
+          'PUBLISH {p}ok fine',
+          'GET {p}k',
+          'EXEC',
+          'AUTH default x',
+        ],
+      },
+      { on: 'adm', send: ['ACL DELUSER {p}u'] },
+    ],
+    expect: ['EXECABORT', 'channels used as arguments', "run the 'echo' command"],
+    pipelinedOnly: true,
   },
 };
 

@@ -41,6 +41,34 @@ describe('npm start (server/cli.ts)', () => {
       expect(await isListening('127.0.0.1', redisPort)).toBe(false);
   });
 
+  it('runs as an ACL user it makes on the broker it starts, and says so with its lab id and the other labs', async () => {
+    const port = await freePort();
+    const lab = run(
+      'server/cli.ts',
+      [
+        '--port',
+        String(port),
+        '--base-port',
+        String(await freePortBlock(1)),
+        '--servers',
+        '1',
+        '--broker',
+      ],
+      { LAB_REDIS_USER: 'class', LAB_REDIS_PASSWORD: 'pa55' },
+    );
+    await waitForOutput(lab, 'Fanout Lab is up');
+    const info = (await (await fetch(`http://127.0.0.1:${port}/api/lab`)).json()) as LabInfo;
+    expect(info.redis.user).toBe('class');
+    expect(lab.output()).toMatch(/Redis user\s+class \(ACL\)/);
+    expect(lab.output()).toMatch(new RegExp(`Lab id\\s+${info.labId}`));
+    expect(lab.output()).toContain(`npm run server -- --lab ${info.labId} --name s2 --port`);
+    expect(lab.output()).toMatch(/Other labs\s+none on this Redis/);
+    // The password never shows.
+    expect(lab.output()).not.toContain('pa55');
+    lab.child.kill('SIGTERM');
+    expect(await lab.exited).toBe(0);
+  });
+
   it('with no Redis to find, falls back to the embedded broker and says how to use a real one', async () => {
     // A PATH that holds node and nothing else: no redis-server to start.
     const bin = mkdtempSync(path.join(os.tmpdir(), 'lab-no-redis-'));
@@ -77,6 +105,10 @@ describe('npm start (server/cli.ts)', () => {
     [
       ['--redis', 'redis://127.0.0.1:1'],
       /^fanout-lab: Redis at redis:\/\/127\.0\.0\.1:1 does not answer .*: start it, fix the URL/m,
+    ],
+    [
+      ['--redis', inject('redisUrl'), '--redis-user', 'nobody', '--redis-password', 'x'],
+      /^fanout-lab: Redis at .* does not let user nobody in \(WRONGPASS .*\)\. Check --redis-user and --redis-password, or make the user on that Redis: ACL SETUSER nobody on >PASSWORD ~\* resetchannels &socket\.io#\/#\* /m,
     ],
   ])('%j exits 1 with one sentence and no stack', async (args, message) => {
     const r = run('server/cli.ts', args as string[]);
@@ -123,8 +155,13 @@ describe('npm run server (server/standalone.ts)', () => {
       inject('redisUrl'),
       '--monitor-channel',
       channel,
+      '--lab',
+      lab.lab.labId,
     ]);
-    await waitForOutput(s9, 'Fanout Lab server s9 is up');
+    await waitForOutput(
+      s9,
+      `Fanout Lab server s9 is up on http://127.0.0.1:${port} in lab ${lab.lab.labId}`,
+    );
     const far = connect(`http://127.0.0.1:${port}`, { transports: ['websocket'] });
     await nextEvent(far, 'connect');
     const near = await lab.client('s1');

@@ -17,7 +17,13 @@ describe.each(BACKENDS)('the Redis tap on a sub connection (%s)', (backend) => {
       stepOf: () => 9,
       local: (e) => events.push(...e.events),
     });
-    const tap = new RedisTap({ id: 's9', sink, family: 'classic', emit: (d) => sink.emit(d) });
+    const tap = new RedisTap({
+      id: 's9',
+      lab: 'test',
+      sink,
+      family: 'classic',
+      emit: (d) => sink.emit(d),
+    });
     const sub = new Redis(url);
     const pub = new Redis(url);
     connections.push(sub, pub);

@@ -22,7 +22,13 @@ afterAll(killAllRuns);
 
 type Listed = LabInfo['servers'][number];
 
-async function standalone(name: string, redisUrl: string, channel: string): Promise<Run> {
+/** A standalone server that joins lab `lab` on purpose (its id, as the lab's banner prints it). */
+async function standalone(
+  name: string,
+  redisUrl: string,
+  channel: string,
+  lab: string,
+): Promise<Run> {
   const port = await freePort();
   return run('server/standalone.ts', [
     '--name',
@@ -33,6 +39,8 @@ async function standalone(name: string, redisUrl: string, channel: string): Prom
     redisUrl,
     '--monitor-channel',
     channel,
+    '--lab',
+    lab,
   ]);
 }
 
@@ -55,7 +63,7 @@ describe.each(BACKENDS)('standalone servers in the lab (%s)', (backend) => {
   it('is listed as remote while it runs, refuses lab changes with a 409, and leaves the list when it stops', async () => {
     lab = await makeLab(backend, { servers: 2 });
     const channel = lab.lab.options.monitorChannel;
-    const s4 = await standalone('s4', lab.lab.redis.url, channel);
+    const s4 = await standalone('s4', lab.lab.redis.url, channel, lab.lab.labId);
     await waitForOutput(s4, 'Fanout Lab server s4 is up');
     await untilListed(lab, (l) => l.some((s) => s.id === 's4'), 's4 listed');
     const entry = (await listed(lab)).find((s) => s.id === 's4')!;
@@ -91,7 +99,12 @@ describe.each(BACKENDS)('standalone servers in the lab (%s)', (backend) => {
     lab = await makeLab(backend, { servers: 2 });
     await lab.api('POST', '/api/servers/s2/stop');
     for (const name of ['s1', 's2']) {
-      const clash = await standalone(name, lab.lab.redis.url, lab.lab.options.monitorChannel);
+      const clash = await standalone(
+        name,
+        lab.lab.redis.url,
+        lab.lab.options.monitorChannel,
+        lab.lab.labId,
+      );
       expect(await clash.exited).toBe(1);
       expect(clash.output()).toMatch(
         new RegExp(`fanout-lab server: a server named ${name} is already in this lab`),
@@ -103,9 +116,10 @@ describe.each(BACKENDS)('standalone servers in the lab (%s)', (backend) => {
   it('one that started before the lab is listed, and a setup that needs its name is refused', async () => {
     const redis = await redisFor(backend);
     const channel = `lab:monitor:early:${Date.now()}`;
-    const s2 = await standalone('s2', redis.url, channel);
+    // It joins a lab that is not there yet, by the id the lab will have.
+    const s2 = await standalone('s2', redis.url, channel, 'early');
     await waitForOutput(s2, 'Fanout Lab server s2 is up');
-    lab = await makeLab(backend, { servers: 1, redis, monitorChannel: channel });
+    lab = await makeLab(backend, { servers: 1, redis, monitorChannel: channel, labId: 'early' });
     await untilListed(lab, (l) => l.some((s) => s.id === 's2' && s.kind === 'remote'), 's2');
     const setup = await lab.api<{ error: string }>('POST', '/api/lab/setup', { servers: 3 });
     expect(setup.status).toBe(409);
@@ -118,7 +132,12 @@ describe.each(BACKENDS)('standalone servers in the lab (%s)', (backend) => {
 
   it('one that dies without a word leaves the list once it stops answering', async () => {
     lab = await makeLab(backend, { servers: 1 });
-    const s6 = await standalone('s6', lab.lab.redis.url, lab.lab.options.monitorChannel);
+    const s6 = await standalone(
+      's6',
+      lab.lab.redis.url,
+      lab.lab.options.monitorChannel,
+      lab.lab.labId,
+    );
     await waitForOutput(s6, 'Fanout Lab server s6 is up');
     await untilListed(lab, (l) => l.some((s) => s.id === 's6'), 's6 listed');
     s6.child.kill('SIGKILL');

@@ -59,6 +59,7 @@ export async function balancedServers(
         makeTap: (id) =>
           new ServerTap({
             id,
+            lab: 'bal1',
             channel: 'lab:monitor',
             local: (envelope) => {
               for (const e of envelope.events) {

@@ -44,9 +44,9 @@ export async function portMismatches(
   return wrong.sort();
 }
 
-/** The adapter connections Redis holds, e.g. ["s1:pub", "s1:sub"], sorted. */
-export async function adapterConnections(admin: Redis): Promise<string[]> {
-  return (await clientNames(admin)).filter((n) => /^s\d+:(pub|sub)$/.test(n)).sort();
+/** The adapter connections Redis holds for lab `lab`, e.g. ["s1:pub", "s1:sub"], sorted. */
+export async function adapterConnections(admin: Redis, lab: string): Promise<string[]> {
+  return (await clientNames(admin, lab)).filter((n) => /^s\d+:(pub|sub)$/.test(n)).sort();
 }
 
 /** The adapter connections that the servers listed up should hold, sorted. */
@@ -66,9 +66,9 @@ export function expectedConnections(info: LabInfo): string[] {
 export async function settledConnections(admin: Redis, info: LabInfo): Promise<string[]> {
   const want = JSON.stringify(expectedConnections(info));
   await until(
-    async () => JSON.stringify(await adapterConnections(admin)) === want,
+    async () => JSON.stringify(await adapterConnections(admin, info.labId)) === want,
     10_000,
     `CLIENT LIST to hold ${want}`,
   ).catch(() => undefined);
-  return adapterConnections(admin);
+  return adapterConnections(admin, info.labId);
 }

@@ -240,12 +240,19 @@ export async function numsub(admin: Redis, channel: string): Promise<number> {
   return Number(reply[1]);
 }
 
-export async function clientNames(admin: Redis): Promise<string[]> {
+/**
+ * The names of the connections on the Redis. With `lab`, only that lab's (`s1:pub@k3f9`), as
+ * the lab knows them (`s1:pub`): labs of other tests may share the suite's Redis.
+ */
+export async function clientNames(admin: Redis, lab?: string): Promise<string[]> {
   const list = (await admin.call('CLIENT', 'LIST')) as string;
-  return list
+  const names = list
     .split('\n')
     .map((line) => /name=(\S*)/.exec(line)?.[1] ?? '')
     .filter(Boolean);
+  if (lab === undefined) return names;
+  const suffix = `@${lab}`;
+  return names.filter((n) => n.endsWith(suffix)).map((n) => n.slice(0, -suffix.length));
 }
 
 export async function closeAllLabs(): Promise<void> {

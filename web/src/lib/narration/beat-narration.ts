@@ -5,7 +5,7 @@
  */
 import type { Decision, LabEvent } from '../../../../trace/events.ts';
 import { plural } from '../../../../trace/plural.ts';
-import { narrate, type NarrationContext } from './narration.ts';
+import { foreignNote, narrate, type NarrationContext } from './narration.ts';
 
 type Receive = Extract<LabEvent, { kind: 'receive' }>;
 
@@ -19,7 +19,45 @@ const DECIDED: Record<Decision, (e: Receive) => string> = {
   'other-namespace': (e) => `${e.server} drops another namespace's packet`,
   'not-for-me': (e) => `${e.server} drops an answer to a request it did not make`,
   ignored: (e) => `${e.server} ignores it`,
+  undecodable: (e) => caught([e]),
+  malformed: (e) => caught([e]),
 };
+
+const CAUGHT = new Set<Decision>(['undecodable', 'malformed']);
+
+/**
+ * Servers that caught the same bad message, in one clause: the same words for each would only
+ * repeat (and push the sender out of the narration line).
+ */
+function caught(rs: readonly Receive[]): string {
+  const [first] = rs;
+  const many = rs.length > 1;
+  const what =
+    first.decision === 'undecodable' ? 'cannot decode it' : 'cannot read it as the adapter does';
+  const fate = first.fatal
+    ? ` (a plain server would crash; ${many ? 'these keep' : 'this one keeps'} serving)`
+    : ' and drops it';
+  return `${listed(rs.map((r) => r.server))} ${what}${fate}`;
+}
+
+/** Each server's decision; the servers that caught a bad message the same way together. */
+function decisions(rs: readonly Receive[]): string[] {
+  const out: string[] = [];
+  const groups = new Map<string, Receive[]>();
+  for (const r of rs) {
+    if (!CAUGHT.has(r.decision)) {
+      out.push(DECIDED[r.decision](r));
+      continue;
+    }
+    const key = `${r.decision}:${r.fatal}`;
+    if (!groups.has(key)) out.push(key);
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return out.map((x) => {
+    const group = groups.get(x);
+    return group ? caught(group) : x;
+  });
+}
 
 /** `a, b and c`, with at most `max` named. */
 export function listed(items: readonly string[], max = 6): string {
@@ -40,9 +78,9 @@ export function narrateBeat(events: readonly LabEvent[], ctx: NarrationContext =
       const rs = events as Receive[];
       const through = first.pattern ? ` through ${first.pattern}` : '';
       return `Redis handed ${first.channel}${through} to ${plural(rs.length, 'subscribed server')}: ${listed(
-        rs.map((r) => DECIDED[r.decision](r)),
+        decisions(rs),
         10,
-      )}.`;
+      )}.${foreignNote(first)}`;
     }
     case 'deliver': {
       const ds = events as Extract<LabEvent, { kind: 'deliver' }>[];

@@ -120,4 +120,26 @@ describe('narrateBeat', () => {
     );
     expect(narrateBeat([events[0]])).toBe(narrate(events[0]));
   });
+
+  it('a forged message every server caught says a plain server would crash, and who sent it', () => {
+    const receives = broadcastEvents()
+      .filter((e) => e.kind === 'receive')
+      .map((e) => ({
+        ...e,
+        decision: 'undecodable' as const,
+        reason: 'Error: 1 trailing bytes',
+        fatal: true,
+        foreign: 'outside' as const,
+      }));
+    const words = narrateBeat(receives);
+    expect(words).toMatch(
+      /servers: s1, s2 and s3 cannot decode it \(a plain server would crash; these keep serving\)\./,
+    );
+    expect(words).toMatch(/No server of this lab published it\.$/);
+    // Next to a server that decides otherwise, each keeps its own words.
+    const mixed = [{ ...receives[0], decision: 'own-message' as const }, ...receives.slice(1)];
+    expect(narrateBeat(mixed)).toMatch(
+      /: s1 drops its own \(same uid\) and s2 and s3 cannot decode/,
+    );
+  });
 });

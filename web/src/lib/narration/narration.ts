@@ -62,7 +62,27 @@ const DECISION: Record<
   'other-namespace': (s) => `it is for another namespace, so ${s} drops it.`,
   'not-for-me': (s) => `it answers a request ${s} did not make, so ${s} drops it.`,
   ignored: (s) => `no adapter of ${s} listens to it, so it is ignored.`,
+  undecodable: (s, e) =>
+    `it does not decode${e.reason ? ` (${e.reason})` : ''}. ${plainServer(s, e)}`,
+  malformed: (s, e) =>
+    `it decodes, but not to what the adapter reads${e.reason ? ` (${e.reason})` : ''}. ${plainServer(s, e)}`,
 };
+
+/** What a plain server with the real adapter does with a message the lab caught. */
+function plainServer(s: string, e: Extract<LabEvent, { kind: 'receive' }>): string {
+  if (e.fatal === true)
+    return `A plain server with @socket.io/redis-adapter would crash here: the adapter does not catch this. The lab caught it, and ${s} keeps serving.`;
+  if (e.fatal === false) return `The real adapter drops it too, and so does ${s}.`;
+  return `It is not a batch of this lab, so ${s} drops it.`;
+}
+
+/** Who published a message that no server of this lab sent. */
+export function foreignNote(e: { foreign?: 'outside' | 'other-lab'; otherLab?: string }): string {
+  if (e.foreign === 'outside') return ' No server of this lab published it.';
+  if (e.foreign === 'other-lab')
+    return ` Another lab sharing this Redis (${e.otherLab ?? '?'}) published it.`;
+  return '';
+}
 
 /** The room part of a classic room channel `socket.io#/#room#`, or the channel itself. */
 export function roomOf(channel: string): string {
@@ -145,13 +165,13 @@ export function narrate(e: LabEvent, ctx: NarrationContext = {}): string {
         : `Redis answered ${e.server}'s ${command} on ${e.channel}: ${plural(e.receivers ?? 0, 'receiver')} (subscribed connections) in ${e.ms} ms.`;
     }
     case 'receive':
-      return `${e.server}'s sub connection got ${e.channel}${e.pattern ? ` through ${e.pattern}` : ''} (${plural(e.bytes, 'byte')}): ${DECISION[e.decision](e.server, e)}`;
+      return `${e.server}'s sub connection got ${e.channel}${e.pattern ? ` through ${e.pattern}` : ''} (${plural(e.bytes, 'byte')}): ${DECISION[e.decision](e.server, e)}${foreignNote(e)}`;
     case 'deliver':
       if (e.origin === 'local' && !e.local && ctx.state?.servers[e.server]?.adapter === 'none')
         return `${e.server} wrote "${e.event}" to ${plural(e.count, 'local socket')}: ${socketList(e.sockets, e.count)}. It has no adapter, so its broadcast cannot reach the other servers' clients.`;
       return e.origin === 'local'
         ? `${e.server} wrote "${e.event}" to ${plural(e.count, 'local socket')} itself${e.local ? ' (io.local: never published)' : ''}: ${socketList(e.sockets, e.count)}.`
-        : `${e.server} wrote "${e.event}" from Redis to ${plural(e.count, 'socket')}: ${socketList(e.sockets, e.count)}.`;
+        : `${e.server} wrote "${e.event}" from Redis to ${plural(e.count, 'socket')}: ${socketList(e.sockets, e.count)}.${foreignNote(e)}`;
     case 'client.receive':
       return `${who(e.client, e.socketId)} on ${e.server} received "${e.event}" (${previewArgs(e.args)}) over its WebSocket.`;
     case 'monitor.mode':

@@ -53,6 +53,8 @@ const DECISION_MARK: Record<Decision, Mark> = {
   'other-namespace': 'drop',
   'not-for-me': 'drop',
   ignored: 'drop',
+  undecodable: 'drop',
+  malformed: 'drop',
 };
 
 function seg(kind: SegmentKind, curve: Curve, extra: Partial<Segment> = {}): Segment {
@@ -97,6 +99,8 @@ const DECISION_WORDS: Record<Decision, (n?: number) => string> = {
   'other-namespace': () => '∅ other namespace',
   'not-for-me': () => '∅ not its request',
   ignored: () => '∅ ignored',
+  undecodable: () => '✕ undecodable: dropped',
+  malformed: () => '✕ malformed: dropped',
 };
 
 export function hopSegments(e: LabEvent, layout: StageLayout, state: LabState): Segment[] {

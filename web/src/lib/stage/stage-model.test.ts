@@ -14,6 +14,9 @@ function script() {
 }
 
 const info = (over: Partial<LabInfo> = {}): LabInfo => ({
+  labId: 'k3f9',
+  key: 'socket.io',
+  otherLabs: [],
   redis: {
     url: 'redis://x',
     kind: 'spawned',
@@ -21,6 +24,8 @@ const info = (over: Partial<LabInfo> = {}): LabInfo => ({
     state: 'up',
     reason: '',
     controllable: true,
+    user: 'default',
+    lockedDown: false,
   },
   adapter: 'redis',
   subscriptionMode: null,
