@@ -4,6 +4,7 @@
  * started on a free loopback port with persistence off; 4. the embedded broker.
  */
 import { Redis } from 'ioredis';
+import { withConnection } from './redis-clients.ts';
 import type { RedisKind } from '../trace/lab-info.ts';
 import { isListening } from './free-port.ts';
 import { RedisProcess, redisServerOnPath } from './redis-process.ts';
@@ -66,7 +67,9 @@ export async function probeRedis(url: string, args: string[], timeoutMs = 2000):
  */
 export async function checkUser(url: string, user: string, rules: string[]): Promise<void> {
   try {
-    await redisVersion(url);
+    // Not redisVersion: its probe gives up on the first error and reports "Connection is closed",
+    // where this should say what Redis said (WRONGPASS ...).
+    await withConnection(url, 'lab:probe', (client) => client.ping(), 2000);
   } catch (err) {
     throw new RedisNotFoundError(
       `Redis at ${redactUrl(url)} does not let user ${user} in (${(err as Error).message}). Check --redis-user and --redis-password, or make the user on that Redis: ACL SETUSER ${user} on >PASSWORD ~* resetchannels ${rules.join(' ')} +@all`,

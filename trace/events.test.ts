@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultStep, EVENT_KINDS, STEP_OF, type StepDraft } from './events.ts';
+import { defaultStep, EVENT_KINDS, type StepDraft } from './events.ts';
 import { randomLab } from './random-lab.ts';
 
 describe('event kinds and their steps', () => {
@@ -43,8 +43,9 @@ describe('event kinds and their steps', () => {
     });
     expect(defaultStep(http('polling'))).toBe('1a');
     expect(defaultStep(http('websocket'))).toBe('1b');
-    // The sinks that still read STEP_OF get the HTTP steps too, not their fallback 8.
-    expect(STEP_OF['transport.upgrade']).toBe('1b');
+    expect(
+      defaultStep({ kind: 'transport.upgrade', sid: 'x', from: 'polling', to: 'websocket' }),
+    ).toBe('1b');
     // What the source says wins.
     expect(defaultStep({ kind: 'lab.notice', topic: 'info', text: 'hi', step: 4 })).toBe(4);
   });
