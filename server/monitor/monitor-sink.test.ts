@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MonitorSink, SamplingGroup, type DraftEvent } from './monitor-sink.ts';
-import type { Envelope, LabEvent } from '../../trace/events.ts';
+import { TRACE_VERSION, type Envelope, type LabEvent } from '../../trace/events.ts';
 
 const sinks: MonitorSink[] = [];
 afterEach(() => sinks.splice(0).forEach((s) => s.close()));
@@ -42,7 +42,7 @@ describe('MonitorSink', () => {
     expect(all.every((e) => e.server === 's1' && e.step === 8 && typeof e.t === 'number')).toBe(
       true,
     );
-    expect(batches.every((b) => b.v === 1 && b.from === 's1')).toBe(true);
+    expect(batches.every((b) => b.v === TRACE_VERSION && b.from === 's1')).toBe(true);
   });
 
   it('flushes a partial batch within maxDelayMs', async () => {
