@@ -23,6 +23,7 @@ import { suggest, type YamlBlock, type YNode } from './lesson-yaml.ts';
 const KINDS: Record<EventKind, true> = {
   'server.up': true,
   'server.down': true,
+  'server.link': true,
   'redis.connect': true,
   'redis.disconnect': true,
   'redis.command': true,

@@ -23,6 +23,7 @@ import {
   onRedisConnect,
   onRedisDisconnect,
   onServerDown,
+  onServerLink,
   onServerUp,
 } from './reduce-servers.ts';
 import { noteRosterChange } from './rosters.ts';
@@ -54,6 +55,7 @@ function onMonitorMode(state: LabState, e: MonitorMode): void {
 const HANDLERS: Handlers = {
   'server.up': onServerUp,
   'server.down': onServerDown,
+  'server.link': onServerLink,
   'redis.connect': onRedisConnect,
   'redis.disconnect': onRedisDisconnect,
   'redis.command': onRedisCommand,

@@ -8,6 +8,7 @@ import { lessonRoutes, eventName } from '../lesson-routes.ts';
 import { decodePart } from './request-edge.ts';
 import { classRoutes } from '../classroom/class-routes.ts';
 import { outsiderRequest } from '../outsider.ts';
+import type { CutMode } from '../lab-links.ts';
 
 const ID = /^[A-Za-z0-9_-]{1,32}$/;
 const ROOM = /^[\w:.-]{1,64}$/;
@@ -71,6 +72,14 @@ const routes: Route[] = [
       200,
       await lab.serverAction(id, action as 'stop' | 'crash' | 'start'),
     ],
+  },
+  {
+    method: 'POST',
+    pattern: /^\/api\/servers\/([^/]+)\/(cut|heal)$/,
+    handler: async (lab, [id, action], body) => {
+      const mode = field.optionalString(body, 'mode', /^(reset|freeze)$/) ?? 'reset';
+      return [200, await lab.serverLink(id, action === 'heal' ? 'heal' : (mode as CutMode))];
+    },
   },
   {
     method: 'POST',
