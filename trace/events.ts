@@ -396,14 +396,6 @@ const KIND_STEPS: { [K in EventKind]: StepRule<K> } = {
 /** Every event kind, in walkthrough order. */
 export const EVENT_KINDS = Object.keys(KIND_STEPS) as EventKind[];
 
-/**
- * The kinds whose step the kind alone decides. Kept only until server/monitor (being reworked on
- * another branch) calls defaultStep; then it goes.
- */
-export const STEP_OF: Partial<Record<EventKind, Step>> = Object.fromEntries(
-  Object.entries(KIND_STEPS).filter(([, rule]) => typeof rule === 'number'),
-);
-
 /** The step of an event whose source did not give one. */
 export function defaultStep(draft: StepDraft): Step {
   if (draft.step !== undefined) return draft.step;

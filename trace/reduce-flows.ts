@@ -17,13 +17,23 @@ import { addTo } from './reduce-sockets.ts';
 import {
   CLIENT_RECEIPT_DETAIL,
   FLOW_CAP,
+  FLOW_EVENT_SPAN,
+  ownFlow,
   type Flow,
   type FlowPublish,
   type LabState,
 } from './state.ts';
 
+/** The oldest flow goes while there are too many, or it was first seen too many events ago. */
+function tooOld(state: LabState, id: string): boolean {
+  if (state.flowOrder.length > FLOW_CAP) return true;
+  const first = state.flows[id]?.firstEvent;
+  return first !== undefined && state.events - first > FLOW_EVENT_SPAN;
+}
+
 function ensureFlow(state: LabState, id: string, e: LabEvent): Flow {
-  const known = state.flows[id];
+  // A flow another state shares (a timeline checkpoint) is copied before it changes.
+  const known = ownFlow(state, id);
   if (known) {
     known.firstT = Math.min(known.firstT, e.t);
     known.lastT = Math.max(known.lastT, e.t);
@@ -43,6 +53,7 @@ function ensureFlow(state: LabState, id: string, e: LabEvent): Flow {
     targetKnown: false,
     firstT: e.t,
     lastT: e.t,
+    firstEvent: state.events,
     atEmit: {
       redis: state.redis.state,
       redisDowns: state.redis.downs,
@@ -53,7 +64,7 @@ function ensureFlow(state: LabState, id: string, e: LabEvent): Flow {
   state.flows[id] = flow;
   state.flowOrder.push(id);
   // Oldest flows go first: the state must stay small enough to clone at every checkpoint.
-  while (state.flowOrder.length > FLOW_CAP) {
+  while (state.flowOrder.length > 1 && tooOld(state, state.flowOrder[0])) {
     const old = state.flowOrder.shift() as string;
     const evicted = state.flows[old];
     delete state.flows[old];
@@ -140,13 +151,14 @@ export function onPublish(state: LabState, e: Publish): void {
 export function onPublishResult(state: LabState, e: PublishResult): void {
   const matches = (p: { pubId: number; server: string }) =>
     p.pubId === e.pubId && p.server === e.server;
-  const flow = e.flow
+  const found = e.flow
     ? state.flows[e.flow]
     : // Results without a flow still belong to a publish: find it among the newest flows first.
       [...state.flowOrder]
         .reverse()
         .map((id) => state.flows[id])
         .find((f) => f?.publishes.some(matches));
+  const flow = found && ownFlow(state, found.id);
   const publish = flow ? [...flow.publishes].reverse().find(matches) : undefined;
   if (!flow || !publish) return;
   flow.lastT = Math.max(flow.lastT, e.t);

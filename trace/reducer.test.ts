@@ -4,7 +4,14 @@ import { LabScript, type Draft } from './lab-script.ts';
 import { broadcast } from './lab-traffic.ts';
 import { reduce, reduceAll } from './reducer.ts';
 import { reconcile } from './reconcile.ts';
-import { FLOW_CAP, GONE_SOCKET_CAP, type LabState } from './state.ts';
+import {
+  cloneState,
+  FLOW_CAP,
+  FLOW_EVENT_SPAN,
+  forkState,
+  GONE_SOCKET_CAP,
+  type LabState,
+} from './state.ts';
 
 /** A lab with s1 and s2 up, c1 on s1 in room blue, c2 on s2. */
 function baseLab(): LabScript {
@@ -457,6 +464,49 @@ describe('reduce, flows', () => {
     expect(s.flows[ids[2]]).toBeUndefined();
     expect(s.flowOrder[0]).toBe(ids[3]);
     expect(Object.keys(s.flows).length).toBe(FLOW_CAP);
+  });
+
+  it(`lets a flow go once ${FLOW_EVENT_SPAN} events have passed since it was first seen`, () => {
+    // Sixty clients: each broadcast is about seventy events, so the span passes in ~150 flows.
+    const lab = baseLab();
+    for (let i = 3; i <= 60; i++) lab.connect(`c${i}`, i % 2 ? 's1' : 's2');
+    const first = broadcast(lab, 'c1') as string;
+    const s = reduceAll(lab.events);
+    const perFlow = lab.events.length;
+    // Far fewer flows than FLOW_CAP, but more events than the span: the first one goes.
+    while (s.events - perFlow < FLOW_EVENT_SPAN) {
+      const from = lab.events.length;
+      broadcast(lab, 'c2');
+      reduceAll(lab.events.slice(from), s);
+    }
+    expect(s.flowOrder.length).toBeLessThan(FLOW_CAP);
+    expect(s.flows[first]).toBeUndefined();
+    expect(s.flowOrder[0]).not.toBe(first);
+  });
+
+  it('a fork shares its flows until either side changes one', () => {
+    const lab = baseLab();
+    const flow = broadcast(lab, 'c1') as string;
+    const s = reduceAll(lab.events);
+    const fork = forkState(s);
+    const before = JSON.stringify(s.flows[flow]);
+    expect(fork.flows[flow]).toBe(s.flows[flow]);
+    reduce(
+      fork,
+      ev({
+        kind: 'client.receive',
+        server: 's2',
+        socketId: 'x',
+        client: 'c9',
+        event: 'chat message',
+        args: [],
+        flow,
+      }),
+    );
+    expect(fork.flows[flow]).not.toBe(s.flows[flow]);
+    expect(fork.flows[flow].clientReceipts.length).toBe(s.flows[flow].clientReceipts.length + 1);
+    expect(JSON.stringify(s.flows[flow])).toBe(before);
+    expect(forkState(s)).toEqual(cloneState(s));
   });
 
   it(`forgets disconnected sockets beyond ${GONE_SOCKET_CAP}`, () => {

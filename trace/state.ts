@@ -20,6 +20,13 @@ import type {
 
 /** Flows kept in state: the oldest first seen is evicted beyond it, so the state stays small. */
 export const FLOW_CAP = 500;
+/**
+ * A flow also goes once this many events have been reduced since it was first seen. The state's
+ * weight then depends on the events of a window, like the timeline's (trace/timeline.ts): under
+ * sampled detail, when a flow in a hundred is kept, FLOW_CAP alone would take minutes to fill,
+ * and memory would keep growing long after the timeline reached its cap.
+ */
+export const FLOW_EVENT_SPAN = 10_000;
 /** Client receipts kept in detail per flow (like a deliver's 50 socket ids); counts stay exact. */
 export const CLIENT_RECEIPT_DETAIL = 50;
 /** Disconnected sockets kept for the page to show; older ones are forgotten. */
@@ -207,6 +214,8 @@ export interface Flow {
   localOnly: string[];
   firstT: number;
   lastT: number;
+  /** `LabState.events` when the flow was first seen (absent in states saved before it was kept). */
+  firstEvent?: number;
   /** Taken when the flow is first seen: who could have received it, and what was down. */
   atEmit: {
     redis: RedisState['state'];
@@ -283,6 +292,46 @@ export function emptyState(): LabState {
     lastEvent: null,
     events: 0,
   };
+}
+
+/**
+ * Flows and roster audiences shared between states by `forkState`: they are never changed in
+ * place again; the reducer copies one (`ownFlow`) before it changes it. A WeakSet rather than a
+ * field, so the state stays plain JSON and shared objects are let go with their last state.
+ */
+const shared = new WeakSet<object>();
+
+/**
+ * A copy of `state` that shares its flows (and its rosters' audiences) with the original until
+ * either changes one. A checkpoint of a lab of 200 clients then costs about the objects of its
+ * servers, sockets and clients instead of every flow's receipts (a deep copy took about 90 ms,
+ * a long frame for the page each time the timeline made a checkpoint).
+ */
+export function forkState(state: LabState): LabState {
+  const flows: Record<string, Flow> = {};
+  for (const id of Object.keys(state.flows)) {
+    const flow = state.flows[id];
+    shared.add(flow);
+    flows[id] = flow;
+  }
+  const rosters: LabState['rosters'] = {};
+  for (const id of Object.keys(state.rosters)) {
+    const { refs, audience } = state.rosters[id];
+    rosters[id] = { refs, audience };
+  }
+  const out: Record<string, unknown> = { flows, rosters };
+  for (const key of Object.keys(state) as (keyof LabState)[])
+    if (key !== 'flows' && key !== 'rosters') out[key] = cloneState(state[key]);
+  return out as unknown as LabState;
+}
+
+/** The flow `id` of `state`, copied first if another state shares it, so it may be changed. */
+export function ownFlow(state: LabState, id: string): Flow | undefined {
+  const flow = state.flows[id];
+  if (!flow || !shared.has(flow)) return flow;
+  const copy = cloneState(flow);
+  state.flows[id] = copy;
+  return copy;
 }
 
 /**

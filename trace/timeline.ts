@@ -4,16 +4,16 @@
  * replays only the events since the nearest one, and stepping back costs the same as a seek.
  *
  * Checkpoints come every `checkpointEvery` events, or further apart when the state is heavy:
- * at least half its weight (about the objects it holds) in events, up to a quarter of
- * `maxEvents`. Reducing is far cheaper than cloning, so this keeps the cost of checkpoints per
- * event small, and their memory bounded, whatever the lab's size.
+ * about the objects a fork of it copies (forkState shares the flows) in events, up to a quarter
+ * of `maxEvents`. Reducing is far cheaper than copying, so this keeps the cost of checkpoints
+ * per event small, and their memory bounded, whatever the lab's size.
  *
  * Indexes are positions in the events the timeline still holds (0 = the oldest kept); `-1`
  * means the base state before them. `dropped` says how many older events were let go.
  */
 import type { LabEvent } from './events.ts';
 import { reduce } from './reducer.ts';
-import { cloneState, emptyState, type LabState } from './state.ts';
+import { forkState, emptyState, type LabState } from './state.ts';
 
 /** Events between two checkpoints while the state is light. */
 export const CHECKPOINT_EVERY = 500;
@@ -46,8 +46,8 @@ export class Timeline {
   constructor(options: TimelineOptions = {}, base: LabState = emptyState()) {
     this.checkpointEvery = Math.max(1, options.checkpointEvery ?? CHECKPOINT_EVERY);
     this.maxEvents = Math.max(this.checkpointEvery, options.maxEvents ?? MAX_EVENTS);
-    this.checkpoints = [{ at: 0, state: cloneState(base) }];
-    this.head = cloneState(base);
+    this.checkpoints = [{ at: 0, state: forkState(base) }];
+    this.head = forkState(base);
     this.interval = this.nextInterval(base);
   }
 
@@ -110,7 +110,7 @@ export class Timeline {
       reduce(this.head, event);
       const last = this.checkpoints[this.checkpoints.length - 1];
       if (this.events.length - last.at >= this.interval) {
-        this.checkpoints.push({ at: this.events.length, state: cloneState(this.head) });
+        this.checkpoints.push({ at: this.events.length, state: forkState(this.head) });
         this.interval = this.nextInterval(this.head);
       }
     }
@@ -122,10 +122,10 @@ export class Timeline {
   /** A fresh state after event `index` (clamped to the events kept); the caller may keep and change it. */
   stateAt(index: number): LabState {
     const i = this.clamp(index);
-    if (i === this.events.length - 1) return cloneState(this.head);
+    if (i === this.events.length - 1) return forkState(this.head);
     let j = this.checkpoints.length - 1;
     while (this.checkpoints[j].at > i + 1) j--;
-    const state = cloneState(this.checkpoints[j].state);
+    const state = forkState(this.checkpoints[j].state);
     for (let k = this.checkpoints[j].at; k <= i; k++) reduce(state, this.events[k]);
     return state;
   }
@@ -142,7 +142,7 @@ export class Timeline {
     if (this.cursorIndex >= this.events.length - 1) return this.seek(this.cursorIndex);
     this.following = false;
     // One event on top of a private copy: cheaper than a replay from the checkpoint.
-    const state = reduce(cloneState(this.current), this.events[this.cursorIndex + 1]);
+    const state = reduce(forkState(this.current), this.events[this.cursorIndex + 1]);
     this.moveTo(this.cursorIndex + 1, state);
     return state;
   }
@@ -162,24 +162,18 @@ export class Timeline {
   }
 
   /**
-   * Events until the next checkpoint: half the state's weight (about the objects and list items it
-   * holds, what a clone costs in reduce steps), but never so far apart that fewer than four fit in
-   * `maxEvents`, so stepping back always has history.
+   * Events until the next checkpoint: about what a fork of the state copies (its servers,
+   * sockets, clients and the lists of flows and rosters; flows themselves are shared, see
+   * forkState), so the cost of checkpoints per event stays small whatever the lab's size, but
+   * never so far apart that fewer than four fit in `maxEvents`, so stepping back always has history.
    */
   private nextInterval(state: LabState): number {
-    let weight = Object.keys(state.sockets).length + Object.keys(state.clients).length;
-    for (const id of state.flowOrder) {
-      const f = state.flows[id];
-      if (!f) continue;
-      weight += f.publishes.length + f.receipts.length + f.clientReceipts.length;
-      weight += Object.keys(f.receivedBy).length;
-      for (const d of f.deliveries) weight += 1 + d.sockets.length;
-    }
-    for (const roster of Object.values(state.rosters)) {
-      weight += Object.keys(roster.audience).length;
-    }
+    let weight = Object.keys(state.sockets).length * 2 + Object.keys(state.clients).length * 2;
+    weight += state.flowOrder.length + state.goneSockets.length;
+    weight += Object.keys(state.rosters).length;
+    for (const server of Object.values(state.servers)) weight += server.sockets.length;
     const most = Math.max(this.checkpointEvery, Math.floor(this.maxEvents / 4));
-    return Math.min(most, Math.max(this.checkpointEvery, Math.ceil(weight / 2)));
+    return Math.min(most, Math.max(this.checkpointEvery, weight));
   }
 
   /** Drops the events before a checkpoint, which becomes the new base, so at most maxEvents stay. */
@@ -189,7 +183,7 @@ export class Timeline {
     let j = this.checkpoints.findIndex((c) => c.at >= excess);
     if (j < 0) {
       // Checkpoints are sparse (a heavy state): make one at the head and keep no history.
-      this.checkpoints.push({ at: this.events.length, state: cloneState(this.head) });
+      this.checkpoints.push({ at: this.events.length, state: forkState(this.head) });
       j = this.checkpoints.length - 1;
     }
     const count = this.checkpoints[j].at;
@@ -200,7 +194,7 @@ export class Timeline {
     if (!this.following) {
       // A cursor on dropped events lands on the new base.
       const index = this.cursorIndex - count;
-      if (index < -1) this.moveTo(-1, cloneState(this.checkpoints[0].state));
+      if (index < -1) this.moveTo(-1, forkState(this.checkpoints[0].state));
       else this.cursorIndex = index;
     }
   }

@@ -9,7 +9,7 @@
  * count every one). Another lab's batches are only noted (see lab-census.ts).
  */
 import type { Redis } from 'ioredis';
-import { STEP_OF, type Envelope } from '../../trace/events.ts';
+import { defaultStep, type Envelope } from '../../trace/events.ts';
 import { labConnectionName, monitorPublisher, quitAll } from '../redis-clients.ts';
 import { TokenBucket } from '../rate-limit.ts';
 import { MonitorSink, type DraftEvent, type SamplingGroup } from './monitor-sink.ts';
@@ -44,7 +44,7 @@ export class HubFeed {
     this.sink = new MonitorSink({
       source: 'hub',
       lab: o.lab,
-      stepOf: (d) => STEP_OF[d.kind] ?? 8,
+      stepOf: defaultStep,
       local: o.onEnvelope,
       group: o.sampling,
       publish: (json) => pub.publish(o.channel, json),

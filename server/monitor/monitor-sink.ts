@@ -23,7 +23,7 @@ export interface SinkOptions {
   source: string;
   /** The lab the source belongs to: every batch says so (Envelope.lab). */
   lab?: string;
-  /** The step to use when an event doesn't say; usually from STEP_OF. */
+  /** The step to use when an event doesn't say; usually trace/events.ts defaultStep. */
   stepOf: (event: DraftEvent) => Step;
   /** Publishes a batch on the monitor channel; resolves or rejects when Redis answers. */
   publish?: (json: string) => Promise<unknown>;

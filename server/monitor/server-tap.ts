@@ -8,7 +8,7 @@
 import type { Server } from 'socket.io';
 import type { Redis } from 'ioredis';
 import {
-  STEP_OF,
+  defaultStep,
   type AdapterKind,
   type Envelope,
   type RedisRole,
@@ -41,7 +41,7 @@ export interface ServerTapOptions {
 }
 
 export function stepOf(draft: DraftEvent): Step {
-  return STEP_OF[draft.kind] ?? 8;
+  return defaultStep(draft);
 }
 
 function argsPreview(args: unknown[]): unknown[] {

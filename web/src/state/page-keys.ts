@@ -49,6 +49,7 @@ export function keyHandler(actions: Record<Action, () => void>, ui: PageUi) {
       metaKey: e.metaKey,
       altKey: e.altKey,
       target: el?.tagName,
+      role: el?.getAttribute?.('role'),
       editable: el?.isContentEditable,
     });
     if (!action) return;

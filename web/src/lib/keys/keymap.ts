@@ -62,17 +62,31 @@ export interface KeyInput {
   target?: string;
   /** The focused element is contenteditable. */
   editable?: boolean;
+  /** The focused element's ARIA role, e.g. `button` for a stage server or client group. */
+  role?: string | null;
 }
 
 const TYPING = new Set(['INPUT', 'TEXTAREA', 'SELECT']);
+const OWN_SPACE_TAGS = new Set(['BUTTON', 'A', 'SUMMARY']);
+const OWN_SPACE_ROLES = new Set([
+  'button',
+  'link',
+  'checkbox',
+  'switch',
+  'tab',
+  'menuitem',
+  'option',
+]);
 
 /** The action for a key press, or undefined to let the browser have it. */
 export function actionFor(k: KeyInput): Action | undefined {
   if (k.ctrlKey || k.metaKey || k.altKey) return undefined;
   const typing = (k.target !== undefined && TYPING.has(k.target)) || k.editable === true;
   if (typing) return k.key === 'Escape' ? 'close' : undefined;
-  // Buttons and links keep Space and Enter for themselves.
-  if (k.key === ' ' && (k.target === 'BUTTON' || k.target === 'A')) return undefined;
+  // Buttons and links keep Space and Enter for themselves, whether they are <button> or, like
+  // the stage's servers and client groups, role=button: Space plays only on the page itself.
+  if (k.key === ' ' && (OWN_SPACE_TAGS.has(k.target ?? '') || OWN_SPACE_ROLES.has(k.role ?? '')))
+    return undefined;
   const key = k.key.length === 1 ? k.key.toLowerCase() : k.key;
   return BY_KEY.get(k.key) ?? BY_KEY.get(key);
 }
