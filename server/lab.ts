@@ -277,10 +277,23 @@ export class Lab extends EventEmitter {
    */
   serverLink(id: string, action: CutMode | 'heal'): Promise<ListedServer> {
     return this.lifecycle.run([`server:${id}`], `${action} ${id}'s link`, async () => {
-      this.server(id);
+      const server = this.server(id);
       let link: 'cut' | 'frozen' | 'open' = 'open';
       if (action === 'heal') this.links.heal(id);
-      else link = this.links.cut(id, action, this.adapter !== 'none');
+      else {
+        // makeServer skips the relay on a cluster: its nodes are reached at the addresses they give.
+        if (this.options.cluster)
+          throw new LabError(
+            409,
+            `The lab runs on a Redis Cluster, where ${id} reaches each node directly with no relay of the lab's between them, so it cannot be cut; stop ${id} instead.`,
+          );
+        if (server.state !== 'up')
+          throw new LabError(
+            409,
+            `${id} is ${server.state}, so it has no connection to Redis to cut; start it first.`,
+          );
+        link = this.links.cut(id, action, this.adapter !== 'none');
+      }
       this.emitHub({ kind: 'server.link', server: id, link });
       this.changed();
       return this.servers.listedOne(id)!;

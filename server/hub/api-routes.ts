@@ -77,7 +77,13 @@ const routes: Route[] = [
     method: 'POST',
     pattern: /^\/api\/servers\/([^/]+)\/(cut|heal)$/,
     handler: async (lab, [id, action], body) => {
-      const mode = field.optionalString(body, 'mode', /^(reset|freeze)$/) ?? 'reset';
+      const mode = body.mode ?? 'reset';
+      if (action === 'cut' && mode !== 'reset' && mode !== 'freeze')
+        throw new HttpError(
+          400,
+          `"mode" must be "reset" (the server's connections to Redis are closed) or "freeze" (they stay open and nothing passes).`,
+          'mode',
+        );
       return [200, await lab.serverLink(id, action === 'heal' ? 'heal' : (mode as CutMode))];
     },
   },
