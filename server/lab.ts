@@ -19,7 +19,7 @@ import { StraySubscriber } from './stray-subscriber.ts';
 import { LabError } from './lab-error.ts';
 import { LessonLock } from './lesson-lock.ts';
 import type { Server } from 'socket.io';
-import type { LabCluster } from './redis-cluster/lab-cluster.ts';
+import type { LabCluster, NodesReport } from './redis-cluster/lab-cluster.ts';
 import { clusterRefusal } from './redis-cluster/cluster-choice.ts';
 import { LabRedis } from './lab-redis.ts';
 import { LabLinks, type CutMode } from './lab-links.ts';
@@ -103,6 +103,9 @@ export class Lab extends EventEmitter {
     const refusal = clusterRefusal(options.redis, !!options.cluster);
     if (refusal) throw new LabError(409, refusal);
     options.cluster?.on('change', () => this.changed());
+    options.cluster?.on('stats', (report: NodesReport) =>
+      this.emitHub({ kind: 'cluster.nodes', server: 'hub', ...report }),
+    );
     this.shared = new LabRedis({
       ...options,
       adapter: () => this.adapter,

@@ -117,6 +117,7 @@ const FIELDS: { [K in EventKind]: Record<string, FieldType> } = {
   'client.receive': { socketId: 'string', client: 'string', event: 'string', args: 'array' },
   'monitor.mode': { mode: ['detail', 'sampled'], oneIn: 'number?', reason: 'string' },
   counters: { publishes: 'number', receipts: 'object', deliveries: 'number', skipped: 'number' },
+  'cluster.nodes': { nodes: 'array', busSent: 'object' },
   'lab.notice': { topic: TOPICS, text: 'string' },
   console: {
     connection: 'string',

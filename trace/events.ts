@@ -244,6 +244,38 @@ export interface Counters extends Base<'counters'> {
   /** Events left out of the detail stream since the server started. */
   skipped: number;
 }
+/** One node of the Redis Cluster, as it reports itself (with --redis-cluster). */
+export interface ClusterNodeStats {
+  /** n1, n2...: masters first, as GET /api/lab lists them. */
+  name: string;
+  role: 'master' | 'replica';
+  /** The slots it owns, e.g. "0-5460"; empty for a replica. */
+  slots: string;
+  state: 'up' | 'down';
+  /**
+   * CLUSTER INFO's cluster_stats_messages_publish_sent / _received and
+   * ..._publishshard_sent / _received: messages this node sent and got over the cluster bus to
+   * carry PUBLISH and SPUBLISH, since it started. A down node keeps its last counts.
+   */
+  bus: { publishSent: number; publishReceived: number; shardSent: number; shardReceived: number };
+  /** PUBSUB CHANNELS: the classic channels subscribed on this node (PSUBSCRIBE patterns are not listed). */
+  channels: string[];
+  /** PUBSUB SHARDCHANNELS, each with its CLUSTER KEYSLOT. */
+  shardChannels: { channel: string; slot: number }[];
+  /** The names of the connections on the node (CLIENT LIST), e.g. "s1:sub". */
+  clients: string[];
+}
+
+/**
+ * What the nodes of the Redis Cluster say of themselves, sent by the hub whenever any of it
+ * changed (it asks every second). `busSent` is the bus messages for PUBLISH and SPUBLISH sent
+ * since the previous report, summed over the nodes: a classic PUBLISH on N nodes makes N-1.
+ */
+export interface ClusterNodesReport extends Base<'cluster.nodes'> {
+  nodes: ClusterNodeStats[];
+  busSent: { publish: number; shard: number };
+}
+
 /** The lab itself changed (Redis stopped or started, a lesson claimed the lab...). */
 export interface LabNotice extends Base<'lab.notice'> {
   topic:
@@ -326,6 +358,7 @@ export type LabEvent =
   | ClientReceive
   | MonitorMode
   | Counters
+  | ClusterNodesReport
   | LabNotice
   | ConsoleLine
   | PlainApp;
@@ -388,6 +421,8 @@ const KIND_STEPS: { [K in EventKind]: StepRule<K> } = {
   'client.receive': 10,
   'monitor.mode': 8,
   counters: 8,
+  // The bus carries what step 8 published to the nodes that hold step 9's subscribers.
+  'cluster.nodes': 8,
   'lab.notice': 1,
   console: 5,
   'plain.app': 8,

@@ -41,6 +41,7 @@ const KINDS: Record<EventKind, true> = {
   'client.receive': true,
   'monitor.mode': true,
   counters: true,
+  'cluster.nodes': true,
   'lab.notice': true,
   console: true,
   'plain.app': true,

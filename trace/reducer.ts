@@ -74,6 +74,8 @@ const HANDLERS: Handlers = {
   'client.receive': onClientReceive,
   'monitor.mode': onMonitorMode,
   counters: onCounters,
+  // The cluster's nodes are drawn from the latest report itself (docs/cluster.md).
+  'cluster.nodes': () => {},
   'lab.notice': onLabNotice,
   // The Redis console and the plain app live beside the lab's servers: no state of theirs here.
   console: () => {},

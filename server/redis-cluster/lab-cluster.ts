@@ -8,6 +8,8 @@
 import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
 import type { ClusterInfo, ClusterNodeInfo } from '../../trace/lab-info.ts';
+import type { ClusterNodeStats, ClusterNodesReport } from '../../trace/events.ts';
+import { NO_BUS, readNodeStats, SlotCache, type BusCounters } from './node-stats.ts';
 import { probeRedis, redactUrl, redisVersion } from '../redis-finder.ts';
 import { whenReady } from '../redis-clients.ts';
 import { parseClusterInfo, parseClusterNodes, slotText } from './cluster-replies.ts';
@@ -24,7 +26,11 @@ interface Watched {
   role: 'master' | 'replica';
   masterId?: string;
   slots: string;
+  stats: Pick<ClusterNodeStats, 'bus' | 'channels' | 'shardChannels' | 'clients'>;
 }
+
+/** What the hub reports on the monitor: the nodes, and the bus messages since the last report. */
+export type NodesReport = Pick<ClusterNodesReport, 'nodes' | 'busSent'>;
 
 function watchClient(url: string): Redis {
   const client = new Redis(url, {
@@ -42,6 +48,10 @@ export class LabCluster extends EventEmitter {
   private readonly watched: Watched[] = [];
   private timer: NodeJS.Timeout | null = null;
   private last = '';
+  private lastStats = '';
+  private readonly slotCache = new SlotCache();
+  /** Each node's counters at the last report, by name. */
+  private reported = new Map<string, BusCounters>();
 
   private constructor(
     readonly kind: 'local' | 'external',
@@ -105,7 +115,10 @@ export class LabCluster extends EventEmitter {
         return { name: `n${i + 1}`, url: url.toString().replace(/\/$/, '') };
       }),
     );
-    const info = await cluster.ask(0, 'CLUSTER', 'INFO').then(parseClusterInfo, () => null);
+    const info = await cluster.ask(0, 'CLUSTER', 'INFO').then(
+      (reply) => parseClusterInfo(String(reply)),
+      () => null,
+    );
     if (info?.cluster_state !== 'ok') {
       await cluster.close();
       throw new ClusterStartError(
@@ -117,7 +130,14 @@ export class LabCluster extends EventEmitter {
 
   private async watch(nodes: { name: string; url: string }[]): Promise<void> {
     for (const n of nodes)
-      this.watched.push({ ...n, client: watchClient(n.url), id: '', role: 'master', slots: '' });
+      this.watched.push({
+        ...n,
+        client: watchClient(n.url),
+        id: '',
+        role: 'master',
+        slots: '',
+        stats: { bus: NO_BUS, channels: [], shardChannels: [], clients: [] },
+      });
     await Promise.all(this.watched.map((w) => whenReady(w.client)));
     await this.refresh();
     this.timer = setInterval(() => void this.refresh(), WATCH_MS);
@@ -125,14 +145,25 @@ export class LabCluster extends EventEmitter {
   }
 
   /** One command on node `i`'s watch connection; rejects at once when the node is down. */
-  ask(i: number, ...args: string[]): Promise<string> {
-    return this.watched[i].client.call(args[0], ...args.slice(1)).then(String);
+  ask(i: number, ...args: string[]): Promise<unknown> {
+    return this.watched[i].client.call(args[0], ...args.slice(1));
   }
 
-  /** Asks every node for CLUSTER NODES; the first answer says the roles and the slots. */
+  /**
+   * Asks every node for CLUSTER NODES (the first answer says the roles and the slots) and for its
+   * own figures (node-stats.ts); emits `change` when the topology changed and `stats` with a
+   * report when any figure did.
+   */
   async refresh(): Promise<void> {
+    await Promise.all(
+      this.watched.map(async (w, i) => {
+        w.stats = await readNodeStats((...args) => this.ask(i, ...args), this.slotCache).catch(
+          () => w.stats,
+        );
+      }),
+    );
     const listings = await Promise.all(
-      this.watched.map((_, i) => this.ask(i, 'CLUSTER', 'NODES').catch(() => '')),
+      this.watched.map((_, i) => this.ask(i, 'CLUSTER', 'NODES').then(String, () => '')),
     );
     const listing = listings.find(Boolean);
     if (listing) {
@@ -153,6 +184,35 @@ export class LabCluster extends EventEmitter {
       this.last = now;
       this.emit('change');
     }
+    const stats = JSON.stringify(this.nodeStats());
+    if (stats !== this.lastStats) {
+      this.lastStats = stats;
+      this.emit('stats', this.takeReport());
+    }
+  }
+
+  nodeStats(): ClusterNodeStats[] {
+    return this.nodes().map((n, i) => ({
+      name: n.name,
+      role: n.role,
+      slots: n.slots,
+      state: n.state,
+      ...this.watched[i].stats,
+    }));
+  }
+
+  /** The nodes now, and the bus messages each sent since the last report (a restarted node counts from 0). */
+  private takeReport(): NodesReport {
+    const nodes = this.nodeStats();
+    const busSent = { publish: 0, shard: 0 };
+    for (const n of nodes) {
+      const before = this.reported.get(n.name) ?? NO_BUS;
+      const since = (now: number, then: number) => (now >= then ? now - then : now);
+      busSent.publish += since(n.bus.publishSent, before.publishSent);
+      busSent.shard += since(n.bus.shardSent, before.shardSent);
+    }
+    this.reported = new Map(nodes.map((n) => [n.name, n.bus]));
+    return { nodes, busSent };
   }
 
   nodes(): ClusterNodeInfo[] {

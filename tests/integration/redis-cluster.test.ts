@@ -46,6 +46,37 @@ async function onNodes(sub: 'NUMSUB' | 'SHARDNUMSUB', channel: string): Promise<
 
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
+let receivedBefore = 0;
+
+/** What each node's bus counters did while `act` ran. */
+async function busDelta(act: () => Promise<void>) {
+  await cluster.refresh();
+  const before = cluster.nodeStats().map((n) => n.bus);
+  receivedBefore = sum(before.map((b) => b.publishReceived));
+  await act();
+  const after = cluster.nodeStats().map((n) => n.bus);
+  return {
+    sent: after.map((b, i) => b.publishSent - before[i].publishSent),
+    received: after.map((b, i) => b.publishReceived - before[i].publishReceived),
+    shard: after.flatMap((b, i) => [
+      b.shardSent - before[i].shardSent,
+      b.shardReceived - before[i].shardReceived,
+    ]),
+  };
+}
+
+/** One chat message from s1, received by a client on each server: one PUBLISH or SPUBLISH. */
+async function chatOnce(): Promise<void> {
+  const clients = await Promise.all([lab.client('s1'), lab.client('s2'), lab.client('s3')]);
+  try {
+    const got = Promise.all(clients.map((s) => nextEvent<string>(s, 'chat message')));
+    clients[0].emit('chat message', 'count me');
+    await got;
+  } finally {
+    for (const s of clients) s.disconnect();
+  }
+}
+
 /** `roomChannel`: in the dynamic modes, c's join SSUBSCRIBEs blue's channel, which must exist before the send. */
 async function chatsAcross(roomChannel = false): Promise<void> {
   const [a, b, c] = await Promise.all([lab.client('s1'), lab.client('s2'), lab.client('s3')]);
@@ -109,6 +140,26 @@ describe('servers on a local Redis Cluster', () => {
     expect(await numsub(lab.admin, 'socket.io-request#/#')).toBe(0);
   });
 
+  it('a classic PUBLISH crosses the cluster bus to every other node, as the nodes count it, and the monitor says so', async () => {
+    const { sent, received, shard } = await busDelta(async () => {
+      await chatOnce();
+      // Each other node counts its bus message as it arrives, maybe after the clients got theirs.
+      await until(async () => {
+        await cluster.refresh();
+        return sum(cluster.nodeStats().map((n) => n.bus.publishReceived)) >= 2 + receivedBefore;
+      });
+    });
+    // One node ran the PUBLISH and sent it to the two others; each got one.
+    expect([...sent].sort()).toEqual([0, 0, 2]);
+    expect([...received].sort()).toEqual([0, 1, 1]);
+    expect(sent.indexOf(2)).toBe(received.indexOf(0));
+    expect(shard).toEqual([0, 0, 0, 0, 0, 0]);
+    await lab.waitForEvent(
+      (e) => e.kind === 'cluster.nodes' && e.busSent.publish >= 2 && e.nodes.length === 3,
+      { past: true },
+    );
+  });
+
   it.each(['static', 'dynamic', 'dynamic-private'] as SubscriptionMode[])(
     'chat across servers with the sharded adapter (%s), its channel on the node that owns its slot',
     async (subscriptionMode) => {
@@ -126,6 +177,18 @@ describe('servers on a local Redis Cluster', () => {
       expect(counts[owner]).toBe(3);
     },
   );
+
+  it('an SPUBLISH makes no bus message at all: it stays on the shard that owns its slot', async () => {
+    expect(lab.lab.adapter).toBe('sharded');
+    const { sent, received, shard } = await busDelta(async () => {
+      // Every server delivers it, so every hop it made is done (and counted) by then.
+      await chatOnce();
+      await cluster.refresh();
+    });
+    expect([...sent, ...received, ...shard]).toEqual(Array(12).fill(0));
+    const channels = cluster.nodeStats().flatMap((n) => n.shardChannels);
+    expect(channels).toContainEqual({ channel: 'socket.io#/#', slot: expect.any(Number) });
+  });
 });
 
 describe('the embedded broker', () => {

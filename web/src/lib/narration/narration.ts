@@ -184,6 +184,8 @@ export function narrate(e: LabEvent, ctx: NarrationContext = {}): string {
       return `${e.server}'s monitor switched to ${e.mode} detail: ${e.reason}. Counters stay exact.`;
     case 'counters':
       return `${e.server} counted ${plural(e.publishes, 'publish', 'publishes')} and ${plural(e.deliveries, 'delivery', 'deliveries')} so far.`;
+    case 'cluster.nodes':
+      return `The Redis Cluster's ${plural(e.nodes.length, 'node')} sent ${plural(e.busSent.publish, 'bus message')} for PUBLISH and ${e.busSent.shard} for SPUBLISH since their last report.`;
     case 'lab.notice':
       return e.text;
     case 'console':

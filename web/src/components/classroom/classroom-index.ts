@@ -1,0 +1,2 @@
+export { default as ClassOverlay } from './ClassOverlay.svelte';
+export { default as ClassPanel } from './ClassPanel.svelte';
