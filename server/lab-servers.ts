@@ -91,6 +91,7 @@ export class LabServers {
       state: s.state,
       clients: s.clients,
       kind: 'lab' as const,
+      ...(s.linkState !== 'open' ? { link: s.linkState } : {}),
     }));
     const ids = new Set(local.map((s) => s.id));
     // A remote server that took a name the lab uses is reported by a notice, not listed twice.

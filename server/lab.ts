@@ -35,6 +35,7 @@ import type { Server } from 'socket.io';
 import type { LabCluster, NodesReport } from './redis-cluster/lab-cluster.ts';
 import { clusterRefusal } from './redis-cluster/cluster-choice.ts';
 import { LabRedis } from './lab-redis.ts';
+import { LabLinks, type CutMode } from './lab-links.ts';
 import type { OutsiderMessage, OutsiderResult, Forgery } from './outsider.ts';
 
 export { LabError, RING_SIZE };
@@ -100,6 +101,8 @@ export class Lab extends EventEmitter {
   readonly serverHooks: ((io: Server, id: string) => void)[] = [];
   /** Classroom mode's class (server/classroom/), which adds its phones to what the lab lists. */
   classroom: LabPart | null = null;
+  /** Each server's network to Redis, which the API can cut and heal. */
+  private readonly links = new LabLinks(() => this.shared.url);
   private changeTimer: NodeJS.Timeout | null = null;
   private readonly stray: StraySubscriber;
   /** Its id, key and user on a Redis it may share, and who else is there (lab-redis.ts). */
@@ -209,6 +212,8 @@ export class Lab extends EventEmitter {
       key: this.key,
       redisUrl: this.shared.url,
       clusterUrls: this.options.cluster?.urls,
+      // The relay is for one Redis: a cluster's nodes are reached by the addresses they give.
+      link: this.options.cluster ? undefined : this.links.of(id),
       adapter: this.adapter,
       subscriptionMode: this.subscriptionMode,
       clientRate: this.options.clientRate,
@@ -299,6 +304,35 @@ export class Lab extends EventEmitter {
     });
   }
 
+  /**
+   * Cuts one server off Redis without stopping it (`reset`: its connections reset, new ones
+   * refused; `freeze`: nothing passes, nothing closes), or heals it; answers the server.
+   */
+  serverLink(id: string, action: CutMode | 'heal'): Promise<ListedServer> {
+    return this.lifecycle.run([`server:${id}`], `${action} ${id}'s link`, async () => {
+      const server = this.server(id);
+      let link: 'cut' | 'frozen' | 'open' = 'open';
+      if (action === 'heal') this.links.heal(id);
+      else {
+        // makeServer skips the relay on a cluster: its nodes are reached at the addresses they give.
+        if (this.options.cluster)
+          throw new LabError(
+            409,
+            `The lab runs on a Redis Cluster, where ${id} reaches each node directly with no relay of the lab's between them, so it cannot be cut; stop ${id} instead.`,
+          );
+        if (server.state !== 'up')
+          throw new LabError(
+            409,
+            `${id} is ${server.state}, so it has no connection to Redis to cut; start it first.`,
+          );
+        link = this.links.cut(id, action, this.adapter !== 'none');
+      }
+      this.emitHub({ kind: 'server.link', server: id, link });
+      this.changed();
+      return this.servers.listedOne(id)!;
+    });
+  }
+
   addServer(): Promise<ListedServer> {
     return this.lifecycle.run(['servers'], 'add a server', async () => {
       if (this.servers.local.length >= MAX_LAB_SERVERS)
@@ -323,6 +357,7 @@ export class Lab extends EventEmitter {
         if (c.server === id && c.via !== 'balancer') this.clients.remove(c.id);
       await server.stop();
       this.servers.remove(server);
+      await this.links.remove(id);
       await this.followServers();
       this.changed();
       return { removed: id, servers: this.servers.listed() };
@@ -495,6 +530,9 @@ export class Lab extends EventEmitter {
       this.clients.removeAll(true);
       await this.removeStray();
       await this.servers.stopAll();
+      // ... and every server's network to Redis whole again.
+      for (const id of await this.links.healAll())
+        this.emitHub({ kind: 'server.link', server: id, link: 'open' });
       this.adapter = adapter;
       if (spec.subscriptionMode) this.subscriptionMode = spec.subscriptionMode;
       if (spec.resp) this.resp = spec.resp;
@@ -521,6 +559,7 @@ export class Lab extends EventEmitter {
     await this.removeStray();
     await this.balancer.close();
     await this.servers.stopAll();
+    await this.links.closeAll();
     if (this.changeTimer) clearTimeout(this.changeTimer);
     await this.servers.roster.close();
     this.shared.close();

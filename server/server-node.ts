@@ -23,6 +23,7 @@ import {
 import { settlesWithin } from './deadline.ts';
 import { createClusterPair } from './redis-cluster/cluster-clients.ts';
 import type { ServerTap } from './monitor/server-tap.ts';
+import type { LinkState, RedisLink } from './redis-link.ts';
 
 export type ServerState = 'up' | 'down' | 'crashed';
 
@@ -38,6 +39,8 @@ export interface ServerNodeOptions {
   lab?: string;
   /** The adapter's channel prefix (createAdapter's `key`); default `socket.io`. */
   key?: string;
+  /** The network between the adapter's connections and Redis, which the lab can cut. */
+  link?: RedisLink;
   adapter: AdapterKind;
   subscriptionMode?: SubscriptionMode;
   /** The Redis protocol of the pub/sub pair (ioredis 6 defaults to 3). */
@@ -148,6 +151,11 @@ export class ServerNode {
     return redis.pub.status === 'ready' && redis.sub.status === 'ready' ? 'ok' : 'lost';
   }
 
+  /** The network to Redis: open, or cut or frozen by the lab. */
+  get linkState(): LinkState {
+    return this.options.link?.state ?? 'open';
+  }
+
   get server(): Server | null {
     return this.life?.io ?? null;
   }
@@ -190,6 +198,7 @@ export class ServerNode {
     // connected earlier would stay with the in-memory adapter that io.adapter() replaces, and
     // never hear another server. With Redis down the adapter is attached all the same; its
     // SUBSCRIBEs wait in the sub connection's offline queue until Redis is back.
+    if (adapter !== 'none') await this.options.link?.open();
     const redis = adapter === 'none' ? null : this.attachAdapter(io, tap);
     if (redis) await Promise.all([whenReady(redis.pub), whenReady(redis.sub)]);
     try {
@@ -212,10 +221,12 @@ export class ServerNode {
   /** Steps 4 to 7: a pub client, its duplicate for subscribing, and the adapter that joins them. */
   private attachAdapter(io: Server, tap: ServerTap | null): RedisPair {
     const { id, redisUrl, adapter, subscriptionMode } = this.options;
-    const { clusterUrls, resp, lab } = this.options;
+    const { clusterUrls, resp, lab, link } = this.options;
+    // Through the lab's relay when there is one: the tap's monitor connection is not, so a cut
+    // server is still seen.
     const { pub, sub } = clusterUrls
       ? createClusterPair(clusterUrls, id, adapter, resp)
-      : createRedisPair(redisUrl, id, resp, lab);
+      : createRedisPair(link ? link.urlFor(redisUrl) : redisUrl, id, resp, lab);
     for (const [client, role] of [
       [pub, 'pub'],
       [sub, 'sub'],

@@ -39,6 +39,7 @@ const TOPICS = [
 const FIELDS: { [K in EventKind]: Record<string, FieldType> } = {
   'server.up': { port: 'number', adapter: ADAPTERS, subscriptionMode: 'string?' },
   'server.down': { reason: ['stop', 'crash'] },
+  'server.link': { link: ['cut', 'frozen', 'open'] },
   'redis.connect': {
     role: ROLES,
     name: 'string',

@@ -89,6 +89,14 @@ export interface ServerUp extends Base<'server.up'> {
 export interface ServerDown extends Base<'server.down'> {
   reason: 'stop' | 'crash';
 }
+/**
+ * Step 4: the network between a server and Redis (the lab's relay, server/redis-link.ts) was cut
+ * (connections reset), frozen (nothing passes, nothing closes) or healed (`open`). The server
+ * stays up with its clients; reported by the hub.
+ */
+export interface ServerLink extends Base<'server.link'> {
+  link: 'cut' | 'frozen' | 'open';
+}
 /** Step 4: one of the server's Redis connections is ready (or lost). */
 export interface RedisConnect extends Base<'redis.connect'> {
   role: RedisRole;
@@ -381,6 +389,7 @@ export interface PlainApp extends Base<'plain.app'> {
 export type LabEvent =
   | ServerUp
   | ServerDown
+  | ServerLink
   | RedisConnect
   | RedisDisconnect
   | RedisCommand
@@ -445,6 +454,7 @@ const KIND_STEPS: { [K in EventKind]: StepRule<K> } = {
   // A request over WebSocket (an upgrade, or a websocket-only client's one request) is 1b.
   'http.request': (d) => (d.transport === 'websocket' ? '1b' : '1a'),
   'transport.upgrade': '1b',
+  'server.link': 4,
   'client.transport': 2,
   'client.connect': 3,
   'client.disconnect': 3,

@@ -102,6 +102,8 @@ export interface LabInfo {
      * Absent in traces from before remote servers were listed: read it as `lab`.
      */
     kind?: 'lab' | 'remote';
+    /** Its network to Redis, cut or frozen by `POST /api/servers/{id}/cut`; absent while open. */
+    link?: 'cut' | 'frozen';
   }[];
   clients: {
     /** For a phone (classroom mode), its student's nickname: what the trace and the stage call it. */

@@ -25,6 +25,7 @@ import { ROUTE_KEYS, readBalancerMode, readClientRoute } from './lesson-balancer
 const KINDS: Record<EventKind, true> = {
   'server.up': true,
   'server.down': true,
+  'server.link': true,
   'redis.connect': true,
   'redis.disconnect': true,
   'redis.command': true,

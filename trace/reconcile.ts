@@ -7,7 +7,7 @@ import { audienceOf } from './rosters.ts';
 import type { AudienceMember, Flow, LabState } from './state.ts';
 
 /** Why an expected client got nothing. */
-export type LossReason = 'server-down' | 'redis-down' | 'unknown';
+export type LossReason = 'server-down' | 'redis-down' | 'cut-off' | 'unknown';
 /** Why a known client was not a recipient at all. */
 export type ExclusionReason = 'not-in-room' | 'excepted' | 'local-only';
 
@@ -67,6 +67,9 @@ function lossOf(state: LabState, flow: Flow, id: string, m: AudienceMember): [Lo
   if (!m.serverUp) return ['server-down', `its server ${m.server} was down at emit time`];
   if (!m.connected) return ['server-down', `it was disconnected from ${m.server} at emit time`];
   if (remote && at.redis === 'down') return ['redis-down', 'Redis was down at emit time'];
+  // A cut network explains what follows from it (a pub connection down, a failed PUBLISH).
+  if (remote && at.originLink) return ['cut-off', `${flow.origin} was cut off from Redis`];
+  if (remote && m.serverLink) return ['cut-off', `${m.server} was cut off from Redis`];
   if (remote && at.pubDown) return ['redis-down', `${flow.origin}'s pub connection was down`];
   const failed = flow.publishes.find((p) => p.error);
   if (remote && failed) return ['redis-down', `PUBLISH failed: ${failed.error}`];
@@ -75,6 +78,9 @@ function lossOf(state: LabState, flow: Flow, id: string, m: AudienceMember): [Lo
   }
   if ((state.clients[id]?.disconnects ?? 0) > m.disconnects) {
     return ['server-down', `it lost its connection to ${m.server} before receiving it`];
+  }
+  if (remote && (state.servers[m.server]?.linkCuts ?? 0) > (m.serverLinkCuts ?? 0)) {
+    return ['cut-off', `${m.server} was cut off from Redis before it got it`];
   }
   if (remote && state.redis.downs > at.redisDowns) {
     return ['redis-down', 'Redis went down before fanning it out'];

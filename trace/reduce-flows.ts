@@ -93,6 +93,7 @@ function setOrigin(
   flow.origin = server;
   flow.originFrom = from;
   flow.atEmit.pubDown = state.servers[server]?.connections.pub?.state === 'down';
+  flow.atEmit.originLink = state.servers[server]?.link;
 }
 
 /** Request traffic never downgrades a flow that has already shown it reaches sockets. */

@@ -10,6 +10,7 @@ import type {
   RedisDisconnect,
   RedisRole,
   ServerDown,
+  ServerLink,
   ServerUp,
 } from './events.ts';
 import { addTo, disconnectSocket, ensureServer, removeFrom } from './reduce-sockets.ts';
@@ -104,6 +105,17 @@ export function onServerDown(state: LabState, e: ServerDown): void {
     conn.state = 'down';
     dropSubscriptions(state.redis, conn.name);
   }
+}
+
+/** The network to Redis: the server and its clients stay as they are; its connections say the rest. */
+export function onServerLink(state: LabState, e: ServerLink): void {
+  const server = ensureServer(state, e.server);
+  if (e.link === 'open') {
+    delete server.link;
+    return;
+  }
+  if (server.link !== e.link) server.linkCuts = (server.linkCuts ?? 0) + 1;
+  server.link = e.link;
 }
 
 export function onRedisConnect(state: LabState, e: RedisConnect): void {

@@ -23,6 +23,7 @@ import {
   onRedisConnect,
   onRedisDisconnect,
   onServerDown,
+  onServerLink,
   onServerUp,
 } from './reduce-servers.ts';
 import { onHttpRequest, onTransportUpgrade } from './reduce-http.ts';
@@ -55,6 +56,7 @@ function onMonitorMode(state: LabState, e: MonitorMode): void {
 const HANDLERS: Handlers = {
   'server.up': onServerUp,
   'server.down': onServerDown,
+  'server.link': onServerLink,
   'redis.connect': onRedisConnect,
   'redis.disconnect': onRedisDisconnect,
   'redis.command': onRedisCommand,

@@ -11,6 +11,7 @@ import type { AudienceMember, Flow, LabState } from './state.ts';
 const CHANGES_ROSTER: ReadonlySet<EventKind> = new Set<EventKind>([
   'server.up',
   'server.down',
+  'server.link',
   'client.connect',
   'client.disconnect',
   'room.join',
@@ -33,6 +34,8 @@ function takeRoster(state: LabState): Record<string, AudienceMember> {
       socketId: client.socketId,
       disconnects: client.disconnects,
       serverDowns: server?.downs ?? 0,
+      ...(server?.link ? { serverLink: server.link } : {}),
+      serverLinkCuts: server?.linkCuts ?? 0,
     };
   }
   return audience;

@@ -59,6 +59,10 @@ export interface ServerState {
   connections: Partial<Record<RedisRole, RedisConnection>>;
   /** How many times it went down: reconciliation compares it with the value at emit time. */
   downs: number;
+  /** Its network to Redis is cut or frozen (`server.link`); absent while open. */
+  link?: 'cut' | 'frozen';
+  /** How many times its network to Redis was cut or frozen, as `downs`. */
+  linkCuts?: number;
 }
 
 export interface RedisState {
@@ -168,6 +172,9 @@ export interface AudienceMember {
   /** `ClientState.disconnects` and `ServerState.downs` at emit time. */
   disconnects: number;
   serverDowns: number;
+  /** Its server's network to Redis was cut or frozen, and how many times it had been. */
+  serverLink?: 'cut' | 'frozen';
+  serverLinkCuts?: number;
 }
 
 export interface Flow {
@@ -215,6 +222,8 @@ export interface Flow {
     redisDowns: number;
     /** The origin's pub connection was down. */
     pubDown: boolean;
+    /** The origin's network to Redis was cut or frozen. */
+    originLink?: 'cut' | 'frozen';
     /** Key in `LabState.rosters`: the clients as they were (see trace/rosters.ts). */
     roster: string;
   };

@@ -10,6 +10,7 @@ import { classRoutes } from '../classroom/class-routes.ts';
 import { balancerRoutes, clientRoute } from '../balancer/balancer-routes.ts';
 import { BALANCER_MODES } from '../balancer/balancer-modes.ts';
 import { outsiderRequest } from '../outsider.ts';
+import type { CutMode } from '../lab-links.ts';
 
 const ID = /^[A-Za-z0-9_-]{1,32}$/;
 const ROOM = /^[\w:.-]{1,64}$/;
@@ -73,6 +74,20 @@ const routes: Route[] = [
       200,
       await lab.serverAction(id, action as 'stop' | 'crash' | 'start'),
     ],
+  },
+  {
+    method: 'POST',
+    pattern: /^\/api\/servers\/([^/]+)\/(cut|heal)$/,
+    handler: async (lab, [id, action], body) => {
+      const mode = body.mode ?? 'reset';
+      if (action === 'cut' && mode !== 'reset' && mode !== 'freeze')
+        throw new HttpError(
+          400,
+          `"mode" must be "reset" (the server's connections to Redis are closed) or "freeze" (they stay open and nothing passes).`,
+          'mode',
+        );
+      return [200, await lab.serverLink(id, action === 'heal' ? 'heal' : (mode as CutMode))];
+    },
   },
   {
     method: 'POST',

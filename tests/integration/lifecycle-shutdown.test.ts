@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { redisVersion } from '../../server/redis-finder.ts';
 import { BACKENDS, closeAllLabs, makeLab, redisFor } from '../support/lab-fixture.ts';
-import { FreezableRelay } from '../support/freezable-relay.ts';
+import { RedisLink } from '../../server/redis-link.ts';
 import { killAllRuns, startCli, waitForOutput } from '../support/lab-process.ts';
 import { portMismatches } from '../support/lab-consistency.ts';
 import { inject } from 'vitest';
@@ -26,13 +26,13 @@ async function timed(op: () => Promise<unknown>): Promise<number> {
 describe.each(BACKENDS)('a lab whose Redis is cut (%s)', (backend) => {
   it('stops and removes servers, and shuts down, each within 2 s', async () => {
     const target = await redisFor(backend);
-    const relay = await FreezableRelay.start(target.url);
+    const relay = await new RedisLink(target.url).open();
     const lab = await makeLab(backend, {
       servers: 3,
-      redis: { ...target, url: relay.url, managed: undefined, kind: 'external' },
+      redis: { ...target, url: relay.urlFor(target.url), managed: undefined, kind: 'external' },
     });
     try {
-      expect(await redisVersion(relay.url)).toBe(target.version.split(' ')[0]);
+      expect(await redisVersion(relay.urlFor(target.url))).toBe(target.version.split(' ')[0]);
       const ports = lab.lab.info().servers.map((s) => s.port);
       relay.freeze();
       expect(await timed(() => lab.api('POST', '/api/servers/s1/stop'))).toBeLessThan(BOUND_MS);
@@ -62,9 +62,9 @@ describe('Ctrl+C (SIGINT) with Redis away', () => {
   });
 
   it('a second Ctrl+C ends it at once, while the first still waits on a cut Redis', async () => {
-    const relay = await FreezableRelay.start(inject('redisUrl'));
+    const relay = await new RedisLink(inject('redisUrl')).open();
     try {
-      const { lab } = await startCli(['--redis', relay.url]);
+      const { lab } = await startCli(['--redis', relay.urlFor(inject('redisUrl'))]);
       relay.freeze();
       lab.child.kill('SIGINT');
       await waitForOutput(lab, 'stopping');

@@ -126,6 +126,12 @@ describe('servers on a local Redis Cluster', () => {
     );
   });
 
+  it('refuse to cut a server off Redis: there is no relay between it and the nodes', async () => {
+    const res = await lab.api<{ error: string }>('POST', '/api/servers/s2/cut', {});
+    expect(res.status).toBe(409);
+    expect(res.body.error).toMatch(/Redis Cluster.*cannot be cut; stop s2 instead\./);
+  });
+
   it('chat across servers with the classic adapter, subscribed on the cluster and not on the lab Redis', async () => {
     await chatsAcross();
     // Each server's sub connection SUBSCRIBEs on one node ioredis picks; together, three.

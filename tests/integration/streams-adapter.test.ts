@@ -9,7 +9,7 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { EmbeddedBroker } from '../../server/broker/broker.ts';
 import { BACKENDS } from '../support/lab-fixture.ts';
-import { CuttableRelay } from './cuttable-relay.ts';
+import { RedisLink } from '../../server/redis-link.ts';
 
 /**
  * The spike for `--adapter streams` (issue 13 item 7): three real Socket.IO servers joined by
@@ -273,26 +273,25 @@ describe.each(CASES)('@socket.io/redis-streams-adapter on %s, RESP%i', (backend,
   });
 
   it('a server cut off from Redis catches up from its last stream id; its own broadcasts wait for Redis', async () => {
-    const relay = new CuttableRelay(new URL(url));
-    await relay.open();
-    cleanups.push(() => relay.cut());
+    const relay = await new RedisLink(url).open();
+    cleanups.push(() => relay.close());
     const spike = newSpike(url, protocol);
     spike.nodes.push(await startNode(spike, 's1'), await startNode(spike, 's2'));
-    spike.nodes.push(await startNode(spike, 's3', 0, `redis://127.0.0.1:${relay.port}`));
+    spike.nodes.push(await startNode(spike, 's3', 0, relay.urlFor(url)));
     for (const node of spike.nodes) spike.inboxes.push(await client(node.port));
     await untilStreamLive(spike);
     const [c1, c2, c3] = spike.inboxes;
     const order: string[] = [];
     c3.socket.on('news', (text: string) => order.push(`c3 got ${text}`));
 
-    await relay.cut();
+    relay.cut();
     spike.nodes[0].io.emit('news', 'during the cut 1');
     spike.nodes[1].io.emit('news', 'during the cut 2');
     spike.nodes[2].io.emit('news', 'from s3 during the cut');
     await c1.until('news', 2);
     await c2.until('news', 2);
     order.push('redis back for s3');
-    await relay.open();
+    relay.heal();
 
     expect(await c3.until('news', 3)).toEqual(
       expect.arrayContaining(['during the cut 1', 'during the cut 2', 'from s3 during the cut']),

@@ -207,6 +207,21 @@ describe('narrate', () => {
       { ...base, step: 1, kind: 'server.down', reason: 'crash' },
       [/crashed/, /without a goodbye/],
     ],
+    [
+      'a cut says the server stays up with its clients',
+      { ...base, step: 4, kind: 'server.link', link: 'cut' },
+      [/s1 was cut off from Redis/, /keeps its clients/],
+    ],
+    [
+      'a freeze says nothing closes',
+      { ...base, step: 4, kind: 'server.link', link: 'frozen' },
+      [/froze/, /nothing closes/],
+    ],
+    [
+      'a heal says what a freeze kept arrives late',
+      { ...base, step: 4, kind: 'server.link', link: 'open' },
+      [/healed/, /arrives late/],
+    ],
   ];
   it.each(cases)('%s', (_name, event, patterns) => {
     const text = narrate(event);

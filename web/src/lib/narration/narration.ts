@@ -123,6 +123,15 @@ export function stepOf(e: LabEvent, state?: LabState): Step | null {
   return e.step;
 }
 
+const LINK_WORDS: Record<'cut' | 'frozen' | 'open', (s: string) => string> = {
+  cut: (s) =>
+    `${s} was cut off from Redis: its Redis connections were reset and cannot come back. ${s} stays up and keeps its clients; its broadcasts still reach them, but nothing goes to or comes from the other servers.`,
+  frozen: (s) =>
+    `The network between ${s} and Redis froze: nothing passes and nothing closes, so neither side notices. ${s}'s PUBLISHes wait unanswered and nothing reaches it from the other servers.`,
+  open: (s) =>
+    `${s}'s network to Redis is healed and it hears the other servers again. What was published while it was cut is gone (pub/sub keeps nothing); after a freeze, what waited in the connections arrives late.`,
+};
+
 /** What just happened, in one sentence. */
 export function narrate(e: LabEvent, ctx: NarrationContext = {}): string {
   switch (e.kind) {
@@ -136,6 +145,8 @@ export function narrate(e: LabEvent, ctx: NarrationContext = {}): string {
       return narrateHttp(e);
     case 'transport.upgrade':
       return narrateUpgrade(e);
+    case 'server.link':
+      return LINK_WORDS[e.link](e.server);
     case 'client.transport':
       return `${who(e.client, e.socketId)} opened a ${e.transport} transport to ${e.server}.`;
     case 'client.connect':
