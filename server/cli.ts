@@ -1,9 +1,7 @@
 /**
- * `npm start`: finds or starts Redis, builds the page if it isn't built, starts the servers and
- * the hub, and prints where everything is. Problems are one sentence with the fix, never a stack.
+ * `npm start`: finds or starts Redis, builds the page when it is missing or older than its sources,
+ * starts the servers and the hub, and prints where everything is. Problems are one sentence with the fix, never a stack.
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { FlagError, helpText, parseLabFlags } from './flags.ts';
 import { checkUser, findRedis, RedisNotFoundError, type RedisChoice } from './redis-finder.ts';
 import { onShutdown } from './shutdown.ts';
@@ -11,7 +9,7 @@ import { labChannelRules, userOf, withCredentials } from './redis-acl.ts';
 import { startLab, type RunningLab } from './start-lab.ts';
 import { PortInUseError } from './server-node.ts';
 import { LabError } from './lab.ts';
-import { REPO_ROOT, WEB_ROOT } from './hub/static-files.ts';
+import { buildPageIfStale } from './page-build.ts';
 import { banner } from './banner.ts';
 import { LabCluster } from './redis-cluster/lab-cluster.ts';
 import { ClusterStartError } from './redis-cluster/local-cluster.ts';
@@ -20,14 +18,6 @@ import { clusterRefusal } from './redis-cluster/cluster-choice.ts';
 function fail(message: string): never {
   console.error(`fanout-lab: ${message}`);
   process.exit(1);
-}
-
-async function buildPageIfMissing(quiet: boolean): Promise<void> {
-  // LAB_NO_BUILD=1 starts without building (tests, and labs that only want the API).
-  if (process.env.LAB_NO_BUILD === '1' || existsSync(path.join(WEB_ROOT, 'index.html'))) return;
-  if (!quiet) console.log('Building the page (first start only, about 10 s)...');
-  const { build } = await import('vite');
-  await build({ configFile: path.join(REPO_ROOT, 'vite.config.ts'), logLevel: 'warn' });
 }
 
 async function main(): Promise<void> {
@@ -58,7 +48,8 @@ async function main(): Promise<void> {
   );
 
   try {
-    await buildPageIfMissing(flags.quiet);
+    // LAB_NO_BUILD=1 starts without building (tests, and labs that only want the API).
+    if (process.env.LAB_NO_BUILD !== '1') await buildPageIfStale(log);
   } catch (err) {
     console.error(
       `fanout-lab: the page did not build (${(err as Error).message}); the lab starts without it. Run "npm run build" to see why.`,

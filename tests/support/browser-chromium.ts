@@ -4,9 +4,9 @@
  * it skips.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
+import { WEB_ROOT } from '../../server/hub/static-files.ts';
+import { buildPageIfStale } from '../../server/page-build.ts';
 
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -39,26 +39,9 @@ export async function launchChromium(path: string, extraArgs: string[] = []): Pr
   return chromium.launch({ executablePath: path, args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-export const WEB_DIST = `${root}dist/web`;
+export const WEB_DIST = WEB_ROOT;
 
-function newest(dir: string): number {
-  let t = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = `${dir}/${entry.name}`;
-    t = Math.max(t, entry.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-/**
- * Builds the page with Vite's own build() when dist/web has none, or is older than web/ or
- * trace/ (the page is built with trace/ in it: a new event kind or trace version must reach it).
- */
+/** Builds the page when dist/web has none, or is older than its sources (web/, trace/). */
 export async function ensurePageBuilt(): Promise<void> {
-  const index = `${WEB_DIST}/index.html`;
-  const sources = Math.max(newest(`${root}web`), newest(`${root}trace`));
-  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
-  const { build } = await import('vite');
-  await build({ configFile: `${root}vite.config.ts`, logLevel: 'warn' });
+  await buildPageIfStale();
 }
