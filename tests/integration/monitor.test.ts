@@ -293,6 +293,31 @@ describe.each(BACKENDS)('the monitor channel (%s)', (backend) => {
     ]);
     await lab.api('POST', '/api/servers/s2/start');
   });
+  // Last: the setup ends the clients the tests above use.
+  it("a setup's batches are shown once, though they also come back through the monitor channel", async () => {
+    const from = lab.events.length;
+    expect((await lab.api('POST', '/api/lab/setup', { servers: 3 })).status).toBe(200);
+    // Redis hands the hub its subscriptions' messages in order: once this marker is reported,
+    // every batch the new servers published before it has come back too.
+    const marker = 'not a batch: a marker after the setup';
+    const seen = lab.waitForEvent(
+      (e) => e.kind === 'receive' && e.server === 'hub' && e.bytes === marker.length,
+    );
+    await lab.admin.publish(lab.lab.options.monitorChannel, marker);
+    await seen;
+    const since = lab.events.slice(from);
+    const connects = ofKind(since, 'redis.connect').filter((e) => e.role !== 'monitor');
+    expect(connects.map((e) => `${e.server}:${e.role}`).sort()).toEqual([
+      's1:pub',
+      's1:sub',
+      's2:pub',
+      's2:sub',
+      's3:pub',
+      's3:sub',
+    ]);
+    const keys = since.map((e) => `${e.server} ${e.seq} ${e.t} ${e.kind}`);
+    expect(keys.length - new Set(keys).size, 'events shown twice').toBe(0);
+  });
 });
 
 describe.each(BACKENDS)('the monitor with the sharded adapter in dynamic mode (%s)', (backend) => {
