@@ -14,25 +14,12 @@ import {
   until,
   type TestLab,
 } from '../support/lab-fixture.ts';
-import { chatArrives, subscribedAgain } from '../support/chat-arrival.ts';
+import { chatArrives, say, subscribedAgain } from '../support/chat-arrival.ts';
 import { reduceAll } from '../../trace/reducer.ts';
 import { reconcile } from '../../trace/reconcile.ts';
 import type { LabEvent } from '../../trace/events.ts';
 
 afterAll(closeAllLabs);
-
-/** c1 (on s1) says `text`; answers the flow id. */
-async function say(lab: TestLab, text: string): Promise<string> {
-  const emitted = lab.waitForEvent(
-    (e) => e.kind === 'client.emit' && e.client === 'c1' && e.args?.[0] === text,
-  );
-  const res = await lab.api('POST', '/api/clients/c1/emit', {
-    event: 'chat message',
-    args: [text],
-  });
-  expect(res.status).toBeLessThan(300);
-  return (await emitted).flow!;
-}
 
 describe.each(BACKENDS)('cutting a server off Redis (%s)', (backend) => {
   let lab: TestLab;

@@ -8,27 +8,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
 import { BACKENDS, closeAllLabs, makeLab, type TestLab } from '../support/lab-fixture.ts';
-import { chatArrives, subscribedAgain } from '../support/chat-arrival.ts';
+import { chatArrives, say, subscribedAgain } from '../support/chat-arrival.ts';
 import { reduceAll } from '../../trace/reducer.ts';
 import { reconcile } from '../../trace/reconcile.ts';
 import type { LabEvent } from '../../trace/events.ts';
 
 afterAll(closeAllLabs);
-
-/** c1 (on s1) says `text`; answers the flow id. */
-async function say(lab: TestLab, text: string): Promise<string> {
-  // The trace keeps the first 500 characters of a long text.
-  const head = text.slice(0, 400);
-  const emitted = lab.waitForEvent(
-    (e) => e.kind === 'client.emit' && e.client === 'c1' && String(e.args?.[0]).startsWith(head),
-  );
-  const res = await lab.api('POST', '/api/clients/c1/emit', {
-    event: 'chat message',
-    args: [text],
-  });
-  expect(res.status).toBeLessThan(300);
-  return (await emitted).flow!;
-}
 
 describe.each(BACKENDS)('a slow subscriber (%s)', (backend) => {
   let lab: TestLab;

@@ -1,7 +1,8 @@
 /**
  * Waiting for what a lab's clients and servers do, for the suites that cut, freeze or slow a
- * server's link to Redis: a chat message arriving, a server's sub connection subscribed again.
+ * server's link to Redis: c1 saying something, a chat message arriving, a server's sub connection subscribed again.
  */
+import { expect } from 'vitest';
 import type { Socket } from 'socket.io-client';
 import { until, type TestLab } from './lab-fixture.ts';
 
@@ -38,4 +39,19 @@ export async function subscribedAgain(lab: TestLab, server: string): Promise<str
     `${server}:sub subscribed again`,
   );
   return id;
+}
+
+/** c1 (on s1) says `text` in the chat; answers the flow id. */
+export async function say(lab: TestLab, text: string): Promise<string> {
+  // The trace keeps the first 500 characters of a long text.
+  const head = text.slice(0, 400);
+  const emitted = lab.waitForEvent(
+    (e) => e.kind === 'client.emit' && e.client === 'c1' && String(e.args?.[0]).startsWith(head),
+  );
+  const res = await lab.api('POST', '/api/clients/c1/emit', {
+    event: 'chat message',
+    args: [text],
+  });
+  expect(res.status).toBeLessThan(300);
+  return (await emitted).flow!;
 }
