@@ -194,6 +194,20 @@ export class LabClients {
     return Promise.resolve({ sent: true });
   }
 
+  /**
+   * `count` chat messages of `bytes` characters from client `id`, paced at `perSecond` (the
+   * servers' flood limit per socket) so that every one goes out: a burst of broadcasts big
+   * enough to fill a slow subscriber's output buffer in Redis. Answers what was sent.
+   */
+  async burst(id: string, count: number, bytes: number, perSecond: number) {
+    for (let i = 1; i <= count; i++) {
+      if (!this.entries.has(id)) return { sent: i - 1, bytes };
+      void this.emit(id, 'chat message', [`burst ${i}/${count} `.padEnd(bytes, '.')]);
+      if (i < count) await new Promise((resolve) => setTimeout(resolve, 1000 / perSecond));
+    }
+    return { sent: count, bytes };
+  }
+
   /** Disconnects every client; `renumber` starts ids at c1 again (a lab rebuilt from scratch). */
   removeAll(renumber = false): void {
     for (const id of [...this.entries.keys()]) this.remove(id);

@@ -37,6 +37,7 @@ import { clusterRefusal } from './redis-cluster/cluster-choice.ts';
 import { LabRedis } from './lab-redis.ts';
 import { LabLinks, type CutMode } from './lab-links.ts';
 import { slowDown } from './slow-subscriber.ts';
+import { DEFAULT_CLIENT_RATE } from './rate-limit.ts';
 import type { OutsiderMessage, OutsiderResult, Forgery } from './outsider.ts';
 
 export { LabError, RING_SIZE };
@@ -289,6 +290,11 @@ export class Lab extends EventEmitter {
       auth: !!this.options.auth,
       ...this.classroom?.info(),
     };
+  }
+
+  /** Events a second one client socket may send (the servers' flood limit). */
+  get clientRate(): number {
+    return this.options.clientRate ?? DEFAULT_CLIENT_RATE;
   }
 
   /** One of the lab's own servers: 404 for an unknown id, 409 for a standalone server's. */

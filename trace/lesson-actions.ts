@@ -128,6 +128,21 @@ export function apiCallOf(action: LessonAction, clientId: (name: string) => stri
     return { method: action.lockdown === 'on' ? 'POST' : 'DELETE', path: LOCKDOWN };
   if ('outsider' in action)
     return { method: 'POST', path: '/api/redis/publish', body: action.outsider };
+  if ('cut' in action)
+    return {
+      method: 'POST',
+      path: `/api/servers/${enc(action.cut.server)}/cut`,
+      body: { mode: action.cut.mode },
+    };
+  if ('heal' in action) return { method: 'POST', path: `/api/servers/${enc(action.heal)}/heal` };
+  if ('burst' in action) {
+    const { client, count, bytes } = action.burst;
+    return {
+      method: 'POST',
+      path: `/api/clients/${enc(clientId(client))}/burst`,
+      body: { count, bytes },
+    };
+  }
   return setupCall(action.setup);
 }
 
@@ -176,6 +191,14 @@ export function describeAction(action: LessonAction): string {
     return 'event' in action.outsider
       ? `someone outside the lab forges "${action.outsider.event}"`
       : `someone outside the lab publishes on ${action.outsider.channel}`;
+  if ('cut' in action) {
+    const { server, mode } = action.cut;
+    if (mode === 'slow') return `${server}'s subscriber stops reading`;
+    return mode === 'freeze' ? `freeze ${server}'s link to Redis` : `cut ${server} off Redis`;
+  }
+  if ('heal' in action) return `heal ${action.heal}'s link to Redis`;
+  if ('burst' in action)
+    return `${action.burst.client} sends ${action.burst.count} chat messages of ${action.burst.bytes} characters`;
   const { servers, adapter, resp } = action.setup;
   return `rebuild the lab (${servers} servers, ${adapter} adapter, RESP${resp ?? 3})`;
 }

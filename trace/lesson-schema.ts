@@ -60,7 +60,8 @@ const EVENT_FIELDS = [
   'message', 'plumbing', 'pubId', 'receivers', 'ms', 'pattern', 'via', 'decision', 'sockets',
   'origin', 'rooms', 'except', 'count', 'local', 'mode', 'topic', 'text', 'protocol',
   'connection', 'dir', 'value', 'resp', 'what', 'code', 'signal', 'guard', 'offlineQueue', 'pid',
-  'method', 'sid', 'status', 'balancer', 'from', 'to', 'fatal', 'foreign', 'otherLab',
+  'method', 'sid', 'status', 'balancer', 'from', 'to', 'fatal', 'foreign', 'otherLab', 'link',
+  'limit', 'pending', 'closedBy',
 ]; // prettier-ignore
 
 export const ADAPTER_KINDS = ADAPTER_IDS;
@@ -182,6 +183,9 @@ const ACTIONS = [
   'balancer',
   'lockdown',
   'outsider',
+  'cut',
+  'heal',
+  'burst',
 ];
 
 /** A forged broadcast (`event`, `args`, `room`) or `text` on a `channel`, as the hub takes them. */
@@ -305,6 +309,27 @@ export function readAction(y: YamlBlock, node: YNode, scope: LessonScope): Lesso
       return { lockdown: y.choice(arg, 'lockdown', ['on', 'off'] as const) };
     case 'outsider':
       return { outsider: readOutsider(y, arg) };
+    case 'heal':
+      return { heal: serverRef(y, arg, scope) };
+    case 'cut': {
+      const cm = y.map(arg, 'cut', ['server', 'mode']);
+      const server = serverRef(y, y.required(cm, 'server', 'cut', arg), scope);
+      const mode = cm.has('mode')
+        ? y.choice(cm.get('mode'), 'cut.mode', ['reset', 'freeze', 'slow'] as const)
+        : 'reset';
+      return { cut: { server, mode } };
+    }
+    case 'burst': {
+      const bm = y.map(arg, 'burst', ['client', 'count', 'bytes']);
+      const client = clientRef(y, y.required(bm, 'client', 'burst', arg), scope);
+      const count = y.value(y.required(bm, 'count', 'burst', arg));
+      const bytes = y.value(y.required(bm, 'bytes', 'burst', arg));
+      if (!Number.isInteger(count) || (count as number) < 1 || (count as number) > 300)
+        y.fail(arg, 'burst.count is a whole number from 1 to 300');
+      if (!Number.isInteger(bytes) || (bytes as number) < 1 || (bytes as number) > 60000)
+        y.fail(arg, 'burst.bytes is a whole number from 1 to 60000');
+      return { burst: { client, count: count as number, bytes: bytes as number } };
+    }
     case 'addClient': {
       const addClient = readClient(y, arg, 'addClient', scope);
       scope.clients += 1;

@@ -54,7 +54,12 @@ export type LessonAction =
   /** The channels locked down with a Redis ACL user for the servers (on), or opened again (off). */
   | { lockdown: 'on' | 'off' }
   /** Someone outside the lab publishes: a forged broadcast, or text on any channel. */
-  | { outsider: OutsiderPublish };
+  | { outsider: OutsiderPublish }
+  /** The server's link to Redis cut (reset), frozen, or slowed (its subscriber stops reading). */
+  | { cut: { server: string; mode: 'reset' | 'freeze' | 'slow' } }
+  | { heal: string }
+  /** `count` chat messages of `bytes` characters from a client, at the flood limit's pace. */
+  | { burst: { client: string; count: number; bytes: number } };
 
 export type PlainAppAction =
   { start: { guard: boolean; offlineQueue: boolean } } | { emit: string } | { stop: true };

@@ -201,6 +201,16 @@ const routes: Route[] = [
   },
   {
     method: 'POST',
+    pattern: /^\/api\/clients\/([^/]+)\/burst$/,
+    handler: async (lab, [id], body) => {
+      if (!lab.clients.get(id)) throw new LabError(404, `There is no lab client "${id}".`);
+      const count = field.optionalInt(body, 'count', 1, 300) ?? 100;
+      const bytes = field.optionalInt(body, 'bytes', 1, 60_000) ?? 60_000;
+      return [200, { client: id, ...(await lab.clients.burst(id, count, bytes, lab.clientRate)) }];
+    },
+  },
+  {
+    method: 'POST',
     pattern: /^\/api\/lab\/setup$/,
     handler: async (lab, _p, body) => {
       const servers = field.optionalInt(body, 'servers', 1, 10);
