@@ -44,15 +44,12 @@ describe.each(BACKENDS)('a slow subscriber (%s)', (backend) => {
       (e) => e.kind === 'redis.disconnect' && e.server === 's2' && e.role === 'sub',
       { timeoutMs: 60_000 },
     );
-    let done = false;
-    void cutOff.then(() => (done = true));
-    // Broadcasts go on: 60 KB chat messages from c1 until Redis has had enough of s2.
-    const flows: string[] = [];
-    const pad = 'x'.repeat(60 * 1024); // under the API's 64 KiB body limit
-    while (!done) {
-      flows.push(await say(lab, `slow ${flows.length} ${pad}`));
-      expect(flows.length, 'Redis never cut s2 off').toBeLessThan(1000);
-    }
+    // Broadcasts go on: 60 KB chat messages from c1, at the servers' flood limit for one client,
+    // until Redis has had enough of s2.
+    const burst = lab.api<{ sent: number }>('POST', '/api/clients/c1/burst', {
+      count: 150,
+      bytes: 60_000,
+    });
     const link = await cutOff;
     expect(link).toMatchObject({ link: 'open', limit: 'pubsub 1048576 262144 2' });
     // Redis gave no reason on the wire; the tap's disconnect carries the lab's reading of it.
@@ -69,6 +66,15 @@ describe.each(BACKENDS)('a slow subscriber (%s)', (backend) => {
     await say(lab, 'after the cut-off');
     await back;
 
+    expect((await burst).body.sent).toBe(150);
+    await lab.waitForEvent(
+      (e) => e.kind === 'client.emit' && String(e.args?.[0]).startsWith('burst 150/150 '),
+      { past: true },
+    );
+    const flows = lab.events
+      .filter((e) => e.kind === 'client.emit' && String(e.args?.[0]).startsWith('burst '))
+      .map((e) => e.flow!);
+    expect(flows).toHaveLength(150);
     const last = flows[flows.length - 1];
     await lab.waitForEvent(
       (e) => e.kind === 'client.receive' && e.client === 'c3' && e.flow === last,
