@@ -151,6 +151,27 @@ describe.skipIf(!chromiumPath)('the lab page', () => {
     expect(await narration(page)).toEqual(back);
   });
 
+  it("s3's link frozen, healed and slowed from the servers panel: the row and the stage say so", async () => {
+    await page.keyboard.press('g'); // back to live after the step test
+    await page.click('[data-tab=controls]');
+    await page.getByRole('button', { name: "Freeze s3's link to Redis" }).click();
+    await page.locator('[data-link="s3"]', { hasText: 'frozen' }).waitFor();
+    // Both of s3's lines are drawn held, and the sub line says how.
+    await page.locator('[data-line="pub:s3"].link-frozen').first().waitFor();
+    await page.locator('[data-line="sub:s3"].link-frozen').first().waitFor();
+    expect(await page.locator('[data-link-label="s3"]').textContent()).toContain('frozen');
+    await page.getByRole('button', { name: "Heal s3's link to Redis" }).click();
+    await page.locator('[data-link-label="s3"]').waitFor({ state: 'detached' });
+    // Keyboard only: the Slow button is reached and pressed like any other.
+    await page.getByRole('button', { name: "Slow s3's link to Redis" }).focus();
+    await page.keyboard.press('Enter');
+    await page.locator('[data-link-label="s3"]', { hasText: 'slow reader' }).waitFor();
+    // A slow server still publishes: only its sub line is held.
+    expect(await page.locator('[data-line="pub:s3"].link-slow').count()).toBe(0);
+    await page.getByRole('button', { name: "Heal s3's link to Redis" }).click();
+    await page.locator('[data-link="s3"]').waitFor({ state: 'detached' });
+  });
+
   it('s2 stopped from the UI is shown down, and its clients miss the next message', async () => {
     await page.keyboard.press('g');
     await page.click('[data-tab=controls]');

@@ -1,6 +1,6 @@
 /**
  * Which lines an event proves healthy again, so the crosses of what was lost there go: a
- * connection back up, a server restarted, Redis back, or the lab rebuilt.
+ * connection back up, a server restarted, its link to Redis healed, Redis back, or the lab rebuilt.
  */
 import type { LabEvent } from '../../../../trace/events.ts';
 
@@ -11,6 +11,9 @@ export function healedBy(e: LabEvent): string[] | 'all' {
       return [`${e.role === 'sub' || e.role === 'monitor-sub' ? 'sub' : 'pub'}:${e.server}`];
     case 'server.up':
       return [`pub:${e.server}`, `sub:${e.server}`, `server:${e.server}`];
+    case 'server.link':
+      // A heal by the lab; when Redis closed a slow subscriber, its reconnect heals the line.
+      return e.link === 'open' && !e.closedBy ? [`pub:${e.server}`, `sub:${e.server}`] : [];
     case 'lab.notice':
       return e.topic === 'redis.up' || e.topic === 'setup' ? 'all' : [];
     default:

@@ -111,6 +111,36 @@ describe('hopSegments', () => {
     expect(lost[0]).toMatchObject({ edge: 'sub:s2', stopAt: 0.5, mark: 'cross' });
   });
 
+  it.each([
+    ['cut', { stopAt: 0.5, mark: 'cross' }],
+    ['frozen', { stopAt: 0.8 }],
+    ['slow', { stopAt: 0.8 }],
+  ] as const)('a %s link: the copy for s2 stops on its sub line', (link, end) => {
+    const script = threeServers();
+    script.emit({ kind: 'server.link', server: 's2', link, step: 4 }, 'hub');
+    const before = script.events.length;
+    broadcast(script, 'c3');
+    const result = mapped(script.events, before).find(({ e }) => e.kind === 'publish.result')!;
+    const lost = result.segs.filter((s) => s.kind === 'lost');
+    expect(lost).toEqual([expect.objectContaining({ edge: 'sub:s2', ...end })]);
+    // Frozen or slow, it waits short of the server, with no cross: it may still arrive.
+    expect(lost[0].mark).toBe(link === 'cut' ? 'cross' : 'none');
+  });
+
+  it('a frozen origin: its PUBLISH stops on the pub line; a slow one still publishes', () => {
+    for (const [link, stopped] of [
+      ['frozen', true],
+      ['slow', false],
+    ] as const) {
+      const script = threeServers();
+      script.emit({ kind: 'server.link', server: 's1', link, step: 4 }, 'hub');
+      const before = script.events.length;
+      broadcast(script, 'c1');
+      const publish = mapped(script.events, before).find(({ e }) => e.kind === 'publish')!;
+      expect(publish.segs[0].mark === 'cross', link).toBe(stopped);
+    }
+  });
+
   it('Redis down: the PUBLISH stops on the pub line with a cross', () => {
     const script = threeServers().redis(false);
     const before = script.events.length;

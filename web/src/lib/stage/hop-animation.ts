@@ -72,6 +72,9 @@ export function clientOf(
 }
 
 function pubDown(state: LabState, server: string): boolean {
+  const link = state.servers[server]?.link;
+  // A cut or frozen link passes nothing; a slow one still carries the server's PUBLISHes.
+  if (link === 'cut' || link === 'frozen') return true;
   return state.redis.state === 'down' || state.servers[server]?.connections.pub?.state === 'down';
 }
 
@@ -184,12 +187,20 @@ export function hopSegments(e: LabEvent, layout: StageLayout, state: LabState): 
       if (classifyChannel(e.channel).kind !== 'broadcast') return out;
       if (target?.spec.kind === 'shard' && target.spec.role === 'room') return out;
       for (const s of layout.servers) {
-        if ((state.servers[s.id]?.state ?? 'up') === 'up') continue;
+        const known = state.servers[s.id];
+        const up = (known?.state ?? 'up') === 'up';
+        if (up && !known?.link) continue;
         const line = layout.lines.find((l) => l.id === `sub:${s.id}`);
-        if (line)
-          out.push(
-            seg('lost', reverse(line.curve), { flow, stopAt: 0.5, mark: 'cross', edge: line.id }),
-          );
+        if (!line) continue;
+        // Frozen or slow: the copy waits on the line, short of the server, and may come late.
+        const waits = up && known?.link !== 'cut';
+        out.push(
+          seg('lost', reverse(line.curve), {
+            flow,
+            edge: line.id,
+            ...(waits ? { stopAt: 0.8 } : { stopAt: 0.5, mark: 'cross' as const }),
+          }),
+        );
       }
       return out;
     }

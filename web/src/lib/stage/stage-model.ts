@@ -2,7 +2,7 @@
  * What the stage shows, read from the trace model's LabState (and, live, from the hub's LabInfo
  * for servers the trace has not mentioned yet). Sorted and counted here so components only draw.
  */
-import type { AdapterKind } from '../../../../trace/events.ts';
+import type { AdapterKind, BrokenLink } from '../../../../trace/events.ts';
 import type { LabInfo } from '../../../../trace/lab-info.ts';
 import type { LabState } from '../../../../trace/state.ts';
 import type { RedisScene } from '../redis/redis-scene.ts';
@@ -18,6 +18,8 @@ export interface StageServer {
   uid?: string;
   pub: 'up' | 'down' | 'none';
   sub: 'up' | 'down' | 'none';
+  /** Its network to Redis, when the lab has cut, frozen or slowed it (`server.link`). */
+  link?: BrokenLink;
   /** A standalone server (`npm run server`) in a process of its own: the lab cannot toggle it. */
   remote?: boolean;
 }
@@ -88,6 +90,7 @@ export function stageModel(
       uid: s.uid,
       pub: s.connections.pub?.state ?? 'none',
       sub: s.connections.sub?.state ?? 'none',
+      ...(s.link ? { link: s.link } : {}),
     });
   }
   const kinds = new Map<string, StageClient['kind']>();
