@@ -30,7 +30,7 @@ interface Watched {
 }
 
 /** What the hub reports on the monitor: the nodes, and the bus messages since the last report. */
-export type NodesReport = Pick<ClusterNodesReport, 'nodes' | 'busSent'>;
+export type NodesReport = Pick<ClusterNodesReport, 'nodes' | 'busSent' | 'readFrom'>;
 
 function watchClient(url: string): Redis {
   const client = new Redis(url, {
@@ -52,6 +52,8 @@ export class LabCluster extends EventEmitter {
   private readonly slotCache = new SlotCache();
   /** Each node's counters at the last report, by name. */
   private reported = new Map<string, BusCounters>();
+  private rounds: Promise<void> = Promise.resolve();
+  private pending = 0;
 
   private constructor(
     readonly kind: 'local' | 'external',
@@ -140,7 +142,8 @@ export class LabCluster extends EventEmitter {
       });
     await Promise.all(this.watched.map((w) => whenReady(w.client)));
     await this.refresh();
-    this.timer = setInterval(() => void this.refresh(), WATCH_MS);
+    // A slow round (a node that hangs) is not queued behind again and again.
+    this.timer = setInterval(() => this.pending === 0 && void this.refresh(), WATCH_MS);
     this.timer.unref();
   }
 
@@ -154,7 +157,19 @@ export class LabCluster extends EventEmitter {
    * own figures (node-stats.ts); emits `change` when the topology changed and `stats` with a
    * report when any figure did.
    */
-  async refresh(): Promise<void> {
+  refresh(): Promise<void> {
+    // One round at a time: a report's figures are then all read between its readFrom and its t,
+    // which the page relies on to tell one broadcast's bus messages apart (trace/cluster-bus.ts).
+    this.pending++;
+    this.rounds = this.rounds
+      .then(() => this.readRound())
+      .catch(() => undefined)
+      .finally(() => this.pending--);
+    return this.rounds;
+  }
+
+  private async readRound(): Promise<void> {
+    const readFrom = Date.now();
     await Promise.all(
       this.watched.map(async (w, i) => {
         w.stats = await readNodeStats((...args) => this.ask(i, ...args), this.slotCache).catch(
@@ -187,14 +202,16 @@ export class LabCluster extends EventEmitter {
     const stats = JSON.stringify(this.nodeStats());
     if (stats !== this.lastStats) {
       this.lastStats = stats;
-      this.emit('stats', this.takeReport());
+      this.emit('stats', { ...this.takeReport(), readFrom });
     }
   }
 
   nodeStats(): ClusterNodeStats[] {
     return this.nodes().map((n, i) => ({
       name: n.name,
+      address: new URL(this.watched[i].url).host,
       role: n.role,
+      ...(n.master ? { master: n.master } : {}),
       slots: n.slots,
       state: n.state,
       ...this.watched[i].stats,
@@ -202,7 +219,7 @@ export class LabCluster extends EventEmitter {
   }
 
   /** The nodes now, and the bus messages each sent since the last report (a restarted node counts from 0). */
-  private takeReport(): NodesReport {
+  private takeReport(): Omit<NodesReport, 'readFrom'> {
     const nodes = this.nodeStats();
     const busSent = { publish: 0, shard: 0 };
     for (const n of nodes) {
