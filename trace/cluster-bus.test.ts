@@ -136,14 +136,14 @@ describe('where a publish lands and where the bus takes it', () => {
   });
 
   it('a classic PUBLISH reaches every other node, an SPUBLISH only its replicas', () => {
-    const n1 = cluster.nodes[0];
-    expect(busReach(cluster, 'PUBLISH', n1).nodes).toEqual(['n2', 'n3']);
-    expect(busReach(cluster, 'SPUBLISH', n1).nodes).toEqual([]);
+    const n1 = 'n1';
+    expect(busReach(cluster.nodes, 'PUBLISH', n1).nodes).toEqual(['n2', 'n3']);
+    expect(busReach(cluster.nodes, 'SPUBLISH', n1).nodes).toEqual([]);
     const withReplica = {
       ...cluster,
       nodes: [...cluster.nodes, node('n4', 7004, '', quiet, 'n1')],
     };
-    expect(busReach(withReplica, 'SPUBLISH', n1).nodes).toEqual(['n4']);
-    expect(busReach(withReplica, 'PUBLISH', n1).nodes).toEqual(['n2', 'n3', 'n4']);
+    expect(busReach(withReplica.nodes, 'SPUBLISH', n1).nodes).toEqual(['n4']);
+    expect(busReach(withReplica.nodes, 'PUBLISH', n1).nodes).toEqual(['n2', 'n3', 'n4']);
   });
 });

@@ -45,19 +45,22 @@ export function landingNode(
   return cluster.nodes.find((n) => n.role === 'master' && holdsSlot(n.slots, slot));
 }
 
+/** What busReach needs to know of a node. */
+export type BusNode = Pick<ClusterNodeStats, 'name' | 'state' | 'master'>;
+
 /** Where Redis sends a publish over the bus from the node it landed on, and why. */
 export function busReach(
-  cluster: ClusterState,
+  nodes: readonly BusNode[],
   command: FlowPublish['command'],
-  landing: ClusterNodeStats,
+  landing: string,
 ): { nodes: string[]; why: string } {
-  const others = cluster.nodes.filter((n) => n.name !== landing.name && n.state === 'up');
+  const others = nodes.filter((n) => n.name !== landing && n.state === 'up');
   if (command === 'PUBLISH')
     return {
       nodes: others.map((n) => n.name),
       why: `a classic PUBLISH goes to every other node: ${plural(others.length, 'bus message')}`,
     };
-  const replicas = others.filter((n) => n.master === landing.name);
+  const replicas = others.filter((n) => n.master === landing);
   return {
     nodes: replicas.map((n) => n.name),
     why: replicas.length
