@@ -6,6 +6,7 @@
  * add nothing to the cluster bus counters the lab reads.
  */
 import { EventEmitter } from 'node:events';
+import { LabError } from '../lab-error.ts';
 import { Redis } from 'ioredis';
 import type { ClusterInfo, ClusterNodeInfo } from '../../trace/lab-info.ts';
 import type { ClusterNodeStats, ClusterNodesReport } from '../../trace/events.ts';
@@ -246,6 +247,30 @@ export class LabCluster extends EventEmitter {
 
   info(): ClusterInfo {
     return { kind: this.kind, reason: this.reason, version: this.version, nodes: this.nodes() };
+  }
+
+  /**
+   * Stops or starts one node of the local cluster (POST /api/redis/nodes/{id}/stop|start). A
+   * stopped master takes its slots away until its replica, if it has one, is voted in (about
+   * cluster-node-timeout later); a node started again rejoins from its nodes.conf, as a replica
+   * of whoever took its slots meanwhile. Answers the nodes as GET /api/lab lists them.
+   */
+  async toggleNode(name: string, action: 'stop' | 'start'): Promise<ClusterNodeInfo[]> {
+    if (!this.local)
+      throw new LabError(
+        409,
+        `The lab did not start this Redis Cluster (${this.reason}), so it cannot stop or start its nodes: stop one yourself (redis-cli -h HOST -p PORT shutdown nosave), or run the lab with --redis-cluster alone for a local cluster.`,
+      );
+    const node = this.local.node(name);
+    if (!node)
+      throw new LabError(
+        404,
+        `The cluster has no node ${name}: its nodes are ${this.local.nodes.map((n) => n.name).join(', ')}.`,
+      );
+    if (action === 'stop') await node.process.stop();
+    else await node.process.start();
+    await this.refresh();
+    return this.nodes();
   }
 
   async close(): Promise<void> {
