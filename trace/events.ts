@@ -91,11 +91,23 @@ export interface ServerDown extends Base<'server.down'> {
 }
 /**
  * Step 4: the network between a server and Redis (the lab's relay, server/redis-link.ts) was cut
- * (connections reset), frozen (nothing passes, nothing closes) or healed (`open`). The server
- * stays up with its clients; reported by the hub.
+ * (connections reset), frozen (nothing passes, nothing closes), slowed (its sub connection stops
+ * reading: a slow subscriber) or healed (`open`). The server stays up with its clients; reported
+ * by the hub.
  */
+/** A link that is not open. */
+export type BrokenLink = 'cut' | 'frozen' | 'slow';
 export interface ServerLink extends Base<'server.link'> {
-  link: 'cut' | 'frozen' | 'open';
+  link: 'cut' | 'frozen' | 'slow' | 'open';
+  /** `slow`: Redis's `client-output-buffer-limit` for pub/sub, e.g. `pubsub 1048576 262144 2`. */
+  limit?: string;
+  /** `slow`: bytes waiting in Redis for the sub connection (CLIENT LIST `omem`), as the lab saw. */
+  pending?: number;
+  /**
+   * `open` after `slow`: `redis` when Redis itself closed the slow subscriber (its output buffer
+   * passed the limit); absent when the lab healed it.
+   */
+  closedBy?: 'redis';
 }
 /** Step 4: one of the server's Redis connections is ready (or lost). */
 export interface RedisConnect extends Base<'redis.connect'> {

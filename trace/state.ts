@@ -10,6 +10,7 @@
  */
 import type {
   AdapterKind,
+  BrokenLink,
   ClusterNodeStats,
   Decision,
   Foreign,
@@ -60,8 +61,10 @@ export interface ServerState {
   connections: Partial<Record<RedisRole, RedisConnection>>;
   /** How many times it went down: reconciliation compares it with the value at emit time. */
   downs: number;
-  /** Its network to Redis is cut or frozen (`server.link`); absent while open. */
-  link?: 'cut' | 'frozen';
+  /** Its network to Redis is cut, frozen or slow (`server.link`); absent while open. */
+  link?: BrokenLink;
+  /** How its last slow episode ended: Redis cut the subscriber off, or the lab healed it. */
+  slowEnd?: 'redis' | 'lab';
   /** How many times its network to Redis was cut or frozen, as `downs`. */
   linkCuts?: number;
 }
@@ -176,7 +179,7 @@ export interface AudienceMember {
   disconnects: number;
   serverDowns: number;
   /** Its server's network to Redis was cut or frozen, and how many times it had been. */
-  serverLink?: 'cut' | 'frozen';
+  serverLink?: BrokenLink;
   serverLinkCuts?: number;
 }
 
@@ -225,8 +228,8 @@ export interface Flow {
     redisDowns: number;
     /** The origin's pub connection was down. */
     pubDown: boolean;
-    /** The origin's network to Redis was cut or frozen. */
-    originLink?: 'cut' | 'frozen';
+    /** The origin's network to Redis was cut, frozen or slow. */
+    originLink?: BrokenLink;
     /** Key in `LabState.rosters`: the clients as they were (see trace/rosters.ts). */
     roster: string;
   };

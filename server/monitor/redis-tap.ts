@@ -104,6 +104,14 @@ export class RedisTap {
     });
   }
 
+  /**
+   * Why the connection will close, when the lab knows better than the socket: Redis closes a
+   * slow subscriber with a plain end, and says why to nobody (slow-subscriber.ts reads it).
+   */
+  explainClose(role: Extract<RedisRole, 'pub' | 'sub'>, why: string): void {
+    this.lastError.set(role, why);
+  }
+
   /** Steps 4, 5 and 8/9: one of the adapter's Redis connections. */
   attach(client: Redis, role: Extract<RedisRole, 'pub' | 'sub'>): void {
     const name = `${this.host.id}:${role}`;
