@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { AdapterKind, BalancerMode, SubscriptionMode } from '../trace/events.ts';
-import type { LabInfo } from '../trace/lab-info.ts';
+import type { ClusterNodeInfo, LabInfo } from '../trace/lab-info.ts';
 import { ServerNode } from './server-node.ts';
 import {
   DIRECT,
@@ -409,6 +409,21 @@ export class Lab extends EventEmitter {
       await this.shared.afterRestart();
       this.changed();
       return this.info().redis;
+    });
+  }
+
+  /** POST /api/redis/nodes/{id}/stop|start: one node of the local Redis Cluster. */
+  toggleClusterNode(name: string, action: 'stop' | 'start'): Promise<ClusterNodeInfo[]> {
+    const cluster = this.options.cluster;
+    if (!cluster)
+      throw new LabError(
+        409,
+        'The lab runs on one Redis, not a Redis Cluster, so it has no nodes to stop or start: start the lab with --redis-cluster for a local cluster (POST /api/redis/stop stops the one Redis).',
+      );
+    return this.lifecycle.run(['redis'], `${action} cluster node ${name}`, async () => {
+      const nodes = await cluster.toggleNode(name, action);
+      this.changed();
+      return nodes;
     });
   }
 

@@ -229,6 +229,11 @@ export interface Publish extends Base<'publish'> {
   plumbing?: boolean;
   /** Links the publish to its `publish.result`. */
   pubId: number;
+  /**
+   * On a Redis Cluster: the node (host:port, as `ClusterNodeStats.address`) ioredis sent the
+   * command to. A classic PUBLISH goes to any master ioredis picks; an SPUBLISH to its slot's.
+   */
+  node?: string;
 }
 /** Step 9: Redis answered the PUBLISH: how many subscribed connections got it. */
 export interface PublishResult extends Base<'publish.result'> {
@@ -308,7 +313,11 @@ export interface Counters extends Base<'counters'> {
 export interface ClusterNodeStats {
   /** n1, n2...: masters first, as GET /api/lab lists them. */
   name: string;
+  /** host:port, as a publish's `node` names it (absent in traces from before it was kept). */
+  address?: string;
   role: 'master' | 'replica';
+  /** For a replica: the name of its master. */
+  master?: string;
   /** The slots it owns, e.g. "0-5460"; empty for a replica. */
   slots: string;
   state: 'up' | 'down';
@@ -334,6 +343,11 @@ export interface ClusterNodeStats {
 export interface ClusterNodesReport extends Base<'cluster.nodes'> {
   nodes: ClusterNodeStats[];
   busSent: { publish: number; shard: number };
+  /**
+   * When the hub began asking the nodes for these figures (`t` is when it had them all): a
+   * publish wholly between two reports' reads is counted in the second, and only there.
+   */
+  readFrom?: number;
 }
 
 /** The lab itself changed (Redis stopped or started, a lesson claimed the lab...). */

@@ -11,6 +11,7 @@
 import type {
   AdapterKind,
   BrokenLink,
+  ClusterNodeStats,
   Decision,
   Foreign,
   LabEvent,
@@ -126,6 +127,8 @@ export interface FlowPublish {
   traffic: 'broadcast' | 'request' | 'response' | 'other';
   bytes: number;
   t: number;
+  /** On a Redis Cluster: the node (host:port) the command was sent to. */
+  node?: string;
   /** From the matching publish.result: subscribed connections that got it. */
   receivers?: number;
   error?: string;
@@ -283,6 +286,27 @@ export interface LabState {
   lastEvent: LabEvent | null;
   /** Events reduced into this state. */
   events: number;
+  /** The Redis Cluster's nodes as they report themselves (cluster.nodes); absent without one. */
+  cluster?: ClusterState;
+}
+
+/** How many cluster readings are kept: enough to measure the flows of the last half minute. */
+export const CLUSTER_READINGS = 30;
+
+/** One `cluster.nodes` report's bus counters, for measuring a publish between two reads. */
+export interface ClusterReading {
+  /** When the hub began asking (its `readFrom`, or `t` when the report has none) and when it had every answer. */
+  from: number;
+  t: number;
+  /** Each node's bus counters (running totals since the node started), by name. */
+  bus: Record<string, ClusterNodeStats['bus']>;
+}
+
+export interface ClusterState {
+  /** As the latest report has them. */
+  nodes: ClusterNodeStats[];
+  /** The latest reports' counters, oldest first, at most CLUSTER_READINGS. */
+  readings: ClusterReading[];
 }
 
 export function emptyTotals(): CounterTotals {

@@ -137,6 +137,14 @@ const routes: Route[] = [
   },
   {
     method: 'POST',
+    pattern: /^\/api\/redis\/nodes\/([^/]+)\/(stop|start)$/,
+    handler: async (lab, [name, action]) => [
+      200,
+      { nodes: await lab.toggleClusterNode(name, action as 'stop' | 'start') },
+    ],
+  },
+  {
+    method: 'POST',
     pattern: /^\/api\/redis\/stray-subscriber$/,
     handler: async (lab) => {
       await lab.addStraySubscriber();

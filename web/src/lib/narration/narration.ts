@@ -174,12 +174,12 @@ export function narrate(e: LabEvent, ctx: NarrationContext = {}): string {
     case 'client.emit':
       return `${who(e.client, e.socketId)} sent "${e.event}" (${previewArgs(e.args)}) to ${e.server} as a WebSocket frame of ${plural(e.bytes, 'byte')}.`;
     case 'publish':
-      return `${e.server}'s pub connection sent ${e.command} ${e.channel} with ${plural(e.bytes, 'byte')}${e.message?.kind === 'broadcast' ? ': [uid, packet, opts]' : e.message?.name ? `: ${e.message.name}` : ''}.`;
+      return `${e.server}'s pub connection sent ${e.command} ${e.channel} with ${plural(e.bytes, 'byte')}${e.message?.kind === 'broadcast' ? ': [uid, packet, opts]' : e.message?.name ? `: ${e.message.name}` : ''}${e.node ? `, to the cluster node at ${e.node}` : ''}.`;
     case 'publish.result': {
       const command = publishCommand(e, ctx);
       return e.error
         ? `Redis did not take ${e.server}'s ${command} on ${e.channel}: ${plainError(e.error)}. The message is lost; pub/sub keeps nothing.`
-        : `Redis answered ${e.server}'s ${command} on ${e.channel}: ${plural(e.receivers ?? 0, 'receiver')} (subscribed connections) in ${e.ms} ms.`;
+        : `Redis answered ${e.server}'s ${command} on ${e.channel}: ${plural(e.receivers ?? 0, 'receiver')} (subscribed connections${ctx.state?.cluster ? ' on that node only: a cluster node counts its own' : ''}) in ${e.ms} ms.`;
     }
     case 'receive':
       return `${e.server}'s sub connection got ${e.channel}${e.pattern ? ` through ${e.pattern}` : ''} (${plural(e.bytes, 'byte')}): ${DECISION[e.decision](e.server, e)}${foreignNote(e)}`;
