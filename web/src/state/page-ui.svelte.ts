@@ -11,6 +11,8 @@ export class PageUi {
   tokenOpen = $state(false);
   /** Servers whose client group is unfolded. */
   expanded = $state<string[]>([]);
+  /** The unfolded group the Clients panel lists, client by client. */
+  listed = $state<string | null>(null);
   /** Show the lab's own monitor channel in Redis. */
   plumbing = $state(false);
   selectedServer = $state<string | null>(null);
@@ -30,14 +32,21 @@ export class PageUi {
   }
 
   toggleGroup(server: string): void {
-    this.expanded = this.expanded.includes(server)
-      ? this.expanded.filter((s) => s !== server)
-      : [...this.expanded, server];
+    if (this.expanded.includes(server)) {
+      this.expanded = this.expanded.filter((s) => s !== server);
+      if (this.listed === server) this.listed = null;
+      return;
+    }
+    this.expanded = [...this.expanded, server];
+    // The stage has room for a few of a crowd's dots; the Clients panel lists every one.
+    this.listed = server;
+    this.tab = 'clients';
   }
 
   /** Unfolds every group, or folds them all if any is open. */
   toggleAllGroups(servers: string[]): void {
     this.expanded = this.expanded.length ? [] : servers;
+    this.listed = null;
   }
 
   focusMessage(): void {

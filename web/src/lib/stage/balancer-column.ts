@@ -4,6 +4,7 @@
  * (written upwards, at the stage's one label size), and the gap between the bar and the servers
  * is where each server's answer and refusal count are written, above and below its line.
  */
+import { MARK_R, MARK_REACH } from './client-column.ts';
 import type { Point } from './curves.ts';
 import type { Measure } from './text-measure.ts';
 
@@ -19,6 +20,9 @@ export interface BalancerBox {
   textX: number;
 }
 
+/** Room left of the bar for the marks that sit right of the clients (client-column.ts MARK_R). */
+const MARK_GAP = MARK_R + MARK_REACH;
+
 /** The bar's width, in label sizes: the name written upwards fits inside it. */
 const BAR = 1.5;
 
@@ -27,7 +31,7 @@ const BAR = 1.5;
  * it for a status (`400`) and a count (`✕3`); a wider stage gives the answers more (spare).
  */
 export function balancerWidthWanted(font: number, compact: boolean): number {
-  return font * (0.8 + BAR + (compact ? 2.6 : 3.4));
+  return font * (MARK_GAP + BAR + (compact ? 2.6 : 3.4));
 }
 
 export function layoutBalancer(input: {
@@ -42,7 +46,7 @@ export function layoutBalancer(input: {
   const w = BAR * F;
   const room = Math.max(0, input.x1 - input.x0 - w);
   // Most of the gap goes past the bar, where the answers are written.
-  const x = input.x0 + Math.max(0.6 * F, Math.min(2 * F, 0.25 * room)) + w / 2;
+  const x = input.x0 + Math.max(MARK_GAP * F, Math.min(2 * F, 0.25 * room)) + w / 2;
   const ends: BalancerBox['ends'] = {};
   for (const s of servers) ends[s.id] = { from: { x: x + w / 2, y: s.left.y }, to: s.left };
   return {
