@@ -16,6 +16,8 @@ export class PageUi {
   /** Show the lab's own monitor channel in Redis. */
   plumbing = $state(false);
   selectedServer = $state<string | null>(null);
+  /** A server whose row in the Lab panel should take the focus (then cleared). */
+  focusServer = $state<string | null>(null);
   picked = $state<string | null>(null);
   fileError = $state<string | null>(null);
   fileInput = $state<HTMLInputElement | undefined>();
@@ -26,9 +28,14 @@ export class PageUi {
     if (id) this.tab = 'clients';
   }
 
-  selectServer(id: string): void {
+  /**
+   * Selects a server in the Lab panel; picked by keyboard, its row's controls take the focus, so
+   * Stop is one Tab away instead of dozens.
+   */
+  selectServer(id: string, byKeyboard = false): void {
     this.selectedServer = id;
     this.tab = 'controls';
+    if (byKeyboard) this.focusServer = id;
   }
 
   toggleGroup(server: string): void {

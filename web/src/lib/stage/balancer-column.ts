@@ -22,6 +22,7 @@ export interface BalancerBox {
 
 /** Room left of the bar for the marks that sit right of the clients (client-column.ts MARK_R). */
 const MARK_GAP = MARK_R + MARK_REACH;
+const MARK_GAP_PHONE = 2 * MARK_R - 0.1;
 
 /** The bar's width, in label sizes: the name written upwards fits inside it. */
 const BAR = 1.5;
@@ -31,7 +32,9 @@ const BAR = 1.5;
  * it for a status (`400`) and a count (`✕3`); a wider stage gives the answers more (spare).
  */
 export function balancerWidthWanted(font: number, compact: boolean): number {
-  return font * (MARK_GAP + BAR + (compact ? 2.6 : 3.4));
+  // A phone has no room for both in full: the answers keep room for a status (`400`), and the
+  // marks room for a receipt's ring (its ✓ may touch the bar's edge).
+  return font * (compact ? MARK_GAP_PHONE + BAR + 1.9 : MARK_GAP + BAR + 3.4);
 }
 
 export function layoutBalancer(input: {
@@ -40,13 +43,15 @@ export function layoutBalancer(input: {
   x1: number;
   servers: readonly { id: string; left: Point; band: readonly [number, number] }[];
   font: number;
+  compact?: boolean;
 }): BalancerBox | undefined {
   const { servers, font: F } = input;
   if (servers.length === 0) return undefined;
   const w = BAR * F;
   const room = Math.max(0, input.x1 - input.x0 - w);
   // Most of the gap goes past the bar, where the answers are written.
-  const x = input.x0 + Math.max(MARK_GAP * F, Math.min(2 * F, 0.25 * room)) + w / 2;
+  const markGap = (input.compact ? MARK_GAP_PHONE : MARK_GAP) * F;
+  const x = input.x0 + Math.max(markGap, Math.min(2 * F, 0.25 * room)) + w / 2;
   const ends: BalancerBox['ends'] = {};
   for (const s of servers) ends[s.id] = { from: { x: x + w / 2, y: s.left.y }, to: s.left };
   return {

@@ -102,8 +102,9 @@ export function layoutStage(input: LayoutInput): StageLayout {
     (compact ? 0.4 : 0.42) * W,
   );
   const minGap = compact ? 3 * F : 7 * F;
-  // Between the clients and the servers: at least room for the marks right of the clients.
-  const markGap = (MARK_R + MARK_REACH) * F;
+  // Between the clients and the servers: at least room for the marks right of the clients (the
+  // balancer's column keeps that room itself, left of its bar).
+  const markGap = input.balancer ? 1.5 * F : (MARK_R + MARK_REACH) * F;
   const balancerW = input.balancer ? balancerWidthWanted(F, compact) : 0;
   let free = W - 2 * pad - clientsW - serverW - redisW - balancerW;
   if (free < minGap + markGap) {
@@ -169,7 +170,7 @@ export function layoutStage(input: LayoutInput): StageLayout {
     nodes,
     lines: linesOf(servers, redis.nodes),
     balancer: input.balancer
-      ? layoutBalancer({ x0: pad + clientsW, x1: serverX, servers, font: F })
+      ? layoutBalancer({ x0: pad + clientsW, x1: serverX, servers, font: F, compact })
       : undefined,
   };
 }
