@@ -208,6 +208,10 @@ export class ServerTap {
     this.redisTap.closed(role);
   }
 
+  explainClose(role: Extract<RedisRole, 'pub' | 'sub'>, why: string): void {
+    this.redisTap.explainClose(role, why);
+  }
+
   claimRaw(msg: Buffer): void {
     this.redisTap.claim(msg);
   }
