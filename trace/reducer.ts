@@ -3,8 +3,8 @@
  * is one line here and one function beside its neighbours.
  *
  * `reduce` mutates the state it is given and returns it: a live page reduces thousands of events
- * a second and cannot afford a copy per event. Callers that keep an older state (the timeline's
- * checkpoints) clone it first with `structuredClone`.
+ * a second and cannot afford a copy per event. Callers that keep an older state fork it first:
+ * the timeline's checkpoints with `forkState` (state.ts), which shares the flows, copied on write.
  */
 import type { Counters, EventKind, LabEvent, MonitorMode } from './events.ts';
 import {

@@ -2,8 +2,8 @@
  * LabState: everything the trace model derives from monitor events (trace/events.ts).
  *
  * The state is plain JSON on purpose (Records and arrays only, no Map, Set or class): the
- * timeline clones it at checkpoints (`cloneState`, or `structuredClone`), the hub can send it as a
- * snapshot, and trace files store it. Record keys keep insertion order, but nothing here relies on that: where order matters
+ * timeline forks it at checkpoints (`forkState`, sharing flows until either side changes one),
+ * the hub can send it as a snapshot, and trace files store it. Record keys keep insertion order, but nothing here relies on that: where order matters
  * (flow eviction, socket pruning) an explicit array holds it.
  *
  * The page, the lessons and the tests read the lab only through this shape.

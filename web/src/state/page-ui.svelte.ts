@@ -11,9 +11,13 @@ export class PageUi {
   tokenOpen = $state(false);
   /** Servers whose client group is unfolded. */
   expanded = $state<string[]>([]);
+  /** The unfolded group the Clients panel lists, client by client. */
+  listed = $state<string | null>(null);
   /** Show the lab's own monitor channel in Redis. */
   plumbing = $state(false);
   selectedServer = $state<string | null>(null);
+  /** A server whose row in the Lab panel should take the focus (then cleared). */
+  focusServer = $state<string | null>(null);
   picked = $state<string | null>(null);
   fileError = $state<string | null>(null);
   fileInput = $state<HTMLInputElement | undefined>();
@@ -24,20 +28,32 @@ export class PageUi {
     if (id) this.tab = 'clients';
   }
 
-  selectServer(id: string): void {
+  /**
+   * Selects a server in the Lab panel; picked by keyboard, its row's controls take the focus, so
+   * Stop is one Tab away instead of dozens.
+   */
+  selectServer(id: string, byKeyboard = false): void {
     this.selectedServer = id;
     this.tab = 'controls';
+    if (byKeyboard) this.focusServer = id;
   }
 
   toggleGroup(server: string): void {
-    this.expanded = this.expanded.includes(server)
-      ? this.expanded.filter((s) => s !== server)
-      : [...this.expanded, server];
+    if (this.expanded.includes(server)) {
+      this.expanded = this.expanded.filter((s) => s !== server);
+      if (this.listed === server) this.listed = null;
+      return;
+    }
+    this.expanded = [...this.expanded, server];
+    // The stage has room for a few of a crowd's dots; the Clients panel lists every one.
+    this.listed = server;
+    this.tab = 'clients';
   }
 
   /** Unfolds every group, or folds them all if any is open. */
   toggleAllGroups(servers: string[]): void {
     this.expanded = this.expanded.length ? [] : servers;
+    this.listed = null;
   }
 
   focusMessage(): void {

@@ -56,7 +56,9 @@ describe('NarrationLine', () => {
     });
     expect(container.querySelector('img, b')).toBeNull();
     expect(getByTestId('narration').textContent).toContain('<b>hi</b>');
-    expect(getByTestId('live-region').textContent).toContain('c1 (socket abcdef…) sent');
+    // Said aloud in the same words, without the socket id.
+    expect(getByTestId('live-region').textContent).toContain('c1 sent "chat message"');
+    expect(getByTestId('live-region').textContent).not.toContain('abcdef');
     expect(container.querySelector('.narration')?.getAttribute('data-step')).toBe('8');
   });
 });

@@ -78,7 +78,12 @@ describe('Stage', () => {
     await fireEvent.click(group);
     expect(folded.ontogglegroup).toHaveBeenCalledWith('s1');
     folded.unmount();
+    // jsdom lays nothing out, so the stage is as narrow as a phone's: unfolded, the group stays a
+    // pill and its clients are listed in the Clients panel (the grid is stage-layout.test.ts's).
     const open = stage(s, ['s1']);
-    expect(open.container.querySelectorAll('[data-client]')).toHaveLength(12);
+    expect(open.container.querySelectorAll('[data-client]')).toHaveLength(0);
+    const pill = open.container.querySelector('[data-group="s1"]')!;
+    expect(pill.textContent).toContain('12 ▴');
+    expect(pill.getAttribute('aria-label')).toMatch(/^fold the clients of s1/);
   });
 });

@@ -4,6 +4,7 @@
  * (written upwards, at the stage's one label size), and the gap between the bar and the servers
  * is where each server's answer and refusal count are written, above and below its line.
  */
+import { MARK_R, MARK_REACH } from './client-column.ts';
 import type { Point } from './curves.ts';
 import type { Measure } from './text-measure.ts';
 
@@ -19,6 +20,10 @@ export interface BalancerBox {
   textX: number;
 }
 
+/** Room left of the bar for the marks that sit right of the clients (client-column.ts MARK_R). */
+const MARK_GAP = MARK_R + MARK_REACH;
+const MARK_GAP_PHONE = 2 * MARK_R - 0.1;
+
 /** The bar's width, in label sizes: the name written upwards fits inside it. */
 const BAR = 1.5;
 
@@ -27,7 +32,9 @@ const BAR = 1.5;
  * it for a status (`400`) and a count (`✕3`); a wider stage gives the answers more (spare).
  */
 export function balancerWidthWanted(font: number, compact: boolean): number {
-  return font * (0.8 + BAR + (compact ? 2.6 : 3.4));
+  // A phone has no room for both in full: the answers keep room for a status (`400`), and the
+  // marks room for a receipt's ring (its ✓ may touch the bar's edge).
+  return font * (compact ? MARK_GAP_PHONE + BAR + 1.9 : MARK_GAP + BAR + 3.4);
 }
 
 export function layoutBalancer(input: {
@@ -36,13 +43,15 @@ export function layoutBalancer(input: {
   x1: number;
   servers: readonly { id: string; left: Point; band: readonly [number, number] }[];
   font: number;
+  compact?: boolean;
 }): BalancerBox | undefined {
   const { servers, font: F } = input;
   if (servers.length === 0) return undefined;
   const w = BAR * F;
   const room = Math.max(0, input.x1 - input.x0 - w);
   // Most of the gap goes past the bar, where the answers are written.
-  const x = input.x0 + Math.max(0.6 * F, Math.min(2 * F, 0.25 * room)) + w / 2;
+  const markGap = (input.compact ? MARK_GAP_PHONE : MARK_GAP) * F;
+  const x = input.x0 + Math.max(markGap, Math.min(2 * F, 0.25 * room)) + w / 2;
   const ends: BalancerBox['ends'] = {};
   for (const s of servers) ends[s.id] = { from: { x: x + w / 2, y: s.left.y }, to: s.left };
   return {

@@ -17,6 +17,8 @@ export interface ClientDot {
   labelled: boolean;
   /** The area a click picks it in: its label and its dot. */
   hit: { x: number; y: number; w: number; h: number };
+  /** Where hops to it end and its marks sit (markPoint). */
+  at: { x: number; y: number };
 }
 
 export interface ClientGroup {
@@ -33,12 +35,37 @@ export interface ClientGroup {
   rest: boolean;
   /** What the pill says: `12 ▸`, `+4 ▴`. */
   text: string;
+  /** Where hops to its clients end and their marks sit: right of the pill, never on its count. */
+  at: { x: number; y: number };
 }
 
 export type ClientNode = ClientDot | ClientGroup;
 
 /** More clients than this on one server fold into a group, even where rows would fit. */
 export const FOLD_AT = 8;
+
+/**
+ * A hop's mark at a client, in label sizes around where it sits (particle-paint.ts, particles of
+ * 0.42 label sizes): the receipt's ring reaches MARK_R around it, and the ✓ beside the ring MARK_REACH
+ * up and right. A labelled client's or a group's mark sits MARK_R right of the node, on its
+ * WebSocket line, so it never covers a label or a count.
+ */
+export const MARK_R = 0.8;
+export const MARK_REACH = 1.45;
+
+/** The box a mark at `at` may cover. */
+export function markBox(at: { x: number; y: number }, font: number) {
+  return {
+    x: at.x - MARK_R * font,
+    y: at.y - MARK_REACH * font,
+    w: (MARK_R + MARK_REACH) * font,
+    h: (MARK_R + MARK_REACH) * font,
+  };
+}
+
+function markPoint(rightEdge: number, y: number, font: number): { x: number; y: number } {
+  return { x: rightEdge + MARK_R * font, y };
+}
 
 export interface ClientColumnInput {
   clients: readonly { id: string; server: string }[];
@@ -49,12 +76,20 @@ export interface ClientColumnInput {
   font: number;
   expanded: ReadonlySet<string>;
   measure: Measure;
+  /** A phone: an unfolded group is listed in the Clients panel, not drawn as a grid of dots. */
+  compact?: boolean;
 }
+
+/** An unfolded group's grid: dot radius and pitch, in label sizes; columns it asks room for. */
+const GRID_R = 0.3;
+const GRID_PITCH = 0.95;
+const GRID_COLS = 8;
 
 export function clientWidthWanted(
   clients: readonly { id: string; server: string }[],
   font: number,
   measure: Measure,
+  expanded: ReadonlySet<string> = new Set(),
 ): number {
   let w = 0;
   const perServer = new Map<string, number>();
@@ -65,6 +100,13 @@ export function clientWidthWanted(
   // Room for a folded group's pill, where a server has enough clients to fold.
   const most = Math.max(0, ...perServer.values());
   if (most > 3) w = Math.max(w, measure(`+${most} ▴`, 'bold', font) + 1.4 * font);
+  // An unfolded group asks for room for its grid left of its pill (what the stage can spare).
+  for (const [server, n] of perServer)
+    if (n > FOLD_AT && expanded.has(server))
+      w = Math.max(
+        w,
+        measure(`+${n} ▴`, 'bold', font) + (MARK_R + MARK_REACH + GRID_COLS * GRID_PITCH) * font,
+      );
   return Math.max(3.6 * font, w);
 }
 
@@ -90,6 +132,7 @@ function pill(
     clients: ids,
     rest,
     text,
+    at: markPoint(input.x1, server.y, font),
   };
 }
 
@@ -127,6 +170,7 @@ export function layoutClients(input: ClientColumnInput): {
             w: labelW + 0.3 * font + 2 * r,
             h: pitch,
           },
+          at: markPoint(dotX + r, y, font),
         };
         nodes.push(dot);
         byClient[c.id] = dot;
@@ -140,10 +184,19 @@ export function layoutClients(input: ClientColumnInput): {
       continue;
     }
     // Unfolded: a grid of small dots left of the pill, as many as fit; the pill folds them again.
-    const gr = 0.3 * font;
-    const gp = 0.95 * font;
-    const right = x1 - 4 * font;
-    const cols = Math.max(1, Math.floor((right - x0) / gp));
+    // All of them are listed in the Clients panel; on a phone only there, since a grid of dots
+    // too small to tap one by one is a pile.
+    const gr = GRID_R * font;
+    const gp = GRID_PITCH * font;
+    // Left of the widest pill by a mark's width, so a receipt's ring on a dot misses the pill.
+    const right = x1 - pill(server, ids, input, true).w - MARK_REACH * font - gr;
+    const cols = Math.floor((right - x0 - gr) / gp) + 1;
+    if (input.compact || cols < 1) {
+      const group = pill(server, ids, input, true);
+      nodes.push({ ...group, text: `${ids.length} ▴` });
+      for (const id of ids) byClient[id] = group;
+      continue;
+    }
     const gridRows = Math.max(1, Math.floor((bottom - top) / gp));
     const shown = ids.slice(0, cols * gridRows);
     const usedRows = Math.ceil(shown.length / cols);
@@ -159,6 +212,7 @@ export function layoutClients(input: ClientColumnInput): {
         r: gr,
         labelled: false,
         hit: { x: x - gp / 2, y: y - gp / 2, w: gp, h: gp },
+        at: { x, y },
       };
       nodes.push(dot);
       byClient[id] = dot;

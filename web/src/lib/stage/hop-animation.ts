@@ -141,13 +141,13 @@ export function hopSegments(e: LabEvent, layout: StageLayout, state: LabState): 
       const c = node(e.socketId, e.client);
       if (!c || !server) return [];
       const kind = e.kind === 'client.emit' ? 'frame' : 'connect';
-      return [seg(kind, link(c, server.left), { flow, edge: `ws:${c.id}` })];
+      return [seg(kind, link(c.at, server.left), { flow, edge: `ws:${c.id}` })];
     }
     case 'client.disconnect':
     case 'room.join':
     case 'room.leave': {
       const c = node(e.socketId, 'client' in e ? e.client : undefined);
-      return c ? [seg('arrive', still(c), { edge: `ws:${c.id}` })] : [];
+      return c ? [seg('arrive', still(c.at), { edge: `ws:${c.id}` })] : [];
     }
     case 'redis.connect':
     case 'redis.disconnect':
@@ -258,13 +258,13 @@ export function hopSegments(e: LabEvent, layout: StageLayout, state: LabState): 
         const c = node(socketId);
         if (!c || seen.has(c.id)) continue;
         seen.add(c.id);
-        out.push(seg('deliver', link(server.left, c), { flow, edge: `ws:${c.id}` }));
+        out.push(seg('deliver', link(server.left, c.at), { flow, edge: `ws:${c.id}` }));
       }
       return out;
     }
     case 'client.receive': {
       const c = node(e.socketId, e.client);
-      return c ? [seg('arrive', still(c), { flow, mark: 'check', edge: `ws:${c.id}` })] : [];
+      return c ? [seg('arrive', still(c.at), { flow, mark: 'check', edge: `ws:${c.id}` })] : [];
     }
     case 'server.down':
       return server

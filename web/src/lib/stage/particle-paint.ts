@@ -153,11 +153,14 @@ export function paintParticles(
   // Words: a PUBLISH's size beside it while it travels; the receiver count at its channel and a
   // server's decision at its sub end, where they stand on a patch of the panel so they read.
   // Under load they would only pile up on each other: then the shapes speak alone.
-  const worded = drawables.filter((d) => d.label);
+  // Words that stand in place go first; a word that would cross one already written waits
+  // (a PUBLISH's size travelling past a server's decision, two decisions of close servers).
+  const worded = drawables.filter((d) => d.label).sort((a, b) => +!a.labelAt - +!b.labelAt);
   ctx.globalAlpha = 1;
   if (worded.length > MAX_LABELS) return;
   ctx.font = `600 ${o.font}px ${o.fontFamily}`;
   ctx.textBaseline = 'middle';
+  const written: Patch[] = [];
   for (const d of worded) {
     const label = d.label!;
     if (d.labelAt && d.kind === 'fanout' && !d.arrived) continue;
@@ -168,10 +171,19 @@ export function paintParticles(
     ctx.textAlign = d.labelAt && d.kind === 'fanout' ? 'left' : 'center';
     const w = ctx.measureText(label).width;
     const x0 = ctx.textAlign === 'left' ? at.x : at.x - w / 2;
+    const patch = { x: x0 - r * 0.4, y: at.y - o.font * 0.62, w: w + r * 0.8, h: o.font * 1.24 };
+    if (written.some((b) => crosses(b, patch))) continue;
+    written.push(patch);
     ctx.fillStyle = palette.panel;
-    ctx.fillRect(x0 - r * 0.4, at.y - o.font * 0.62, w + r * 0.8, o.font * 1.24);
+    ctx.fillRect(patch.x, patch.y, patch.w, patch.h);
     ctx.fillStyle = palette.mark;
     ctx.fillText(label, at.x, at.y);
   }
   ctx.globalAlpha = 1;
+}
+
+type Patch = { x: number; y: number; w: number; h: number };
+
+function crosses(a: Patch, b: Patch): boolean {
+  return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LabScript } from '../../../../trace/lab-script.ts';
 import { curvePath, link, pointOn } from './curves.ts';
 import { serversWithClients, stageOf, threeServers } from './stage-fixture.ts';
-import { layoutStage, type StageLayout } from './stage-layout.ts';
+import { layoutStage, markBox, type StageLayout } from './stage-layout.ts';
 import { approxMeasure } from './text-measure.ts';
 
 type Box = { x: number; y: number; w: number; h: number };
@@ -42,6 +42,19 @@ function checkLayout(l: StageLayout) {
   for (const c of l.clients) {
     const x = c.kind === 'group' ? c.x + c.w / 2 : c.x;
     expect(x).toBeLessThan(l.servers[0].left.x);
+  }
+  // A hop's mark (a receipt's ring and its ✓) covers no count and no label.
+  const words: Box[] = [...l.servers.map(serverBox)];
+  for (const c of l.clients) {
+    if (c.kind === 'group') words.push({ x: c.x - c.w / 2, y: c.y - c.h / 2, w: c.w, h: c.h });
+    else if (c.labelled)
+      words.push({ x: c.hit.x, y: c.y - F / 2, w: approxMeasure(c.id, 'sans', F), h: F });
+  }
+  if (l.balancer)
+    words.push({ x: l.balancer.x - l.balancer.w / 2, y: 0, w: l.balancer.w, h: l.height });
+  for (const c of l.clients) {
+    const mark = markBox(c.at, F);
+    for (const w of words) expect(apart(mark, w), `${c.id}'s mark covers a word`).toBe(true);
   }
   for (const n of l.redis.nodes) {
     expect(inside(n, l.redis)).toBe(true);
@@ -124,6 +137,38 @@ describe('layoutStage', () => {
     expect(g).toHaveLength(groups);
     // Every client is drawn as a dot or stands in a pill.
     expect(d + g.reduce((a, x) => a + (x.kind === 'group' ? x.count : 0), 0)).toBe(n);
+  });
+
+  it.each([
+    [620, 484, false],
+    [720, 554, false],
+    [1400, 800, false],
+    [620, 484, true],
+    [380, 528, false],
+  ])(
+    '10 servers, 200 clients, two groups unfolded on %dx%d units (balancer %s): marks cover no word',
+    (width, height, balancer) => {
+      const { layout } = stageOf(serversWithClients(10, 200), {
+        width,
+        height,
+        balancer,
+        expanded: ['s1', 's2'],
+      });
+      expect(layout.clients.some((c) => c.kind === 'group' && c.rest)).toBe(true);
+      checkLayout(layout);
+    },
+  );
+
+  it('on a phone an unfolded group is a pill only: its clients are listed in the Clients panel', () => {
+    const { layout } = stageOf(serversWithClients(10, 200), {
+      width: 380,
+      height: 528,
+      expanded: ['s1'],
+    });
+    const s1 = layout.clients.filter((c) => c.server === 's1');
+    expect(s1).toHaveLength(1);
+    expect(s1[0]).toMatchObject({ kind: 'group', rest: true, count: 20, text: '20 ▴' });
+    checkLayout(layout);
   });
 
   it('with no adapter, Redis is a sentence and there are no lines to it', () => {

@@ -7,7 +7,13 @@
  */
 import type { RedisScene } from '../redis/redis-scene.ts';
 import { balancerWidthWanted, layoutBalancer, type BalancerBox } from './balancer-column.ts';
-import { layoutClients, clientWidthWanted, type ClientNode } from './client-column.ts';
+import {
+  layoutClients,
+  clientWidthWanted,
+  MARK_R,
+  MARK_REACH,
+  type ClientNode,
+} from './client-column.ts';
 import { link, type Curve } from './curves.ts';
 import { layoutRedis, redisWidthWanted, type NodeBox, type RedisBox } from './redis-column.ts';
 import {
@@ -20,7 +26,7 @@ import { LABEL } from './stage-scale.ts';
 import { approxMeasure, type Measure } from './text-measure.ts';
 
 export type { ClientDot, ClientGroup, ClientNode } from './client-column.ts';
-export { FOLD_AT } from './client-column.ts';
+export { FOLD_AT, markBox } from './client-column.ts';
 export type { BalancerBox } from './balancer-column.ts';
 export type { NodeBox, RedisBox } from './redis-column.ts';
 export type { ServerBox } from './server-column.ts';
@@ -81,10 +87,14 @@ export function layoutStage(input: LayoutInput): StageLayout {
   const F = LABEL;
   const measure = input.measure ?? approxMeasure;
   const pad = 0.6 * F;
+  const expanded: ReadonlySet<string> = new Set(input.expanded ?? []);
 
   // Columns: each asks for what its text needs; the space left over goes between servers and
   // Redis, where the lines, their labels and the servers' decisions are written.
-  let clientsW = Math.min(clientWidthWanted(input.clients, F, measure), 0.2 * W);
+  let clientsW = Math.min(
+    clientWidthWanted(input.clients, F, measure, compact ? new Set() : expanded),
+    0.2 * W,
+  );
   let serverW = Math.min(serverWidthWanted(input.servers, F, measure, compact), 0.27 * W);
   const noteW = input.scene.note ? 12 * F : 0;
   let redisW = Math.min(
@@ -92,15 +102,18 @@ export function layoutStage(input: LayoutInput): StageLayout {
     (compact ? 0.4 : 0.42) * W,
   );
   const minGap = compact ? 3 * F : 7 * F;
+  // Between the clients and the servers: at least room for the marks right of the clients (the
+  // balancer's column keeps that room itself, left of its bar).
+  const markGap = input.balancer ? 1.5 * F : (MARK_R + MARK_REACH) * F;
   const balancerW = input.balancer ? balancerWidthWanted(F, compact) : 0;
   let free = W - 2 * pad - clientsW - serverW - redisW - balancerW;
-  if (free < minGap + 1.5 * F) {
+  if (free < minGap + markGap) {
     // Narrow: Redis's labels give way first (they shorten from the left), then the others.
-    const short = minGap + 1.5 * F - free;
+    const short = minGap + markGap - free;
     const take = Math.min(short, Math.max(0, redisW - 8 * F));
     redisW -= take;
     free += take;
-    const rest = Math.max(0, minGap + 1.5 * F - free);
+    const rest = Math.max(0, minGap + markGap - free);
     const fromServers = Math.min(rest / 2, Math.max(0, serverW - 5 * F));
     const fromClients = Math.min(rest / 2, Math.max(0, clientsW - 2 * F));
     serverW -= fromServers;
@@ -110,7 +123,7 @@ export function layoutStage(input: LayoutInput): StageLayout {
   // With a balancer its column takes the place of the gap, and a share of what is free.
   const gapCS = input.balancer
     ? balancerW + Math.max(0, Math.min(4 * F, free * 0.2))
-    : Math.max(1.5 * F, Math.min(5 * F, free * 0.22));
+    : Math.max(markGap, Math.min(5 * F, free * 0.22));
   const serverX = pad + clientsW + gapCS;
   const redisX = W - pad - redisW;
 
@@ -129,8 +142,9 @@ export function layoutStage(input: LayoutInput): StageLayout {
     x0: pad,
     x1: pad + clientsW,
     font: F,
-    expanded: new Set(input.expanded ?? []),
+    expanded,
     measure,
+    compact,
   });
   const redis = layoutRedis({
     x: redisX,
@@ -156,7 +170,7 @@ export function layoutStage(input: LayoutInput): StageLayout {
     nodes,
     lines: linesOf(servers, redis.nodes),
     balancer: input.balancer
-      ? layoutBalancer({ x0: pad + clientsW, x1: serverX, servers, font: F })
+      ? layoutBalancer({ x0: pad + clientsW, x1: serverX, servers, font: F, compact })
       : undefined,
   };
 }
