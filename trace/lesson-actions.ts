@@ -39,6 +39,7 @@ export function setupCall(setup: LessonSetup): ApiCall {
       ...(setup.subscriptionMode ? { subscriptionMode: setup.subscriptionMode } : {}),
       resp: setup.resp ?? 3,
       ...(setup.balancer ? { balancer: setup.balancer } : {}),
+      ...(setup.cluster ? { cluster: setup.cluster } : {}),
       clients: setup.clients.map(clientBody),
     },
   };

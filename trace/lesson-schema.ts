@@ -61,7 +61,7 @@ const EVENT_FIELDS = [
   'origin', 'rooms', 'except', 'count', 'local', 'mode', 'topic', 'text', 'protocol',
   'connection', 'dir', 'value', 'resp', 'what', 'code', 'signal', 'guard', 'offlineQueue', 'pid',
   'method', 'sid', 'status', 'balancer', 'from', 'to', 'fatal', 'foreign', 'otherLab', 'link',
-  'limit', 'pending', 'closedBy',
+  'limit', 'pending', 'closedBy', 'nodes', 'busSent', 'readFrom',
 ]; // prettier-ignore
 
 export const ADAPTER_KINDS = ADAPTER_IDS;
@@ -87,6 +87,7 @@ export function readSetup(y: YamlBlock, node: YNode, what = 'setup'): LessonSetu
     'resp',
     'balancer',
     'clients',
+    'cluster',
   ]);
   const servers = y.int(y.required(m, 'servers', what, node), `${what}.servers`, 1, 10);
   const adapter = y.choice(y.required(m, 'adapter', what, node), `${what}.adapter`, ADAPTER_KINDS);
@@ -116,6 +117,9 @@ export function readSetup(y: YamlBlock, node: YNode, what = 'setup'): LessonSetu
     subscriptionMode,
     ...(resp ? { resp } : {}),
     ...(balancer ? { balancer } : {}),
+    ...(m.has('cluster')
+      ? { cluster: y.choice(m.get('cluster'), `${what}.cluster`, ['required'] as const) }
+      : {}),
     clients,
   };
 }

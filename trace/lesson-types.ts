@@ -22,6 +22,11 @@ export interface LessonSetup {
   subscriptionMode?: SubscriptionMode;
   /** The servers' RESP version (ioredis `protocol`); the runner sends 3 when a lesson says nothing. */
   resp?: 2 | 3;
+  /**
+   * `required`: the lesson runs only on a lab whose servers use a Redis Cluster
+   * (`npm start -- --redis-cluster`); any other lab refuses its setup in one sentence.
+   */
+  cluster?: 'required';
   /** The balancer's mode for the lesson (docs/balancer.md); left as it is when absent. */
   balancer?: BalancerMode;
   clients: SetupClient[];

@@ -242,6 +242,11 @@ const routes: Route[] = [
         };
       });
       const balancer = field.optionalChoice(body, 'balancer', BALANCER_MODES);
+      if (field.optionalChoice(body, 'cluster', ['required']) && !lab.options.cluster)
+        throw new LabError(
+          409,
+          'This lesson needs the lab on a Redis Cluster: start it with npm start -- --redis-cluster (redis-server 7 or newer).',
+        );
       return [
         200,
         await lab.setup({ servers, adapter, subscriptionMode, resp, balancer, clients }),

@@ -4,7 +4,8 @@
  * whichever node ioredis picks (a classic PUBLISH reaches every node over the cluster bus), and
  * counts servers by sending PUBSUB NUMSUB to every node; the sharded adapter SPUBLISHes and
  * SSUBSCRIBEs on the node that owns each channel's slot, which ioredis only does with
- * `shardedSubscribers: true` (ioredis >= 5.9; the adapter's README says so).
+ * `shardedSubscribers: true` (ioredis 6 has it; the adapter's README, written before it, says
+ * the sharded adapter cannot run on ioredis and a cluster: luin/ioredis#1759).
  */
 import { Cluster, type ClusterOptions, type Redis } from 'ioredis';
 import type { AdapterKind } from '../../trace/events.ts';

@@ -13,6 +13,7 @@ import type { Envelope } from '../../trace/events.ts';
 import { parseLesson, LessonFormatError } from '../../trace/lesson-format.ts';
 import { LessonRunner, type Phase, type RunnerView } from '../../trace/lesson-runner.ts';
 import type { Lesson } from '../../trace/lesson-types.ts';
+import { LabCluster } from '../../server/redis-cluster/lab-cluster.ts';
 
 const DIR = new URL('../../lessons/', import.meta.url);
 /** A step's waitFor must hold within this; generous, the CI machine has 2 shared cores. */
@@ -107,6 +108,33 @@ async function play(lab: TestLab, lesson: Lesson, answers: 'right' | 'wrong') {
 
 afterAll(closeAllLabs);
 
+const CHOSEN = LESSONS.filter((l) => !ONLY || l.id === ONLY);
+/** Lessons that run on a Redis Cluster (`setup.cluster: required`): redis-server only. */
+const ON_CLUSTER = CHOSEN.filter((l) => l.setup.cluster === 'required');
+const PLAIN = CHOSEN.filter((l) => l.setup.cluster !== 'required');
+
+function playBothWays(labOf: () => TestLab, lesson: Lesson): void {
+  it(`${lesson.id}: completes, with every prediction proved right by the lab`, async () => {
+    await play(labOf(), lesson, 'right');
+  }, 240_000);
+  if (lesson.steps.some((s) => s.predict)) {
+    it(`${lesson.id}: catches every wrong prediction`, async () => {
+      await play(labOf(), lesson, 'wrong');
+    }, 240_000);
+  }
+}
+
+// The cluster lessons, on a local Redis Cluster of real redis-servers (the embedded broker has no
+// cluster mode). A missing redis-server fails here, never skips.
+describe.runIf(ON_CLUSTER.length > 0)('the lessons on a Redis Cluster', () => {
+  let lab: TestLab;
+  beforeAll(async () => {
+    const cluster = await LabCluster.open({});
+    lab = await makeLab('redis', { cluster });
+  }, 60_000);
+  for (const lesson of ON_CLUSTER) playBothWays(() => lab, lesson);
+});
+
 // Real Redis and the embedded broker (LAB_BACKENDS=redis narrows it).
 describe.each(BACKENDS)('the lessons on the real lab (%s)', (backend) => {
   let lab: TestLab;
@@ -116,16 +144,26 @@ describe.each(BACKENDS)('the lessons on the real lab (%s)', (backend) => {
   });
   afterAll(() => lab.close());
 
-  for (const lesson of LESSONS.filter((l) => !ONLY || l.id === ONLY)) {
-    it(`${lesson.id}: completes, with every prediction proved right by the lab`, async () => {
-      await play(lab, lesson, 'right');
-    }, 240_000);
-    if (lesson.steps.some((s) => s.predict)) {
-      it(`${lesson.id}: catches every wrong prediction`, async () => {
-        await play(lab, lesson, 'wrong');
-      }, 240_000);
-    }
-  }
+  for (const lesson of PLAIN) playBothWays(() => lab, lesson);
+
+  // A lesson that needs a Redis Cluster refuses this lab, in one sentence.
+  for (const lesson of ON_CLUSTER)
+    it(`${lesson.id}: refused by a lab on one Redis`, async () => {
+      const runner = new LessonRunner(
+        lesson,
+        { api: (m, p, b) => lab.api(m, p, b), wait: (ms) => new Promise((r) => setTimeout(r, ms)) },
+        'test-refused',
+      );
+      try {
+        await runner.start();
+        expect(runner.view.phase).toBe('error');
+        expect(runner.view.error).toMatch(
+          /This lesson needs the lab on a Redis Cluster: start it with npm start -- --redis-cluster/,
+        );
+      } finally {
+        await runner.release();
+      }
+    });
 
   it('a second holder is told the lab is busy, and gets it once the first lets go', async () => {
     const lesson = LESSONS[0];
