@@ -170,6 +170,12 @@ export function narrate(e: LabEvent, ctx: NarrationContext = {}): string {
     case 'redis.command':
       return `${e.server}'s ${e.role} connection sent ${e.command} ${e.args.join(' ')}${e.error ? `, which failed: ${plainError(e.error)}` : ''}.`;
     case 'adapter.attach':
+      // The lab reports one attach as two steps (6: the adapter made on pub and sub, 7: io.adapter()
+      // puts it on the namespace): each says its own part, so stepping from one to the next shows it.
+      if (e.step === 6)
+        return e.adapter === 'none'
+          ? `${e.server} keeps Socket.IO's in-memory adapter: nothing it broadcasts goes through Redis.`
+          : `${e.server} made the ${e.adapter} adapter${e.uid ? ` (uid ${e.uid})` : ''} on its Redis connections.`;
       return `${e.server} attached the ${e.adapter} adapter to ${e.nsp}${e.uid ? ` with uid ${e.uid}` : ''}: broadcasts now go through ${e.channels.join(', ') || 'Redis'}.`;
     case 'client.emit':
       return `${who(e.client, e.socketId)} sent "${e.event}" (${previewArgs(e.args)}) to ${e.server} as a WebSocket frame of ${plural(e.bytes, 'byte')}.`;
