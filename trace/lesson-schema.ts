@@ -42,6 +42,7 @@ const KINDS: Record<EventKind, true> = {
   'publish.result': true,
   receive: true,
   deliver: true,
+  'session.recover': true,
   'client.receive': true,
   'monitor.mode': true,
   counters: true,

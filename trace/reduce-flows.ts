@@ -206,6 +206,7 @@ export function onDeliver(state: LabState, e: Deliver): void {
     sockets: e.sockets.slice(0, 50),
     count: e.count,
     t: e.t,
+    ...(e.recovered ? { recovered: true } : {}),
   });
   flow.kind = 'broadcast';
   flow.event ??= e.event;

@@ -117,7 +117,7 @@ export interface FlowEmit {
 export interface FlowPublish {
   pubId: number;
   server: string;
-  command: 'PUBLISH' | 'SPUBLISH';
+  command: 'PUBLISH' | 'SPUBLISH' | 'XADD';
   channel: string;
   /** From the decoded message, or else the channel name (trace/channels.ts). */
   traffic: 'broadcast' | 'request' | 'response' | 'other';
@@ -132,7 +132,7 @@ export interface FlowPublish {
 export interface FlowReceipt {
   server: string;
   channel: string;
-  via: 'message' | 'pmessage' | 'smessage';
+  via: 'message' | 'pmessage' | 'smessage' | 'xread';
   decision: Decision;
   sockets?: number;
   bytes: number;
@@ -150,6 +150,8 @@ export interface FlowDelivery {
   sockets: string[];
   count: number;
   t: number;
+  /** Sent to a client whose session was restored (connection state recovery). */
+  recovered?: boolean;
 }
 
 export interface FlowClientReceipt {

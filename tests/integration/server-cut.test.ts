@@ -18,37 +18,9 @@ import { reduceAll } from '../../trace/reducer.ts';
 import { reconcile } from '../../trace/reconcile.ts';
 import type { LabEvent } from '../../trace/events.ts';
 
+import { arrival, say } from '../support/chat-traffic.ts';
+
 afterAll(closeAllLabs);
-
-/** Resolves with the time `text` arrives as a chat message on `socket`. */
-function arrival(socket: Socket, text: string, timeoutMs = 15_000): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      socket.off('chat message', on);
-      reject(new Error(`"${text}" did not arrive within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const on = (value: unknown) => {
-      if (value !== text) return;
-      clearTimeout(timer);
-      socket.off('chat message', on);
-      resolve(Date.now());
-    };
-    socket.on('chat message', on);
-  });
-}
-
-/** c1 (on s1) says `text`; answers the flow id. */
-async function say(lab: TestLab, text: string): Promise<string> {
-  const emitted = lab.waitForEvent(
-    (e) => e.kind === 'client.emit' && e.client === 'c1' && e.args?.[0] === text,
-  );
-  const res = await lab.api('POST', '/api/clients/c1/emit', {
-    event: 'chat message',
-    args: [text],
-  });
-  expect(res.status).toBeLessThan(300);
-  return (await emitted).flow!;
-}
 
 /** s2's sub connection is back on Redis and pattern-subscribed again. */
 async function s2Subscribed(lab: TestLab): Promise<void> {
@@ -152,7 +124,7 @@ describe.each(BACKENDS)('cutting a server off Redis (%s)', (backend) => {
     const res = await lab.api('POST', '/api/servers/s2/cut', { mode: 'freeze' });
     expect(res).toMatchObject({ status: 200, body: { link: 'frozen' } });
     let lateAt = 0;
-    const late = arrival(s2Client, 'during the freeze').then((t) => (lateAt = t));
+    const late = arrival(s2Client, 'during the freeze').then(({ at }) => (lateAt = at));
     const across = arrival(s3Client, 'during the freeze');
     const flow = await say(lab, 'during the freeze');
     await across;
