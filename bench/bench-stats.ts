@@ -1,4 +1,5 @@
 /** Small helpers the benchmarks share: flags and the statistics they report. */
+import { seededRandom } from '../trace/seeded-random.ts';
 
 /** `--name value` from argv, or the fallback. */
 export function option(argv: string[], name: string, fallback: string): string {
@@ -26,18 +27,6 @@ export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-/** A seeded generator (mulberry32): a run's intervals can be computed again from its JSON. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export interface Interval {

@@ -26,6 +26,8 @@ export class WatchedChild {
   stderr = '';
   /** Resolves with the exit code once the child (and its watchdog) are gone. */
   readonly exited: Promise<number | null>;
+  /** Resolves with the child's pid once it runs; rejects with its stderr if it never does. */
+  readonly started: Promise<number>;
   private pid = 0;
   private gone = false;
   private readonly sh: ChildProcess;
@@ -38,8 +40,11 @@ export class WatchedChild {
       detached: true,
     });
     this.sh.stdin!.on('error', () => undefined);
+    let ran: (pid: number) => void = () => undefined;
+    this.started = new Promise((resolve) => (ran = resolve));
     this.sh.stdout!.once('data', (chunk: Buffer) => {
       this.pid = Number(chunk.toString().trim().split('\n')[0]) || 0;
+      ran(this.pid);
     });
     this.sh.stderr!.on('data', (chunk: Buffer) => {
       this.stderr = (this.stderr + chunk.toString()).slice(-2000);
@@ -55,6 +60,17 @@ export class WatchedChild {
         resolve(code);
       });
     });
+    // The pid comes first, so an exit before it means the child never ran.
+    const never = this.exited.then(() => Promise.reject(new Error(this.stderr.trim())));
+    this.started = Promise.race([this.started, never]);
+    this.started.catch(() => undefined);
+  }
+
+  /** Sends the child itself a signal (SIGHUP to reload, say); false if it is not running. */
+  signal(sig: NodeJS.Signals): boolean {
+    if (this.gone || !this.pid) return false;
+    signal(this.pid, sig);
+    return true;
   }
 
   /** False once the child has exited (it failed, or something outside the lab ended it). */

@@ -26,6 +26,7 @@ export {
 } from './trace-file.ts';
 export { classifyChannel, broadcastTarget, type ChannelInfo } from './channels.ts';
 // A simulated lab, for tests and for a page that animates without servers.
-export { LabScript, seededRandom, type Draft } from './lab-script.ts';
+export { LabScript, type Draft } from './lab-script.ts';
+export { seededRandom } from './seeded-random.ts';
 export { broadcast, fetchSockets, serverSideEmit } from './lab-traffic.ts';
 export { randomLab, toEnvelopes, type RandomLab, type TrueOutcome } from './random-lab.ts';

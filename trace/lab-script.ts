@@ -32,18 +32,6 @@ export interface SimClient {
   sockets: number;
 }
 
-/** mulberry32: small, fast and the same on every machine. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export class LabScript {
   readonly events: LabEvent[] = [];
   /** The reporting source of each event (`Envelope.from`), parallel to `events`. */

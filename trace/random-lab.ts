@@ -7,7 +7,8 @@
  * taken from the script's own truth at emit time: an oracle the trace model is checked against.
  */
 import { TRACE_VERSION, type Envelope } from './events.ts';
-import { LabScript, seededRandom } from './lab-script.ts';
+import { LabScript } from './lab-script.ts';
+import { seededRandom } from './seeded-random.ts';
 import { broadcast, fetchSockets } from './lab-traffic.ts';
 
 export type TrueOutcome = 'delivered' | 'server-down' | 'redis-down' | 'not-in-room';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LabEvent } from './events.ts';
-import { LabScript, seededRandom } from './lab-script.ts';
+import { LabScript } from './lab-script.ts';
+import { seededRandom } from './seeded-random.ts';
 import { broadcast } from './lab-traffic.ts';
 import { randomLab, toEnvelopes } from './random-lab.ts';
 import { reduceAll } from './reducer.ts';

@@ -2,12 +2,11 @@
  * nginx run by the lab: in the foreground (`daemon off`), from a folder of its own under the
  * system's temp folder (config, pid file, error log, temp files), as root or as a normal user.
  *
- * It runs under a small `sh` watchdog whose stdin is a pipe from the lab: when the lab ends, in
- * whatever way (Ctrl+C twice, a crash, SIGKILL), the pipe closes and the watchdog stops nginx,
- * so no nginx is left holding the balancer's port. Changes are a new config and a SIGHUP, after
- * which the lab waits until the new workers answer (STATUS_PATH serves the generation).
+ * It runs as a WatchedChild, so no nginx is left holding the balancer's port when the lab ends in
+ * whatever way. Changes are a new config and a SIGHUP, after which the lab waits until the new
+ * workers answer (STATUS_PATH serves the generation).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -17,6 +16,7 @@ import path from 'node:path';
 import { PortInUseError } from '../server-node.ts';
 import { hostPort, upstreamHost } from './balancer-modes.ts';
 import { STATUS_PATH } from './nginx-config.ts';
+import { WatchedChild } from '../watched-child.ts';
 
 /** The nginx executable on `pathEnv` (PATH's syntax), or null. */
 export function findNginx(pathEnv = process.env.PATH ?? ''): string | null {
@@ -32,21 +32,6 @@ export function findNginx(pathEnv = process.env.PATH ?? ''): string | null {
   return null;
 }
 
-// $0 nginx, $1 its folder. `read` returns when the lab's end of stdin closes. (A background
-// job's stdin is /dev/null unless redirected, hence fd 3.)
-const WATCHDOG = `
-exec 3<&0
-"$0" -p "$1/" -c "$1/nginx.conf" -e "$1/error.log" </dev/null 3<&- &
-nginx=$!
-echo "$nginx"
-( read -r _ <&3; kill -TERM "$nginx" 2>/dev/null ) &
-watch=$!
-wait "$nginx"
-status=$?
-kill "$watch" 2>/dev/null
-exit "$status"
-`;
-
 export class NginxError extends Error {}
 
 /** Resolves once nothing listens on host:port, or throws the sentence for --balancer-port. */
@@ -60,11 +45,7 @@ async function checkPortFree(host: string, port: number): Promise<void> {
 }
 
 export class NginxProcess {
-  private child: ChildProcess | null = null;
-  private pid = 0;
-  private exited: Promise<number | null> = Promise.resolve(null);
-  private gone = false;
-  private stderr = '';
+  private child: WatchedChild | null = null;
 
   private constructor(
     readonly bin: string,
@@ -106,28 +87,18 @@ export class NginxProcess {
     if (code !== 0) throw new NginxError(`nginx refused the lab's config: ${firstError(output)}`);
   }
 
-  private launch(): Promise<void> {
-    const child = spawn('/bin/sh', ['-c', WATCHDOG, this.bin, this.dir], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    this.child = child;
-    child.stderr!.on('data', (chunk: Buffer) => {
-      this.stderr = (this.stderr + chunk.toString()).slice(-2000);
-    });
-    this.exited = new Promise((resolve) =>
-      child.once('exit', (code) => {
-        this.gone = true;
-        resolve(code);
-      }),
-    );
-    child.stdin!.on('error', () => undefined);
-    return new Promise((resolve, reject) => {
-      child.stdout!.once('data', (chunk: Buffer) => {
-        this.pid = Number(chunk.toString().trim().split('\n')[0]);
-        resolve();
-      });
-      child.once('error', (err) => reject(new NginxError(`nginx did not start: ${err.message}`)));
-      void this.exited.then(() => reject(new NginxError(`nginx did not start: ${this.stderr}`)));
+  private async launch(): Promise<void> {
+    const dir = this.dir;
+    this.child = new WatchedChild(this.bin, [
+      '-p',
+      `${dir}/`,
+      '-c',
+      `${dir}/nginx.conf`,
+      '-e',
+      `${dir}/error.log`,
+    ]);
+    await this.child.started.catch((err: Error) => {
+      throw new NginxError(`nginx did not start: ${err.message}`);
     });
   }
 
@@ -136,7 +107,7 @@ export class NginxProcess {
     // No `nginx -t` here: a reload checks the config itself and keeps the old one on an error,
     // which waitForGeneration reports from the log.
     await this.write(config, false);
-    process.kill(this.pid, 'SIGHUP');
+    this.child?.signal('SIGHUP');
     await this.waitForGeneration(generation);
   }
 
@@ -147,12 +118,11 @@ export class NginxProcess {
    */
   private async waitForGeneration(generation: number): Promise<void> {
     const deadline = Date.now() + 10_000;
-    let gone = false;
-    void this.exited.then(() => (gone = true));
+    const gone = () => !this.child?.running;
     const shutdownsBefore = generation > 1 ? await this.count('gracefully shutting down') : 0;
     const errorsBefore = await this.count('[emerg]');
     while ((await this.status()) !== generation) {
-      if (gone) throw new NginxError(`nginx exited: ${await this.lastError()}`);
+      if (gone()) throw new NginxError(`nginx exited: ${await this.lastError()}`);
       if ((await this.count('[emerg]')) > errorsBefore)
         throw new NginxError(`nginx refused the lab's config: ${await this.lastError()}`);
       if (Date.now() > deadline) throw new NginxError('nginx did not take its new config in 10 s.');
@@ -160,7 +130,7 @@ export class NginxProcess {
     }
     if (generation === 1) return;
     while ((await this.count('gracefully shutting down')) <= shutdownsBefore) {
-      if (gone || Date.now() > deadline) return;
+      if (gone() || Date.now() > deadline) return;
       await new Promise((r) => setTimeout(r, 20));
     }
   }
@@ -194,12 +164,12 @@ export class NginxProcess {
 
   private async lastError(): Promise<string> {
     const log = await readFile(path.join(this.dir, 'error.log'), 'utf8').catch(() => '');
-    return firstError(`${this.stderr}\n${log}`);
+    return firstError(`${this.child?.stderr ?? ''}\n${log}`);
   }
 
   /** False once nginx has exited (something outside the lab ended it, say). */
   get running(): boolean {
-    return this.child !== null && !this.gone;
+    return this.child?.running ?? false;
   }
 
   get address(): string {
@@ -210,25 +180,8 @@ export class NginxProcess {
   async stop(): Promise<void> {
     const child = this.child;
     this.child = null;
-    if (child) {
-      if (this.pid) signal(this.pid, 'SIGTERM');
-      child.stdin?.end();
-      const timer = setTimeout(() => {
-        if (this.pid) signal(this.pid, 'SIGKILL');
-        child.kill('SIGKILL');
-      }, 2000);
-      await this.exited;
-      clearTimeout(timer);
-    }
+    await child?.stop(2000);
     rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
-function signal(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(pid, sig);
-  } catch {
-    // already gone
   }
 }
 

@@ -15,7 +15,8 @@ import {
   type Envelope,
   type LabEvent,
 } from '../../../../trace/events.ts';
-import { seededRandom, type Draft } from '../../../../trace/lab-script.ts';
+import type { Draft } from '../../../../trace/lab-script.ts';
+import { seededRandom } from '../../../../trace/seeded-random.ts';
 
 export interface SyntheticOptions {
   clients: number;
