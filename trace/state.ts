@@ -76,6 +76,28 @@ export interface RedisState {
   shardChannels: Record<string, string[]>;
   /** How many times Redis went down (lab.notice 'redis.down'). */
   downs: number;
+  /** The streams adapter's streams, by name (trace/reduce-stream.ts). */
+  streams?: Record<string, StreamState>;
+}
+
+export interface StreamEntry {
+  id: string;
+  /** The server that XADDed it. */
+  server: string;
+  flow?: string;
+  event?: string;
+}
+
+export interface StreamState {
+  name: string;
+  /** The adapter's MAXLEN ~ bound (0 until an adapter.attach says). */
+  maxLen: number;
+  /** How many entries the lab saw appended since the page started. */
+  appended: number;
+  /** The newest entries, oldest first (STREAM_ENTRIES_KEPT at most). */
+  entries: StreamEntry[];
+  /** Each server's read position: the id of the last entry its XREAD returned. */
+  readBy: Record<string, string>;
 }
 
 export interface SocketState {

@@ -12,9 +12,9 @@
 import type { AdapterKind, SubscriptionMode } from '../../../../trace/events.ts';
 import type { AdapterMode } from '../../../../trace/adapter-modes.ts';
 import { plural } from '../../../../trace/plural.ts';
-import type { RedisState } from '../../../../trace/state.ts';
+import type { RedisState, StreamState } from '../../../../trace/state.ts';
 
-export type RedisNodeKind = 'channel' | 'pattern' | 'shard';
+export type RedisNodeKind = 'channel' | 'pattern' | 'shard' | 'stream';
 export type NodeRole = 'broadcast' | 'room' | 'request' | 'response' | 'monitor' | 'other';
 export type SubscriptionTable = 'channels' | 'patterns' | 'shardChannels';
 
@@ -43,6 +43,19 @@ export interface RedisNodeSpec {
   matchedBy?: string;
   /** The lab's own plumbing rather than the adapter's. */
   plumbing: boolean;
+  /** A stream: its newest entries and where each server reads (streams-scene.ts). */
+  log?: StreamLog;
+}
+
+export interface StreamLog {
+  /** The newest entries, oldest first, each with its number in the order they were appended. */
+  entries: { id: string; n: number; server: string; event?: string }[];
+  /** Each up server's read position: an index into `entries`, or -1 when it is older than them. */
+  readers: { server: string; at: number }[];
+  appended: number;
+  maxLen: number;
+  /** MAXLEN ~ has dropped the oldest entries by now. */
+  trimmed: boolean;
 }
 
 export interface SceneServer {
@@ -66,6 +79,8 @@ export interface SceneInput {
   plumbing: boolean;
   /** The lab's monitor channel, where every server reports its trace (the hub listens). */
   monitorChannel?: string;
+  /** The streams adapter's stream, as the trace tells it. */
+  stream?: StreamState;
 }
 
 /** A subscription a mode makes: the table it lands in and the channel or pattern. */

@@ -7,6 +7,7 @@
 import type { RedisNodeSpec, RedisScene } from '../redis/redis-scene.ts';
 import { bracket, type Curve, type Point } from './curves.ts';
 import type { Measure } from './text-measure.ts';
+import { layoutLog, logHeight, type LogBox } from './stream-log-layout.ts';
 
 export interface NodeBox {
   spec: RedisNodeSpec;
@@ -21,6 +22,8 @@ export interface NodeBox {
   anchor: Point;
   /** Where a PUBLISH's receiver count stands (target nodes only). */
   countAt?: Point;
+  /** A stream's entries and read positions (stream-log-layout.ts). */
+  log?: LogBox;
 }
 
 export interface RedisBox {
@@ -122,8 +125,12 @@ export function layoutRedis(input: RedisColumnInput): RedisBox {
     return undefined;
   };
   let captions = scene.nodes.map(captionOf);
+  const logH = (i: number) => (scene.nodes[i].log && !input.compact ? logHeight(font) : 0);
   const heightOf = (i: number) =>
-    1.9 * font + (captions[i] ? 1.3 * font : 0) + (scene.nodes[i].target ? 1.5 * font : 0);
+    1.9 * font +
+    (captions[i] ? 1.3 * font : 0) +
+    logH(i) +
+    (scene.nodes[i].target ? 1.5 * font : 0);
   const top = y + titleH;
   const room = y + h - pad - top;
   let total = scene.nodes.reduce((a, _, i) => a + heightOf(i), 0);
@@ -134,7 +141,8 @@ export function layoutRedis(input: RedisColumnInput): RedisBox {
   const gap = Math.max(0.3 * font, Math.min(2.5 * font, (room - total) / (scene.nodes.length + 1)));
   let cursor = top + gap;
   const nodes: NodeBox[] = scene.nodes.map((spec, i) => {
-    const boxH = 1.9 * font + (captions[i] ? 1.3 * font : 0);
+    const boxH = 1.9 * font + (captions[i] ? 1.3 * font : 0) + logH(i);
+    const logTop = cursor + boxH - logH(i);
     const node: NodeBox = {
       spec,
       x: nodeX,
@@ -145,6 +153,10 @@ export function layoutRedis(input: RedisColumnInput): RedisBox {
       caption: captions[i],
       anchor: { x: nodeX, y: cursor + boxH / 2 },
       countAt: spec.target ? { x: nodeX + nodeW / 2, y: cursor + boxH + 1.1 * font } : undefined,
+      log:
+        spec.log && logH(i)
+          ? layoutLog(spec.log, { x: nodeX + 0.5 * font, y: logTop, w: nodeW - font }, font)
+          : undefined,
     };
     cursor += heightOf(i) + gap;
     return node;

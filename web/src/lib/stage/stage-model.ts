@@ -59,6 +59,9 @@ function adapterOf(state: LabState, lab: LabInfo | null, live: boolean): Adapter
 
 /** The adapter's channel prefix, read from what its servers subscribed to (`socket.io` unless set). */
 function prefixOf(state: LabState): string {
+  // The lab names the streams adapter's stream and channels alike (server/adapters/streams.ts).
+  const stream = Object.keys(state.redis.streams ?? {})[0];
+  if (stream) return stream;
   for (const table of [state.redis.patterns, state.redis.shardChannels]) {
     for (const name of Object.keys(table)) {
       const m = /^([^#]+)#\/#\*?$/.exec(name);
@@ -168,6 +171,7 @@ export function stageModel(
       Object.values(state.servers).find((s) => s.subscriptionMode)?.subscriptionMode,
     plumbing: opts.plumbing ?? false,
     monitorChannel: lab?.monitor.enabled ? lab.monitor.channel : undefined,
+    stream: Object.values(state.redis.streams ?? {})[0],
   });
   const info = live && lab ? lab.redis : lab?.redis;
   return {
