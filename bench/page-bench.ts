@@ -26,6 +26,7 @@ import {
 } from '../tests/support/browser-chromium.ts';
 import { MAX_EVENTS } from '../trace/timeline.ts';
 import { writeResult } from './result-file.ts';
+import { frameDeltas, frameStats, shimNames } from './frame-probe.ts';
 import { numberOption as option, percentile, round1 as r1 } from './bench-stats.ts';
 
 interface Probe {
@@ -35,59 +36,35 @@ interface Probe {
   latencies: number[];
 }
 
-/** Starts the frame and memory probe in the page; returns a function that stops and reads it. */
+/** Frame times, and the page's memory and events every second, over the same `seconds`. */
 async function probe(page: Page, seconds: number): Promise<Probe> {
-  return page.evaluate(async (ms) => {
-    type Lab = {
-      player: { length: number; dropped: number };
-      metrics: { emitToFrame: number[] };
-    };
-    const lab = (window as unknown as { __fanoutLab: Lab }).__fanoutLab;
-    const mem = () =>
-      ((performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ??
-        0) /
-      2 ** 20;
-    const deltas: number[] = [];
-    const heap: { t: number; mb: number }[] = [];
-    const events: { t: number; n: number }[] = [];
-    const t0 = performance.now();
-    const skipLatencies = lab.metrics.emitToFrame.length;
-    let last = t0;
-    let done = false;
-    const frame = (now: number) => {
-      deltas.push(now - last);
-      last = now;
-      if (!done) requestAnimationFrame(frame);
-    };
-    requestAnimationFrame(frame);
-    const timer = setInterval(() => {
-      const t = Math.round(performance.now() - t0);
-      heap.push({ t, mb: Math.round(mem() * 10) / 10 });
-      events.push({ t, n: lab.player.length + lab.player.dropped });
-    }, 1000);
-    await new Promise((r) => setTimeout(r, ms));
-    done = true;
-    clearInterval(timer);
-    return {
-      deltas: deltas.slice(1),
-      heap,
-      events,
-      latencies: lab.metrics.emitToFrame.slice(skipLatencies),
-    };
-  }, seconds * 1000);
-}
-
-function frameStats(deltas: number[], vsync: number) {
-  let dropped = 0;
-  for (const d of deltas) if (d > vsync * 1.5) dropped += Math.round(d / vsync) - 1;
-  return {
-    frames: deltas.length,
-    medianMs: r1(percentile(deltas, 50)),
-    p95Ms: r1(percentile(deltas, 95)),
-    p99Ms: r1(percentile(deltas, 99)),
-    maxMs: r1(Math.max(...deltas)),
-    droppedShare: Math.round((dropped / (dropped + deltas.length)) * 1000) / 1000,
-  };
+  const [deltas, samples] = await Promise.all([
+    frameDeltas(page, seconds),
+    page.evaluate(async (ms) => {
+      type Lab = {
+        player: { length: number; dropped: number };
+        metrics: { emitToFrame: number[] };
+      };
+      const lab = (window as unknown as { __fanoutLab: Lab }).__fanoutLab;
+      const mem = () =>
+        ((performance as unknown as { memory?: { usedJSHeapSize: number } }).memory
+          ?.usedJSHeapSize ?? 0) /
+        2 ** 20;
+      const heap: { t: number; mb: number }[] = [];
+      const events: { t: number; n: number }[] = [];
+      const t0 = performance.now();
+      const skipLatencies = lab.metrics.emitToFrame.length;
+      const timer = setInterval(() => {
+        const t = Math.round(performance.now() - t0);
+        heap.push({ t, mb: Math.round(mem() * 10) / 10 });
+        events.push({ t, n: lab.player.length + lab.player.dropped });
+      }, 1000);
+      await new Promise((r) => setTimeout(r, ms));
+      clearInterval(timer);
+      return { heap, events, latencies: lab.metrics.emitToFrame.slice(skipLatencies) };
+    }, seconds * 1000),
+  ]);
+  return { deltas, ...samples };
 }
 
 async function liveLatency(page: Page, emits: number) {
@@ -166,8 +143,7 @@ export default async function (argv: string[]): Promise<void> {
   const browser = await launchChromium(chromiumPath, ['--enable-precise-memory-info']);
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-    // tsx keeps function names with a __name helper that the page does not have.
-    await page.addInitScript({ content: 'window.__name = (f) => f;' });
+    await shimNames(page);
     console.log(`page bench: idle for ${seconds} s (200 clients, 10 servers, no traffic)...`);
     await page.goto(`${base}/?synthetic=200,10,0`);
     await page.locator('[data-server="s10"]').waitFor();

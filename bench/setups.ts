@@ -76,15 +76,73 @@ async function waitUntil(ready: () => Promise<boolean>, what: string, child: Chi
   }
 }
 
-async function labReady(hubPort: number): Promise<boolean> {
+/** True once the hub answers and its `servers` servers are all up. */
+export async function labReady(hubPort: number, servers = 3): Promise<boolean> {
   try {
     const res = await fetch(`http://127.0.0.1:${hubPort}/api/lab`);
     if (!res.ok) return false;
     const lab = (await res.json()) as { servers: { state: string }[] };
-    return lab.servers.length === 3 && lab.servers.every((s) => s.state === 'up');
+    return lab.servers.length === servers && lab.servers.every((s) => s.state === 'up');
   } catch {
     return false;
   }
+}
+
+function killGroup(child: ChildProcess): void {
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    // The group is gone already; its 'exit' is on its way.
+  }
+}
+
+/** A program started as a child process in a group of its own; `stop` ends it the way Ctrl+C does. */
+export interface ChildProgram {
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `cmd` from the repository (with the page build skipped: the page's files are not on a
+ * measured path, and a missing build would be built once per program) and waits for `ready`.
+ */
+export async function startProgram(
+  cmd: string[],
+  what: string,
+  ready: () => Promise<boolean>,
+  env: NodeJS.ProcessEnv = { LAB_NO_BUILD: '1' },
+): Promise<ChildProgram> {
+  // Its own process group, so that stopping it reaches npm's children too.
+  const child = spawn(cmd[0], cmd.slice(1), {
+    cwd: REPO,
+    env: { ...process.env, ...env },
+    detached: true,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  try {
+    await waitUntil(ready, what, child);
+  } catch (err) {
+    if (child.exitCode === null) killGroup(child);
+    throw err;
+  }
+  return {
+    child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        // SIGINT to the program's own node process (the last of its tree; npm passes nothing on):
+        // the lab closes its servers, a CPU profile is written, and npm and tsx exit after it.
+        // The whole group is killed if that hangs.
+        const pids = processTree(child.pid!);
+        try {
+          process.kill(pids[pids.length - 1], 'SIGINT');
+        } catch {
+          killGroup(child);
+        }
+        setTimeout(() => child.exitCode === null && killGroup(child), 10_000);
+      }),
+  };
 }
 
 export async function startSetup(
@@ -96,28 +154,12 @@ export async function startSetup(
   const basePort = hubPort + 1;
   const [cmd, ...args] = command(name, redisUrl, hubPort, basePort);
   const pinned = pinning ? ['taskset', '-c', pinning.serverCpus, cmd, ...args] : [cmd, ...args];
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    // The page's files are not on the measured path; a missing build would be built three times.
-    LAB_NO_BUILD: '1',
-  };
-  // Its own process group, so that stopping it reaches npm's children too.
-  const child = spawn(pinned[0], pinned.slice(1), {
-    cwd: REPO,
-    env,
-    detached: true,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const what = `the ${name} program`;
-  await waitUntil(
-    async () =>
-      name === 'plain'
-        ? (await Promise.all([0, 1, 2].map((i) => isListening('127.0.0.1', basePort + i)))).every(
-            Boolean,
-          )
-        : labReady(hubPort),
-    what,
-    child,
+  const { child, stop } = await startProgram(pinned, `the ${name} program`, async () =>
+    name === 'plain'
+      ? (await Promise.all([0, 1, 2].map((i) => isListening('127.0.0.1', basePort + i)))).every(
+          Boolean,
+        )
+      : labReady(hubPort),
   );
   let tree = processTree(child.pid!);
   return {
@@ -126,16 +168,6 @@ export async function startSetup(
     hubPort,
     usage: () => treeUsage(tree),
     pids: () => (tree = processTree(child.pid!)),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        // SIGINT to the program's own node process (the last of its tree; npm passes nothing on):
-        // the lab closes its servers, a CPU profile is written, and npm and tsx exit after it.
-        // The whole group is killed if that hangs.
-        const pids = processTree(child.pid!);
-        process.kill(pids[pids.length - 1], 'SIGINT');
-        setTimeout(() => child.exitCode === null && process.kill(-child.pid!, 'SIGKILL'), 10_000);
-      }),
+    stop,
   };
 }

@@ -183,6 +183,11 @@ export class ServerNode {
     // SUBSCRIBEs wait in the sub connection's offline queue until Redis is back.
     if (mode.connect) await this.options.link?.open();
     const redis = this.attachAdapter(io, tap);
+    // Reported as it happens: the adapter is attached (and has asked for its subscriptions)
+    // before Redis answers and before the port opens. Reported after listen, it came after
+    // the SUBSCRIBE replies whenever listen was slow, and the trace told the order wrong.
+    // With adapter none this still matters: the tap watches the in-memory adapter's deliveries.
+    tap?.adapterAttached(io, adapter, subscriptionMode);
     if (redis) await Promise.all(clientsOf(redis).map((c) => whenReady(c)));
     try {
       await listen(httpServer, port, host);
@@ -194,8 +199,6 @@ export class ServerNode {
     }
     // Still the listen callback's tick: no connection has been handled yet.
     tap?.serverUp(port, adapter, subscriptionMode);
-    // With adapter none this still matters: the tap watches the in-memory adapter's deliveries.
-    tap?.adapterAttached(io, adapter, subscriptionMode);
     this.life = { io, httpServer, sockets, redis, tap };
     this.state = 'up';
     this.options.onChange?.();

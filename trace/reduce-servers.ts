@@ -61,8 +61,8 @@ export function onServerUp(state: LabState, e: ServerUp): void {
   server.state = 'up';
   server.sockets = [];
   server.rooms = {};
-  // Its adapter is new too: adapter.attach tells the new uid.
-  delete server.uid;
+  // Its adapter is new too. Its uid is not forgotten here but at server.down: the lab reports
+  // adapter.attach as the adapter is attached, before the port opens and so before server.up.
   const old = state.counters.servers[e.server];
   if (old) {
     const earlier = state.counters.earlier[e.server];
@@ -98,6 +98,8 @@ export function onServerDown(state: LabState, e: ServerDown): void {
   const server = ensureServer(state, e.server);
   server.state = e.reason === 'crash' ? 'crashed' : 'down';
   server.downs += 1;
+  // Its adapter went with it; the next life's adapter.attach tells the new uid.
+  delete server.uid;
   for (const socketId of [...server.sockets]) disconnectSocket(state, socketId, e.seq);
   server.sockets = [];
   server.rooms = {};

@@ -65,7 +65,7 @@ const cases: Case[] = [
     },
   },
   {
-    name: 'server.up of a restarted server forgets the old process: sockets, rooms, uid',
+    name: 'a server that went down and came back forgets the old process: sockets, rooms, uid',
     events: [
       { kind: 'server.down', server: 's1', reason: 'stop' },
       { kind: 'server.up', server: 's1', port: 4001, adapter: 'redis' },

@@ -296,6 +296,8 @@ describe.each(BACKENDS)('the monitor channel (%s)', (backend) => {
   // Last: the setup ends the clients the tests above use.
   it("a setup's batches are shown once, though they also come back through the monitor channel", async () => {
     const from = lab.events.length;
+    // The test above started s2 again; its connects may still be on their way here.
+    const t0 = Date.now();
     expect((await lab.api('POST', '/api/lab/setup', { servers: 3 })).status).toBe(200);
     // Redis hands the hub its subscriptions' messages in order: once this marker is reported,
     // every batch the new servers published before it has come back too.
@@ -306,7 +308,7 @@ describe.each(BACKENDS)('the monitor channel (%s)', (backend) => {
     await lab.admin.publish(lab.lab.options.monitorChannel, marker);
     await seen;
     const since = lab.events.slice(from);
-    const connects = ofKind(since, 'redis.connect');
+    const connects = ofKind(since, 'redis.connect').filter((e) => e.t >= t0);
     expect(connects.map((e) => `${e.server}:${e.role}`).sort()).toEqual([
       's1:pub',
       's1:sub',
@@ -409,7 +411,12 @@ describe('the ten steps', () => {
     const lab = await makeLab('redis', { servers: 2 });
     await lab.lab.addClients('s1', 1);
     await lab.lab.addClients('s2', 1);
-    await broadcastFrom(lab, 'c1', 'chat message', ['ten steps'], ['c1', 'c2']);
+    const flow = await broadcastFrom(lab, 'c1', 'chat message', ['ten steps'], ['c1', 'c2']);
+    // The clients' receipts come from the hub, s2's receipt of the PUBLISH in s2's own batch,
+    // which may arrive later.
+    await lab.waitForEvent((e) => e.kind === 'deliver' && e.server === 's2' && e.flow === flow, {
+      past: true,
+    });
     const byStep = new Map<Step, Set<string>>();
     for (const e of lab.events) byStep.set(e.step, (byStep.get(e.step) ?? new Set()).add(e.kind));
     // Lab clients open a WebSocket straight away: their one HTTP request is step 1b, and no
