@@ -61,7 +61,8 @@ const EVENT_FIELDS = [
   'message', 'plumbing', 'pubId', 'receivers', 'ms', 'pattern', 'via', 'decision', 'sockets',
   'origin', 'rooms', 'except', 'count', 'local', 'mode', 'topic', 'text', 'protocol',
   'connection', 'dir', 'value', 'resp', 'what', 'code', 'signal', 'guard', 'offlineQueue', 'pid',
-  'method', 'sid', 'status', 'balancer', 'from', 'to', 'fatal', 'foreign', 'otherLab',
+  'method', 'sid', 'status', 'balancer', 'from', 'to', 'fatal', 'foreign', 'otherLab', 'link',
+  'entryId', 'stream', 'recovered', 'offset', 'missed',
 ]; // prettier-ignore
 
 export const ADAPTER_KINDS = ADAPTER_IDS;
@@ -169,6 +170,8 @@ const ACTIONS = [
   'stop',
   'crash',
   'start',
+  'cut',
+  'heal',
   'redis',
   'emit',
   'addClient',
@@ -274,6 +277,10 @@ export function readAction(y: YamlBlock, node: YNode, scope: LessonScope): Lesso
       return { crash: serverRef(y, arg, scope) };
     case 'start':
       return { start: serverRef(y, arg, scope) };
+    case 'cut':
+      return { cut: serverRef(y, arg, scope) };
+    case 'heal':
+      return { heal: serverRef(y, arg, scope) };
     case 'redis':
       return { redis: y.choice(arg, 'redis', ['stop', 'start'] as const) };
     case 'removeClient':
