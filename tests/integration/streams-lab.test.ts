@@ -120,8 +120,11 @@ describe.each(BACKENDS)('the streams adapter in the lab (%s)', (backend) => {
   });
 
   it('a server cut off from Redis reads what it missed when it is back: recovered, not lost', async () => {
+    // The reconciliation judges by what the trace knew at emit time: the cut comes first.
+    const linked = lab.waitForEvent((e) => e.kind === 'server.link' && e.server === 's2');
     const cut = await lab.api('POST', '/api/servers/s2/cut', {});
     expect(cut.status).toBe(200);
+    expect(await linked).toMatchObject({ link: 'cut' });
     const late = arrival(s2, 'during the cut', 30_000);
     const across = arrival(s3, 'during the cut');
     const flow = await say(lab, 'during the cut');
