@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { AdapterKind, BalancerMode, SubscriptionMode } from '../trace/events.ts';
-import type { LabInfo } from '../trace/lab-info.ts';
+import type { ClusterNodeInfo, LabInfo } from '../trace/lab-info.ts';
 import { ServerNode } from './server-node.ts';
 import {
   DIRECT,
@@ -37,6 +37,7 @@ import type { LabCluster, NodesReport } from './redis-cluster/lab-cluster.ts';
 import { clusterRefusal } from './redis-cluster/cluster-choice.ts';
 import { LabRedis } from './lab-redis.ts';
 import { LabLinks, type CutMode } from './lab-links.ts';
+import { slowDown } from './slow-subscriber.ts';
 import type { OutsiderMessage, OutsiderResult, Forgery } from './outsider.ts';
 
 export { LabError, RING_SIZE };
@@ -299,6 +300,9 @@ export class Lab extends EventEmitter {
   /** Starts, stops or crashes one of the lab's servers; answers the state it reached. */
   serverAction(id: string, action: ServerAction): Promise<ListedServer> {
     return this.lifecycle.run([`server:${id}`], `${action} ${id}`, async () => {
+      // A server that stops or crashes is no slow reader any more: its connections just close.
+      if (action !== 'start' && this.links.unslow(id))
+        this.emitHub({ kind: 'server.link', server: id, link: 'open' });
       await this.server(id)[action]();
       await this.followServers();
       return this.servers.listedOne(id)!;
@@ -307,12 +311,18 @@ export class Lab extends EventEmitter {
 
   /**
    * Cuts one server off Redis without stopping it (`reset`: its connections reset, new ones
-   * refused; `freeze`: nothing passes, nothing closes), or heals it; answers the server.
+   * refused; `freeze`: nothing passes, nothing closes; `slow`: its sub connection stops reading
+   * until Redis cuts it off, slow-subscriber.ts), or heals it; answers the server.
    */
-  serverLink(id: string, action: CutMode | 'heal'): Promise<ListedServer> {
+  serverLink(
+    id: string,
+    action: CutMode | 'heal',
+    opts: { limit?: string } = {},
+  ): Promise<ListedServer> {
     return this.lifecycle.run([`server:${id}`], `${action} ${id}'s link`, async () => {
       const server = this.server(id);
-      let link: 'cut' | 'frozen' | 'open' = 'open';
+      let link: 'cut' | 'frozen' | 'slow' | 'open' = 'open';
+      let limit: string | undefined;
       if (action === 'heal') this.links.heal(id);
       else {
         // makeServer skips the relay on a cluster: its nodes are reached at the addresses they give.
@@ -326,9 +336,23 @@ export class Lab extends EventEmitter {
             409,
             `${id} is ${server.state}, so it has no connection to Redis to cut; start it first.`,
           );
-        link = this.links.cut(id, action, this.adapter !== 'none');
+        if (action === 'slow') {
+          link = 'slow';
+          limit = await slowDown({
+            id,
+            lab: this.labId,
+            server,
+            links: this.links,
+            hasAdapter: this.adapter !== 'none',
+            managedUrl: this.redis.managed?.url,
+            labUrl: this.shared.url,
+            limit: opts.limit,
+            emit: (e) => this.emitHub({ kind: 'server.link', server: id, ...e }),
+            changed: () => this.changed(),
+          });
+        } else link = this.links.cut(id, action, this.adapter !== 'none');
       }
-      this.emitHub({ kind: 'server.link', server: id, link });
+      this.emitHub({ kind: 'server.link', server: id, link, ...(limit ? { limit } : {}) });
       this.changed();
       return this.servers.listedOne(id)!;
     });
@@ -380,6 +404,21 @@ export class Lab extends EventEmitter {
       await this.shared.afterRestart();
       this.changed();
       return this.info().redis;
+    });
+  }
+
+  /** POST /api/redis/nodes/{id}/stop|start: one node of the local Redis Cluster. */
+  toggleClusterNode(name: string, action: 'stop' | 'start'): Promise<ClusterNodeInfo[]> {
+    const cluster = this.options.cluster;
+    if (!cluster)
+      throw new LabError(
+        409,
+        'The lab runs on one Redis, not a Redis Cluster, so it has no nodes to stop or start: start the lab with --redis-cluster for a local cluster (POST /api/redis/stop stops the one Redis).',
+      );
+    return this.lifecycle.run(['redis'], `${action} cluster node ${name}`, async () => {
+      const nodes = await cluster.toggleNode(name, action);
+      this.changed();
+      return nodes;
     });
   }
 

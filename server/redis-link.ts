@@ -11,18 +11,27 @@
  *   sockets' buffers as they would behind a link that drops packets; a connection opened meanwhile
  *   waits too. Redis's `client-output-buffer-limit` may close a frozen subscriber (a slow
  *   consumer, as far as Redis can tell).
- * - `heal`: bytes flow again; a frozen connection carries on with what waited, a cut one is
- *   made anew by the client.
+ * - `stall` (the lab's `slow` mode): one connection, the server's subscriber, stops reading what
+ *   Redis sends, while what the server sends still goes through: a slow consumer, as Redis sees
+ *   one. Redis keeps what it cannot send in the connection's output buffer until
+ *   `client-output-buffer-limit pubsub` makes it close the connection. `resume` reads again:
+ *   what the kernel held arrives late, then the end Redis sent, as for a reader that caught up.
+ * - `heal`: bytes flow again; a frozen or stalled connection carries on with what waited, a cut
+ *   one is made anew by the client.
  *
  * Real bytes to a real Redis or broker: the relay never reads what it carries.
  */
 import net from 'node:net';
 
-export type LinkState = 'open' | 'cut' | 'frozen';
+export type LinkState = 'open' | 'cut' | 'frozen' | 'slow';
 
 interface Pair {
   inbound: net.Socket;
   outbound: net.Socket | null;
+  /** Redis's bytes to the server wait unread (`stall`). */
+  stalled?: boolean;
+  /** Stalled once, then read again: an end from Redis is handed on as an end. */
+  resumed?: boolean;
 }
 
 export class RedisLink {
@@ -62,17 +71,46 @@ export class RedisLink {
   }
 
   cut(): void {
+    if (this.state === 'slow') this.resume();
     this.state = 'cut';
     for (const pair of [...this.pairs]) this.drop(pair);
   }
 
+  /**
+   * Stops reading what Redis sends to the connection the server made from local port `port`
+   * (its sub connection); answers false when no such connection is relayed.
+   */
+  stall(port: number): boolean {
+    if (this.state !== 'open') return false;
+    const pair = [...this.pairs].find((p) => p.inbound.remotePort === port && p.outbound);
+    if (!pair?.outbound) return false;
+    this.state = 'slow';
+    pair.stalled = true;
+    pair.outbound.unpipe(pair.inbound);
+    pair.outbound.pause();
+    return true;
+  }
+
+  /** The stalled connection reads again (and the link is open). */
+  resume(): void {
+    if (this.state === 'slow') this.state = 'open';
+    for (const pair of this.pairs) {
+      if (!pair.stalled || !pair.outbound) continue;
+      pair.stalled = false;
+      pair.resumed = true;
+      pair.outbound.pipe(pair.inbound);
+    }
+  }
+
   freeze(): void {
     if (this.state === 'cut') return;
+    if (this.state === 'slow') this.resume();
     this.state = 'frozen';
     for (const pair of this.pairs) this.stop(pair);
   }
 
   heal(): void {
+    if (this.state === 'slow') return this.resume();
     const was = this.state;
     this.state = 'open';
     // Only frozen connections wait to be joined again (a cut left none; open ones flow).
@@ -109,7 +147,12 @@ export class RedisLink {
     const outbound = net.connect(port, host);
     pair.outbound = outbound;
     outbound.on('error', () => undefined);
-    outbound.on('close', () => this.drop(pair));
+    outbound.on('close', () => {
+      // Redis ended a connection the server had stopped reading: the pipe hands the server what
+      // waited and then the end, as a slow reader gets them; a reset would throw them away.
+      if (pair.resumed && outbound.readableEnded && this.state !== 'cut') this.pairs.delete(pair);
+      else this.drop(pair);
+    });
     this.join(pair, outbound);
   }
 

@@ -135,6 +135,17 @@ export class ServerNode {
     return this.options.link?.state ?? 'open';
   }
 
+  /** The local port of the sub connection's socket: how the relay tells it from pub. */
+  get subPort(): number | undefined {
+    const sub = this.life?.redis?.sub as { stream?: NetSocket } | undefined;
+    return sub?.stream?.localPort;
+  }
+
+  /** What the trace gives as the reason when the sub connection next closes. */
+  explainSubClose(why: string): void {
+    this.life?.tap?.explainClose('sub', why);
+  }
+
   get server(): Server | null {
     return this.life?.io ?? null;
   }

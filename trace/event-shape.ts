@@ -40,7 +40,12 @@ const TOPICS = [
 const FIELDS: { [K in EventKind]: Record<string, FieldType> } = {
   'server.up': { port: 'number', adapter: ADAPTERS, subscriptionMode: 'string?' },
   'server.down': { reason: ['stop', 'crash'] },
-  'server.link': { link: ['cut', 'frozen', 'open'] },
+  'server.link': {
+    link: ['cut', 'frozen', 'slow', 'open'],
+    limit: 'string?',
+    pending: 'number?',
+    closedBy: 'string?',
+  },
   'redis.connect': {
     role: ROLES,
     name: 'string',

@@ -95,11 +95,23 @@ export interface ServerDown extends Base<'server.down'> {
 }
 /**
  * Step 4: the network between a server and Redis (the lab's relay, server/redis-link.ts) was cut
- * (connections reset), frozen (nothing passes, nothing closes) or healed (`open`). The server
- * stays up with its clients; reported by the hub.
+ * (connections reset), frozen (nothing passes, nothing closes), slowed (its sub connection stops
+ * reading: a slow subscriber) or healed (`open`). The server stays up with its clients; reported
+ * by the hub.
  */
+/** A link that is not open. */
+export type BrokenLink = 'cut' | 'frozen' | 'slow';
 export interface ServerLink extends Base<'server.link'> {
-  link: 'cut' | 'frozen' | 'open';
+  link: 'cut' | 'frozen' | 'slow' | 'open';
+  /** `slow`: Redis's `client-output-buffer-limit` for pub/sub, e.g. `pubsub 1048576 262144 2`. */
+  limit?: string;
+  /** `slow`: bytes waiting in Redis for the sub connection (CLIENT LIST `omem`), as the lab saw. */
+  pending?: number;
+  /**
+   * `open` after `slow`: `redis` when Redis itself closed the slow subscriber (its output buffer
+   * passed the limit); absent when the lab healed it.
+   */
+  closedBy?: 'redis';
 }
 /** Step 4: one of the server's Redis connections is ready (or lost). */
 export interface RedisConnect extends Base<'redis.connect'> {
@@ -228,6 +240,11 @@ export interface Publish extends Base<'publish'> {
   plumbing?: boolean;
   /** Links the publish to its `publish.result`. */
   pubId: number;
+  /**
+   * On a Redis Cluster: the node (host:port, as `ClusterNodeStats.address`) ioredis sent the
+   * command to. A classic PUBLISH goes to any master ioredis picks; an SPUBLISH to its slot's.
+   */
+  node?: string;
 }
 /** Step 9: Redis answered the PUBLISH: how many subscribed connections got it. */
 export interface PublishResult extends Base<'publish.result'> {
@@ -330,7 +347,11 @@ export interface Counters extends Base<'counters'> {
 export interface ClusterNodeStats {
   /** n1, n2...: masters first, as GET /api/lab lists them. */
   name: string;
+  /** host:port, as a publish's `node` names it (absent in traces from before it was kept). */
+  address?: string;
   role: 'master' | 'replica';
+  /** For a replica: the name of its master. */
+  master?: string;
   /** The slots it owns, e.g. "0-5460"; empty for a replica. */
   slots: string;
   state: 'up' | 'down';
@@ -356,6 +377,11 @@ export interface ClusterNodeStats {
 export interface ClusterNodesReport extends Base<'cluster.nodes'> {
   nodes: ClusterNodeStats[];
   busSent: { publish: number; shard: number };
+  /**
+   * When the hub began asking the nodes for these figures (`t` is when it had them all): a
+   * publish wholly between two reports' reads is counted in the second, and only there.
+   */
+  readFrom?: number;
 }
 
 /** The lab itself changed (Redis stopped or started, a lesson claimed the lab...). */

@@ -2,7 +2,7 @@
  * The body of `GET /api/lab` and of the hub's `lab` push: what the lab is made of right now.
  * Shared by the hub, the page and the lessons (docs/api.md describes each field).
  */
-import type { AdapterKind, BalancerMode, SubscriptionMode } from './events.ts';
+import type { AdapterKind, BalancerMode, BrokenLink, SubscriptionMode } from './events.ts';
 
 /** The two ways a lab or page client may connect (socket.io-client's `transports` option). */
 export type ClientTransports = ['websocket'] | ['polling', 'websocket'];
@@ -103,7 +103,7 @@ export interface LabInfo {
      */
     kind?: 'lab' | 'remote';
     /** Its network to Redis, cut or frozen by `POST /api/servers/{id}/cut`; absent while open. */
-    link?: 'cut' | 'frozen';
+    link?: BrokenLink;
   }[];
   clients: {
     /** For a phone (classroom mode), its student's nickname: what the trace and the stage call it. */

@@ -97,6 +97,31 @@ describe('reconcile', () => {
     ]);
   });
 
+  it('a slow subscriber: not read yet while slow; cut off once Redis closed it', () => {
+    const s = lab();
+    s.emit({ kind: 'server.link', server: 's3', link: 'slow', step: 4 }, 'hub');
+    const flow = broadcast(s, 'c1') as string;
+    // s3's subscriber read nothing of it: no receipt, no delivery, and c3 never got it.
+    const unread = (e: LabEvent) =>
+      !(e.flow === flow && (e.server === 's3' || ('client' in e && e.client === 'c3')));
+    const lostNow = reconcile(reduceAll(s.events.filter(unread)), flow) as FlowReconciliation;
+    expect(lostNow.lost).toEqual([
+      expect.objectContaining({
+        client: 'c3',
+        detail: "s3's subscriber is slow: it has not read it yet",
+      }),
+    ]);
+    s.emit({ kind: 'server.link', server: 's3', link: 'open', closedBy: 'redis', step: 4 }, 'hub');
+    const lost = reconcile(reduceAll(s.events.filter(unread)), flow) as FlowReconciliation;
+    expect(lost.lost).toEqual([
+      expect.objectContaining({
+        client: 'c3',
+        reason: 'cut-off',
+        detail: "s3's subscriber fell behind and Redis cut it off",
+      }),
+    ]);
+  });
+
   it('a missing receipt with no known cause is unknown', () => {
     const s = lab();
     const flow = broadcast(s, 'c1') as string;

@@ -100,8 +100,16 @@ function lossOf(state: LabState, flow: Flow, id: string, m: AudienceMember): [Lo
   if (!m.connected) return ['server-down', `it was disconnected from ${m.server} at emit time`];
   if (remote && at.redis === 'down') return ['redis-down', 'Redis was down at emit time'];
   // A cut network explains what follows from it (a pub connection down, a failed PUBLISH).
-  if (remote && at.originLink) return ['cut-off', `${flow.origin} was cut off from Redis`];
-  if (remote && m.serverLink) return ['cut-off', `${m.server} was cut off from Redis`];
+  // A slow origin still publishes: only its own subscriber is behind.
+  if (remote && at.originLink && at.originLink !== 'slow')
+    return ['cut-off', `${flow.origin} was cut off from Redis`];
+  if (remote && m.serverLink === 'slow') {
+    const now = state.servers[m.server];
+    if (now?.link === 'slow')
+      return ['cut-off', `${m.server}'s subscriber is slow: it has not read it yet`];
+    if (now?.slowEnd === 'redis')
+      return ['cut-off', `${m.server}'s subscriber fell behind and Redis cut it off`];
+  } else if (remote && m.serverLink) return ['cut-off', `${m.server} was cut off from Redis`];
   if (remote && at.pubDown) return ['redis-down', `${flow.origin}'s pub connection was down`];
   const failed = flow.publishes.find((p) => p.error);
   if (remote && failed) return ['redis-down', `PUBLISH failed: ${failed.error}`];

@@ -131,6 +131,7 @@ export function onPublish(state: LabState, e: Publish): void {
     traffic: kind,
     bytes: e.bytes,
     t: e.t,
+    ...(e.node ? { node: e.node } : {}),
   });
   noteTraffic(flow, kind);
   // A response is published by a server that answers, not by the one that started the flow.

@@ -113,6 +113,8 @@ export function onServerDown(state: LabState, e: ServerDown): void {
 /** The network to Redis: the server and its clients stay as they are; its connections say the rest. */
 export function onServerLink(state: LabState, e: ServerLink): void {
   const server = ensureServer(state, e.server);
+  if (server.link === 'slow' && e.link !== 'slow') server.slowEnd = e.closedBy ?? 'lab';
+  else if (e.link === 'slow' && server.link !== 'slow') delete server.slowEnd;
   if (e.link === 'open') {
     delete server.link;
     return;

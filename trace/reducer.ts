@@ -26,6 +26,7 @@ import {
   onServerLink,
   onServerUp,
 } from './reduce-servers.ts';
+import { onClusterNodes } from './cluster-bus.ts';
 import { onHttpRequest, onTransportUpgrade } from './reduce-http.ts';
 import { noteRosterChange } from './rosters.ts';
 import { onClientConnect, onClientDisconnect, onRoomChange } from './reduce-sockets.ts';
@@ -79,8 +80,7 @@ const HANDLERS: Handlers = {
   'client.receive': onClientReceive,
   'monitor.mode': onMonitorMode,
   counters: onCounters,
-  // The cluster's nodes are drawn from the latest report itself (docs/cluster.md).
-  'cluster.nodes': () => {},
+  'cluster.nodes': onClusterNodes,
   'lab.notice': onLabNotice,
   // The Redis console and the plain app live beside the lab's servers: no state of theirs here.
   console: () => {},

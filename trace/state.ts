@@ -10,6 +10,8 @@
  */
 import type {
   AdapterKind,
+  BrokenLink,
+  ClusterNodeStats,
   Decision,
   Foreign,
   LabEvent,
@@ -59,8 +61,10 @@ export interface ServerState {
   connections: Partial<Record<RedisRole, RedisConnection>>;
   /** How many times it went down: reconciliation compares it with the value at emit time. */
   downs: number;
-  /** Its network to Redis is cut or frozen (`server.link`); absent while open. */
-  link?: 'cut' | 'frozen';
+  /** Its network to Redis is cut, frozen or slow (`server.link`); absent while open. */
+  link?: BrokenLink;
+  /** How its last slow episode ended: Redis cut the subscriber off, or the lab healed it. */
+  slowEnd?: 'redis' | 'lab';
   /** How many times its network to Redis was cut or frozen, as `downs`. */
   linkCuts?: number;
 }
@@ -145,6 +149,8 @@ export interface FlowPublish {
   traffic: 'broadcast' | 'request' | 'response' | 'other';
   bytes: number;
   t: number;
+  /** On a Redis Cluster: the node (host:port) the command was sent to. */
+  node?: string;
   /** From the matching publish.result: subscribed connections that got it. */
   receivers?: number;
   error?: string;
@@ -197,7 +203,7 @@ export interface AudienceMember {
   disconnects: number;
   serverDowns: number;
   /** Its server's network to Redis was cut or frozen, and how many times it had been. */
-  serverLink?: 'cut' | 'frozen';
+  serverLink?: BrokenLink;
   serverLinkCuts?: number;
 }
 
@@ -246,8 +252,8 @@ export interface Flow {
     redisDowns: number;
     /** The origin's pub connection was down. */
     pubDown: boolean;
-    /** The origin's network to Redis was cut or frozen. */
-    originLink?: 'cut' | 'frozen';
+    /** The origin's network to Redis was cut, frozen or slow. */
+    originLink?: BrokenLink;
     /** Key in `LabState.rosters`: the clients as they were (see trace/rosters.ts). */
     roster: string;
   };
@@ -304,6 +310,27 @@ export interface LabState {
   lastEvent: LabEvent | null;
   /** Events reduced into this state. */
   events: number;
+  /** The Redis Cluster's nodes as they report themselves (cluster.nodes); absent without one. */
+  cluster?: ClusterState;
+}
+
+/** How many cluster readings are kept: enough to measure the flows of the last half minute. */
+export const CLUSTER_READINGS = 30;
+
+/** One `cluster.nodes` report's bus counters, for measuring a publish between two reads. */
+export interface ClusterReading {
+  /** When the hub began asking (its `readFrom`, or `t` when the report has none) and when it had every answer. */
+  from: number;
+  t: number;
+  /** Each node's bus counters (running totals since the node started), by name. */
+  bus: Record<string, ClusterNodeStats['bus']>;
+}
+
+export interface ClusterState {
+  /** As the latest report has them. */
+  nodes: ClusterNodeStats[];
+  /** The latest reports' counters, oldest first, at most CLUSTER_READINGS. */
+  readings: ClusterReading[];
 }
 
 export function emptyTotals(): CounterTotals {

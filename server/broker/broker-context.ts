@@ -53,6 +53,8 @@ export interface BrokerContext {
   readonly port: number;
   readonly startedAt: number;
   readonly stats: { connectionsReceived: number; commandsProcessed: number };
+  /** `client-output-buffer-limit` by class, as CONFIG SET left it; only `pubsub` is enforced. */
+  readonly outputLimits: Record<'normal' | 'slave' | 'pubsub', OutputLimit>;
   emit(event: BrokerEvent): void;
   /**
    * Writes the client's queued output once everything readable in this event-loop turn has

@@ -49,6 +49,7 @@ export class EmbeddedBroker {
   private dirty: ClientConnection[] = [];
   private flushScheduled = false;
   private sinceFlush = 0;
+  private cron: NodeJS.Timeout | undefined;
 
   private constructor(
     readonly port: number,
@@ -69,6 +70,11 @@ export class EmbeddedBroker {
       port,
       startedAt: Date.now(),
       stats: { connectionsReceived: 0, commandsProcessed: 0 },
+      outputLimits: {
+        normal: { hard: 0, soft: 0, softSeconds: 0 },
+        slave: { hard: 256 * 1024 * 1024, soft: 64 * 1024 * 1024, softSeconds: 60 },
+        pubsub: { ...(opts.pubsubOutputLimit ?? DEFAULT_PUBSUB_OUTPUT_LIMIT) },
+      },
       flushLater: (client) => {
         this.dirty.push(client);
         if (!this.flushScheduled) {
@@ -131,6 +137,12 @@ export class EmbeddedBroker {
     // Errors after listening (e.g. EMFILE on accept) are survivable; they must not crash the lab.
     server.on('error', () => {});
     this.server = server;
+    // Like Redis's clientsCron: a subscriber over the soft limit is cut off once its time is up,
+    // even if nothing more is published to it.
+    this.cron = setInterval(() => {
+      for (const client of this.ctx.clients.values()) client.checkOutputLimit();
+    }, 100);
+    this.cron.unref();
   }
 
   /**
@@ -142,6 +154,7 @@ export class EmbeddedBroker {
     const server = this.server;
     if (!server) return;
     this.server = null;
+    if (this.cron) clearInterval(this.cron);
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     for (const client of [...this.ctx.clients.values()]) {
       client.socket.destroy();
@@ -185,13 +198,7 @@ export class EmbeddedBroker {
 
   private accept(socket: net.Socket): void {
     const id = this.nextClientId++;
-    const client = new ClientConnection(
-      id,
-      socket,
-      this.ctx,
-      this.opts.pubsubOutputLimit ?? DEFAULT_PUBSUB_OUTPUT_LIMIT,
-      this.opts.maxBulkLen,
-    );
+    const client = new ClientConnection(id, socket, this.ctx, this.opts.maxBulkLen);
     socket.setNoDelay(true);
     this.ctx.clients.set(id, client);
     this.ctx.stats.connectionsReceived++;

@@ -1,5 +1,5 @@
 import type net from 'node:net';
-import type { BrokerContext, OutputLimit } from './broker-context.ts';
+import type { BrokerContext } from './broker-context.ts';
 import { OutputBuffer } from './output-buffer.ts';
 import type { PushHead, SubscriptionKind, Subscriber } from './pubsub-registry.ts';
 import { encodeReply, type Protocol, type Reply } from './resp-encoder.ts';
@@ -49,7 +49,6 @@ export class ClientConnection implements Subscriber {
     readonly id: number,
     readonly socket: net.Socket,
     private readonly ctx: BrokerContext,
-    private readonly outputLimit: OutputLimit,
     maxBulkLen: number | undefined,
   ) {
     this.addr = `${socket.remoteAddress}:${socket.remotePort}`;
@@ -111,7 +110,7 @@ export class ClientConnection implements Subscriber {
       }
       this.socket.write(bytes);
       if (this.subscribed) {
-        if (this.overOutputLimit()) return;
+        if (this.checkOutputLimit()) return;
       } else if (this.socket.writableLength > READ_PAUSE_BYTES && !this.socket.isPaused()) {
         // A client that pipelines without reading: stop reading its commands until it catches
         // up, so its replies cannot grow without bound (pushes to subscribers have the limit).
@@ -122,17 +121,22 @@ export class ClientConnection implements Subscriber {
     if (this.closing) this.socket.end();
   }
 
-  /** Redis's client-output-buffer-limit for pub/sub clients: hard at once, soft after a grace time. */
-  private overOutputLimit(): boolean {
-    const pending = this.socket.writableLength;
-    const { hard, soft, softSeconds } = this.outputLimit;
-    let over = hard > 0 && pending > hard;
-    if (!over && soft > 0 && pending > soft) {
-      // As in Redis: the first time over the soft limit starts the clock; only a later check,
-      // still over and more than softSeconds on, disconnects.
-      const now = Date.now();
+  /**
+   * Redis's client-output-buffer-limit for pub/sub clients: over the hard limit, disconnected at
+   * once; over the soft limit, only once it has stayed there for more than its seconds. Checked
+   * after each write and by the broker's cron, as Redis does. Answers whether it disconnected.
+   */
+  checkOutputLimit(): boolean {
+    if (this.closed || !this.subscribed) return false;
+    const pending = this.outputBytes;
+    const { hard, soft, softSeconds } = this.ctx.outputLimits.pubsub;
+    let over = hard > 0 && pending >= hard;
+    if (!over && soft > 0 && pending >= soft) {
+      // Redis's clock here is whole seconds (server.unixtime): the first check over the soft
+      // limit starts it, and a later one more than softSeconds on disconnects.
+      const now = Math.floor(Date.now() / 1000);
       if (this.softLimitSince === null) this.softLimitSince = now;
-      else over = now - this.softLimitSince > softSeconds * 1000;
+      else over = now - this.softLimitSince > softSeconds;
     } else if (!over) {
       this.softLimitSince = null;
     }

@@ -10,6 +10,7 @@ import { introspectionCommands } from './server-commands.ts';
 import { streamCommands } from './stream-commands.ts';
 import { transactionCommands } from './transactions.ts';
 import { aclCommand, permissionError } from './acl-commands.ts';
+import { configCommand } from './config-commands.ts';
 
 /** Everything the broker answers. Anything else gets Redis's unknown-command error. */
 export const COMMANDS: CommandSpec[] = [
@@ -17,6 +18,7 @@ export const COMMANDS: CommandSpec[] = [
   clientCommand,
   ...pubsubCommands,
   aclCommand,
+  configCommand,
   ...introspectionCommands(() => COMMANDS),
   ...streamCommands,
   ...keyCommands,

@@ -80,13 +80,23 @@ const routes: Route[] = [
     pattern: /^\/api\/servers\/([^/]+)\/(cut|heal)$/,
     handler: async (lab, [id, action], body) => {
       const mode = body.mode ?? 'reset';
-      if (action === 'cut' && mode !== 'reset' && mode !== 'freeze')
+      if (action === 'cut' && mode !== 'reset' && mode !== 'freeze' && mode !== 'slow')
         throw new HttpError(
           400,
-          `"mode" must be "reset" (the server's connections to Redis are closed) or "freeze" (they stay open and nothing passes).`,
+          `"mode" must be "reset" (the server's connections to Redis are closed), "freeze" (they stay open and nothing passes) or "slow" (its sub connection stops reading until Redis cuts it off).`,
           'mode',
         );
-      return [200, await lab.serverLink(id, action === 'heal' ? 'heal' : (mode as CutMode))];
+      const limit = body.limit;
+      if (limit !== undefined && (typeof limit !== 'string' || !/^\w+ \w+ \d+$/.test(limit)))
+        throw new HttpError(
+          400,
+          `"limit" is Redis's pubsub output buffer limit as "<hard> <soft> <seconds>", e.g. "1mb 256kb 2".`,
+          'limit',
+        );
+      return [
+        200,
+        await lab.serverLink(id, action === 'heal' ? 'heal' : (mode as CutMode), { limit }),
+      ];
     },
   },
   {
@@ -123,6 +133,14 @@ const routes: Route[] = [
     handler: async (lab, [action]) => [
       200,
       await (action === 'stop' ? lab.redisStop() : lab.redisStart()),
+    ],
+  },
+  {
+    method: 'POST',
+    pattern: /^\/api\/redis\/nodes\/([^/]+)\/(stop|start)$/,
+    handler: async (lab, [name, action]) => [
+      200,
+      { nodes: await lab.toggleClusterNode(name, action as 'stop' | 'start') },
     ],
   },
   {

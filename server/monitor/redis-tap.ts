@@ -60,7 +60,41 @@ export class RedisTap {
   private readonly connected = new Set<string>();
   private readonly lastError = new Map<string, string>();
 
+  /**
+   * On a Redis Cluster: the node each command object was last handed to, and the command the
+   * Cluster was given last. ioredis picks the node inside publish() itself, in the same tick
+   * (a classic PUBLISH: any master; an SPUBLISH: its slot's owner), so the publish event can say
+   * where it went.
+   */
+  private readonly nodeOfCommand = new WeakMap<object, string>();
+  private lastCommand: object | undefined;
+
   constructor(private readonly host: TapHost) {}
+
+  private watchClusterNodes(client: Redis): void {
+    const cluster = client as unknown as {
+      isCluster?: boolean;
+      nodes(role: 'all'): Redis[];
+      on(event: '+node', listener: (node: Redis) => void): void;
+      sendCommand(...args: unknown[]): unknown;
+    };
+    if (!cluster.isCluster) return;
+    const watchNode = (node: Redis) => {
+      const send = node.sendCommand.bind(node);
+      const address = `${node.options.host}:${node.options.port}`;
+      node.sendCommand = ((command: object, ...rest: unknown[]) => {
+        this.nodeOfCommand.set(command, address);
+        return (send as (...args: unknown[]) => unknown)(command, ...rest);
+      }) as Redis['sendCommand'];
+    };
+    for (const node of cluster.nodes('all')) watchNode(node);
+    cluster.on('+node', watchNode);
+    const send = cluster.sendCommand.bind(cluster);
+    cluster.sendCommand = (command: unknown, ...rest: unknown[]) => {
+      this.lastCommand = command as object;
+      return send(command, ...rest);
+    };
+  }
 
   /**
    * A connection of the server is gone. Called by ioredis's 'close', and by the server itself on
@@ -74,6 +108,14 @@ export class RedisTap {
       name: `${this.host.id}:${role}`,
       error: this.lastError.get(role),
     });
+  }
+
+  /**
+   * Why the connection will close, when the lab knows better than the socket: Redis closes a
+   * slow subscriber with a plain end, and says why to nobody (slow-subscriber.ts reads it).
+   */
+  explainClose(role: Extract<RedisRole, 'pub' | 'sub'>, why: string): void {
+    this.lastError.set(role, why);
   }
 
   /** Steps 4, 5 and 8/9: one of the adapter's Redis connections. */
@@ -90,6 +132,7 @@ export class RedisTap {
     if (role === 'xread') return;
 
     if (role === 'pub') {
+      this.watchClusterNodes(client);
       for (const command of ['publish', 'spublish'] as const) this.wrapPublish(target, command);
       this.wrapXadd(target);
       const send = target.send_command;
@@ -265,20 +308,22 @@ export class RedisTap {
       sink.count('publish');
       // A flow left out by sampling costs no more than the count above.
       const detail = sink.offer(flow);
-      if (detail) {
-        sink.record({
-          kind: 'publish',
-          command: command === 'publish' ? 'PUBLISH' : 'SPUBLISH',
-          channel: String(channel),
-          bytes: buf.length,
-          flow,
-          pubId,
-          message: decodeMessage(this.host.family, String(channel), buf),
-          hex: hexPreview(buf),
-        });
-      }
+      this.lastCommand = undefined;
       const result = original.call(target, channel, tagged ?? payload, ...rest);
       if (!detail) return result;
+      const node = this.lastCommand && this.nodeOfCommand.get(this.lastCommand);
+      sink.record({
+        kind: 'publish',
+        command: command === 'publish' ? 'PUBLISH' : 'SPUBLISH',
+        channel: String(channel),
+        bytes: buf.length,
+        flow,
+        pubId,
+        message: decodeMessage(this.host.family, String(channel), buf),
+        hex: hexPreview(buf),
+        t,
+        ...(node ? { node } : {}),
+      });
       const settled = (outcome: { receivers: number } | { error: string }) =>
         sink.record({
           kind: 'publish.result',

@@ -256,6 +256,10 @@ export class ServerTap {
     }
   }
 
+  explainClose(role: Extract<RedisRole, 'pub' | 'sub'>, why: string): void {
+    this.redisTap.explainClose(role, why);
+  }
+
   claimRaw(msg: Buffer): void {
     this.redisTap.claim(msg);
   }

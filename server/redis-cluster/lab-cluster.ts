@@ -6,6 +6,7 @@
  * add nothing to the cluster bus counters the lab reads.
  */
 import { EventEmitter } from 'node:events';
+import { LabError } from '../lab-error.ts';
 import { Redis } from 'ioredis';
 import type { ClusterInfo, ClusterNodeInfo } from '../../trace/lab-info.ts';
 import type { ClusterNodeStats, ClusterNodesReport } from '../../trace/events.ts';
@@ -30,7 +31,7 @@ interface Watched {
 }
 
 /** What the hub reports on the monitor: the nodes, and the bus messages since the last report. */
-export type NodesReport = Pick<ClusterNodesReport, 'nodes' | 'busSent'>;
+export type NodesReport = Pick<ClusterNodesReport, 'nodes' | 'busSent' | 'readFrom'>;
 
 function watchClient(url: string): Redis {
   const client = new Redis(url, {
@@ -52,6 +53,8 @@ export class LabCluster extends EventEmitter {
   private readonly slotCache = new SlotCache();
   /** Each node's counters at the last report, by name. */
   private reported = new Map<string, BusCounters>();
+  private rounds: Promise<void> = Promise.resolve();
+  private pending = 0;
 
   private constructor(
     readonly kind: 'local' | 'external',
@@ -140,7 +143,8 @@ export class LabCluster extends EventEmitter {
       });
     await Promise.all(this.watched.map((w) => whenReady(w.client)));
     await this.refresh();
-    this.timer = setInterval(() => void this.refresh(), WATCH_MS);
+    // A slow round (a node that hangs) is not queued behind again and again.
+    this.timer = setInterval(() => this.pending === 0 && void this.refresh(), WATCH_MS);
     this.timer.unref();
   }
 
@@ -154,7 +158,19 @@ export class LabCluster extends EventEmitter {
    * own figures (node-stats.ts); emits `change` when the topology changed and `stats` with a
    * report when any figure did.
    */
-  async refresh(): Promise<void> {
+  refresh(): Promise<void> {
+    // One round at a time: a report's figures are then all read between its readFrom and its t,
+    // which the page relies on to tell one broadcast's bus messages apart (trace/cluster-bus.ts).
+    this.pending++;
+    this.rounds = this.rounds
+      .then(() => this.readRound())
+      .catch(() => undefined)
+      .finally(() => this.pending--);
+    return this.rounds;
+  }
+
+  private async readRound(): Promise<void> {
+    const readFrom = Date.now();
     await Promise.all(
       this.watched.map(async (w, i) => {
         w.stats = await readNodeStats((...args) => this.ask(i, ...args), this.slotCache).catch(
@@ -187,14 +203,16 @@ export class LabCluster extends EventEmitter {
     const stats = JSON.stringify(this.nodeStats());
     if (stats !== this.lastStats) {
       this.lastStats = stats;
-      this.emit('stats', this.takeReport());
+      this.emit('stats', { ...this.takeReport(), readFrom });
     }
   }
 
   nodeStats(): ClusterNodeStats[] {
     return this.nodes().map((n, i) => ({
       name: n.name,
+      address: new URL(this.watched[i].url).host,
       role: n.role,
+      ...(n.master ? { master: n.master } : {}),
       slots: n.slots,
       state: n.state,
       ...this.watched[i].stats,
@@ -202,7 +220,7 @@ export class LabCluster extends EventEmitter {
   }
 
   /** The nodes now, and the bus messages each sent since the last report (a restarted node counts from 0). */
-  private takeReport(): NodesReport {
+  private takeReport(): Omit<NodesReport, 'readFrom'> {
     const nodes = this.nodeStats();
     const busSent = { publish: 0, shard: 0 };
     for (const n of nodes) {
@@ -229,6 +247,30 @@ export class LabCluster extends EventEmitter {
 
   info(): ClusterInfo {
     return { kind: this.kind, reason: this.reason, version: this.version, nodes: this.nodes() };
+  }
+
+  /**
+   * Stops or starts one node of the local cluster (POST /api/redis/nodes/{id}/stop|start). A
+   * stopped master takes its slots away until its replica, if it has one, is voted in (about
+   * cluster-node-timeout later); a node started again rejoins from its nodes.conf, as a replica
+   * of whoever took its slots meanwhile. Answers the nodes as GET /api/lab lists them.
+   */
+  async toggleNode(name: string, action: 'stop' | 'start'): Promise<ClusterNodeInfo[]> {
+    if (!this.local)
+      throw new LabError(
+        409,
+        `The lab did not start this Redis Cluster (${this.reason}), so it cannot stop or start its nodes: stop one yourself (redis-cli -h HOST -p PORT shutdown nosave), or run the lab with --redis-cluster alone for a local cluster.`,
+      );
+    const node = this.local.node(name);
+    if (!node)
+      throw new LabError(
+        404,
+        `The cluster has no node ${name}: its nodes are ${this.local.nodes.map((n) => n.name).join(', ')}.`,
+      );
+    if (action === 'stop') await node.process.stop();
+    else await node.process.start();
+    await this.refresh();
+    return this.nodes();
   }
 
   async close(): Promise<void> {

@@ -163,7 +163,11 @@ export class LocalCluster {
     await this.waitUntilOk();
   }
 
-  /** Resolves once every running node says `cluster_state:ok` and knows its replicas. */
+  /**
+   * Resolves once every running node says `cluster_state:ok` and knows its replicas, and every
+   * replica has synced with its master (`master_link_status:up`): a replica that never synced
+   * holds data Redis deems too old, and refuses to take over when its master stops.
+   */
   async waitUntilOk(): Promise<void> {
     const running = () => this.nodes.filter((n) => n.process.running);
     const replicas = this.nodes.filter((n) => n.madeAs === 'replica').length;
@@ -173,6 +177,11 @@ export class LocalCluster {
         if (info.cluster_state !== 'ok') return false;
         const listed = parseClusterNodes(await call(node.port, 'CLUSTER', 'NODES'));
         if (listed.filter((n) => n.role === 'replica').length < replicas) return false;
+        const me = listed.find((n) => n.myself);
+        if (me?.role === 'replica') {
+          const replication = await call(node.port, 'INFO', 'replication');
+          if (!/master_link_status:up/.test(replication)) return false;
+        }
       }
       return true;
     });

@@ -3,12 +3,14 @@
  * and 30 phone pages, each a context of its own at 390×844. The phones join through the QR
  * code's address, one phone's chat message reaches the 29 others, the teacher stops a server
  * (its phones say so, and once back count what they missed), and the class's vote shows on the
- * projector beside what the lab did. Screenshots go to tests/artifacts/classroom/.
+ * projector beside what the lab did; then a lesson's prediction is asked of the class and the
+ * step runs with the class's choice. Screenshots go to tests/artifacts/classroom/.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { LabInfo } from '../../trace/lab-info.ts';
+import { parseLesson } from '../../trace/lesson-format.ts';
 import { ensurePageBuilt, launchChromium, requireChromium } from '../support/browser-chromium.ts';
 import { closeAllLabs, makeLab, type TestLab } from '../support/lab-fixture.ts';
 
@@ -224,4 +226,40 @@ describe.skipIf(!chromiumPath)('classroom: the projector and 30 phones', () => {
     await phones[1].page.getByTestId('phone-outcome').waitFor();
     await projector.screenshot({ path: `${ARTIFACTS}/projector-vote.png` });
   }, 90_000);
+
+  // Last: opening the lesson restarts the lab's servers under the phones.
+  it("asks a lesson's prediction of the class, and runs the step with the class's choice", async () => {
+    wholeClass();
+    const lesson = parseLesson(
+      'lessons/02-the-ten-steps.md',
+      readFileSync('lessons/02-the-ten-steps.md', 'utf8'),
+    );
+    const predict = lesson.steps[0].predict!;
+    await projector.getByRole('button', { name: 'Show', exact: true }).click();
+    await projector.click('[data-testid=lesson-open-ten-steps]');
+    await projector.locator('[data-testid=lesson-step][data-index="0"]').waitFor();
+    await projector.locator('[data-testid=ask-class]:enabled').click({ timeout: 30_000 });
+    // Most of the class picks the right answer; the projector's button runs the most voted.
+    const pick = (i: number) => (i % 5 === 0 ? (predict.expect + 1) % predict.choices.length : predict.expect);
+    await Promise.all(
+      phones.map(async (p, i) => {
+        await p.page.getByTestId(`phone-choice-${pick(i)}`).click({ timeout: 15_000 });
+        await p.page.getByTestId('voted').waitFor();
+      }),
+    );
+    await expect
+      .poll(() => projector.getByTestId('class-votes').textContent(), { timeout: 15_000 })
+      .toMatch(`${PHONES} of ${PHONES} voted`);
+    const run = projector.getByTestId('run-class-choice');
+    expect(await run.textContent()).toContain(predict.choices[predict.expect].text);
+    await run.click();
+    const verdict = projector.getByTestId('lesson-verdict');
+    await verdict.waitFor({ timeout: 30_000 });
+    expect(await verdict.getAttribute('data-verdict')).toBe('right');
+    // What the lab did goes to the projector beside the votes, and to the phones.
+    await projector.getByTestId('vote-outcome').waitFor({ timeout: 15_000 });
+    expect(await projector.locator(`[data-testid=vote-bar-${predict.expect}].fits`).count()).toBe(1);
+    await phones[1].page.getByTestId('phone-outcome').waitFor({ timeout: 15_000 });
+    await projector.screenshot({ path: `${ARTIFACTS}/projector-lesson-vote.png` });
+  }, 120_000); // prettier-ignore
 });

@@ -14,6 +14,7 @@ import {
   nextEvent,
   type TestLab,
 } from '../support/lab-fixture.ts';
+import { chatArrives } from '../support/chat-arrival.ts';
 import {
   HOSTILE_MESSAGES,
   brokenBatchOf,
@@ -51,23 +52,6 @@ async function stillServes(lab: TestLab, clients: Socket[], text: string): Promi
   const got = clients.map((c) => chatArrives(c, text));
   await lab.api('POST', '/api/clients/c1/emit', { event: 'chat message', args: [text] });
   await Promise.all(got);
-}
-
-/** Resolves when `text` arrives as a chat message (others may come first). */
-function chatArrives(socket: Socket, text: string, timeoutMs = 10_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      socket.off('chat message', on);
-      reject(new Error(`"${text}" did not arrive within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const on = (value: unknown) => {
-      if (value !== text) return;
-      clearTimeout(timer);
-      socket.off('chat message', on);
-      resolve();
-    };
-    socket.on('chat message', on);
-  });
 }
 
 /**

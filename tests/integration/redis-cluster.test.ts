@@ -9,7 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { LabCluster } from '../../server/redis-cluster/lab-cluster.ts';
 import { BROKER_HAS_NO_CLUSTER } from '../../server/redis-cluster/cluster-choice.ts';
-import type { SubscriptionMode } from '../../trace/events.ts';
+import type { LabEvent, SubscriptionMode } from '../../trace/events.ts';
+import { measureBus } from '../../trace/cluster-bus.ts';
+import { keySlot } from '../../trace/cluster-slots.ts';
+import { reduceAll } from '../../trace/reducer.ts';
 import {
   closeAllLabs,
   collect,
@@ -141,6 +144,7 @@ describe('servers on a local Redis Cluster', () => {
   });
 
   it('a classic PUBLISH crosses the cluster bus to every other node, as the nodes count it, and the monitor says so', async () => {
+    const from = lab.events.length;
     const { sent, received, shard } = await busDelta(async () => {
       await chatOnce();
       // Each other node counts its bus message as it arrives, maybe after the clients got theirs.
@@ -158,6 +162,26 @@ describe('servers on a local Redis Cluster', () => {
       (e) => e.kind === 'cluster.nodes' && e.busSent.publish >= 2 && e.nodes.length === 3,
       { past: true },
     );
+    // The publish says which node ioredis sent it to: the one whose counters sent the two.
+    // (The server's monitor batch may come after the counters moved.)
+    const published = () =>
+      lab.events
+        .slice(from)
+        .find((e): e is Extract<LabEvent, { kind: 'publish' }> => e.kind === 'publish');
+    await until(() => published() !== undefined, 5000, "the PUBLISH's trace");
+    const publish = published();
+    expect(publish?.node).toBe(cluster.nodeStats()[sent.indexOf(2)].address);
+    // Alone between two reads, its bus messages are told apart from the reports alone.
+    // (The hub's report of the read after it may still be on its way.)
+    const measure = () => measureBus(reduceAll([...lab.events]), publish!.flow!);
+    await until(async () => measure()?.status !== 'waiting', 5000, 'the read after the PUBLISH');
+    expect(measure()).toMatchObject({ status: 'measured', sent: 2 });
+  });
+
+  it('hashes channels to the slots the nodes say (CLUSTER KEYSLOT)', async () => {
+    const names = ['socket.io#/#', 'socket.io#/#blue#', 'socket.io-request#/#', '{tag}x', 'é'];
+    for (const name of names)
+      expect(keySlot(name)).toBe(Number(await nodes[0].call('CLUSTER', 'KEYSLOT', name)));
   });
 
   it.each(['static', 'dynamic', 'dynamic-private'] as SubscriptionMode[])(

@@ -14,26 +14,12 @@ import {
   until,
   type TestLab,
 } from '../support/lab-fixture.ts';
+import { chatArrives, say, subscribedAgain } from '../support/chat-arrival.ts';
 import { reduceAll } from '../../trace/reducer.ts';
 import { reconcile } from '../../trace/reconcile.ts';
 import type { LabEvent } from '../../trace/events.ts';
 
-import { arrival, say } from '../support/chat-traffic.ts';
-
 afterAll(closeAllLabs);
-
-/** s2's sub connection is back on Redis and pattern-subscribed again. */
-async function s2Subscribed(lab: TestLab): Promise<void> {
-  const name = `s2:sub@${lab.lab.labId}`;
-  await until(
-    async () =>
-      ((await lab.admin.call('CLIENT', 'LIST')) as string)
-        .split('\n')
-        .some((line) => line.includes(`name=${name} `) && /\bpsub=[1-9]/.test(line)),
-    15_000,
-    's2:sub subscribed again',
-  );
-}
 
 describe.each(BACKENDS)('cutting a server off Redis (%s)', (backend) => {
   let lab: TestLab;
@@ -49,7 +35,7 @@ describe.each(BACKENDS)('cutting a server off Redis (%s)', (backend) => {
 
   it('cut: s2 keeps its clients, loses what came through Redis, and the loss says why', async () => {
     // Traffic before the cut, so the cut lands on a link in use.
-    const before = arrival(s2Client, 'before the cut');
+    const before = chatArrives(s2Client, 'before the cut');
     await say(lab, 'before the cut');
     await before;
 
@@ -71,7 +57,7 @@ describe.each(BACKENDS)('cutting a server off Redis (%s)', (backend) => {
     const lab1 = await lab.api<{ servers: { id: string; link?: string }[] }>('GET', '/api/lab');
     expect(lab1.body.servers.find((s) => s.id === 's2')).toMatchObject({ link: 'cut' });
 
-    const across = arrival(s3Client, 'during the cut');
+    const across = chatArrives(s3Client, 'during the cut');
     const flow = await say(lab, 'during the cut');
     await across;
     await lab.waitForEvent(
@@ -91,7 +77,7 @@ describe.each(BACKENDS)('cutting a server off Redis (%s)', (backend) => {
 
     // A broadcast of s2's own still reaches its own clients (local delivery needs no Redis),
     // and the clients elsewhere are lost for the same reason.
-    const local = arrival(s2Client, 'local to s2');
+    const local = chatArrives(s2Client, 'local to s2');
     const emitted = lab.waitForEvent((e) => e.kind === 'client.emit' && e.client === 'c2');
     await lab.api('POST', '/api/clients/c2/emit', { event: 'chat message', args: ['local to s2'] });
     await local;
@@ -107,8 +93,8 @@ describe.each(BACKENDS)('cutting a server off Redis (%s)', (backend) => {
     const res = await lab.api<{ id: string; link?: string }>('POST', '/api/servers/s2/heal', {});
     expect(res.status).toBe(200);
     expect(res.body.link).toBeUndefined();
-    await s2Subscribed(lab);
-    const back = arrival(s2Client, 'after the heal');
+    await subscribedAgain(lab, 's2');
+    const back = chatArrives(s2Client, 'after the heal');
     const flow = await say(lab, 'after the heal');
     await back;
     await lab.waitForEvent(
@@ -120,12 +106,12 @@ describe.each(BACKENDS)('cutting a server off Redis (%s)', (backend) => {
   });
 
   it('freeze then heal: what was sent during the freeze arrives late, nothing closed', async () => {
-    await s2Subscribed(lab);
+    await subscribedAgain(lab, 's2');
     const res = await lab.api('POST', '/api/servers/s2/cut', { mode: 'freeze' });
     expect(res).toMatchObject({ status: 200, body: { link: 'frozen' } });
     let lateAt = 0;
-    const late = arrival(s2Client, 'during the freeze').then(({ at }) => (lateAt = at));
-    const across = arrival(s3Client, 'during the freeze');
+    const late = chatArrives(s2Client, 'during the freeze').then((t) => (lateAt = t));
+    const across = chatArrives(s3Client, 'during the freeze');
     const flow = await say(lab, 'during the freeze');
     await across;
     // s3's report of it has come back through Redis and the hub, a longer way than s2's copy
@@ -150,7 +136,7 @@ describe.each(BACKENDS)('cutting a server off Redis (%s)', (backend) => {
       mode: 'sideways',
     });
     expect(mode.status).toBe(400);
-    expect(mode.body.error).toMatch(/"mode" must be "reset" .* or "freeze"/);
+    expect(mode.body.error).toMatch(/"mode" must be "reset" .*"freeze" .* or "slow"/);
     for (const path of ['/api/servers/s9/cut', '/api/servers/s9/heal']) {
       const unknown = await lab.api<{ error: string }>('POST', path, {});
       expect(unknown.status, path).toBe(404);

@@ -14,7 +14,7 @@ import { reconcile } from '../../trace/reconcile.ts';
 import type { LabEvent } from '../../trace/events.ts';
 import { STREAM_MAX_LEN } from '../../server/adapters/streams.ts';
 
-import { arrival, say } from '../support/chat-traffic.ts';
+import { chatArgs, say } from '../support/chat-arrival.ts';
 
 afterAll(closeAllLabs);
 
@@ -43,7 +43,7 @@ describe.each(BACKENDS)('the streams adapter in the lab (%s)', (backend) => {
     await until(
       async () => {
         const text = `warm-up ${++n}`;
-        const got = Promise.all([arrival(s2, text, 1000), arrival(s3, text, 1000)]);
+        const got = Promise.all([chatArgs(s2, text, 1000), chatArgs(s3, text, 1000)]);
         await say(lab, text);
         return got.then(
           () => true,
@@ -65,7 +65,7 @@ describe.each(BACKENDS)('the streams adapter in the lab (%s)', (backend) => {
     const readers = ofKind(lab, 'redis.connect').filter((e) => e.role === 'xread');
     expect(readers.map((e) => e.server).sort()).toEqual(['s1', 's2', 's3']);
 
-    const got = arrival(s3, 'hello stream');
+    const got = chatArgs(s3, 'hello stream');
     const flow = await say(lab, 'hello stream');
     // The offset the client recovers from comes as the event's last argument.
     const [, offset] = (await got).args;
@@ -125,8 +125,8 @@ describe.each(BACKENDS)('the streams adapter in the lab (%s)', (backend) => {
     const cut = await lab.api('POST', '/api/servers/s2/cut', {});
     expect(cut.status).toBe(200);
     expect(await linked).toMatchObject({ link: 'cut' });
-    const late = arrival(s2, 'during the cut', 30_000);
-    const across = arrival(s3, 'during the cut');
+    const late = chatArgs(s2, 'during the cut', 30_000);
+    const across = chatArgs(s3, 'during the cut');
     const flow = await say(lab, 'during the cut');
     await across;
     expect(ofKind(lab, 'receive', flow).filter((r) => r.server === 's2')).toEqual([]);
@@ -158,7 +158,7 @@ describe.each(BACKENDS)('the streams adapter in the lab (%s)', (backend) => {
         past: true,
       },
     );
-    const missed = arrival(s3, 'while s3 was away', 30_000);
+    const missed = chatArgs(s3, 'while s3 was away', 30_000);
     const started = await lab.api('POST', '/api/servers/s3/start', {});
     expect(started.status).toBe(200);
     await missed;

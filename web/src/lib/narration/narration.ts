@@ -3,7 +3,7 @@
  * socket ids): what the walkthrough line and the aria-live region say. Text only: callers render
  * it as text, never as HTML, because message contents come from users.
  */
-import type { Decision, LabEvent, Step } from '../../../../trace/events.ts';
+import type { Decision, LabEvent, ServerLink, Step } from '../../../../trace/events.ts';
 import { plural } from '../../../../trace/plural.ts';
 import type { LabState } from '../../../../trace/state.ts';
 import { narrateSidecar } from '../../lessons/console/sidecar-narration.ts';
@@ -123,11 +123,13 @@ export function stepOf(e: LabEvent, state?: LabState): Step | null {
   return e.step;
 }
 
-const LINK_WORDS: Record<'cut' | 'frozen' | 'open', (s: string) => string> = {
+const LINK_WORDS: Record<ServerLink['link'], (s: string) => string> = {
   cut: (s) =>
     `${s} was cut off from Redis: its Redis connections were reset and cannot come back. ${s} stays up and keeps its clients; its broadcasts still reach them, but nothing goes to or comes from the other servers.`,
   frozen: (s) =>
     `The network between ${s} and Redis froze: nothing passes and nothing closes, so neither side notices. ${s}'s PUBLISHes wait unanswered and nothing reaches it from the other servers.`,
+  slow: (s) =>
+    `${s}'s subscriber stopped reading: what Redis sends it now waits in Redis's output buffer for that connection, while ${s}'s PUBLISHes still go out. Redis closes a subscriber whose buffer passes its client-output-buffer-limit for pub/sub.`,
   open: (s) =>
     `${s}'s network to Redis is healed and it hears the other servers again. What was published while it was cut is gone (pub/sub keeps nothing); after a freeze, what waited in the connections arrives late.`,
 };
@@ -146,6 +148,10 @@ export function narrate(e: LabEvent, ctx: NarrationContext = {}): string {
     case 'transport.upgrade':
       return narrateUpgrade(e);
     case 'server.link':
+      if (e.closedBy === 'redis')
+        return `Redis cut ${e.server}'s subscriber off: ${plural(e.pending ?? 0, 'byte')} were waiting for it, past the limit (client-output-buffer-limit ${e.limit ?? 'pubsub'}). ${e.server} reads what its kernel still held, then the end; ioredis connects again and subscribes anew. What Redis threw away is lost for ${e.server}'s clients.`;
+      if (e.link === 'slow' && e.pending !== undefined)
+        return `${plural(e.pending, 'byte')} wait in Redis for ${e.server}'s slow subscriber (limit: ${e.limit ?? 'unknown'}).`;
       return LINK_WORDS[e.link](e.server);
     case 'client.transport':
       return `${who(e.client, e.socketId)} opened a ${e.transport} transport to ${e.server}.`;
@@ -168,14 +174,14 @@ export function narrate(e: LabEvent, ctx: NarrationContext = {}): string {
     case 'client.emit':
       return `${who(e.client, e.socketId)} sent "${e.event}" (${previewArgs(e.args)}) to ${e.server} as a WebSocket frame of ${plural(e.bytes, 'byte')}.`;
     case 'publish':
-      return `${e.server}'s pub connection sent ${e.command} ${e.channel} with ${plural(e.bytes, 'byte')}${e.message?.kind === 'broadcast' ? ': [uid, packet, opts]' : e.message?.name ? `: ${e.message.name}` : ''}.`;
+      return `${e.server}'s pub connection sent ${e.command} ${e.channel} with ${plural(e.bytes, 'byte')}${e.message?.kind === 'broadcast' ? ': [uid, packet, opts]' : e.message?.name ? `: ${e.message.name}` : ''}${e.node ? `, to the cluster node at ${e.node}` : ''}.`;
     case 'publish.result': {
       const command = publishCommand(e, ctx);
       if (e.entryId !== undefined)
         return `Redis appended ${e.server}'s XADD to stream ${e.channel} as entry ${e.entryId} in ${e.ms} ms; every server's XREAD will read it, and the stream keeps it.`;
       return e.error
         ? `Redis did not take ${e.server}'s ${command} on ${e.channel}: ${plainError(e.error)}. The message is lost; pub/sub keeps nothing.`
-        : `Redis answered ${e.server}'s ${command} on ${e.channel}: ${plural(e.receivers ?? 0, 'receiver')} (subscribed connections) in ${e.ms} ms.`;
+        : `Redis answered ${e.server}'s ${command} on ${e.channel}: ${plural(e.receivers ?? 0, 'receiver')} (subscribed connections${ctx.state?.cluster ? ' on that node only: a cluster node counts its own' : ''}) in ${e.ms} ms.`;
     }
     case 'receive':
       if (e.via === 'xread')

@@ -9,12 +9,12 @@
  * the servers reported). A server that is up but whose subscriptions the page never saw (it
  * opened after they were made) is drawn on what its mode subscribes to, marked `assumed`.
  */
-import type { AdapterKind, SubscriptionMode } from '../../../../trace/events.ts';
+import type { AdapterKind, ClusterNodeStats, SubscriptionMode } from '../../../../trace/events.ts';
 import type { AdapterMode } from '../../../../trace/adapter-modes.ts';
 import { plural } from '../../../../trace/plural.ts';
 import type { RedisState, StreamState } from '../../../../trace/state.ts';
 
-export type RedisNodeKind = 'channel' | 'pattern' | 'shard' | 'stream';
+export type RedisNodeKind = 'channel' | 'pattern' | 'shard' | 'node' | 'stream';
 export type NodeRole = 'broadcast' | 'room' | 'request' | 'response' | 'monitor' | 'other';
 export type SubscriptionTable = 'channels' | 'patterns' | 'shardChannels';
 
@@ -43,6 +43,16 @@ export interface RedisNodeSpec {
   matchedBy?: string;
   /** The lab's own plumbing rather than the adapter's. */
   plumbing: boolean;
+  /** Lines under the caption: what a cluster node holds (cluster-scene.ts). */
+  details?: string[];
+  /** A node of the Redis Cluster (kind `node`): who it is, as it reports itself. */
+  cluster?: {
+    address?: string;
+    role: 'master' | 'replica';
+    master?: string;
+    slots: string;
+    state: 'up' | 'down';
+  };
   /** A stream: its newest entries and where each server reads (streams-scene.ts). */
   log?: StreamLog;
 }
@@ -81,6 +91,8 @@ export interface SceneInput {
   monitorChannel?: string;
   /** The streams adapter's stream, as the trace tells it. */
   stream?: StreamState;
+  /** The Redis Cluster's nodes, when the servers run on one (cluster-scene.ts draws them). */
+  cluster?: readonly ClusterNodeStats[];
 }
 
 /** A subscription a mode makes: the table it lands in and the channel or pattern. */
@@ -98,6 +110,8 @@ export interface AdapterScene {
 
 export interface RedisScene {
   adapter: AdapterKind;
+  /** `Redis`, or `Redis Cluster` when the nodes drawn are a cluster's. */
+  title: string;
   /** The command that puts a broadcast into Redis (trace/adapter-modes.ts), or null. */
   publish: AdapterMode['carrier'];
   nodes: RedisNodeSpec[];

@@ -1,11 +1,13 @@
 /**
- * The registry of adapter modes as the stage draws them, and how a hop finds its node: a
+ * The registry of adapter modes as the stage draws them (on a Redis Cluster, as the cluster's
+ * nodes: cluster-scene.ts), and how a hop finds its node: a
  * PUBLISH lands on the node that stands for its channel; a message leaves Redis from the pattern
  * that matched it, or else from its channel's node.
  */
 import { ADAPTER_MODES } from '../../../../trace/adapter-modes.ts';
 import type { AdapterKind } from '../../../../trace/events.ts';
 import { classicScene } from './classic-scene.ts';
+import { clusterNodes } from './cluster-scene.ts';
 import { noAdapterScene } from './no-adapter-scene.ts';
 import {
   leftovers,
@@ -30,10 +32,19 @@ export const SCENES: Record<AdapterKind, AdapterScene> = {
 export function describeRedis(adapter: AdapterKind, input: SceneInput): RedisScene {
   const mode = SCENES[adapter];
   const subs = new SubscriptionIndex(input, (s) => mode.expected(s, input));
+  // On a Redis Cluster the nodes are the cluster's; the lab's own channels are on its plain Redis.
+  if (input.cluster?.length && adapter !== 'none')
+    return {
+      adapter,
+      title: 'Redis Cluster',
+      publish: ADAPTER_MODES[adapter].carrier,
+      nodes: clusterNodes(adapter, input.cluster, input, subs),
+    };
   const nodes = mode.nodes(input, subs);
   const all = [...nodes, ...leftovers(input, subs, nodes)];
   return {
     adapter,
+    title: 'Redis',
     publish: ADAPTER_MODES[adapter].carrier,
     nodes: [...all, ...monitorNode(input, all)],
     note: mode.note,

@@ -2,7 +2,8 @@
  * From a monitor event to what moves on the stage: the hop's segments (the curve, its shape,
  * where a lost message stops, and in which leg of the hop it moves) and the lines to highlight.
  * A PUBLISH travels the pub line into the channel it names, then (classic) Redis's match to the
- * pattern; each server's copy leaves from that pattern (or the channel) down its sub line.
+ * pattern; each server's copy leaves from that pattern (or the channel) down its sub line. On
+ * a Redis Cluster (cluster-hops.ts) it lands on a node and crosses the cluster bus first.
  * Pure, so the mapping from trace to stage is tested without a browser.
  */
 import { classifyChannel } from '../../../../trace/channels.ts';
@@ -10,6 +11,7 @@ import type { Decision, LabEvent } from '../../../../trace/events.ts';
 import { plural } from '../../../../trace/plural.ts';
 import type { LabState } from '../../../../trace/state.ts';
 import { link, reverse, still, type Curve, type Point } from './curves.ts';
+import { busLegs, clusterSource, landingBox, onCluster } from './cluster-hops.ts';
 import { broadcastSource, lineBetween, type NodeBox, type StageLayout } from './stage-layout.ts';
 
 /** What moves on the stage (not a trace hop kind: a PUBLISH is a `publish` and then a `match`). */
@@ -17,6 +19,7 @@ export type SegmentKind =
   | 'frame'
   | 'publish'
   | 'match'
+  | 'bus'
   | 'reply'
   | 'fanout'
   | 'deliver'
@@ -78,6 +81,24 @@ function pubDown(state: LabState, server: string): boolean {
 /** The node standing for `channel`: its own, or a fold that holds it. */
 function nodeOf(layout: StageLayout, channel: string): NodeBox | undefined {
   return layout.redis.nodes.find((n) => n.spec.names.includes(channel));
+}
+
+/** Where a publish lands: on a cluster, the node it was sent to; else the node of its channel. */
+function landingOf(
+  layout: StageLayout,
+  state: LabState,
+  e: { server: string; flow?: string; pubId: number; channel: string; node?: string },
+): NodeBox | undefined {
+  if (!onCluster(layout)) return nodeOf(layout, e.channel);
+  // A publish.result names no node: its publish, in the flow, does.
+  const p = state.flows[e.flow ?? '']?.publishes.find(
+    (q) => q.pubId === e.pubId && q.server === e.server,
+  );
+  return landingBox(layout, {
+    command: p?.command ?? 'PUBLISH',
+    channel: e.channel,
+    node: e.node ?? p?.node,
+  });
 }
 
 /** Where a message on `channel` leaves Redis: the pattern that matched it, or its channel. */
@@ -149,14 +170,20 @@ export function hopSegments(e: LabEvent, layout: StageLayout, state: LabState): 
     }
     case 'publish': {
       if (!server) return [];
-      const target = nodeOf(layout, e.channel);
+      const cluster = onCluster(layout);
+      const target = cluster
+        ? landingBox(layout, { command: e.command, channel: e.channel, node: e.node })
+        : nodeOf(layout, e.channel);
       const to = target?.anchor ?? redisEdge(layout, server.pub.y);
-      const label = `${e.command} · ${e.bytes} B`;
+      const label = `${e.command} · ${e.bytes} B${cluster && target ? ` → ${target.spec.name}` : ''}`;
       const edge = `pub:${server.id}`;
       // With Redis or the pub connection down, the PUBLISH never gets there: it stops on the line.
       if (pubDown(state, e.server))
         return [seg('publish', link(server.pub, to), { flow, edge, stopAt: 0.6, mark: 'cross' })];
       const out = [seg('publish', link(server.pub, to), { flow, edge, label })];
+      if (cluster && target && e.command !== 'XADD')
+        for (const leg of busLegs(layout, e.command, target))
+          out.push(seg('bus', leg.curve, { flow, ...leg, leg: 1 }));
       const match = target && layout.redis.matches.find((m) => m.from === target.spec.id);
       if (match)
         out.push(seg('match', match.curve, { flow, edge: `match:${target.spec.id}`, leg: 1 }));
@@ -165,7 +192,7 @@ export function hopSegments(e: LabEvent, layout: StageLayout, state: LabState): 
     case 'publish.result': {
       if (!server) return [];
       if (e.error && pubDown(state, e.server)) return [];
-      const target = nodeOf(layout, e.channel);
+      const target = landingOf(layout, state, e);
       const end = target?.anchor ?? redisEdge(layout, server.pub.y);
       const edge = `pub:${server.id}`;
       if (e.error)
@@ -195,7 +222,9 @@ export function hopSegments(e: LabEvent, layout: StageLayout, state: LabState): 
     }
     case 'receive': {
       if (!server) return [];
-      const source = sourceOf(layout, e.channel, e.pattern);
+      const source = onCluster(layout)
+        ? clusterSource(layout, e.server, e.channel, e.via)
+        : sourceOf(layout, e.channel, e.pattern);
       const line = source && lineBetween(layout, 'sub', server.id, source.spec.id);
       const curve = line
         ? reverse(line.curve)

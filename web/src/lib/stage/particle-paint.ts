@@ -18,6 +18,7 @@ export const PALETTE_VARS: Record<keyof Palette, string> = {
   connect: '--c-frame',
   publish: '--c-publish',
   match: '--c-publish',
+  bus: '--c-fanout',
   subscribe: '--c-fanout',
   reply: '--c-reply',
   fanout: '--c-fanout',
@@ -43,6 +44,7 @@ function shape(ctx: CanvasRenderingContext2D, d: Drawable, r: number): void {
   switch (d.kind) {
     case 'publish':
     case 'match':
+    case 'bus':
     case 'subscribe':
       ctx.rect(x - r, y - r, r * 2, r * 2);
       break;

@@ -24,6 +24,10 @@ export interface NodeBox {
   countAt?: Point;
   /** A stream's entries and read positions (stream-log-layout.ts). */
   log?: LogBox;
+  /** A cluster node's lines under its caption, as they fit. */
+  details: string[];
+  /** Where the cluster bus joins it: the middle of its right side. */
+  right: Point;
 }
 
 export interface RedisBox {
@@ -38,6 +42,8 @@ export interface RedisBox {
   matches: { from: string; to: string; curve: Curve }[];
   /** The mode's sentence when it keeps nothing in Redis, in lines that fit. */
   note: string[];
+  /** A Redis Cluster's bus: the line on the right that joins every node to every other. */
+  bus?: { x: number; y1: number; y2: number };
 }
 
 export interface RedisColumnInput {
@@ -58,8 +64,23 @@ const STATE = { up: '● up', down: '✕ down', unknown: '? unknown' } as const;
 export function redisWidthWanted(scene: RedisScene, font: number, measure: Measure): number {
   let w = 9 * font;
   for (const n of scene.nodes)
-    w = Math.max(w, measure(n.label, 'mono', font), measure(n.caption, 'sans', font));
-  return w + 4.4 * font;
+    w = Math.max(
+      w,
+      measure(n.label, 'mono', font),
+      measure(n.caption, 'sans', font),
+      ...(n.details ?? []).map((d) => Math.min(measure(d, 'mono', font), 26 * font)),
+    );
+  return w + (scene.nodes.some((n) => n.kind === 'node') ? 6.2 : 4.4) * font;
+}
+
+/** `text` cut at its end until it fits: a detail line starts with what it counts. */
+export function fitHead(text: string, width: number, measure: Measure, font: number): string {
+  if (measure(text, 'mono', font) <= width) return text;
+  for (let cut = text.length - 1; cut > 0; cut--) {
+    const t = `${text.slice(0, cut)}…`;
+    if (measure(t, 'mono', font) <= width) return t;
+  }
+  return '…';
 }
 
 /** `text` cut from the left until it fits: the end of a channel name tells them apart. */
@@ -90,9 +111,11 @@ export function wrap(text: string, width: number, measure: Measure, font: number
 function fitTitle(input: RedisColumnInput, inner: number): RedisBox['title'] {
   const { font, measure, info } = input;
   const state = STATE[info.state];
+  const name = input.scene.title;
   const tries: RedisBox['title'][] = [
-    { name: 'Redis', version: info.version, state, kind: info.kind },
-    { name: 'Redis', version: info.version, state },
+    { name, version: info.version, state, kind: info.kind },
+    { name, version: info.version, state },
+    { name, state },
     { name: 'Redis', state },
   ];
   for (const t of tries) {
@@ -110,8 +133,10 @@ export function layoutRedis(input: RedisColumnInput): RedisBox {
   const titleH = 2 * font;
   // Room on the left of the nodes for the brackets from channels to their pattern.
   const bulge = scene.nodes.some((n) => n.matchedBy) ? (input.compact ? 1 : 1.8) * font : 0;
+  // Room on the right of a cluster's nodes for its bus.
+  const busW = scene.nodes.some((n) => n.kind === 'node') ? (input.compact ? 1 : 1.8) * font : 0;
   const nodeX = x + pad + bulge;
-  const nodeW = Math.max(2 * font, x + w - pad - nodeX);
+  const nodeW = Math.max(2 * font, x + w - pad - busW - nodeX);
   const textW = nodeW - (input.compact ? 0.6 : 1.2) * font;
   // A caption too long for its node loses its first parts: `shard channel · SPUBLISH target ·
   // SSUBSCRIBEd by 3`, then `SPUBLISH target · SSUBSCRIBEd by 3`, then `SSUBSCRIBEd by 3`.
@@ -125,23 +150,24 @@ export function layoutRedis(input: RedisColumnInput): RedisBox {
     return undefined;
   };
   let captions = scene.nodes.map(captionOf);
+  let details = scene.nodes.map((n) =>
+    input.compact ? [] : (n.details ?? []).map((d) => fitHead(d, textW, measure, font)),
+  );
   const logH = (i: number) => (scene.nodes[i].log && !input.compact ? logHeight(font) : 0);
-  const heightOf = (i: number) =>
-    1.9 * font +
-    (captions[i] ? 1.3 * font : 0) +
-    logH(i) +
-    (scene.nodes[i].target ? 1.5 * font : 0);
+  const boxHeight = (i: number) =>
+    1.9 * font + (captions[i] ? 1.3 * font : 0) + details[i].length * 1.25 * font + logH(i);
+  const heightOf = (i: number) => boxHeight(i) + (scene.nodes[i].target ? 1.5 * font : 0);
   const top = y + titleH;
   const room = y + h - pad - top;
-  let total = scene.nodes.reduce((a, _, i) => a + heightOf(i), 0);
-  if (total > room) {
-    captions = captions.map(() => undefined);
-    total = scene.nodes.reduce((a, _, i) => a + heightOf(i), 0);
-  }
+  const totalOf = () => scene.nodes.reduce((a, _, i) => a + heightOf(i), 0);
+  // Too tall: details go first, then captions.
+  if (totalOf() > room) details = details.map(() => []);
+  if (totalOf() > room) captions = captions.map(() => undefined);
+  const total = totalOf();
   const gap = Math.max(0.3 * font, Math.min(2.5 * font, (room - total) / (scene.nodes.length + 1)));
   let cursor = top + gap;
   const nodes: NodeBox[] = scene.nodes.map((spec, i) => {
-    const boxH = 1.9 * font + (captions[i] ? 1.3 * font : 0) + logH(i);
+    const boxH = boxHeight(i);
     const logTop = cursor + boxH - logH(i);
     const node: NodeBox = {
       spec,
@@ -149,7 +175,8 @@ export function layoutRedis(input: RedisColumnInput): RedisBox {
       y: cursor,
       w: nodeW,
       h: boxH,
-      label: fitTail(spec.label, textW, measure, font),
+      // A channel's end tells it apart; a cluster node's name comes first.
+      label: (spec.kind === 'node' ? fitHead : fitTail)(spec.label, textW, measure, font),
       caption: captions[i],
       anchor: { x: nodeX, y: cursor + boxH / 2 },
       countAt: spec.target ? { x: nodeX + nodeW / 2, y: cursor + boxH + 1.1 * font } : undefined,
@@ -157,6 +184,8 @@ export function layoutRedis(input: RedisColumnInput): RedisBox {
         spec.log && logH(i)
           ? layoutLog(spec.log, { x: nodeX + 0.5 * font, y: logTop, w: nodeW - font }, font)
           : undefined,
+      details: details[i],
+      right: { x: nodeX + nodeW, y: cursor + boxH / 2 },
     };
     cursor += heightOf(i) + gap;
     return node;
@@ -174,5 +203,9 @@ export function layoutRedis(input: RedisColumnInput): RedisBox {
     });
   }
   const note = scene.note ? wrap(scene.note, inner, measure, font) : [];
-  return { x, y, w, h, title, nodes, matches, note };
+  const bus =
+    busW && nodes.length > 1
+      ? { x: nodeX + nodeW + busW * 0.6, y1: nodes[0].right.y, y2: nodes[nodes.length - 1].right.y }
+      : undefined;
+  return { x, y, w, h, title, nodes, matches, note, ...(bus ? { bus } : {}) };
 }

@@ -2,11 +2,12 @@
  * What the stage shows, read from the trace model's LabState (and, live, from the hub's LabInfo
  * for servers the trace has not mentioned yet). Sorted and counted here so components only draw.
  */
-import type { AdapterKind } from '../../../../trace/events.ts';
+import type { AdapterKind, ClusterNodeStats } from '../../../../trace/events.ts';
 import type { LabInfo } from '../../../../trace/lab-info.ts';
 import type { LabState } from '../../../../trace/state.ts';
 import type { RedisScene } from '../redis/redis-scene.ts';
 import { describeRedis } from '../redis/scenes.ts';
+import { plural } from '../../../../trace/plural.ts';
 
 export interface StageServer {
   id: string;
@@ -55,6 +56,26 @@ function adapterOf(state: LabState, lab: LabInfo | null, live: boolean): Adapter
   if (live && lab) return lab.adapter;
   const known = Object.values(state.servers).find((s) => s.adapter !== 'unknown');
   return known && known.adapter !== 'unknown' ? known.adapter : (lab?.adapter ?? 'redis');
+}
+
+/**
+ * The cluster's nodes as they last reported themselves; before their first report, as the lab
+ * lists them (nothing counted yet).
+ */
+function clusterOf(state: LabState, lab: LabInfo | null): ClusterNodeStats[] | undefined {
+  if (state.cluster) return state.cluster.nodes;
+  return lab?.redis?.cluster?.nodes.map((n) => ({
+    name: n.name,
+    address: /\/\/(?:[^@/]*@)?([^/]+)/.exec(n.url)?.[1],
+    role: n.role,
+    ...(n.master ? { master: n.master } : {}),
+    slots: n.slots,
+    state: n.state,
+    bus: { publishSent: 0, publishReceived: 0, shardSent: 0, shardReceived: 0 },
+    channels: [],
+    shardChannels: [],
+    clients: [],
+  }));
 }
 
 /** The adapter's channel prefix, read from what its servers subscribed to (`socket.io` unless set). */
@@ -172,17 +193,29 @@ export function stageModel(
     plumbing: opts.plumbing ?? false,
     monitorChannel: lab?.monitor.enabled ? lab.monitor.channel : undefined,
     stream: Object.values(state.redis.streams ?? {})[0],
+    cluster: clusterOf(state, lab),
   });
   const info = live && lab ? lab.redis : lab?.redis;
+  const cluster =
+    scene.title === 'Redis Cluster' ? (info?.cluster ?? { kind: 'cluster' }) : undefined;
   return {
     adapter,
     servers: sorted,
     clients,
-    redis: {
-      state: live && lab ? lab.redis.state : state.redis.state,
-      version: info?.version,
-      kind: info?.kind,
-    },
+    redis: cluster
+      ? {
+          // The cluster serves while any master answers (cluster-require-full-coverage no).
+          state: scene.nodes.some((n) => n.cluster?.role === 'master' && n.cluster.state === 'up')
+            ? 'up'
+            : 'down',
+          version: 'version' in cluster ? cluster.version : undefined,
+          kind: `${cluster.kind} · ${plural(scene.nodes.length, 'node')}`,
+        }
+      : {
+          state: live && lab ? lab.redis.state : state.redis.state,
+          version: info?.version,
+          kind: info?.kind,
+        },
     scene,
     ...(lab?.balancer && lab.balancer.mode !== 'off' ? { balancer: lab.balancer } : {}),
   };
