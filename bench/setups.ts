@@ -6,6 +6,8 @@
  * - broker (optional): `off` pointed at the embedded broker in a process of its own;
  * - tsx (optional): `off` as `npm start` ran it before issue 15, the TypeScript compiled on the
  *   fly by tsx's loader (without npm's process and tsx's launcher, which only wait).
+ * - streams (optional): `off` with `--adapter streams` (XADD and XREAD instead of PUBLISH), to
+ *   set the Redis Streams adapter beside classic pub/sub.
  * Each has its own Redis, so one program's broadcasts never reach another's servers.
  * With `taskset`, the programs run on one CPU and the driver and Redis on the others.
  */
@@ -16,8 +18,8 @@ import path from 'node:path';
 import { freePortBlock, isListening } from '../server/free-port.ts';
 import { processTree, treeUsage, type TreeUsage } from './process-cpu.ts';
 
-export type SetupName = 'plain' | 'off' | 'on' | 'broker' | 'tsx';
-export const SETUPS: SetupName[] = ['plain', 'off', 'on', 'broker', 'tsx'];
+export type SetupName = 'plain' | 'off' | 'on' | 'broker' | 'tsx' | 'streams';
+export const SETUPS: SetupName[] = ['plain', 'off', 'on', 'broker', 'tsx', 'streams'];
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 
@@ -60,6 +62,7 @@ function command(name: SetupName, redisUrl: string, hubPort: number, basePort: n
   const flags = ['--port', hubPort, '--base-port', basePort, '--redis', redisUrl, '--quiet'];
   // The lab's flood guard would otherwise be what is measured: one client emits flat out.
   flags.push('--client-rate', 1_000_000, '--monitor', name === 'on' ? 'on' : 'off');
+  if (name === 'streams') flags.push('--adapter', 'streams');
   const args = flags.map(String);
   if (name === 'tsx') return [...node, '--import', 'tsx', 'server/cli.ts', ...args];
   return prof

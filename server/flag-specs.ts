@@ -2,7 +2,7 @@
  * Every flag of `npm start` and `npm run server`, with its environment twin and its help: the
  * one list the parser (flags.ts) and `--help` read.
  */
-import type { AdapterKind, SubscriptionMode } from '../trace/events.ts';
+import type { SubscriptionMode } from '../trace/events.ts';
 import { BALANCER_MODES, DEFAULT_BALANCER_PORT } from './balancer/balancer-modes.ts';
 
 /** `optional`: a string that may be left out (`--redis-cluster` alone, or with URLs). */
@@ -18,7 +18,9 @@ export interface FlagSpec {
   help: string;
 }
 
-export const ADAPTERS = ['redis', 'sharded', 'none'] as const satisfies readonly AdapterKind[];
+import { ADAPTERS } from './adapters/registry.ts';
+
+export { ADAPTERS };
 export const SUBSCRIPTION_MODES = [
   'static',
   'dynamic',
@@ -55,7 +57,7 @@ export const LAB_FLAGS: FlagSpec[] = [
     env: 'LAB_ADAPTER',
     kind: 'choice',
     choices: ADAPTERS,
-    help: 'redis | sharded | none (default redis)',
+    help: `${ADAPTERS.join(' | ')} (default redis; docs/adapters.md)`,
   },
   {
     name: 'subscription-mode',

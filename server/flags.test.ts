@@ -62,7 +62,7 @@ describe('parseLabFlags', () => {
   it.each([
     [['--servers', '0'], /--servers must be a whole number from 1 to 10/],
     [['--servers', 'three'], /--servers must be a whole number/],
-    [['--adapter', 'kafka'], /--adapter must be one of redis, sharded, none/],
+    [['--adapter', 'kafka'], /--adapter must be one of redis, sharded, streams, none/],
     [['--colour'], /Unknown flag --colour/],
     [['--port'], /--port needs a value/],
     [['stray'], /Unexpected argument "stray"/],

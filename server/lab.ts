@@ -22,7 +22,8 @@ import {
   balancerNotice,
   upstreamsOf,
 } from './balancer/lab-balancing.ts';
-import { majorVersion, redactUrl, type RedisChoice } from './redis-finder.ts';
+import { redactUrl, type RedisChoice } from './redis-finder.ts';
+import { modeRefusal } from './adapters/registry.ts';
 import { LabFeed, RING_SIZE, type NoticeTopic } from './lab-feed.ts';
 import type { DraftEvent } from './monitor/monitor-sink.ts';
 import { LabServers, MAX_LAB_SERVERS, type ListedServer } from './lab-servers.ts';
@@ -440,12 +441,8 @@ export class Lab extends EventEmitter {
 
   private checkAdapter(adapter: AdapterKind): void {
     const version = this.options.cluster?.version ?? this.redis.version;
-    if (adapter === 'sharded' && majorVersion(version) < 7) {
-      throw new LabError(
-        409,
-        `The sharded adapter needs Redis 7 or newer (SSUBSCRIBE/SPUBLISH), and this Redis is ${version}; use --adapter redis or a newer Redis.`,
-      );
-    }
+    const refusal = modeRefusal(adapter, version, !!this.options.cluster);
+    if (refusal) throw new LabError(409, refusal);
   }
 
   /** Locks the channels down (lab-redis.ts): the lab's connections log in again as its user. */

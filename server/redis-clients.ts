@@ -163,10 +163,11 @@ export const SUBSCRIBE_COMMANDS = [
   'sunsubscribe',
 ] as const;
 
-const FIRE_AND_FORGET = ['publish', 'spublish', ...SUBSCRIBE_COMMANDS] as const;
+/** `set`: the streams adapter saves a session (SET ... PX) without awaiting it either. */
+const FIRE_AND_FORGET = ['publish', 'spublish', 'set', ...SUBSCRIBE_COMMANDS] as const;
 
 /**
- * The adapter calls PUBLISH and (UN)SUBSCRIBE without awaiting them. When Redis is down or a
+ * The adapters call PUBLISH, (UN)SUBSCRIBE and SET without awaiting them. When Redis is down or a
  * server is crashed, those promises reject, and an unhandled rejection would end the whole lab.
  * This marks them handled (callers still get the same promise) and reports the failure.
  */

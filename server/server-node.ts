@@ -6,20 +6,13 @@
 import http from 'node:http';
 import type { Socket as NetSocket } from 'node:net';
 import { Server } from 'socket.io';
-import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
-import type { Redis } from 'ioredis';
 import type { AdapterKind, SubscriptionMode } from '../trace/events.ts';
 import { attachChatEvents } from './chat-events.ts';
 import { FloodLimits } from './rate-limit.ts';
 import { attachLabNamespaces } from './lab-namespaces.ts';
-import {
-  createRedisPair,
-  dropAll,
-  guardFireAndForget,
-  quitAll,
-  whenReady,
-  type RedisPair,
-} from './redis-clients.ts';
+import { dropAll, guardFireAndForget, quitAll, whenReady } from './redis-clients.ts';
+import { SERVER_MODES } from './adapters/registry.ts';
+import { rolesOf, type RedisConnections } from './adapters/server-mode.ts';
 import { settlesWithin } from './deadline.ts';
 import { createClusterPair } from './redis-cluster/cluster-clients.ts';
 import type { ServerTap } from './monitor/server-tap.ts';
@@ -70,32 +63,18 @@ export class PortInUseError extends Error {
   }
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- socket.io types the factory loosely too
-export type AdapterFactory = (nsp: any) => any;
-
-export function adapterFactory(
-  kind: AdapterKind,
-  pub: Redis,
-  sub: Redis,
-  mode?: SubscriptionMode,
-  key?: string,
-): AdapterFactory | null {
-  if (kind === 'redis') return createAdapter(pub, sub, key ? { key } : {});
-  if (kind === 'sharded')
-    return createShardedAdapter(pub, sub, {
-      subscriptionMode: mode ?? 'dynamic',
-      ...(key ? { channelPrefix: key } : {}),
-    });
-  return null;
-}
-
 /** Everything one life of a server holds, from its start to its stop or crash. */
 interface Life {
   io: Server;
   httpServer: http.Server;
   sockets: Set<NetSocket>;
-  redis: RedisPair | null;
+  redis: RedisConnections | null;
   tap: ServerTap | null;
+}
+
+/** Every connection of a life's adapter. */
+function clientsOf(redis: RedisConnections) {
+  return rolesOf(redis).map(([client]) => client);
 }
 
 /**
@@ -144,11 +123,11 @@ export class ServerNode {
     return this.life?.redis?.pub.status === 'ready';
   }
 
-  /** Whether both of the adapter's connections talk to Redis; `none` without an adapter. */
+  /** Whether all of the adapter's connections talk to Redis; `none` without an adapter. */
   get redisLink(): 'ok' | 'lost' | 'none' {
     const redis = this.life?.redis;
     if (!redis) return 'none';
-    return redis.pub.status === 'ready' && redis.sub.status === 'ready' ? 'ok' : 'lost';
+    return clientsOf(redis).every((c) => c.status === 'ready') ? 'ok' : 'lost';
   }
 
   /** The network to Redis: open, or cut or frozen by the lab. */
@@ -174,6 +153,7 @@ export class ServerNode {
   async start(): Promise<void> {
     if (this.state === 'up') return;
     const { id, port, host, adapter, subscriptionMode } = this.options;
+    const mode = SERVER_MODES[adapter];
     const httpServer = http.createServer((_req, res) => {
       res
         .writeHead(404, { 'content-type': 'text/plain' })
@@ -188,9 +168,12 @@ export class ServerNode {
     // any address the hub listens on, so any origin may connect, as with the original demo.
     // Credentials too: a page client through the balancer polls with withCredentials, so that
     // the browser keeps sticky mode's cookie (docs/balancer.md).
-    const io = new Server(httpServer, { cors: { origin: true, credentials: true } });
+    const io = new Server(httpServer, {
+      cors: { origin: true, credentials: true },
+      ...mode.serverOptions,
+    });
     const tap = this.options.makeTap?.(id) ?? null;
-    tap?.attachServer(io, port, adapter, subscriptionMode);
+    tap?.attachServer(io, mode.family);
     io.on('connection', (socket) => {
       this.options.onChange?.();
       socket.on('disconnect', () => this.options.onChange?.());
@@ -209,19 +192,19 @@ export class ServerNode {
     // connected earlier would stay with the in-memory adapter that io.adapter() replaces, and
     // never hear another server. With Redis down the adapter is attached all the same; its
     // SUBSCRIBEs wait in the sub connection's offline queue until Redis is back.
-    if (adapter !== 'none') await this.options.link?.open();
-    const redis = adapter === 'none' ? null : this.attachAdapter(io, tap);
+    if (mode.connect) await this.options.link?.open();
+    const redis = this.attachAdapter(io, tap);
     // Reported as it happens: the adapter is attached (and has asked for its subscriptions)
     // before Redis answers and before the port opens. Reported after listen, it came after
     // the SUBSCRIBE replies whenever listen was slow, and the trace told the order wrong.
     // With adapter none this still matters: the tap watches the in-memory adapter's deliveries.
     tap?.adapterAttached(io, adapter, subscriptionMode);
-    if (redis) await Promise.all([whenReady(redis.pub), whenReady(redis.sub)]);
+    if (redis) await Promise.all(clientsOf(redis).map((c) => whenReady(c)));
     try {
       await listen(httpServer, port, host);
     } catch (err) {
       tap?.close();
-      if (redis) dropAll(redis.pub, redis.sub);
+      if (redis) dropAll(...clientsOf(redis));
       await settlesWithin(io.close(), CLOSE_TIMEOUT_MS);
       throw err;
     }
@@ -232,30 +215,31 @@ export class ServerNode {
     this.options.onChange?.();
   }
 
-  /** Steps 4 to 7: a pub client, its duplicate for subscribing, and the adapter that joins them. */
-  private attachAdapter(io: Server, tap: ServerTap | null): RedisPair {
-    const { id, redisUrl, adapter, subscriptionMode } = this.options;
-    const { clusterUrls, resp, lab, link } = this.options;
+  /**
+   * Steps 4 to 7: the mode's connections (a pub client and its duplicate for subscribing; the
+   * streams mode adds one for XREAD), and the adapter that joins them (server/adapters/).
+   */
+  private attachAdapter(io: Server, tap: ServerTap | null): RedisConnections | null {
+    const { id, redisUrl, adapter, subscriptionMode, key } = this.options;
+    const { clusterUrls, resp = 3, lab, link } = this.options;
+    const mode = SERVER_MODES[adapter];
     // Through the lab's relay when there is one: the tap's monitor connection is not, so a cut
     // server is still seen.
-    const { pub, sub } = clusterUrls
-      ? createClusterPair(clusterUrls, id, adapter, resp)
-      : createRedisPair(link ? link.urlFor(redisUrl) : redisUrl, id, resp, lab);
-    for (const [client, role] of [
-      [pub, 'pub'],
-      [sub, 'sub'],
-    ] as const) {
+    const url = link ? link.urlFor(redisUrl) : redisUrl;
+    const conns = !mode.connect
+      ? null
+      : clusterUrls
+        ? createClusterPair(clusterUrls, id, adapter, resp)
+        : mode.connect(url, id, resp, lab);
+    for (const [client, role] of conns ? rolesOf(conns) : []) {
       guardFireAndForget(client, (command, err) =>
         this.options.onLog?.(`${id}:${role} ${command} failed: ${err.message}`),
       );
       tap?.attachRedis(client, role);
     }
-    io.adapter(
-      tap
-        ? tap.wrapAdapter(adapter, pub, sub, subscriptionMode)
-        : adapterFactory(adapter, pub, sub, subscriptionMode, this.options.key)!,
-    );
-    return { pub, sub };
+    const ctx = { key, subscriptionMode };
+    io.adapter(tap ? mode.tapped(tap, conns, ctx) : mode.create(conns, ctx));
+    return conns;
   }
 
   /**
@@ -269,15 +253,16 @@ export class ServerNode {
     tap?.serverDown('stop');
     // An UNSUBSCRIBE or a QUIT cannot reach a Redis that is away: ioredis would keep them in
     // its offline queue until it is back. Those connections go at once, with no goodbye.
-    if (redis && (redis.pub.status !== 'ready' || redis.sub.status !== 'ready'))
-      dropAll(redis.pub, redis.sub);
+    const clients = redis ? clientsOf(redis) : [];
+    if (clients.some((c) => c.status !== 'ready')) dropAll(...clients);
     // A Redis that is cut off never answers the sharded adapter's SUNSUBSCRIBEs.
-    if (!(await settlesWithin(io.close(), CLOSE_TIMEOUT_MS)) && redis)
-      dropAll(redis.pub, redis.sub);
+    if (!(await settlesWithin(io.close(), CLOSE_TIMEOUT_MS))) dropAll(...clients);
+    // The streams adapter's XREAD holds its connection for seconds; it has nothing to finish
+    // (io.close() has saved the sessions, on pub).
+    if (redis?.reader) dropAll(redis.reader);
     httpServer.closeAllConnections();
-    if (redis) await quitAll([redis.pub, redis.sub]);
-    tap?.redisClosed('pub');
-    tap?.redisClosed('sub');
+    await quitAll(clients);
+    for (const [, role] of redis ? rolesOf(redis) : []) tap?.redisClosed(role);
     tap?.close();
   }
 
@@ -291,9 +276,8 @@ export class ServerNode {
     const { io, sockets, redis, tap } = life;
     tap?.serverDown('crash');
     for (const socket of sockets) socket.destroy();
-    if (redis) dropAll(redis.pub, redis.sub);
-    tap?.redisClosed('pub');
-    tap?.redisClosed('sub');
+    if (redis) dropAll(...clientsOf(redis));
+    for (const [, role] of redis ? rolesOf(redis) : []) tap?.redisClosed(role);
     // The engine's sockets close themselves as their TCP sockets die.
     io.engine.removeAllListeners('connection');
     tap?.close(true);

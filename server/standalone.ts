@@ -8,7 +8,8 @@
 import { FlagError, helpText, parseServerFlags, type ServerFlags } from './flags.ts';
 import { PortInUseError, ServerNode } from './server-node.ts';
 import { ServerTap } from './monitor/server-tap.ts';
-import { majorVersion, redactUrl, redisVersion } from './redis-finder.ts';
+import { redactUrl, redisVersion } from './redis-finder.ts';
+import { modeRefusal } from './adapters/registry.ts';
 import { Roster } from './lab-roster.ts';
 import { onShutdown } from './shutdown.ts';
 import { withCredentials } from './redis-acl.ts';
@@ -84,11 +85,8 @@ async function main(): Promise<void> {
     );
   }
   const { lab, why } = await chooseLab(url, flags.lab);
-  if (flags.adapter === 'sharded' && majorVersion(version) < 7) {
-    fail(
-      `the sharded adapter needs Redis 7 or newer, and this Redis is ${version}; use --adapter redis.`,
-    );
-  }
+  const refusal = modeRefusal(flags.adapter, version, false);
+  if (refusal) fail(refusal);
   const { name, monitor, monitorChannel, key } = flags;
   const server = new ServerNode({
     id: name,

@@ -7,7 +7,8 @@
  * three are keyed by AdapterKind, so a mode that one of them lacks does not compile.
  *
  * Pure data: the facts were read in node_modules (lib/index.ts and lib/sharded-adapter.ts of
- * @socket.io/redis-adapter) and on the running lab.
+ * @socket.io/redis-adapter, dist/adapter.js of @socket.io/redis-streams-adapter) and on the
+ * running lab.
  */
 import type { AdapterKind } from './events.ts';
 
@@ -22,7 +23,7 @@ export interface AdapterMode {
   /** The Redis commands the adapter sends, in the order a lab sees them. */
   commands: readonly string[];
   /** The command that carries a broadcast into Redis, or null when nothing does. */
-  carrier: 'PUBLISH' | 'SPUBLISH' | null;
+  carrier: 'PUBLISH' | 'SPUBLISH' | 'XADD' | null;
   /** What Redis keeps of a broadcast once it is delivered (the narration says it on a loss). */
   keeps: string;
   /** The oldest Redis it needs. */
@@ -71,6 +72,24 @@ export const ADAPTER_MODES: { readonly [K in AdapterKind]: AdapterMode & { id: K
       note: "with ioredis's Cluster option shardedSubscribers: true (the adapter's README, written before it, says ioredis cannot)",
     },
     options: ['subscriptionMode'],
+  },
+  streams: {
+    id: 'streams',
+    label: 'streams',
+    summary:
+      'Each server XADDs a broadcast to a Redis stream, which keeps it; every server reads the stream with XREAD from its last entry id, so a server cut off catches up, and a client that comes back within maxDisconnectionDuration gets what it missed.',
+    library: { pkg: '@socket.io/redis-streams-adapter', create: 'createAdapter(redis)' },
+    commands: ['XADD', 'XREAD', 'SUBSCRIBE', 'PUBLISH', 'SET', 'MULTI', 'XRANGE', 'PUBSUB NUMSUB'],
+    carrier: 'XADD',
+    keeps:
+      'the stream keeps the last entries (MAXLEN ~), and a session key for each client that may come back',
+    redis: '5.0',
+    cluster: {
+      supported: false,
+      client: 'Cluster',
+      note: 'not wired in the lab yet: the adapter would need a Cluster client and streams spread by streamCount',
+    },
+    options: [],
   },
   none: {
     id: 'none',

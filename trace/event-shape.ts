@@ -6,6 +6,7 @@
  * nothing; the hub refuses a batch with any such event (server/monitor/hub-feed.ts).
  */
 import { HTTP_STEPS, type Decision, type EventKind } from './events.ts';
+import { ADAPTER_IDS } from './adapter-modes.ts';
 
 type Scalar = 'string' | 'number' | 'boolean' | 'array' | 'object' | 'any';
 /** A type, a list of allowed strings, and `?` for optional: `'number?'`, `['a', 'b']`. */
@@ -21,8 +22,8 @@ const DECISIONS: readonly Decision[] = [
   'undecodable',
   'malformed',
 ];
-const ROLES = ['pub', 'sub', 'monitor-pub', 'monitor-sub'];
-const ADAPTERS = ['redis', 'sharded', 'none'];
+const ROLES = ['pub', 'sub', 'xread', 'monitor-pub', 'monitor-sub'];
+const ADAPTERS = ADAPTER_IDS;
 const FOREIGN = { optional: ['outside', 'other-lab'] };
 const BALANCED = { optional: ['sticky', 'round-robin'] };
 const TOPICS = [
@@ -66,6 +67,7 @@ const FIELDS: { [K in EventKind]: Record<string, FieldType> } = {
     uid: 'string?',
     nsp: 'string',
     channels: 'array',
+    stream: 'object?',
   },
   'http.request': {
     what: ['handshake', 'poll', 'send', 'upgrade'],
@@ -86,7 +88,12 @@ const FIELDS: { [K in EventKind]: Record<string, FieldType> } = {
     balancer: BALANCED,
   },
   'client.transport': { socketId: 'string?', transport: 'string', client: 'string?' },
-  'client.connect': { socketId: 'string', client: 'string?', transport: 'string' },
+  'client.connect': {
+    socketId: 'string',
+    client: 'string?',
+    transport: 'string',
+    recovered: 'boolean?',
+  },
   'client.disconnect': { socketId: 'string', client: 'string?', reason: 'string' },
   'room.join': { socketId: 'string', room: 'string', closing: 'boolean?' },
   'room.leave': { socketId: 'string', room: 'string', closing: 'boolean?' },
@@ -98,7 +105,7 @@ const FIELDS: { [K in EventKind]: Record<string, FieldType> } = {
     bytes: 'number',
   },
   publish: {
-    command: ['PUBLISH', 'SPUBLISH'],
+    command: ['PUBLISH', 'SPUBLISH', 'XADD'],
     channel: 'string',
     bytes: 'number',
     message: 'object?',
@@ -110,13 +117,15 @@ const FIELDS: { [K in EventKind]: Record<string, FieldType> } = {
     pubId: 'number',
     channel: 'string',
     receivers: 'number?',
+    entryId: 'string?',
     error: 'string?',
     ms: 'number',
   },
   receive: {
     channel: 'string',
     pattern: 'string?',
-    via: ['message', 'pmessage', 'smessage'],
+    via: ['message', 'pmessage', 'smessage', 'xread'],
+    entryId: 'string?',
     bytes: 'number',
     decision: DECISIONS,
     message: 'object?',
@@ -137,6 +146,14 @@ const FIELDS: { [K in EventKind]: Record<string, FieldType> } = {
     local: 'boolean?',
     foreign: FOREIGN,
     otherLab: 'string?',
+    recovered: 'boolean?',
+  },
+  'session.recover': {
+    socketId: 'string',
+    offset: 'string',
+    recovered: 'boolean',
+    reason: 'string?',
+    missed: 'array',
   },
   'client.receive': { socketId: 'string', client: 'string', event: 'string', args: 'array' },
   'monitor.mode': { mode: ['detail', 'sampled'], oneIn: 'number?', reason: 'string' },

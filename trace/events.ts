@@ -46,9 +46,13 @@ export type Decision =
 /** Who published a message that no server of this lab sent (see `Receive.foreign`). */
 export type Foreign = 'outside' | 'other-lab';
 
-export type RedisRole = 'pub' | 'sub' | 'monitor-pub' | 'monitor-sub';
+/**
+ * `xread` is the streams adapter's reading connection (XREAD BLOCK in a loop); with it, `sub`
+ * carries only requests and their answers.
+ */
+export type RedisRole = 'pub' | 'sub' | 'xread' | 'monitor-pub' | 'monitor-sub';
 
-export type AdapterKind = 'redis' | 'sharded' | 'none';
+export type AdapterKind = 'redis' | 'sharded' | 'streams' | 'none';
 /** How the lab's load balancer spreads requests over the servers (docs/balancer.md). */
 export type BalancerMode = 'sticky' | 'round-robin' | 'off';
 export type SubscriptionMode = 'static' | 'dynamic' | 'dynamic-private';
@@ -143,6 +147,8 @@ export interface AdapterAttach extends Base<'adapter.attach'> {
   uid?: string;
   nsp: string;
   channels: string[];
+  /** The streams adapter: the stream it appends to and reads, and its MAXLEN ~ bound. */
+  stream?: { name: string; maxLen: number };
 }
 /** Step 2: a transport-level connection (engine.io) is open. */
 export interface ClientTransport extends Base<'client.transport'> {
@@ -192,6 +198,8 @@ export interface ClientConnect extends Base<'client.connect'> {
   socketId: string;
   client?: string;
   transport: string;
+  /** Connection state recovery gave it back its id and rooms (see `session.recover`). */
+  recovered?: boolean;
 }
 export interface ClientDisconnect extends Base<'client.disconnect'> {
   socketId: string;
@@ -217,9 +225,12 @@ export interface ClientEmit extends Base<'client.emit'> {
   args: unknown[];
   bytes: number;
 }
-/** Step 8: the server's pub connection sent PUBLISH (or SPUBLISH). */
+/**
+ * Step 8: the server's pub connection sent PUBLISH (or SPUBLISH), or, with the streams adapter,
+ * XADD: then `channel` is the stream's name and the entry id comes in `publish.result`.
+ */
 export interface Publish extends Base<'publish'> {
-  command: 'PUBLISH' | 'SPUBLISH';
+  command: 'PUBLISH' | 'SPUBLISH' | 'XADD';
   channel: string;
   bytes: number;
   message?: DecodedMessage;
@@ -240,6 +251,8 @@ export interface PublishResult extends Base<'publish.result'> {
   pubId: number;
   channel: string;
   receivers?: number;
+  /** XADD: the id Redis gave the new entry (the offset clients recover from). */
+  entryId?: string;
   error?: string;
   /** Milliseconds between the call and the reply. */
   ms: number;
@@ -249,8 +262,13 @@ export interface Receive extends Base<'receive'> {
   channel: string;
   /** The pattern that matched, for pmessages (e.g. `socket.io#/#*`). */
   pattern?: string;
-  /** How it arrived: message, pmessage or smessage. */
-  via: 'message' | 'pmessage' | 'smessage';
+  /**
+   * How it arrived: message, pmessage or smessage, or `xread`: an entry of the stream that the
+   * server's XREAD returned (the streams adapter); then `channel` is the stream.
+   */
+  via: 'message' | 'pmessage' | 'smessage' | 'xread';
+  /** `xread`: the entry's id, the server's read position once it has handled it. */
+  entryId?: string;
   bytes: number;
   decision: Decision;
   message?: DecodedMessage;
@@ -286,6 +304,22 @@ export interface Deliver extends Base<'deliver'> {
   /** A remote delivery of a message no server of this lab published (as on `Receive`). */
   foreign?: Foreign;
   otherLab?: string;
+  /** Sent to a client that came back, from its missed packets (`session.recover`). */
+  recovered?: boolean;
+}
+/**
+ * Step 3: a client came back with its session id and the last entry id it got, and the server
+ * tried to restore its session (connection state recovery, the streams adapter). Recovered, it
+ * keeps its socket id and rooms and is sent every broadcast entry it missed; `missed` lists them.
+ */
+export interface SessionRecover extends Base<'session.recover'> {
+  socketId: string;
+  /** The last entry id the client had. */
+  offset: string;
+  recovered: boolean;
+  /** Why not, in the adapter's words ("session or offset not found"). */
+  reason?: string;
+  missed: { entryId: string; event: string; flow?: string }[];
 }
 /** Step 10: a client got an event. Lab clients report it; page clients report it through the hub. */
 export interface ClientReceive extends Base<'client.receive'> {
@@ -431,6 +465,7 @@ export type LabEvent =
   | PublishResult
   | Receive
   | Deliver
+  | SessionRecover
   | ClientReceive
   | MonitorMode
   | Counters
@@ -497,6 +532,7 @@ const KIND_STEPS: { [K in EventKind]: StepRule<K> } = {
   'publish.result': 9,
   receive: 9,
   deliver: (d) => (d.origin === 'local' ? 8 : 9),
+  'session.recover': 3,
   'client.receive': 10,
   'monitor.mode': 8,
   counters: 8,

@@ -42,6 +42,7 @@ const KINDS: Record<EventKind, true> = {
   'publish.result': true,
   receive: true,
   deliver: true,
+  'session.recover': true,
   'client.receive': true,
   'monitor.mode': true,
   counters: true,
@@ -61,7 +62,8 @@ const EVENT_FIELDS = [
   'origin', 'rooms', 'except', 'count', 'local', 'mode', 'topic', 'text', 'protocol',
   'connection', 'dir', 'value', 'resp', 'what', 'code', 'signal', 'guard', 'offlineQueue', 'pid',
   'method', 'sid', 'status', 'balancer', 'from', 'to', 'fatal', 'foreign', 'otherLab', 'link',
-  'limit', 'pending', 'closedBy', 'nodes', 'busSent', 'readFrom',
+  'limit', 'pending', 'closedBy', 'nodes', 'busSent', 'readFrom', 'entryId', 'stream',
+  'recovered', 'offset', 'missed',
 ]; // prettier-ignore
 
 export const ADAPTER_KINDS = ADAPTER_IDS;
@@ -173,6 +175,8 @@ const ACTIONS = [
   'stop',
   'crash',
   'start',
+  'cut',
+  'heal',
   'redis',
   'emit',
   'addClient',
@@ -281,6 +285,10 @@ export function readAction(y: YamlBlock, node: YNode, scope: LessonScope): Lesso
       return { crash: serverRef(y, arg, scope) };
     case 'start':
       return { start: serverRef(y, arg, scope) };
+    case 'cut':
+      return { cut: serverRef(y, arg, scope) };
+    case 'heal':
+      return { heal: serverRef(y, arg, scope) };
     case 'redis':
       return { redis: y.choice(arg, 'redis', ['stop', 'start'] as const) };
     case 'removeClient':

@@ -37,6 +37,9 @@ export type LessonAction =
   | { stop: string }
   | { crash: string }
   | { start: string }
+  /** Cuts a server's network to Redis (it stays up with its clients), or heals it. */
+  | { cut: string }
+  | { heal: string }
   | { redis: 'stop' | 'start' }
   | { emit: { client: string; event: string; args: unknown[] } }
   | { addClient: SetupClient }

@@ -19,6 +19,12 @@ export interface RecipientOutcome {
   via?: 'client.receive' | 'deliver';
   /** Delivered: how many times it arrived (more than once is a duplicate). */
   times?: number;
+  /**
+   * Delivered late, by what the streams adapter keeps where pub/sub would have lost it:
+   * `session` (the client came back and was sent what it missed) or `catch-up` (its server was
+   * cut off from Redis and read the stream from its last entry when it was back).
+   */
+  recovered?: 'session' | 'catch-up';
   reason?: LossReason | ExclusionReason;
   /** One sentence for narration. */
   detail?: string;
@@ -57,6 +63,32 @@ function exclusion(flow: Flow, m: AudienceMember): [ExclusionReason, string] | u
     return ['not-in-room', `it was not in ${flow.rooms.join(', ')}`];
   }
   return undefined;
+}
+
+/** How a delivered client got it late rather than never, if it did (see RecipientOutcome.recovered). */
+function recoveryOf(
+  state: LabState,
+  flow: Flow,
+  m: AudienceMember,
+): Pick<RecipientOutcome, 'recovered' | 'detail'> {
+  if (m.socketId && flow.deliveries.some((d) => d.recovered && d.sockets.includes(m.socketId!)))
+    return {
+      recovered: 'session',
+      detail: `recovered: it came back to ${state.sockets[m.socketId]?.server ?? m.server} within maxDisconnectionDuration and was sent it from the stream`,
+    };
+  // Only what was cut at emit time: a cut after a delivery changes nothing of it.
+  if (m.server === flow.origin || !flow.publishes.some((p) => p.command === 'XADD')) return {};
+  if (m.serverLink)
+    return {
+      recovered: 'catch-up',
+      detail: `recovered: ${m.server} was cut off from Redis, and read it from the stream from its last entry id when it was back`,
+    };
+  if (flow.atEmit.originLink)
+    return {
+      recovered: 'catch-up',
+      detail: `recovered: ${flow.origin} was cut off from Redis; its XADD waited, and the stream took it when it was back`,
+    };
+  return {};
 }
 
 function lossOf(state: LabState, flow: Flow, id: string, m: AudienceMember): [LossReason, string] {
@@ -142,9 +174,16 @@ export function reconcileFlow(state: LabState, flow: Flow): FlowReconciliation {
         server: m.server,
         via: 'client.receive',
         times: reports[id],
+        ...recoveryOf(state, flow, m),
       });
     } else if (m.socketId && delivered.has(m.socketId)) {
-      result.delivered.push({ client: id, server: m.server, via: 'deliver', times: 1 });
+      result.delivered.push({
+        client: id,
+        server: m.server,
+        via: 'deliver',
+        times: 1,
+        ...recoveryOf(state, flow, m),
+      });
     } else {
       const [reason, detail] = lossOf(state, flow, id, m);
       result.lost.push({ client: id, server: m.server, reason, detail });

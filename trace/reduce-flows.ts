@@ -14,6 +14,7 @@ import type {
 } from './events.ts';
 import { pruneRosters, releaseRoster, useRoster } from './rosters.ts';
 import { addTo } from './reduce-sockets.ts';
+import { onStreamAppend, onStreamRead } from './reduce-stream.ts';
 import {
   CLIENT_RECEIPT_DETAIL,
   FLOW_CAP,
@@ -150,6 +151,7 @@ export function onPublish(state: LabState, e: Publish): void {
 }
 
 export function onPublishResult(state: LabState, e: PublishResult): void {
+  onStreamAppend(state, e, e.flow ? state.flows[e.flow]?.event : undefined);
   const matches = (p: { pubId: number; server: string }) =>
     p.pubId === e.pubId && p.server === e.server;
   const found = e.flow
@@ -176,6 +178,7 @@ function noteForeign(flow: Flow, e: Receive | Deliver): void {
 }
 
 export function onReceive(state: LabState, e: Receive): void {
+  onStreamRead(state, e);
   if (!e.flow) return;
   const flow = ensureFlow(state, e.flow, e);
   flow.receipts.push({
@@ -207,6 +210,7 @@ export function onDeliver(state: LabState, e: Deliver): void {
     sockets: e.sockets.slice(0, 50),
     count: e.count,
     t: e.t,
+    ...(e.recovered ? { recovered: true } : {}),
   });
   flow.kind = 'broadcast';
   flow.event ??= e.event;

@@ -14,6 +14,7 @@ import type {
   ServerUp,
 } from './events.ts';
 import { addTo, disconnectSocket, ensureServer, removeFrom } from './reduce-sockets.ts';
+import { onStreamAttach } from './reduce-stream.ts';
 import type { LabState, RedisState, ServerState } from './state.ts';
 
 function connectionName(server: ServerState, role: RedisRole): string {
@@ -165,6 +166,7 @@ export function onAdapterAttach(state: LabState, e: AdapterAttach): void {
   server.subscriptionMode = e.subscriptionMode;
   // The main namespace's uid is the one the lessons talk about.
   if (e.uid && (e.nsp === '/' || !server.uid)) server.uid = e.uid;
+  onStreamAttach(state, e);
 }
 
 export function onLabNotice(state: LabState, e: LabNotice): void {

@@ -75,6 +75,8 @@ const HANDLERS: Handlers = {
   'publish.result': onPublishResult,
   receive: onReceive,
   deliver: onDeliver,
+  // What a restored session was sent comes as deliver events, marked recovered.
+  'session.recover': () => {},
   'client.receive': onClientReceive,
   'monitor.mode': onMonitorMode,
   counters: onCounters,

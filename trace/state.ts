@@ -80,6 +80,28 @@ export interface RedisState {
   shardChannels: Record<string, string[]>;
   /** How many times Redis went down (lab.notice 'redis.down'). */
   downs: number;
+  /** The streams adapter's streams, by name (trace/reduce-stream.ts). */
+  streams?: Record<string, StreamState>;
+}
+
+export interface StreamEntry {
+  id: string;
+  /** The server that XADDed it. */
+  server: string;
+  flow?: string;
+  event?: string;
+}
+
+export interface StreamState {
+  name: string;
+  /** The adapter's MAXLEN ~ bound (0 until an adapter.attach says). */
+  maxLen: number;
+  /** How many entries the lab saw appended since the page started. */
+  appended: number;
+  /** The newest entries, oldest first (STREAM_ENTRIES_KEPT at most). */
+  entries: StreamEntry[];
+  /** Each server's read position: the id of the last entry its XREAD returned. */
+  readBy: Record<string, string>;
 }
 
 export interface SocketState {
@@ -121,7 +143,7 @@ export interface FlowEmit {
 export interface FlowPublish {
   pubId: number;
   server: string;
-  command: 'PUBLISH' | 'SPUBLISH';
+  command: 'PUBLISH' | 'SPUBLISH' | 'XADD';
   channel: string;
   /** From the decoded message, or else the channel name (trace/channels.ts). */
   traffic: 'broadcast' | 'request' | 'response' | 'other';
@@ -138,7 +160,7 @@ export interface FlowPublish {
 export interface FlowReceipt {
   server: string;
   channel: string;
-  via: 'message' | 'pmessage' | 'smessage';
+  via: 'message' | 'pmessage' | 'smessage' | 'xread';
   decision: Decision;
   sockets?: number;
   bytes: number;
@@ -156,6 +178,8 @@ export interface FlowDelivery {
   sockets: string[];
   count: number;
   t: number;
+  /** Sent to a client whose session was restored (connection state recovery). */
+  recovered?: boolean;
 }
 
 export interface FlowClientReceipt {

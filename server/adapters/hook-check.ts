@@ -13,7 +13,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { RedisAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
-import { Adapter, MessageType } from 'socket.io-adapter';
+import { Adapter, ClusterAdapter, MessageType } from 'socket.io-adapter';
+import { createAdapter as createStreamsAdapter } from '@socket.io/redis-streams-adapter';
 import { LabError } from '../lab-error.ts';
 
 const require = createRequire(import.meta.url);
@@ -54,13 +55,40 @@ export const HOOKS: readonly Hook[] = [
     name: `MessageType.${name}`,
     present: () => typeof (MessageType as Record<string, unknown>)[name] === 'number',
   })),
-  ...['send_command', 'publish', 'spublish', 'subscribe', 'psubscribe', 'ssubscribe'].map(
-    (name) => ({
-      pkg: 'ioredis',
-      name: `Redis.prototype.${name}`,
-      present: method(Redis.prototype, name),
-    }),
-  ),
+  ...[
+    'send_command',
+    'publish',
+    'spublish',
+    'subscribe',
+    'psubscribe',
+    'ssubscribe',
+    // The streams adapter's commands, and the copies it makes (server/adapters/streams.ts).
+    'xadd',
+    'xread',
+    'xrange',
+    'duplicate',
+  ].map((name) => ({
+    pkg: 'ioredis',
+    name: `Redis.prototype.${name}`,
+    present: method(Redis.prototype, name),
+  })),
+  {
+    // The streams adapter takes a client with sSubscribe for node-redis, and then breaks on ioredis.
+    pkg: 'ioredis',
+    name: 'the absence of Redis.prototype.sSubscribe (the streams adapter would take ioredis for node-redis)',
+    present: () => !method(Redis.prototype, 'sSubscribe')(),
+  },
+  {
+    pkg: '@socket.io/redis-streams-adapter',
+    name: 'createAdapter',
+    present: () => typeof createStreamsAdapter === 'function',
+  },
+  // Looked up on each instance (the class is not exported); its parent is exported.
+  ...['onMessage', 'onResponse'].map((name) => ({
+    pkg: 'socket.io-adapter',
+    name: `ClusterAdapter.prototype.${name}`,
+    present: method(ClusterAdapter.prototype, name),
+  })),
   {
     pkg: 'engine.io',
     name: "the handshake request's _query (the lab client's name)",
@@ -118,6 +146,9 @@ export function checkHooks(hooks: readonly Hook[] = HOOKS): void {
     if (!ok) throw new HookMissing(hook);
   }
 }
+
+/** The streams adapter's methods the tap replaces on each instance (tap-streams.ts). */
+export const STREAMS_INSTANCE_HOOKS = ['onRawMessage', 'onMessage', 'restoreSession'] as const;
 
 /** For hooks bound at construction: the method `name` of `target`, or HookMissing. */
 export function requireHook<T>(target: T, pkg: string, name: string): T {

@@ -3,7 +3,9 @@
  * request objects instead of bytes. Formats (see docs/trace.md):
  * - classic broadcasts: msgpack (notepack.io) `[uid, packet, opts]`;
  * - classic requests and responses: JSON when the first byte is `{`, else msgpack;
- * - sharded (ClusterAdapter) messages: `{uid, nsp, type, data}`, JSON unless they carry binary.
+ * - sharded (ClusterAdapter) messages: `{uid, nsp, type, data}`, JSON unless they carry binary;
+ * - streams entries: the fields `uid nsp type [data]`, `data` JSON or base64 of msgpack, decoded
+ *   to the same ClusterAdapter message (family `sharded`), with `type` a number again.
  */
 import { decode as msgpackDecode } from 'notepack.io';
 import type { DecodedMessage, Foreign } from '../../trace/events.ts';
@@ -71,6 +73,38 @@ export function decodeRaw(buf: Buffer): Decoded {
 export function errorText(err: unknown): string {
   const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+/**
+ * A stream entry of the streams adapter, decoded as its `RedisStreamsAdapter.decode` does (the
+ * class is not exported): `data` is JSON when it starts with `{`, else base64 of msgpack.
+ */
+export function decodeStreamEntry(fields: unknown): Decoded {
+  try {
+    const f = (fields ?? {}) as Record<string, unknown>;
+    const value: Record<string, unknown> = {
+      uid: f.uid,
+      nsp: f.nsp,
+      type: parseInt(String(f.type), 10),
+    };
+    const data = f.data;
+    if (typeof data === 'string' && data !== '') {
+      if (data.startsWith('{')) value.data = JSON.parse(data);
+      else {
+        value.data = msgpackDecode(Buffer.from(data, 'base64'));
+        return { format: 'msgpack', value };
+      }
+    }
+    return { format: 'json', value };
+  } catch (err) {
+    return { format: 'unknown', value: null, error: errorText(err) };
+  }
+}
+
+/** An entry's fields as the bytes Redis holds (for sizes and the hex preview). */
+export function entryBytes(fields: unknown): Buffer {
+  const f = (fields ?? {}) as Record<string, unknown>;
+  return Buffer.from(Object.entries(f).flat().map(String).join(' '));
 }
 
 /** Makes a decoded value safe to JSON-encode and small enough to show: bytes become hex, depth and size are capped. */

@@ -1,6 +1,8 @@
 /**
- * The tap on one server's two Redis connections. On the pub connection: every PUBLISH/SPUBLISH
- * (with Redis's receiver count when it answers) and the PUBSUB counts. On the sub connection:
+ * The tap on one server's Redis connections. On the pub connection: every PUBLISH/SPUBLISH
+ * (with Redis's receiver count when it answers), every XADD of the streams adapter (with the
+ * entry id Redis gave it) and the PUBSUB counts. The streams adapter's XREAD connection is only
+ * watched for its state: its entries are reported by the adapter hook (tap-streams.ts). On the sub connection:
  * every (un)subscribe once Redis confirms it, and every message before any adapter sees it.
  * The adapter calls these methods itself, so wrapping the instance's methods sees them all.
  */
@@ -11,7 +13,11 @@ import type { MonitorSink, DraftEvent } from './monitor-sink.ts';
 import { currentFlow } from './flow-context.ts';
 import {
   decodeMessage,
+  decodeStreamEntry,
+  describeMessage,
+  entryBytes,
   flowOf,
+  flowTagOf,
   hexPreview,
   jsonSafe,
   toBuffer,
@@ -94,7 +100,7 @@ export class RedisTap {
    * A connection of the server is gone. Called by ioredis's 'close', and by the server itself on
    * stop or crash (the tap closes before ioredis would tell it); reported once either way.
    */
-  closed(role: Extract<RedisRole, 'pub' | 'sub'>): void {
+  closed(role: Extract<RedisRole, 'pub' | 'sub' | 'xread'>): void {
     if (!this.connected.delete(role)) return;
     this.host.emit({
       kind: 'redis.disconnect',
@@ -113,20 +119,22 @@ export class RedisTap {
   }
 
   /** Steps 4, 5 and 8/9: one of the adapter's Redis connections. */
-  attach(client: Redis, role: Extract<RedisRole, 'pub' | 'sub'>): void {
+  attach(client: Redis, role: Extract<RedisRole, 'pub' | 'sub' | 'xread'>): void {
     const name = `${this.host.id}:${role}`;
     const protocol = (client.options as { protocol?: number }).protocol;
     client.on('ready', () => {
       this.connected.add(role);
-      this.host.emit({ kind: 'redis.connect', role, name, duplicated: role === 'sub', protocol });
+      this.host.emit({ kind: 'redis.connect', role, name, duplicated: role !== 'pub', protocol });
     });
     client.on('error', (err: Error) => this.lastError.set(role, err.message));
     client.on('close', () => this.closed(role));
     const target = client as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    if (role === 'xread') return;
 
     if (role === 'pub') {
       this.watchClusterNodes(client);
       for (const command of ['publish', 'spublish'] as const) this.wrapPublish(target, command);
+      this.wrapXadd(target);
       const send = target.send_command;
       target.send_command = (...args: unknown[]) => {
         const [command, rest] = args as [string, string[]];
@@ -230,6 +238,54 @@ export class RedisTap {
       else list.splice(i, 1);
       return;
     }
+  }
+
+  /**
+   * XADD, as the streams adapter sends it: `xadd([stream, 'MAXLEN', '~', n, '*', field,
+   * value...])`. The broadcast's flow is in its data's flags (tapped-adapters.ts put it there).
+   */
+  private wrapXadd(target: Record<string, (...args: unknown[]) => Promise<unknown>>): void {
+    const original = target.xadd;
+    target.xadd = (...args: unknown[]) => {
+      const result = original.apply(target, args);
+      const flat = args.flat().map(String);
+      const stream = flat[0] ?? '';
+      const star = flat.indexOf('*');
+      const fields: Record<string, string> = {};
+      for (let i = star + 1; star > 0 && i + 1 < flat.length; i += 2) fields[flat[i]] = flat[i + 1];
+      const raw = entryBytes(fields);
+      const decoded = decodeStreamEntry(fields);
+      const flow = currentFlow() ?? flowTagOf(decoded.value) ?? flowOf(raw);
+      const pubId = ++this.pubIds;
+      const t = Date.now();
+      const sink = this.host.sink;
+      sink.count('publish');
+      if (!sink.offer(flow)) return result;
+      sink.record({
+        kind: 'publish',
+        command: 'XADD',
+        channel: stream,
+        bytes: raw.length,
+        flow,
+        pubId,
+        message: describeMessage('sharded', stream, decoded.format, decoded.value),
+        hex: hexPreview(raw),
+      });
+      const settled = (outcome: { entryId: string } | { error: string }) =>
+        sink.record({
+          kind: 'publish.result',
+          pubId,
+          channel: stream,
+          ms: Date.now() - t,
+          flow,
+          ...outcome,
+        });
+      result.then(
+        (id) => settled({ entryId: String(id) }),
+        (err: Error) => settled({ error: err.message }),
+      );
+      return result;
+    };
   }
 
   private wrapPublish(

@@ -19,11 +19,14 @@ import { labConnectionName, monitorPublisher, quitAll } from '../redis-clients.t
 import { MonitorSink, type DraftEvent, type SamplingGroup } from './monitor-sink.ts';
 import { flowAcrossDispatch, newFlowId } from './flow-context.ts';
 import { errorText, jsonSafe, type AdapterFamily } from './decode.ts';
-import { instrumentAdapter, tappedAdapterFactory } from './tapped-adapters.ts';
+import { instrumentAdapter, reportDelivery } from './tapped-adapters.ts';
 import { forgetSocket } from './delivery-log.ts';
 import { RedisTap } from './redis-tap.ts';
 import { attachMonitorRelay, type MonitorRelay } from './monitor-relay.ts';
 import { attachHttpTap } from '../balancer/http-tap.ts';
+
+type AdapterRole = Extract<RedisRole, 'pub' | 'sub' | 'xread'>;
+export type MissedEntry = { entryId: string; event: string; flow?: string };
 
 export interface ServerTapOptions {
   id: string;
@@ -73,6 +76,10 @@ export class ServerTap {
   private kind: AdapterKind = 'none';
   private mode: SubscriptionMode | undefined;
   family: AdapterFamily = 'classic';
+  /** The streams adapter's stream, for its adapter.attach (its class keeps the name private). */
+  stream: { name: string; maxLen: number } | undefined;
+  /** Sessions restored, by socket id, until the socket's connection is reported. */
+  private readonly restored = new Map<string, { offset: string; missed: MissedEntry[] }>();
   private monitorPub: Redis | null = null;
   private relay: MonitorRelay | null = null;
   private readonly redisTap = new RedisTap(this);
@@ -125,8 +132,8 @@ export class ServerTap {
   }
 
   /** Step 1 onwards: connections, client events and the /monitor relay of this server. */
-  attachServer(io: Server, _port: number, adapter: AdapterKind, _mode?: SubscriptionMode): void {
-    this.family = adapter === 'sharded' ? 'sharded' : 'classic';
+  attachServer(io: Server, family: AdapterFamily): void {
+    this.family = family;
     if (this.options.redisUrl) {
       this.relay = attachMonitorRelay(
         io.of('/monitor'),
@@ -157,7 +164,9 @@ export class ServerTap {
           ? socket.handshake.auth.labClient
           : undefined;
       const transport = socket.conn.transport.name;
-      this.emit({ kind: 'client.connect', socketId: socket.id, client, transport });
+      const recovered = socket.recovered || undefined;
+      this.emit({ kind: 'client.connect', socketId: socket.id, client, transport, recovered });
+      if (recovered) this.reportRecovery(socket.id, client !== undefined);
       // Socket.IO leaves every room while closing, before 'disconnect'; those leaves say so.
       socket.on('disconnecting', () => this.closing.add(socket.id));
       socket.on('disconnect', (reason) => {
@@ -200,12 +209,51 @@ export class ServerTap {
   }
 
   /** Steps 4, 5 and 8/9: one of the adapter's Redis connections (see redis-tap.ts). */
-  attachRedis(client: Redis, role: Extract<RedisRole, 'pub' | 'sub'>): void {
+  attachRedis(client: Redis, role: AdapterRole): void {
     this.redisTap.attach(client, role);
   }
 
-  redisClosed(role: Extract<RedisRole, 'pub' | 'sub'>): void {
+  redisClosed(role: AdapterRole): void {
     this.redisTap.closed(role);
+  }
+
+  /** The streams adapter restored a session; reported once its socket is connected again. */
+  sessionRestored(socketId: string, offset: string, missed: MissedEntry[]): void {
+    this.restored.set(socketId, { offset, missed });
+  }
+
+  /** A client came back with an offset, and the adapter could not restore its session. */
+  sessionRefused(offset: string, reason: string): void {
+    this.emit({
+      kind: 'session.recover',
+      socketId: '',
+      offset,
+      recovered: false,
+      reason,
+      missed: [],
+    });
+  }
+
+  /**
+   * The recovered socket is sent its missed packets as it connects (socket.io's Socket does it,
+   * not the adapter's broadcast): one `deliver` each, marked recovered, so the trace can tell a
+   * broadcast that came late from one that was lost.
+   */
+  private reportRecovery(socketId: string, reporting: boolean): void {
+    const r = this.restored.get(socketId);
+    if (!r) return;
+    this.restored.delete(socketId);
+    this.emit({
+      kind: 'session.recover',
+      socketId,
+      offset: r.offset,
+      recovered: true,
+      missed: r.missed,
+    });
+    for (const m of r.missed) {
+      const d = { count: 1, ids: [socketId], reporting: reporting ? [socketId] : [] };
+      reportDelivery(this, 'remote', m.flow, { data: [m.event] }, {}, d, undefined, true);
+    }
   }
 
   explainClose(role: Extract<RedisRole, 'pub' | 'sub'>, why: string): void {
@@ -214,11 +262,6 @@ export class ServerTap {
 
   claimRaw(msg: Buffer): void {
     this.redisTap.claim(msg);
-  }
-
-  /** Steps 6 and 7: the adapter factory, with the lab's hooks for decisions and deliveries. */
-  wrapAdapter(kind: AdapterKind, pub: Redis, sub: Redis, mode?: SubscriptionMode) {
-    return tappedAdapterFactory(this, kind, pub, sub, { mode, key: this.options.key });
   }
 
   /**
@@ -238,7 +281,15 @@ export class ServerTap {
       adapter.responseChannel,
       adapter.specificResponseChannel,
     ].filter((c): c is string => typeof c === 'string');
-    return { adapter: this.kind, subscriptionMode: this.mode, uid: adapter.uid, nsp, channels };
+    const stream = this.stream;
+    return {
+      adapter: this.kind,
+      subscriptionMode: this.mode,
+      uid: adapter.uid,
+      nsp,
+      channels,
+      stream,
+    };
   }
 
   adapterAttached(io: Server, kind: AdapterKind, mode?: SubscriptionMode): void {

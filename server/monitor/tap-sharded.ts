@@ -30,6 +30,22 @@ const BROADCAST = 3;
 const FETCH_SOCKETS = 7;
 const SERVER_SIDE_EMIT = 9;
 
+/**
+ * What a ClusterAdapter (sharded and streams) does with a decoded message, read from its
+ * onMessage/onResponse: an answer is handled if it waits for it, its own message is skipped by
+ * uid, another namespace's is skipped.
+ */
+export function clusterDecision(adapter: any, message: any, isResponse: boolean): Decision {
+  const isObject = message !== null && typeof message === 'object';
+  if (isResponse) {
+    const id = isObject ? message.data?.requestId : undefined;
+    return adapter.requests.has(id) || adapter.ackRequests.has(id) ? 'delivered' : 'not-for-me';
+  }
+  if (isObject && message.uid === adapter.uid) return 'own-message';
+  if (!isObject || message.nsp !== adapter.nsp.name) return 'other-namespace';
+  return 'delivered';
+}
+
 export function shardedFactory(
   tap: ServerTap,
   pub: Redis,
@@ -69,13 +85,7 @@ export function shardedFactory(
       const message = decoded.value as any;
       const isObject = message !== null && typeof message === 'object';
       const isResponse = name === this.responseChannel;
-      let decision: Decision;
-      if (isResponse) {
-        const id = isObject ? message.data?.requestId : undefined;
-        decision = this.requests.has(id) || this.ackRequests.has(id) ? 'delivered' : 'not-for-me';
-      } else if (isObject && message.uid === this.uid) decision = 'own-message';
-      else if (!isObject || message.nsp !== this.nsp.name) decision = 'other-namespace';
-      else decision = 'delivered';
+      const decision = clusterDecision(this, message, isResponse);
       const d = newDelivery();
       // FETCH_SOCKETS and SERVER_SIDE_EMIT are answered after an await; the rest at once.
       const type = isObject ? message.type : undefined;

@@ -2,24 +2,16 @@
  * The adapters with the lab's hooks. Nothing is forked: the classic adapter gets a subclass
  * (tap-classic.ts), the sharded adapter instance patches (tap-sharded.ts), and all of them get
  * hooks on `apply`, the one place every local delivery goes through. This module holds what the
- * modes share: delivery counting, the `receive` and `deliver` reports, and the factory.
+ * modes share: delivery counting and the `receive` and `deliver` reports. Which hooks each mode
+ * gets is its module's business (server/adapters/).
  */
 import { Adapter } from 'socket.io-adapter';
-import type { Redis } from 'ioredis';
-import type {
-  AdapterKind,
-  Decision,
-  Foreign,
-  Receive,
-  SubscriptionMode,
-} from '../../trace/events.ts';
+import type { Decision, Foreign, Receive } from '../../trace/events.ts';
 import { SyncScope, currentFlow, newFlowId, withAsyncFlow } from './flow-context.ts';
 import { decodeRaw, describeMessage, hexPreview, labOfFlow, type Decoded } from './decode.ts';
 import type { ServerTap } from './server-tap.ts';
 import type { DraftEvent } from './monitor-sink.ts';
 import { recordDelivery } from './delivery-log.ts';
-import { classicFactory } from './tap-classic.ts';
-import { shardedFactory } from './tap-sharded.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the hooks reach methods the adapters' types keep private */
 
@@ -78,6 +70,7 @@ export function reportDelivery(
   opts: Opts,
   d: Delivery,
   publisher?: Publisher,
+  recovered?: true,
 ) {
   tap.sink.count('delivery', d.count);
   if (d.count === 0) return;
@@ -96,6 +89,7 @@ export function reportDelivery(
     count: d.count,
     // trace/events.ts promises it: an io.local broadcast was never published.
     local: opts?.flags?.local ? true : undefined,
+    recovered,
     ...publisher,
   });
 }
@@ -161,6 +155,8 @@ export interface Receipt {
   reason?: string;
   fatal?: boolean;
   publisher?: Publisher;
+  /** A stream entry's id (the streams adapter). */
+  entryId?: string;
 }
 
 export function emitReceive(tap: ServerTap, r: Receipt): void {
@@ -186,6 +182,7 @@ export function receiveDraft(tap: ServerTap, r: Receipt): Extract<DraftEvent, { 
     hex: hexPreview(r.msg),
     reason: r.reason,
     fatal: r.fatal,
+    entryId: r.entryId,
     ...r.publisher,
   };
 }
@@ -202,22 +199,10 @@ export function guardTap(tap: ServerTap, what: string, fn: () => void): void {
   }
 }
 
-function monitorAware(make: (nsp: any) => any) {
+export function monitorAware(make: (nsp: any) => any) {
   // The relay's /monitor namespace stays in memory: viewers are served locally by each server,
   // and it adds no channels or subscribers to Redis.
   return function (nsp: any) {
     return nsp.name === '/monitor' ? new Adapter(nsp) : make(nsp);
   };
-}
-
-export function tappedAdapterFactory(
-  tap: ServerTap,
-  kind: AdapterKind,
-  pub: Redis,
-  sub: Redis,
-  opts: { mode?: SubscriptionMode; key?: string } = {},
-) {
-  if (kind === 'redis') return monitorAware(classicFactory(tap, pub, sub, opts.key));
-  if (kind === 'sharded') return monitorAware(shardedFactory(tap, pub, sub, opts));
-  return monitorAware((nsp) => new Adapter(nsp));
 }

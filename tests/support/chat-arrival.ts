@@ -8,16 +8,28 @@ import { until, type TestLab } from './lab-fixture.ts';
 
 /** Resolves with the time `text` arrives as a chat message on `socket` (others may come first). */
 export function chatArrives(socket: Socket, text: string, timeoutMs = 15_000): Promise<number> {
+  return chatArgs(socket, text, timeoutMs).then(({ at }) => at);
+}
+
+/**
+ * The same, with the event's arguments too: with connection state recovery on (the streams
+ * adapter), the entry id comes last.
+ */
+export function chatArgs(
+  socket: Socket,
+  text: string,
+  timeoutMs = 15_000,
+): Promise<{ at: number; args: unknown[] }> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       socket.off('chat message', on);
       reject(new Error(`"${text}" did not arrive within ${timeoutMs} ms`));
     }, timeoutMs);
-    const on = (value: unknown) => {
-      if (value !== text) return;
+    const on = (...args: unknown[]) => {
+      if (args[0] !== text) return;
       clearTimeout(timer);
       socket.off('chat message', on);
-      resolve(Date.now());
+      resolve({ at: Date.now(), args });
     };
     socket.on('chat message', on);
   });

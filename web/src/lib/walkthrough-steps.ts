@@ -8,7 +8,7 @@
  * - every server, the sender too, receives every broadcast of the classic adapter;
  * - with Redis down, the sender's own clients still get the message.
  */
-import type { Step, TenStep } from '../../../trace/events.ts';
+import type { AdapterKind, Step, TenStep } from '../../../trace/events.ts';
 import type { LabInfo } from '../../../trace/lab-info.ts';
 import { httpSteps, showsHttpSteps } from './http-steps.ts';
 
@@ -52,6 +52,17 @@ const SHARDED: Partial<Record<TenStep, string>> = {
   9: 'Redis sends the message to the connections subscribed to that shard channel: every server for socket.io#/#, only the servers with members for a room’s channel. Each drops its own message by uid; the others write it to their matching sockets.',
 };
 
+/** Read in @socket.io/redis-streams-adapter 0.3 dist/adapter.js, and on the running lab. */
+const STREAMS: Partial<Record<TenStep, string>> = {
+  3: "The server's connection event fires for the new socket. A client that comes back within maxDisconnectionDuration with its session id and last entry id gets the same socket id and rooms back, and the broadcasts it missed (connection state recovery).",
+  4: 'Each server opens one connection to Redis; the adapter duplicates it twice: one copy only reads the stream (XREAD BLOCK holds its connection), one only subscribes, for requests and their answers.',
+  5: 'The adapter SUBSCRIBEs to socket.io#/# and socket.io#/#<uid>#, for requests and answers only. Broadcasts do not go through pub/sub: each server reads the stream with XREAD, from $ at first, then from the last entry id it saw.',
+  6: 'createAdapter(redis) from @socket.io/redis-streams-adapter returns a factory; io.adapter(factory) makes Socket.IO build an adapter for each namespace, with a random uid, its name on the wire.',
+  8: 'A client sends a message and the server calls io.emit. The adapter XADDs the message to the stream as an entry (uid, nsp, type, data), waits for Redis to give it an id, then writes it to its own sockets with that id as the offset.',
+  9: 'Redis appends the entry and keeps it, trimming the oldest beyond MAXLEN ~. Every server’s XREAD returns it, the sender’s too; each skips its own by uid, the others write it to their matching sockets.',
+  10: 'Clients get the message, with its entry id as the last argument. A client whose server stopped (not crashed: a crash saves no session) and who comes back in time is sent what it missed; a server cut off from Redis reads what it missed from its last entry id.',
+};
+
 const CLASSIC: Record<TenStep, string> = {
   1: '',
   2: 'A client opens a WebSocket (an engine.io transport) to one server, and stays with that server.',
@@ -63,6 +74,14 @@ const CLASSIC: Record<TenStep, string> = {
   8: 'A client sends a message and the server calls io.emit. The adapter PUBLISHes [uid, packet, opts] (msgpack) on socket.io#/# (socket.io#/#room# for one room), then writes it to its own sockets at once, without waiting for Redis. socket.emit to one socket never touches Redis.',
   9: 'Redis sends the message to every subscribed connection: every server, the sender included. Each server drops it for an unknown room or for its own uid; otherwise it writes it to its matching sockets.',
   10: 'Clients on every server get the message over their WebSocket. A client whose server was down at that moment misses it for good: pub/sub keeps nothing. While Redis is down, only the clients of the sender’s server get it.',
+};
+
+/** What each mode tells differently from the classic adapter: a mode missing here does not compile. */
+const SPECIAL: Record<AdapterKind, Partial<Record<TenStep, string>>> = {
+  redis: {},
+  sharded: SHARDED,
+  streams: STREAMS,
+  none: NONE,
 };
 
 const TITLES: Record<TenStep, string> = {
@@ -86,7 +105,7 @@ export function walkthroughSteps(
   lab: WalkthroughLab | null = null,
   current: Step | null = null,
 ): WalkthroughStep[] {
-  const special = lab?.adapter === 'none' ? NONE : lab?.adapter === 'sharded' ? SHARDED : {};
+  const special = lab?.adapter ? SPECIAL[lab.adapter] : {};
   const ten = (Object.keys(TITLES).map(Number) as TenStep[]).map((step) => ({
     step,
     title: TITLES[step],

@@ -183,18 +183,28 @@ export function narrate(e: LabEvent, ctx: NarrationContext = {}): string {
       return `${e.server}'s pub connection sent ${e.command} ${e.channel} with ${plural(e.bytes, 'byte')}${e.message?.kind === 'broadcast' ? ': [uid, packet, opts]' : e.message?.name ? `: ${e.message.name}` : ''}${e.node ? `, to the cluster node at ${e.node}` : ''}.`;
     case 'publish.result': {
       const command = publishCommand(e, ctx);
+      if (e.entryId !== undefined)
+        return `Redis appended ${e.server}'s XADD to stream ${e.channel} as entry ${e.entryId} in ${e.ms} ms; every server's XREAD will read it, and the stream keeps it.`;
       return e.error
         ? `Redis did not take ${e.server}'s ${command} on ${e.channel}: ${plainError(e.error)}. The message is lost; pub/sub keeps nothing.`
         : `Redis answered ${e.server}'s ${command} on ${e.channel}: ${plural(e.receivers ?? 0, 'receiver')} (subscribed connections${ctx.state?.cluster ? ' on that node only: a cluster node counts its own' : ''}) in ${e.ms} ms.`;
     }
     case 'receive':
+      if (e.via === 'xread')
+        return `${e.server}'s XREAD read entry ${e.entryId ?? '?'} of stream ${e.channel} (${plural(e.bytes, 'byte')}): ${DECISION[e.decision](e.server, e)}${foreignNote(e)}`;
       return `${e.server}'s sub connection got ${e.channel}${e.pattern ? ` through ${e.pattern}` : ''} (${plural(e.bytes, 'byte')}): ${DECISION[e.decision](e.server, e)}${foreignNote(e)}`;
     case 'deliver':
       if (e.origin === 'local' && !e.local && ctx.state?.servers[e.server]?.adapter === 'none')
         return `${e.server} wrote "${e.event}" to ${plural(e.count, 'local socket')}: ${socketList(e.sockets, e.count)}. It has no adapter, so its broadcast cannot reach the other servers' clients.`;
       return e.origin === 'local'
         ? `${e.server} wrote "${e.event}" to ${plural(e.count, 'local socket')} itself${e.local ? ' (io.local: never published)' : ''}: ${socketList(e.sockets, e.count)}.`
-        : `${e.server} wrote "${e.event}" from Redis to ${plural(e.count, 'socket')}: ${socketList(e.sockets, e.count)}.${foreignNote(e)}`;
+        : e.recovered
+          ? `${e.server} sent "${e.event}" to ${socketList(e.sockets, e.count)}, which missed it while away: connection state recovery.`
+          : `${e.server} wrote "${e.event}" from Redis to ${plural(e.count, 'socket')}: ${socketList(e.sockets, e.count)}.${foreignNote(e)}`;
+    case 'session.recover':
+      return e.recovered
+        ? `${e.server} restored ${shortId(e.socketId)}'s session from entry ${e.offset}: same id, same rooms, and ${plural(e.missed.length, 'missed broadcast')} sent from the stream.`
+        : `${e.server} could not restore a session from entry ${e.offset} (${e.reason ?? 'no reason given'}): the client starts afresh and what it missed is gone.`;
     case 'client.receive':
       return `${who(e.client, e.socketId)} on ${e.server} received "${e.event}" (${previewArgs(e.args)}) over its WebSocket.`;
     case 'monitor.mode':

@@ -12,9 +12,9 @@
 import type { AdapterKind, ClusterNodeStats, SubscriptionMode } from '../../../../trace/events.ts';
 import type { AdapterMode } from '../../../../trace/adapter-modes.ts';
 import { plural } from '../../../../trace/plural.ts';
-import type { RedisState } from '../../../../trace/state.ts';
+import type { RedisState, StreamState } from '../../../../trace/state.ts';
 
-export type RedisNodeKind = 'channel' | 'pattern' | 'shard' | 'node';
+export type RedisNodeKind = 'channel' | 'pattern' | 'shard' | 'node' | 'stream';
 export type NodeRole = 'broadcast' | 'room' | 'request' | 'response' | 'monitor' | 'other';
 export type SubscriptionTable = 'channels' | 'patterns' | 'shardChannels';
 
@@ -53,6 +53,19 @@ export interface RedisNodeSpec {
     slots: string;
     state: 'up' | 'down';
   };
+  /** A stream: its newest entries and where each server reads (streams-scene.ts). */
+  log?: StreamLog;
+}
+
+export interface StreamLog {
+  /** The newest entries, oldest first, each with its number in the order they were appended. */
+  entries: { id: string; n: number; server: string; event?: string }[];
+  /** Each up server's read position: an index into `entries`, or -1 when it is older than them. */
+  readers: { server: string; at: number }[];
+  appended: number;
+  maxLen: number;
+  /** MAXLEN ~ has dropped the oldest entries by now. */
+  trimmed: boolean;
 }
 
 export interface SceneServer {
@@ -76,6 +89,8 @@ export interface SceneInput {
   plumbing: boolean;
   /** The lab's monitor channel, where every server reports its trace (the hub listens). */
   monitorChannel?: string;
+  /** The streams adapter's stream, as the trace tells it. */
+  stream?: StreamState;
   /** The Redis Cluster's nodes, when the servers run on one (cluster-scene.ts draws them). */
   cluster?: readonly ClusterNodeStats[];
 }

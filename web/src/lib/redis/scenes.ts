@@ -19,11 +19,13 @@ import {
   type SceneInput,
 } from './redis-scene.ts';
 import { shardedScene } from './sharded-scene.ts';
+import { streamsScene } from './streams-scene.ts';
 
 /** One entry per adapter mode: a new mode that is not drawn here does not compile. */
 export const SCENES: Record<AdapterKind, AdapterScene> = {
   redis: classicScene,
   sharded: shardedScene,
+  streams: streamsScene,
   none: noAdapterScene,
 };
 

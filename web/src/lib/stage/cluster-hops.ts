@@ -27,7 +27,8 @@ function ownerOf(layout: StageLayout, channel: string): NodeBox | undefined {
 /** The node a PUBLISH or SPUBLISH went to, when the trace says or the slot tells. */
 export function landingBox(
   layout: StageLayout,
-  p: { command: 'PUBLISH' | 'SPUBLISH'; channel: string; node?: string },
+  // XADD (the streams adapter) does not run on a cluster in the lab: it lands where the trace says.
+  p: { command: 'PUBLISH' | 'SPUBLISH' | 'XADD'; channel: string; node?: string },
 ): NodeBox | undefined {
   const named = p.node && layout.redis.nodes.find((n) => n.spec.cluster?.address === p.node);
   if (named) return named;
@@ -91,7 +92,7 @@ export function clusterSource(
   layout: StageLayout,
   server: string,
   channel: string,
-  via: 'message' | 'pmessage' | 'smessage',
+  via: 'message' | 'pmessage' | 'smessage' | 'xread',
 ): NodeBox | undefined {
   if (via === 'smessage') return ownerOf(layout, channel);
   return layout.redis.nodes.find((n) => n.spec.subscribers.includes(server));

@@ -184,7 +184,7 @@ export function hopSegments(e: LabEvent, layout: StageLayout, state: LabState): 
       if (pubDown(state, e.server))
         return [seg('publish', link(server.pub, to), { flow, edge, stopAt: 0.6, mark: 'cross' })];
       const out = [seg('publish', link(server.pub, to), { flow, edge, label })];
-      if (cluster && target)
+      if (cluster && target && e.command !== 'XADD')
         for (const leg of busLegs(layout, e.command, target))
           out.push(seg('bus', leg.curve, { flow, ...leg, leg: 1 }));
       const match = target && layout.redis.matches.find((m) => m.from === target.spec.id);

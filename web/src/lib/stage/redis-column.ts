@@ -7,6 +7,7 @@
 import type { RedisNodeSpec, RedisScene } from '../redis/redis-scene.ts';
 import { bracket, type Curve, type Point } from './curves.ts';
 import type { Measure } from './text-measure.ts';
+import { layoutLog, logHeight, type LogBox } from './stream-log-layout.ts';
 
 export interface NodeBox {
   spec: RedisNodeSpec;
@@ -21,6 +22,8 @@ export interface NodeBox {
   anchor: Point;
   /** Where a PUBLISH's receiver count stands (target nodes only). */
   countAt?: Point;
+  /** A stream's entries and read positions (stream-log-layout.ts). */
+  log?: LogBox;
   /** A cluster node's lines under its caption, as they fit. */
   details: string[];
   /** Where the cluster bus joins it: the middle of its right side. */
@@ -150,8 +153,9 @@ export function layoutRedis(input: RedisColumnInput): RedisBox {
   let details = scene.nodes.map((n) =>
     input.compact ? [] : (n.details ?? []).map((d) => fitHead(d, textW, measure, font)),
   );
+  const logH = (i: number) => (scene.nodes[i].log && !input.compact ? logHeight(font) : 0);
   const boxHeight = (i: number) =>
-    1.9 * font + (captions[i] ? 1.3 * font : 0) + details[i].length * 1.25 * font;
+    1.9 * font + (captions[i] ? 1.3 * font : 0) + details[i].length * 1.25 * font + logH(i);
   const heightOf = (i: number) => boxHeight(i) + (scene.nodes[i].target ? 1.5 * font : 0);
   const top = y + titleH;
   const room = y + h - pad - top;
@@ -164,6 +168,7 @@ export function layoutRedis(input: RedisColumnInput): RedisBox {
   let cursor = top + gap;
   const nodes: NodeBox[] = scene.nodes.map((spec, i) => {
     const boxH = boxHeight(i);
+    const logTop = cursor + boxH - logH(i);
     const node: NodeBox = {
       spec,
       x: nodeX,
@@ -175,6 +180,10 @@ export function layoutRedis(input: RedisColumnInput): RedisBox {
       caption: captions[i],
       anchor: { x: nodeX, y: cursor + boxH / 2 },
       countAt: spec.target ? { x: nodeX + nodeW / 2, y: cursor + boxH + 1.1 * font } : undefined,
+      log:
+        spec.log && logH(i)
+          ? layoutLog(spec.log, { x: nodeX + 0.5 * font, y: logTop, w: nodeW - font }, font)
+          : undefined,
       details: details[i],
       right: { x: nodeX + nodeW, y: cursor + boxH / 2 },
     };

@@ -82,6 +82,9 @@ function clusterOf(state: LabState, lab: LabInfo | null): ClusterNodeStats[] | u
 
 /** The adapter's channel prefix, read from what its servers subscribed to (`socket.io` unless set). */
 function prefixOf(state: LabState): string {
+  // The lab names the streams adapter's stream and channels alike (server/adapters/streams.ts).
+  const stream = Object.keys(state.redis.streams ?? {})[0];
+  if (stream) return stream;
   for (const table of [state.redis.patterns, state.redis.shardChannels]) {
     for (const name of Object.keys(table)) {
       const m = /^([^#]+)#\/#\*?$/.exec(name);
@@ -192,6 +195,7 @@ export function stageModel(
       Object.values(state.servers).find((s) => s.subscriptionMode)?.subscriptionMode,
     plumbing: opts.plumbing ?? false,
     monitorChannel: lab?.monitor.enabled ? lab.monitor.channel : undefined,
+    stream: Object.values(state.redis.streams ?? {})[0],
     cluster: clusterOf(state, lab),
   });
   const info = live && lab ? lab.redis : lab?.redis;
