@@ -83,8 +83,6 @@ export function apiCallOf(action: LessonAction, clientId: (name: string) => stri
   if ('stop' in action) return { method: 'POST', path: `/api/servers/${enc(action.stop)}/stop` };
   if ('crash' in action) return { method: 'POST', path: `/api/servers/${enc(action.crash)}/crash` };
   if ('start' in action) return { method: 'POST', path: `/api/servers/${enc(action.start)}/start` };
-  if ('cut' in action) return { method: 'POST', path: `/api/servers/${enc(action.cut)}/cut` };
-  if ('heal' in action) return { method: 'POST', path: `/api/servers/${enc(action.heal)}/heal` };
   if ('redis' in action) return { method: 'POST', path: `/api/redis/${action.redis}` };
   if ('removeClient' in action)
     return { method: 'DELETE', path: `/api/clients/${enc(clientId(action.removeClient))}` };
@@ -163,8 +161,6 @@ export function describeAction(action: LessonAction): string {
   if ('stop' in action) return `stop ${action.stop}`;
   if ('crash' in action) return `crash ${action.crash}`;
   if ('start' in action) return `start ${action.start}`;
-  if ('cut' in action) return `cut ${action.cut} off Redis`;
-  if ('heal' in action) return `heal ${action.heal}'s link`;
   if ('redis' in action) return `${action.redis} Redis`;
   if ('removeClient' in action) return `remove ${action.removeClient}`;
   if ('emit' in action) return `${action.emit.client} emits "${action.emit.event}"`;

@@ -19,6 +19,7 @@ import type {
   SetupClient,
 } from './lesson-types.ts';
 import { suggest, type YamlBlock, type YNode } from './lesson-yaml.ts';
+import { isScalar } from 'yaml';
 import { ROUTE_KEYS, readBalancerMode, readClientRoute } from './lesson-balancer.ts';
 
 // A Record, so a new event kind in events.ts is a compile error here until it is listed.
@@ -191,8 +192,6 @@ const ACTIONS = [
   'balancer',
   'lockdown',
   'outsider',
-  'cut',
-  'heal',
   'burst',
 ];
 
@@ -285,10 +284,6 @@ export function readAction(y: YamlBlock, node: YNode, scope: LessonScope): Lesso
       return { crash: serverRef(y, arg, scope) };
     case 'start':
       return { start: serverRef(y, arg, scope) };
-    case 'cut':
-      return { cut: serverRef(y, arg, scope) };
-    case 'heal':
-      return { heal: serverRef(y, arg, scope) };
     case 'redis':
       return { redis: y.choice(arg, 'redis', ['stop', 'start'] as const) };
     case 'removeClient':
@@ -324,6 +319,8 @@ export function readAction(y: YamlBlock, node: YNode, scope: LessonScope): Lesso
     case 'heal':
       return { heal: serverRef(y, arg, scope) };
     case 'cut': {
+      // `cut: s2` resets s2's link; `cut: {server: s2, mode: slow}` picks the mode.
+      if (isScalar(arg)) return { cut: { server: serverRef(y, arg, scope), mode: 'reset' } };
       const cm = y.map(arg, 'cut', ['server', 'mode']);
       const server = serverRef(y, y.required(cm, 'server', 'cut', arg), scope);
       const mode = cm.has('mode')

@@ -37,9 +37,6 @@ export type LessonAction =
   | { stop: string }
   | { crash: string }
   | { start: string }
-  /** Cuts a server's network to Redis (it stays up with its clients), or heals it. */
-  | { cut: string }
-  | { heal: string }
   | { redis: 'stop' | 'start' }
   | { emit: { client: string; event: string; args: unknown[] } }
   | { addClient: SetupClient }
@@ -63,7 +60,10 @@ export type LessonAction =
   | { lockdown: 'on' | 'off' }
   /** Someone outside the lab publishes: a forged broadcast, or text on any channel. */
   | { outsider: OutsiderPublish }
-  /** The server's link to Redis cut (reset), frozen, or slowed (its subscriber stops reading). */
+  /**
+   * The server's link to Redis cut (reset: it stays up with its clients), frozen, or slowed (its
+   * subscriber stops reading); healed again with `heal`.
+   */
   | { cut: { server: string; mode: 'reset' | 'freeze' | 'slow' } }
   | { heal: string }
   /** `count` chat messages of `bytes` characters from a client, at the flood limit's pace. */
