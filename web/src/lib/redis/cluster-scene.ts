@@ -34,21 +34,23 @@ export function clusterNodes(
 ): RedisNodeSpec[] {
   const servers = new Set(input.servers.map((s) => s.id));
   return nodes.map((n) => {
-    const shard = n.shardChannels.map((c) => c.channel);
-    const names = [...n.channels, ...shard];
+    // A node that is down holds nothing any more: its last report's channels are gone with it.
+    const down = n.state === 'down';
+    const held = down ? { ...n, channels: [], shardChannels: [], clients: [] } : n;
+    const shard = held.shardChannels.map((c) => c.channel);
+    const names = [...held.channels, ...shard];
     // Classic: the servers whose subscriber connection is here. Sharded: the servers the trace
     // saw SSUBSCRIBE a channel that lives here.
     const here =
       adapter === 'sharded'
         ? subs.of('shardChannels', shard).subscribers
-        : n.clients.flatMap((c) => {
+        : held.clients.flatMap((c) => {
             const s = subscriberOf(c);
             return s && servers.has(s) ? [s] : [];
           });
     const order = input.servers.map((s) => s.id).filter((id) => here.includes(id));
     const role =
       n.role === 'master' ? `master ${n.slots || 'no slots'}` : `replica of ${n.master ?? '?'}`;
-    const down = n.state === 'down' ? ' ✕ down' : '';
     const b = n.bus;
     // The mode's own command always; the other one only when the node counted some.
     const details = [
@@ -60,13 +62,13 @@ export function clusterNodes(
         : []),
     ];
     if (n.role === 'master' || names.length) {
-      if (adapter !== 'sharded' || n.channels.length)
-        details.push(listed(plural(n.channels.length, 'channel'), n.channels));
+      if (adapter !== 'sharded' || held.channels.length)
+        details.push(listed(plural(held.channels.length, 'channel'), held.channels));
       if (adapter === 'sharded' || shard.length)
         details.push(
           listed(
             plural(shard.length, 'shard channel'),
-            n.shardChannels.map((c) => `${c.channel} (slot ${c.slot})`),
+            held.shardChannels.map((c) => `${c.channel} (slot ${c.slot})`),
           ),
         );
     }
@@ -75,7 +77,7 @@ export function clusterNodes(
       id: `node:${n.name}`,
       kind: 'node',
       name: n.name,
-      label: `${n.name} · ${role}${down}`,
+      label: `${n.name} · ${role}${down ? ' ✕ down' : ''}`,
       role: 'broadcast',
       caption: order.length
         ? `${order.join(', ')} ${order.length === 1 ? `${verb}s` : verb} here`

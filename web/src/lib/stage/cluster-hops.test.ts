@@ -22,7 +22,7 @@ function node(i: number, slots: string, extra: Partial<ClusterNodeStats> = {}): 
 }
 
 /** s1 and s3 subscribed on n1, s2 on n3, as CLIENT LIST names a Cluster's subscriber connections. */
-function clusterLab(replica = false) {
+function clusterLab(replica = false, n3: Partial<ClusterNodeStats> = {}) {
   const s = threeServers();
   s.emit({
     kind: 'cluster.nodes',
@@ -38,7 +38,7 @@ function clusterLab(replica = false) {
         ],
       }),
       node(2, '5461-10922'),
-      node(3, '10923-16383', { clients: ['ioredis-cluster(subscriber):s2:sub'] }),
+      node(3, '10923-16383', { clients: ['ioredis-cluster(subscriber):s2:sub'], ...n3 }),
       ...(replica ? [node(4, '', { role: 'replica', master: 'n1' })] : []),
     ],
   } as unknown as Parameters<typeof s.emit>[0]);
@@ -78,6 +78,17 @@ describe('Redis drawn as a cluster', () => {
     ]);
     expect(layout.redis.bus).toBeDefined();
     expect(layout.lines.find((l) => l.id === 'sub:s2')?.node).toBe('node:n3');
+  });
+
+  it('a node that is down holds nothing: no subscribers, no channels, marked down', () => {
+    const { model } = stageOf(clusterLab(false, { state: 'down', channels: ['x'] }), {
+      width: 1000,
+      height: 600,
+    });
+    const n3 = model.scene.nodes[2];
+    expect(n3.label).toBe('n3 · master 10923-16383 ✕ down');
+    expect(n3.subscribers).toEqual([]);
+    expect(n3.names).toEqual([]);
   });
 
   it('a classic PUBLISH lands on the node ioredis sent it to and crosses the bus to every other', () => {

@@ -160,9 +160,10 @@ export function layoutRedis(input: RedisColumnInput): RedisBox {
   const top = y + titleH;
   const room = y + h - pad - top;
   const totalOf = () => scene.nodes.reduce((a, _, i) => a + heightOf(i), 0);
-  // Too tall: details go first, then captions.
-  if (totalOf() > room) details = details.map(() => []);
-  if (totalOf() > room) captions = captions.map(() => undefined);
+  // Too tall (with the smallest gaps between): details go first, then captions.
+  const tooTall = () => totalOf() + 0.3 * font * (scene.nodes.length + 1) > room;
+  if (tooTall()) details = details.map(() => []);
+  if (tooTall()) captions = captions.map(() => undefined);
   const total = totalOf();
   const gap = Math.max(0.3 * font, Math.min(2.5 * font, (room - total) / (scene.nodes.length + 1)));
   let cursor = top + gap;
