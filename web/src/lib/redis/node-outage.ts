@@ -1,0 +1,62 @@
+/**
+ * What a stopped Redis Cluster node takes away, from its last report before it went down (a down
+ * node keeps its last channels in the `cluster.nodes` report; the stage draws it empty). Sharded:
+ * the shard channels whose slot it owned reach no one, so the clients those channels serve (every
+ * client of the namespace for `socket.io#/#`, a room's members for `socket.io#/#room#`) miss
+ * broadcasts. Classic: every node gets every PUBLISH over the bus, so what breaks is the servers
+ * whose subscriber connection sat on the node: their clients miss the other servers' broadcasts
+ * until ioredis subscribes again on a node that is up.
+ */
+import type { AdapterKind, ClusterNodeStats } from '../../../../trace/events.ts';
+import type { LabInfo } from '../../../../trace/lab-info.ts';
+import { subscriberOf } from './cluster-scene.ts';
+
+export interface NodeOutage {
+  /** The slots nobody serves while it is down (a master's), e.g. "10923-16383". */
+  slots: string;
+  /** The channels (shard channels for the sharded adapter) that lived on it. */
+  channels: string[];
+  /** The servers that lose broadcasts: their subscriptions sat on it. */
+  servers: string[];
+  /** The clients (ids) that miss broadcasts while it is down. */
+  clients: string[];
+}
+
+type Client = Pick<LabInfo['clients'][number], 'id' | 'server' | 'rooms' | 'nsp' | 'state'>;
+
+/** `socket.io#/#` -> { nsp: '/' }; `socket.io#/#blue#` -> { nsp: '/', room: 'blue' }. */
+function adapterChannel(key: string, channel: string): { nsp: string; room?: string } | null {
+  if (!channel.startsWith(`${key}#`) || !channel.endsWith('#')) return null;
+  const rest = channel.slice(key.length + 1, -1);
+  const cut = rest.indexOf('#');
+  return cut < 0 ? { nsp: rest } : { nsp: rest.slice(0, cut), room: rest.slice(cut + 1) };
+}
+
+export function nodeOutage(
+  adapter: AdapterKind,
+  key: string,
+  node: ClusterNodeStats,
+  clients: readonly Client[],
+): NodeOutage {
+  const live = clients.filter((c) => c.state === 'connected');
+  if (adapter === 'sharded') {
+    const channels = node.shardChannels.map((c) => c.channel);
+    const served = channels.flatMap((c) => adapterChannel(key, c) ?? []);
+    const hit = live.filter((c) =>
+      served.some((s) => s.nsp === (c.nsp ?? '/') && (!s.room || c.rooms.includes(s.room))),
+    );
+    return {
+      slots: node.slots,
+      channels,
+      servers: [...new Set(hit.map((c) => c.server))].sort(),
+      clients: hit.map((c) => c.id),
+    };
+  }
+  const servers = [...new Set(node.clients.flatMap((n) => subscriberOf(n) ?? []))].sort();
+  return {
+    slots: node.slots,
+    channels: node.channels,
+    servers,
+    clients: live.filter((c) => servers.includes(c.server)).map((c) => c.id),
+  };
+}
