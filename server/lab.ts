@@ -140,6 +140,7 @@ export class Lab extends EventEmitter {
       (text) => this.notice('info', text),
       this.key,
       this.labId,
+      () => options.cluster?.urls,
     );
     this.checkAdapter(options.adapter);
     this.feed = new LabFeed({

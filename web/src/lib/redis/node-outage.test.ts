@@ -55,7 +55,7 @@ describe('what a stopped cluster node takes away', () => {
 
   it('classic: the servers whose subscriber connection sat on it lose their clients’ broadcasts', () => {
     const out = nodeOutage(
-      'classic',
+      'redis',
       'socket.io',
       node({
         channels: ['socket.io-request#/#'],
