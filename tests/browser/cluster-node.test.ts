@@ -71,6 +71,25 @@ describe.skipIf(!chromiumPath)('a cluster node stopped and started from the page
     expect(await stageNode.textContent()).not.toContain('✕ down');
   }, 60_000);
 
+  it('at 390 px wide every node shows its name and its whole slot range', async () => {
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    try {
+      await phone.goto(lab.url);
+      await phone.locator('g[data-node^="node:n"]').first().waitFor();
+      for (const n of cluster.nodes()) {
+        const text = await phone
+          .locator(`g[data-node="node:${n.name}"] text.name`)
+          .allTextContents();
+        expect(text.join(' ')).toContain(n.name);
+        expect(text.join(' ')).toContain(n.slots);
+        expect(text.join(' ')).not.toContain('…');
+      }
+      await phone.screenshot({ path: `${ARTIFACTS}/cluster-nodes-390.png` });
+    } finally {
+      await phone.close();
+    }
+  }, 60_000);
+
   it('a cluster given by URLs lists its nodes with the buttons disabled, and says why', async () => {
     // The node started again says cluster_state:fail until it has heard from the others; a
     // cluster given by URLs must say ok on every node first.
