@@ -53,6 +53,16 @@ describe('what a stopped cluster node takes away', () => {
     expect(out.clients).toEqual(['c2']);
   });
 
+  it('sharded: a master whose replica took its slots takes nothing away any more', () => {
+    const out = nodeOutage(
+      'sharded',
+      'socket.io',
+      node({ slots: '', shardChannels: [{ channel: 'socket.io#/#', slot: 13868 }] }),
+      clients,
+    );
+    expect(out).toEqual({ slots: '', channels: [], servers: [], clients: [] });
+  });
+
   it('classic: the servers whose subscriber connection sat on it lose their clients’ broadcasts', () => {
     const out = nodeOutage(
       'redis',

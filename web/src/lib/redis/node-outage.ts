@@ -32,6 +32,7 @@ function adapterChannel(key: string, channel: string): { nsp: string; room?: str
   return cut < 0 ? { nsp: rest } : { nsp: rest.slice(0, cut), room: rest.slice(cut + 1) };
 }
 
+/** `node` is the last report of the node, with `slots` as the cluster says now. */
 export function nodeOutage(
   adapter: AdapterKind,
   key: string,
@@ -40,6 +41,9 @@ export function nodeOutage(
 ): NodeOutage {
   const live = clients.filter((c) => c.state === 'connected');
   if (adapter === 'sharded') {
+    // No slots now (a replica, or a master whose replica took over): its shard channels are
+    // served elsewhere, and ioredis moved the subscriptions there.
+    if (!node.slots) return { slots: '', channels: [], servers: [], clients: [] };
     const channels = node.shardChannels.map((c) => c.channel);
     const served = channels.flatMap((c) => adapterChannel(key, c) ?? []);
     const hit = live.filter((c) =>
