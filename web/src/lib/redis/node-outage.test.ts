@@ -78,5 +78,17 @@ describe('what a stopped cluster node takes away', () => {
       clients: ['c3'],
       channels: ['socket.io-request#/#'],
     });
+    // Once ioredis subscribed s3 again on a node that is up, s3's clients miss nothing.
+    const down = node({ clients: ['ioredis-cluster(subscriber):s3:sub@k3f9'] });
+    const n1 = node({
+      name: 'n1',
+      state: 'up',
+      clients: ['ioredis-cluster(subscriber):s3:sub@k3f9'],
+    });
+    expect(nodeOutage('redis', 'socket.io', down, clients, [down, n1]).clients).toEqual([]);
+    // Seen on another node that is down too: still cut off.
+    expect(
+      nodeOutage('redis', 'socket.io', down, clients, [down, { ...n1, state: 'down' }]).clients,
+    ).toEqual(['c3']);
   });
 });

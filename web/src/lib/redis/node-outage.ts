@@ -5,7 +5,8 @@
  * client of the namespace for `socket.io#/#`, a room's members for `socket.io#/#room#`) miss
  * broadcasts. Classic: every node gets every PUBLISH over the bus, so what breaks is the servers
  * whose subscriber connection sat on the node: their clients miss the other servers' broadcasts
- * until ioredis subscribes again on a node that is up.
+ * until ioredis subscribes again on another node (its cluster subscriber picks a node at random
+ * when its connection ends), which the next report of that node shows.
  */
 import type { AdapterKind, ClusterNodeStats } from '../../../../trace/events.ts';
 import type { LabInfo } from '../../../../trace/lab-info.ts';
@@ -38,6 +39,8 @@ export function nodeOutage(
   key: string,
   node: ClusterNodeStats,
   clients: readonly Client[],
+  /** Every node's latest report: a subscriber connection seen again on a node that is up is back. */
+  nodes: readonly ClusterNodeStats[] = [],
 ): NodeOutage {
   const live = clients.filter((c) => c.state === 'connected');
   if (adapter === 'sharded') {
@@ -56,7 +59,9 @@ export function nodeOutage(
       clients: hit.map((c) => c.id),
     };
   }
-  const servers = [...new Set(node.clients.flatMap((n) => subscriberOf(n) ?? []))].sort();
+  const subscribers = (n: ClusterNodeStats) => n.clients.flatMap((c) => subscriberOf(c) ?? []);
+  const back = new Set(nodes.filter((n) => n.state === 'up').flatMap(subscribers));
+  const servers = [...new Set(subscribers(node))].filter((s) => !back.has(s)).sort();
   return {
     slots: node.slots,
     channels: node.channels,
