@@ -85,7 +85,10 @@ describe('what a stopped cluster node takes away', () => {
       state: 'up',
       clients: ['ioredis-cluster(subscriber):s3:sub@k3f9'],
     });
-    expect(nodeOutage('redis', 'socket.io', down, clients, [down, n1]).clients).toEqual([]);
+    expect(nodeOutage('redis', 'socket.io', down, clients, [down, n1])).toMatchObject({
+      clients: [],
+      channels: [],
+    });
     // Seen on another node that is down too: still cut off.
     expect(
       nodeOutage('redis', 'socket.io', down, clients, [down, { ...n1, state: 'down' }]).clients,

@@ -15,7 +15,10 @@ import { subscriberOf } from './cluster-scene.ts';
 export interface NodeOutage {
   /** The slots nobody serves while it is down (a master's), e.g. "10923-16383". */
   slots: string;
-  /** The channels (shard channels for the sharded adapter) that lived on it. */
+  /**
+   * Sharded: the shard channels that lived on it. Classic: the channels subscribed on it, while a
+   * server's subscriber connection is still cut off there.
+   */
   channels: string[];
   /** The servers that lose broadcasts: their subscriptions sat on it. */
   servers: string[];
@@ -64,7 +67,8 @@ export function nodeOutage(
   const servers = [...new Set(subscribers(node))].filter((s) => !back.has(s)).sort();
   return {
     slots: node.slots,
-    channels: node.channels,
+    // A classic channel has no home node: its subscriptions moved with the subscriber connection.
+    channels: servers.length ? node.channels : [],
     servers,
     clients: live.filter((c) => servers.includes(c.server)).map((c) => c.id),
   };
