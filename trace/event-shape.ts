@@ -159,6 +159,12 @@ const FIELDS: { [K in EventKind]: Record<string, FieldType> } = {
   'monitor.mode': { mode: ['detail', 'sampled'], oneIn: 'number?', reason: 'string' },
   counters: { publishes: 'number', receipts: 'object', deliveries: 'number', skipped: 'number' },
   'cluster.nodes': { nodes: 'array', busSent: 'object' },
+  'redis.pubsub': {
+    channels: 'object',
+    shardChannels: 'object',
+    patterns: 'number',
+    clients: 'array',
+  },
   'lab.notice': { topic: TOPICS, text: 'string' },
   console: {
     connection: 'string',

@@ -384,6 +384,42 @@ export interface ClusterNodesReport extends Base<'cluster.nodes'> {
   readFrom?: number;
 }
 
+/** One connection with a subscription, as Redis's CLIENT LIST shows it. */
+export interface PubsubClient {
+  /** CLIENT ID. */
+  id: number;
+  /** Its name without this lab's `@<lab id>` (`s1:sub`), another lab's in full, or '' when unnamed. */
+  name: string;
+  /** The connection is one of this lab's (named `<name>@<lab id>`). */
+  own: boolean;
+  /** How many channels, patterns and shard channels it is subscribed to. */
+  sub: number;
+  psub: number;
+  ssub: number;
+  /**
+   * For the lab's own plumbing (the hub's monitor and roster subscribers): the channels the lab
+   * subscribed it to, which Redis does not say.
+   */
+  channels?: string[];
+}
+
+/**
+ * Redis's own account of its subscriptions, read by the hub (PUBSUB CHANNELS and NUMSUB,
+ * SHARDCHANNELS and SHARDNUMSUB, NUMPAT, CLIENT LIST) and sent whenever it changed. It counts
+ * every subscriber, the lab's and anyone else's, where the trace knows only what the lab's
+ * servers reported: a page opened late starts from it.
+ */
+export interface RedisPubsub extends Base<'redis.pubsub'> {
+  /** Channel -> subscribers (NUMSUB). */
+  channels: Record<string, number>;
+  /** Shard channel -> subscribers (SHARDNUMSUB); empty on a Redis before 7. */
+  shardChannels: Record<string, number>;
+  /** Distinct patterns subscribed (NUMPAT): Redis names no patterns. */
+  patterns: number;
+  /** The connections with at least one subscription. */
+  clients: PubsubClient[];
+}
+
 /** The lab itself changed (Redis stopped or started, a lesson claimed the lab...). */
 export interface LabNotice extends Base<'lab.notice'> {
   topic:
@@ -470,6 +506,7 @@ export type LabEvent =
   | MonitorMode
   | Counters
   | ClusterNodesReport
+  | RedisPubsub
   | LabNotice
   | ConsoleLine
   | PlainApp;
@@ -538,6 +575,8 @@ const KIND_STEPS: { [K in EventKind]: StepRule<K> } = {
   counters: 8,
   // The bus carries what step 8 published to the nodes that hold step 9's subscribers.
   'cluster.nodes': 8,
+  // Who is subscribed where: the subscriptions of step 5, as Redis counts them.
+  'redis.pubsub': 5,
   'lab.notice': 1,
   console: 5,
   'plain.app': 8,

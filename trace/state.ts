@@ -15,6 +15,7 @@ import type {
   Decision,
   Foreign,
   LabEvent,
+  RedisPubsub,
   RedisRole,
   Step,
   SubscriptionMode,
@@ -82,7 +83,19 @@ export interface RedisState {
   downs: number;
   /** The streams adapter's streams, by name (trace/reduce-stream.ts). */
   streams?: Record<string, StreamState>;
+  /**
+   * Redis's own count of its subscriptions (the latest `redis.pubsub`), every subscriber
+   * included, where the tables above hold only what the lab's servers reported. Absent until
+   * the hub has read it, and after Redis went down.
+   */
+  reported?: RedisReport;
 }
+
+/** What Redis said of its subscriptions (trace/redis-report.ts reads it with the tables). */
+export type RedisReport = Pick<
+  RedisPubsub,
+  'channels' | 'shardChannels' | 'patterns' | 'clients' | 't'
+>;
 
 export interface StreamEntry {
   id: string;
