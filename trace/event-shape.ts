@@ -91,6 +91,7 @@ const FIELDS: { [K in EventKind]: Record<string, FieldType> } = {
   'client.connect': {
     socketId: 'string',
     client: 'string?',
+    clientKind: { optional: ['lab', 'page', 'phone', 'outside'] },
     transport: 'string',
     recovered: 'boolean?',
   },
@@ -143,6 +144,7 @@ const FIELDS: { [K in EventKind]: Record<string, FieldType> } = {
     except: 'array',
     sockets: 'array',
     count: 'number',
+    kinds: 'object?',
     local: 'boolean?',
     foreign: FOREIGN,
     otherLab: 'string?',

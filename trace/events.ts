@@ -194,9 +194,15 @@ export interface TransportUpgrade extends Base<'transport.upgrade'> {
   balancer?: Exclude<BalancerMode, 'off'>;
 }
 /** Step 3: the namespace `connection` event fired. */
+/** Who a socket belongs to: a lab client, a page's client, a classroom phone, or anyone else. */
+export type SocketKind = 'lab' | 'page' | 'phone' | 'outside';
+export const SOCKET_KINDS: readonly SocketKind[] = ['lab', 'page', 'phone', 'outside'];
+
 export interface ClientConnect extends Base<'client.connect'> {
   socketId: string;
   client?: string;
+  /** From its handshake (server/monitor/socket-kind.ts); absent in traces made before kinds. */
+  clientKind?: SocketKind;
   transport: string;
   /** Connection state recovery gave it back its id and rooms (see `session.recover`). */
   recovered?: boolean;
@@ -299,6 +305,8 @@ export interface Deliver extends Base<'deliver'> {
   /** Socket ids that got the packet (capped at 50 in the event; `count` is exact). */
   sockets: string[];
   count: number;
+  /** `count` by the kind of client each socket belongs to: exact, where `sockets` is capped. */
+  kinds?: Partial<Record<SocketKind, number>>;
   /** True for an `io.local` broadcast: it is never published, so only this server's sockets were targeted. */
   local?: boolean;
   /** A remote delivery of a message no server of this lab published (as on `Receive`). */

@@ -66,6 +66,7 @@ const EVENT_FIELDS = [
   'method', 'sid', 'status', 'balancer', 'from', 'to', 'fatal', 'foreign', 'otherLab', 'link',
   'limit', 'pending', 'closedBy', 'nodes', 'busSent', 'readFrom', 'entryId', 'stream',
   'recovered', 'offset', 'missed', 'shardChannels', 'patterns', 'clients',
+  'clientKind', 'kinds',
 ]; // prettier-ignore
 
 export const ADAPTER_KINDS = ADAPTER_IDS;

@@ -17,6 +17,7 @@ import type {
   LabEvent,
   RedisPubsub,
   RedisRole,
+  SocketKind,
   Step,
   SubscriptionMode,
 } from './events.ts';
@@ -122,6 +123,8 @@ export interface SocketState {
   server: string;
   /** The stable lab or page client id, when the client said who it is. */
   client?: string;
+  /** Lab client, page client, phone or outside (`client.connect`); absent in older traces. */
+  kind?: SocketKind;
   /** Public rooms only. */
   rooms: string[];
   transport: string;
@@ -190,6 +193,8 @@ export interface FlowDelivery {
   /** Capped at 50 by the server; `count` is exact. */
   sockets: string[];
   count: number;
+  /** `count` by client kind, when the server said (trace/socket-counts.ts reads it). */
+  kinds?: Partial<Record<SocketKind, number>>;
   t: number;
   /** Sent to a client whose session was restored (connection state recovery). */
   recovered?: boolean;
