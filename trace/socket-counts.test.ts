@@ -18,7 +18,7 @@ describe('a broadcast counted in sockets', () => {
     });
     const flow = broadcast(lab, 'c1');
     const state = reduceAll(lab.events);
-    const f = state.flows[flow];
+    const f = state.flows[flow!];
     // The script's delivers carry no kinds: each listed socket is classed by what the state knows.
     expect(socketCounts(state, f).expected).toEqual({ total: 3, kinds: { lab: 2, outside: 1 } });
     for (const d of f.deliveries) d.kinds = { lab: 100, page: 10, phone: 1, outside: 4 };
