@@ -379,7 +379,8 @@ export interface ClusterNodeStats {
 
 /**
  * What the nodes of the Redis Cluster say of themselves, sent by the hub whenever any of it
- * changed (it asks every second). `busSent` is the bus messages for PUBLISH and SPUBLISH sent
+ * changed (it asks every second, every 150 ms while the bus counters move), and once at the first
+ * still read after they moved. `busSent` is the bus messages for PUBLISH and SPUBLISH sent
  * since the previous report, summed over the nodes: a classic PUBLISH on N nodes makes N-1.
  */
 export interface ClusterNodesReport extends Base<'cluster.nodes'> {

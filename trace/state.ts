@@ -332,7 +332,11 @@ export interface LabState {
   cluster?: ClusterState;
 }
 
-/** How many cluster readings are kept: enough to measure the flows of the last half minute. */
+/**
+ * How many cluster readings are kept: the flows of the last half minute when broadcasts come one
+ * at a time (about three reports each); while the bus is busy the hub reports every 150 ms, and
+ * then a broadcast is not alone between two reads anyway.
+ */
 export const CLUSTER_READINGS = 30;
 
 /** One `cluster.nodes` report's bus counters, for measuring a publish between two reads. */

@@ -218,7 +218,9 @@ export function narrate(e: LabEvent, ctx: NarrationContext = {}): string {
     case 'counters':
       return `${e.server} counted ${plural(e.publishes, 'publish', 'publishes')} and ${plural(e.deliveries, 'delivery', 'deliveries')} so far.`;
     case 'cluster.nodes':
-      return `The Redis Cluster's ${plural(e.nodes.length, 'node')} sent ${plural(e.busSent.publish, 'bus message')} for PUBLISH and ${e.busSent.shard} for SPUBLISH since their last report.`;
+      return e.busSent.publish === 0 && e.busSent.shard === 0
+        ? `The Redis Cluster's ${plural(e.nodes.length, 'node')} report again: bus quiet, no PUBLISH or SPUBLISH crossed it since their last report.`
+        : `The Redis Cluster's ${plural(e.nodes.length, 'node')} sent ${plural(e.busSent.publish, 'bus message')} for PUBLISH and ${e.busSent.shard} for SPUBLISH since their last report.`;
     case 'redis.pubsub':
       return narratePubsub(e);
     case 'lab.notice':
