@@ -5,8 +5,9 @@
  * modes share: delivery counting and the `receive` and `deliver` reports. Which hooks each mode
  * gets is its module's business (server/adapters/).
  */
+import { socketKind } from './socket-kind.ts';
 import { Adapter } from 'socket.io-adapter';
-import type { Decision, Foreign, Receive } from '../../trace/events.ts';
+import type { Decision, Foreign, Receive, SocketKind } from '../../trace/events.ts';
 import { SyncScope, currentFlow, newFlowId, withAsyncFlow } from './flow-context.ts';
 import { decodeRaw, describeMessage, hexPreview, labOfFlow, type Decoded } from './decode.ts';
 import type { ServerTap } from './server-tap.ts';
@@ -23,10 +24,12 @@ export interface Delivery {
   ids: string[];
   /** Lab and page clients, which report their receipts and need the flow looked up. */
   reporting: string[];
+  /** `count` by client kind (server/monitor/socket-kind.ts). */
+  kinds: Partial<Record<SocketKind, number>>;
 }
 
 export function newDelivery(): Delivery {
-  return { count: 0, ids: [], reporting: [] };
+  return { count: 0, ids: [], reporting: [], kinds: {} };
 }
 
 /**
@@ -47,7 +50,7 @@ export type Opts = {
   flags?: Record<string, unknown>;
 };
 export type Packet = { data?: unknown[] };
-type ReportingSocket = { id: string; handshake?: { auth?: { labClient?: unknown } } };
+type ReportingSocket = { id: string; handshake?: { auth?: Record<string, unknown> } };
 /** Who published a message no server of this lab sent (see foreignOf in decode.ts). */
 export type Publisher = { foreign?: Foreign; otherLab?: string };
 
@@ -87,6 +90,7 @@ export function reportDelivery(
     except: names(opts?.except),
     sockets: d.ids,
     count: d.count,
+    kinds: d.kinds,
     // trace/events.ts promises it: an io.local broadcast was never published.
     local: opts?.flags?.local ? true : undefined,
     recovered,
@@ -105,6 +109,8 @@ export function instrumentAdapter(tap: ServerTap, adapter: any): void {
       d.count++;
       if (d.ids.length < 50) d.ids.push(socket.id);
       if (socket.handshake?.auth?.labClient) d.reporting.push(socket.id);
+      const kind = socketKind(socket);
+      d.kinds[kind] = (d.kinds[kind] ?? 0) + 1;
       cb(socket);
     });
   };
