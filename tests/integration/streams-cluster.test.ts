@@ -83,10 +83,9 @@ describe('the streams adapter on a local Redis Cluster', () => {
     const got = chatArgs(s3, 'hello cluster stream');
     const flow = await say(lab, 'hello cluster stream');
     const [, offset] = (await got).args;
-    const result = (await lab.waitForEvent(
-      (e) => e.kind === 'publish.result' && e.flow === flow,
-      { past: true },
-    )) as Of<'publish.result'>;
+    const result = (await lab.waitForEvent((e) => e.kind === 'publish.result' && e.flow === flow, {
+      past: true,
+    })) as Of<'publish.result'>;
     const entryId = result.entryId!;
     expect(entryId).toMatch(/^\d+-\d+$/);
     expect(offset).toBe(entryId);

@@ -110,8 +110,11 @@ describe('the streams adapter in Redis', () => {
         })),
       }) as unknown as LabEvent;
     const drawn = (holder: number | null) => {
-      const scene = stageModel(reduceAll([...streamsLab({ s1: 5 }), report(holder)]), null, false)
-        .scene;
+      const scene = stageModel(
+        reduceAll([...streamsLab({ s1: 5 }), report(holder)]),
+        null,
+        false,
+      ).scene;
       expect(scene.title).toBe('Redis Cluster');
       return scene.nodes.filter((n) => n.log);
     };
