@@ -135,13 +135,14 @@ export function clusterStream(nodes: readonly ClusterNodeStats[], input: SceneIn
   const node = said ?? up.find((n) => n.role === 'master' && holdsSlot(n.slots, slot));
   const log = streamLog(input.stream, input);
   const length = said?.streams?.find((s) => s.key === name)?.length;
-  const readers = log.readers.map((r) => r.server);
-  const entries = `${plural(length ?? log.appended, 'entry', 'entries')}${length === undefined ? ' appended' : ''}`;
   return {
     node: node?.name,
     name,
     log,
-    readers,
-    detail: `stream ${name} (slot ${slot}): ${entries}, XREAD by ${readers.join(', ') || 'none'}`,
+    // Short enough for a node's line: the log under it shows the entries and who reads where.
+    detail:
+      length === undefined
+        ? `stream ${name} · slot ${slot}`
+        : `XLEN ${name} = ${length} · slot ${slot}`,
   };
 }
