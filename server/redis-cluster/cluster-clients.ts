@@ -50,6 +50,9 @@ export function clusterOptions(
   };
 }
 
+/** How long the streams adapter's XADD keeps trying through a failover: 60 tries 250 ms apart. */
+export const STREAMS_FAILOVER_WAIT = { retryDelayOnFailover: 250, maxRedirections: 60 } as const;
+
 /**
  * ioredis's Cluster has every command and event of Redis that the lab uses on a server's
  * connections (status, ready/close, publish, (p|s)subscribe, xadd, xread, multi, quit,
@@ -74,6 +77,11 @@ export function createClusterPair(
       // streams adapter awaits its XADD before delivering even locally: that waits instead, as
       // on a single Redis, and the entry is appended when the slot's owner is back.
       enableOfflineQueue: streams,
+      // ...and so does an XADD to a master that stopped, until its replica takes its slots: by
+      // default ioredis gives up after 16 tries 100 ms apart ("Too many Cluster redirections",
+      // about 2 s), the adapter then delivers the broadcast to its own clients only, and the
+      // stream never has it. A failover took about 4 s on the local cluster; this waits ~15 s.
+      ...(streams ? STREAMS_FAILOVER_WAIT : {}),
       redisOptions,
     }),
   );
