@@ -65,7 +65,7 @@ export function clusterNodes(
         ? [busLine('SPUBLISH', b.shardSent, b.shardReceived)]
         : []),
     ];
-    if (log) details.push(log.detail);
+    if (log) details.push(...log.details);
     if (n.role === 'master' || names.length) {
       if (adapter !== 'sharded' || held.channels.length)
         details.push(listed(plural(held.channels.length, 'channel'), held.channels));

@@ -124,10 +124,11 @@ describe('the streams adapter in Redis', () => {
     expect(node).toMatchObject({ kind: 'node', name: `n${said + 1}` });
     expect(node.names).toContain('lab');
     expect(node.log!.entries).toHaveLength(5);
-    expect(node.details).toContain(`XLEN lab = 4 · slot ${slot}`);
+    expect(node.details).toEqual(expect.arrayContaining(['XLEN lab: 4', `KEYSLOT lab: ${slot}`]));
     // Before any report says: the master whose slots hold the key's.
     const fallback = drawn(null);
     expect(fallback.map((n) => n.name)).toEqual([`n${owner + 1}`]);
-    expect(fallback[0].details).toContain(`stream lab · slot ${slot}`);
+    expect(fallback[0].details).toContain(`KEYSLOT lab: ${slot}`);
+    expect(fallback[0].details?.some((d) => d.startsWith('XLEN'))).toBe(false);
   });
 });

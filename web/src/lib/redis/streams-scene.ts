@@ -139,10 +139,11 @@ export function clusterStream(nodes: readonly ClusterNodeStats[], input: SceneIn
     node: node?.name,
     name,
     log,
-    // Short enough for a node's line: the log under it shows the entries and who reads where.
-    detail:
-      length === undefined
-        ? `stream ${name} · slot ${slot}`
-        : `XLEN ${name} = ${length} · slot ${slot}`,
+    // Each short enough for a node's line, and each what the node answered (or would): the log
+    // under them shows the entries and who reads where.
+    details: [
+      ...(length === undefined ? [] : [`XLEN ${name}: ${length}`]),
+      `KEYSLOT ${name}: ${slot}`,
+    ],
   };
 }
