@@ -141,6 +141,7 @@ export class Lab extends EventEmitter {
       (text) => this.notice('info', text),
       this.key,
       this.labId,
+      () => options.cluster?.urls,
     );
     this.checkAdapter(options.adapter);
     this.watchClusterStreams();

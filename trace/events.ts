@@ -432,6 +432,8 @@ export interface ConsoleLine extends Base<'console'> {
   error?: string;
   /** The RESP type on the wire: push, array, int, bulk, simple, error... */
   resp?: string;
+  /** On a Redis Cluster: the node the line's socket talks to (n1, n2...), which answered or pushed it. */
+  node?: string;
 }
 /**
  * The plain app: the demo as people write it (createAdapter, io.emit, no guard of the lab's),
