@@ -129,7 +129,7 @@ describe('the streams adapter on a local Redis Cluster', () => {
       (e) => e.kind === 'client.receive' && e.client === 'c2' && e.flow === flow,
       { past: true },
     );
-    const missed = chatArgs(s3, 'while s3 was away', 30_000);
+    const missed = chatArgs(s3, 'while s3 was away', 20_000);
     const started = await lab.api('POST', '/api/servers/s3/start', {});
     expect(started.status).toBe(200);
     await missed;
