@@ -11,7 +11,7 @@ function clusterLines(c: ClusterInfo): string[] {
       `                 ${n.name} ${n.url.replace('redis://', '')} ${n.role}${n.master ? ` of ${n.master}` : ''}${n.slots ? ` slots ${n.slots}` : ''}${n.state === 'down' ? ' (down)' : ''}`,
   );
   return [
-    `  Redis Cluster  ${c.kind}, ${c.nodes.length} nodes (version ${c.version}): the adapters' pub/sub goes here;`,
+    `  Redis Cluster  ${c.kind}, ${c.nodes.length} nodes (version ${c.version}): the adapters' pub/sub and streams go here;`,
     `                 the Redis above carries only the lab's own channels. ${c.reason[0].toUpperCase()}${c.reason.slice(1)}.`,
     ...nodes,
   ];

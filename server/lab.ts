@@ -26,6 +26,7 @@ import { redactUrl, type RedisChoice } from './redis-finder.ts';
 import { modeRefusal } from './adapters/registry.ts';
 import { rosterChannel } from './lab-roster.ts';
 import { RedisSubscriptions } from './monitor/redis-subscriptions.ts';
+import { streamNames } from './adapters/streams.ts';
 import { LabFeed, RING_SIZE, type NoticeTopic } from './lab-feed.ts';
 import type { DraftEvent } from './monitor/monitor-sink.ts';
 import { LabServers, MAX_LAB_SERVERS, type ListedServer } from './lab-servers.ts';
@@ -159,6 +160,7 @@ export class Lab extends EventEmitter {
       onReport: (report) => this.emitHub({ kind: 'redis.pubsub', server: 'hub', ...report }),
     });
     this.checkAdapter(options.adapter);
+    this.watchClusterStreams();
     this.feed = new LabFeed({
       redisUrl: url,
       lab: this.labId,
@@ -457,6 +459,13 @@ export class Lab extends EventEmitter {
     return r.managed;
   }
 
+  /** On a cluster, with the streams adapter: the nodes' reports say which node holds the stream. */
+  private watchClusterStreams(): void {
+    this.options.cluster?.watchStreams(
+      this.adapter === 'streams' ? [streamNames(this.key).streamName] : [],
+    );
+  }
+
   private checkAdapter(adapter: AdapterKind): void {
     const version = this.options.cluster?.version ?? this.redis.version;
     const refusal = modeRefusal(adapter, version, !!this.options.cluster);
@@ -595,6 +604,7 @@ export class Lab extends EventEmitter {
       for (const id of await this.links.healAll())
         this.emitHub({ kind: 'server.link', server: id, link: 'open' });
       this.adapter = adapter;
+      this.watchClusterStreams();
       if (spec.subscriptionMode) this.subscriptionMode = spec.subscriptionMode;
       if (spec.resp) this.resp = spec.resp;
       // Each on its own port when it is free, else on the next free one.

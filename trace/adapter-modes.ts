@@ -85,9 +85,9 @@ export const ADAPTER_MODES: { readonly [K in AdapterKind]: AdapterMode & { id: K
       'the stream keeps the last entries (MAXLEN ~), and a session key for each client that may come back',
     redis: '5.0',
     cluster: {
-      supported: false,
+      supported: true,
       client: 'Cluster',
-      note: 'not wired in the lab yet: the adapter would need a Cluster client and streams spread by streamCount',
+      note: 'the stream is one key, on the master that owns its slot: every XADD and XREAD goes there (streamCount spreads namespaces over several streams)',
     },
     options: [],
   },

@@ -248,7 +248,8 @@ export interface Publish extends Base<'publish'> {
   pubId: number;
   /**
    * On a Redis Cluster: the node (host:port, as `ClusterNodeStats.address`) ioredis sent the
-   * command to. A classic PUBLISH goes to any master ioredis picks; an SPUBLISH to its slot's.
+   * command to. A classic PUBLISH goes to any master ioredis picks; an SPUBLISH to its channel's
+   * slot's owner, an XADD to its stream key's.
    */
   node?: string;
 }
@@ -375,6 +376,11 @@ export interface ClusterNodeStats {
   shardChannels: { channel: string; slot: number }[];
   /** The names of the connections on the node (CLIENT LIST), e.g. "s1:sub". */
   clients: string[];
+  /**
+   * The streams adapter's stream, on the node that answered XLEN for it (its slot's owner; the
+   * others answer MOVED): its key, CLUSTER KEYSLOT and length. Absent in the other modes.
+   */
+  streams?: { key: string; slot: number; length: number }[];
 }
 
 /**

@@ -38,8 +38,8 @@ describe('the adapter registry', () => {
     expect(modeRefusal('sharded', '6.2.14', false)).toMatch(/needs Redis 7 or newer.*6\.2\.14/);
     expect(modeRefusal('sharded', '7.0.15', false)).toBeUndefined();
     expect(modeRefusal('streams', '4.0.9', false)).toMatch(/needs Redis 5 or newer/);
-    expect(modeRefusal('streams', '7.0.15', true)).toMatch(/does not run on a Redis Cluster/);
-    expect(modeRefusal('redis', '7.0.15', true)).toBeUndefined();
+    // Every mode runs on a Redis Cluster now, streams included (tests/integration/streams-cluster.test.ts).
+    for (const kind of ADAPTERS) expect(modeRefusal(kind, '7.0.15', true)).toBeUndefined();
   });
 });
 

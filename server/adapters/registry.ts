@@ -39,7 +39,9 @@ export function modeRefusal(
   const mode = SERVER_MODES[kind];
   if (mode.minRedisMajor && majorVersion(version) < mode.minRedisMajor)
     return `The ${kind} adapter needs Redis ${mode.minRedisMajor} or newer, and this Redis is ${version}; use --adapter redis or a newer Redis.`;
-  if (cluster && !mode.cluster)
-    return `The ${kind} adapter does not run on a Redis Cluster in this lab; use --adapter redis or sharded with --redis-cluster.`;
+  if (cluster && !mode.cluster) {
+    const able = ADAPTERS.filter((k) => SERVER_MODES[k].cluster);
+    return `The ${kind} adapter does not run on a Redis Cluster in this lab; use --adapter ${able.join(', ')} with --redis-cluster.`;
+  }
   return undefined;
 }

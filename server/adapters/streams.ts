@@ -115,7 +115,9 @@ export const streamsMode: ServerMode = {
   id: 'streams',
   // XADD and XREAD came with Redis 5.
   minRedisMajor: 5,
-  cluster: false,
+  // On a Redis Cluster the stream is one key, so it lives on the master that owns its slot
+  // (server/redis-cluster/cluster-clients.ts makes the three connections there).
+  cluster: true,
   family: 'sharded',
   serverOptions: {
     // skipMiddlewares false: a recovered socket goes through the servers' middlewares again

@@ -1,7 +1,7 @@
 /**
  * The tap on one server's Redis connections. On the pub connection: every PUBLISH/SPUBLISH
  * (with Redis's receiver count when it answers), every XADD of the streams adapter (with the
- * entry id Redis gave it) and the PUBSUB counts. The streams adapter's XREAD connection is only
+ * entry id Redis gave it; on a cluster, the node it went to) and the PUBSUB counts. The streams adapter's XREAD connection is only
  * watched for its state: its entries are reported by the adapter hook (tap-streams.ts). On the sub connection:
  * every (un)subscribe once Redis confirms it, and every message before any adapter sees it.
  * The adapter calls these methods itself, so wrapping the instance's methods sees them all.
@@ -247,7 +247,10 @@ export class RedisTap {
   private wrapXadd(target: Record<string, (...args: unknown[]) => Promise<unknown>>): void {
     const original = target.xadd;
     target.xadd = (...args: unknown[]) => {
+      this.lastCommand = undefined;
       const result = original.apply(target, args);
+      // On a Redis Cluster: the master that owns the stream key's slot, which ioredis sent it to.
+      const node = this.lastCommand && this.nodeOfCommand.get(this.lastCommand);
       const flat = args.flat().map(String);
       const stream = flat[0] ?? '';
       const star = flat.indexOf('*');
@@ -270,6 +273,7 @@ export class RedisTap {
         pubId,
         message: describeMessage('sharded', stream, decoded.format, decoded.value),
         hex: hexPreview(raw),
+        ...(node ? { node } : {}),
       });
       const settled = (outcome: { entryId: string } | { error: string }) =>
         sink.record({

@@ -5,11 +5,16 @@
  * counts servers by sending PUBSUB NUMSUB to every node; the sharded adapter SPUBLISHes and
  * SSUBSCRIBEs on the node that owns each channel's slot, which ioredis only does with
  * `shardedSubscribers: true` (ioredis 6 has it; the adapter's README, written before it, says
- * the sharded adapter cannot run on ioredis and a cluster: luin/ioredis#1759).
+ * the sharded adapter cannot run on ioredis and a cluster: luin/ioredis#1759). The streams
+ * adapter gets a third Cluster for its XREAD BLOCK: ioredis sends XADD, XREAD and XRANGE to the
+ * master that owns the stream key's slot, and SET and MULTI GET DEL on a session key to the owner
+ * of that key's slot (one key per transaction, so one slot).
  */
 import { Cluster, type ClusterOptions, type Redis } from 'ioredis';
 import type { AdapterKind } from '../../trace/events.ts';
-import { SUBSCRIBE_COMMANDS, type RedisPair } from '../redis-clients.ts';
+import { SUBSCRIBE_COMMANDS } from '../redis-clients.ts';
+import type { RedisConnections } from '../adapters/server-mode.ts';
+import { guardReader } from '../adapters/streams.ts';
 
 /** "redis://127.0.0.1:7001" -> { host, port }, with the password of the first URL that has one. */
 export function startupNodes(urls: string[]): { host: string; port: number }[] {
@@ -45,35 +50,58 @@ export function clusterOptions(
   };
 }
 
+/** How long the streams adapter's XADD keeps trying through a failover: 60 tries 250 ms apart. */
+export const STREAMS_FAILOVER_WAIT = { retryDelayOnFailover: 250, maxRedirections: 60 } as const;
+
 /**
- * ioredis's Cluster has every command and event of Redis that the lab uses on a pub/sub pair
- * (status, ready/close, publish, (p|s)subscribe, quit, disconnect), so the rest of the lab
- * (the guards, the tap, the stop) handles the pair as it handles a single Redis's.
+ * ioredis's Cluster has every command and event of Redis that the lab uses on a server's
+ * connections (status, ready/close, publish, (p|s)subscribe, xadd, xread, multi, quit,
+ * disconnect), so the rest of the lab (the guards, the tap, the stop) handles them as it
+ * handles a single Redis's.
  */
 export function createClusterPair(
   urls: string[],
   id: string,
   adapter: AdapterKind,
   protocol: 2 | 3 = 3,
-): RedisPair {
+): RedisConnections {
   const nodes = startupNodes(urls);
+  const streams = adapter === 'streams';
+  // replyMapping stays 'legacy' for the streams adapter, as on a single Redis (streams.ts):
+  // under RESP3 'resp3' its XREAD loop would drop every entry without a word.
+  const redisOptions = { protocol, ...(streams ? { replyMapping: 'legacy' as const } : {}) };
   const pub = new Cluster(
     nodes,
     clusterOptions(urls, `${id}:pub`, {
-      // As on a single Redis: while the cluster is away a PUBLISH fails at once, not later.
-      enableOfflineQueue: false,
-      redisOptions: { protocol },
+      // As on a single Redis: while the cluster is away a PUBLISH fails at once, not later. The
+      // streams adapter awaits its XADD before delivering even locally: that waits instead, as
+      // on a single Redis, and the entry is appended when the slot's owner is back.
+      enableOfflineQueue: streams,
+      // ...and so does an XADD to a master that stopped, until its replica takes its slots: by
+      // default ioredis gives up after 16 tries 100 ms apart ("Too many Cluster redirections",
+      // about 2 s), the adapter then delivers the broadcast to its own clients only, and the
+      // stream never has it. A failover took about 4 s on the local cluster; this waits ~15 s.
+      ...(streams ? STREAMS_FAILOVER_WAIT : {}),
+      redisOptions,
     }),
   );
   const sub = new Cluster(
     nodes,
     clusterOptions(urls, `${id}:sub`, {
       shardedSubscribers: adapter === 'sharded',
-      redisOptions: { protocol },
+      redisOptions,
     }),
   );
   quitAfterSubscriptions(sub);
-  return { pub: pub as unknown as Redis, sub: sub as unknown as Redis };
+  const conns: RedisConnections = { pub: pub as unknown as Redis, sub: sub as unknown as Redis };
+  if (streams) {
+    // A Cluster of its own, as the adapter's duplicate() would make: XREAD BLOCK holds the
+    // connection to the stream's node for up to blockTimeInMs, and XADD must not wait behind it.
+    const reader = new Cluster(nodes, clusterOptions(urls, `${id}:xread`, { redisOptions }));
+    conns.reader = reader as unknown as Redis;
+    guardReader(conns.reader);
+  }
+  return conns;
 }
 
 /**

@@ -10,7 +10,13 @@ import { LabError } from '../lab-error.ts';
 import { Redis } from 'ioredis';
 import type { ClusterInfo, ClusterNodeInfo } from '../../trace/lab-info.ts';
 import type { ClusterNodeStats, ClusterNodesReport } from '../../trace/events.ts';
-import { NO_BUS, readNodeStats, SlotCache, type BusCounters } from './node-stats.ts';
+import {
+  NO_BUS,
+  readNodeStats,
+  SlotCache,
+  type BusCounters,
+  type NodeStats,
+} from './node-stats.ts';
 import { probeRedis, redactUrl, redisVersion } from '../redis-finder.ts';
 import { whenReady } from '../redis-clients.ts';
 import { parseClusterInfo, parseClusterNodes, slotText } from './cluster-replies.ts';
@@ -33,7 +39,7 @@ interface Watched {
   role: 'master' | 'replica';
   masterId?: string;
   slots: string;
-  stats: Pick<ClusterNodeStats, 'bus' | 'channels' | 'shardChannels' | 'clients'>;
+  stats: NodeStats;
 }
 
 /** What the hub reports on the monitor: the nodes, and the bus messages since the last report. */
@@ -65,6 +71,8 @@ export class LabCluster extends EventEmitter {
   /** The bus counters at the last read, and whether they had moved since the read before. */
   private lastBus = '';
   private moving = false;
+  /** The streams adapter's stream keys, whose owner and length each read looks for (watchStreams). */
+  private streamKeys: readonly string[] = [];
 
   private constructor(
     readonly kind: 'local' | 'external',
@@ -170,6 +178,14 @@ export class LabCluster extends EventEmitter {
     this.timer.unref();
   }
 
+  /**
+   * The stream keys the lab's adapter writes (the streams adapter's stream, or none in the other
+   * modes): each read then says which node holds each, and how long it is.
+   */
+  watchStreams(keys: readonly string[]): void {
+    this.streamKeys = keys;
+  }
+
   /** One command on node `i`'s watch connection; rejects at once when the node is down. */
   ask(i: number, ...args: string[]): Promise<unknown> {
     return this.watched[i].client.call(args[0], ...args.slice(1));
@@ -195,9 +211,11 @@ export class LabCluster extends EventEmitter {
     const readFrom = Date.now();
     await Promise.all(
       this.watched.map(async (w, i) => {
-        w.stats = await readNodeStats((...args) => this.ask(i, ...args), this.slotCache).catch(
-          () => w.stats,
-        );
+        w.stats = await readNodeStats(
+          (...args) => this.ask(i, ...args),
+          this.slotCache,
+          this.streamKeys,
+        ).catch(() => w.stats);
       }),
     );
     const listings = await Promise.all(

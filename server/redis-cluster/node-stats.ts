@@ -2,7 +2,8 @@
  * What one node of the cluster says of itself, read on the lab's watch connection: the cluster
  * bus counters for PUBLISH and SPUBLISH (CLUSTER INFO), the channels and shard channels
  * subscribed on it (PUBSUB CHANNELS, PUBSUB SHARDCHANNELS, each shard channel with its CLUSTER
- * KEYSLOT), and its connections' names (CLIENT LIST). None of these publishes anything.
+ * KEYSLOT), its connections' names (CLIENT LIST), and with the streams adapter the stream's length
+ * if the node owns it (XLEN). None of these publishes or writes anything.
  */
 import type { ClusterNodeStats } from '../../trace/events.ts';
 import { parseClusterInfo } from './cluster-replies.ts';
@@ -53,16 +54,40 @@ export class SlotCache {
   }
 }
 
-/** Rejects when the node does not answer. */
+/**
+ * The streams among `keys` that this node holds: a node answers XLEN only for a key whose slot it
+ * owns (a replica or another master answers MOVED), so the owner is what the cluster says.
+ */
+async function streamsHeld(ask: Ask, slots: SlotCache, keys: readonly string[]) {
+  const held = await Promise.all(
+    keys.map(async (key) => {
+      const length = await ask('XLEN', key).then(Number, (err: Error) => {
+        if (/^MOVED /.test(err.message)) return undefined;
+        throw err;
+      });
+      return length === undefined ? [] : [{ key, slot: await slots.slotOf(ask, key), length }];
+    }),
+  );
+  return held.flat();
+}
+
+export type NodeStats = Pick<
+  ClusterNodeStats,
+  'bus' | 'channels' | 'shardChannels' | 'clients' | 'streams'
+>;
+
+/** Rejects when the node does not answer. `streams`: the stream keys to look for (streams adapter). */
 export async function readNodeStats(
   ask: Ask,
   slots: SlotCache,
-): Promise<Pick<ClusterNodeStats, 'bus' | 'channels' | 'shardChannels' | 'clients'>> {
-  const [info, channels, shardChannels, clients] = await Promise.all([
+  streams: readonly string[] = [],
+): Promise<NodeStats> {
+  const [info, channels, shardChannels, clients, held] = await Promise.all([
     ask('CLUSTER', 'INFO'),
     ask('PUBSUB', 'CHANNELS'),
     ask('PUBSUB', 'SHARDCHANNELS'),
     ask('CLIENT', 'LIST'),
+    streamsHeld(ask, slots, streams),
   ]);
   const shard = (shardChannels as unknown[]).map(String).sort();
   return {
@@ -72,5 +97,6 @@ export async function readNodeStats(
       shard.map(async (channel) => ({ channel, slot: await slots.slotOf(ask, channel) })),
     ),
     clients: clientNames(String(clients)),
+    ...(held.length ? { streams: held } : {}),
   };
 }

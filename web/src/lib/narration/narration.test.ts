@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LabEvent } from '../../../../trace/events.ts';
+import type { LabState } from '../../../../trace/state.ts';
 import { narrate, previewArgs, roomOf, shortId } from './narration.ts';
 
 const base = { seq: 1, t: 0, server: 's1', step: 8 } as const;
@@ -248,6 +249,31 @@ describe('narrate', () => {
   it.each(cases)('%s', (_name, event, patterns) => {
     const text = narrate(event);
     for (const p of patterns) expect(text).toMatch(p);
+  });
+});
+
+describe('a publish on a Redis Cluster', () => {
+  const xadd: LabEvent = {
+    ...base,
+    kind: 'publish',
+    command: 'XADD',
+    channel: 'socket.io',
+    bytes: 90,
+    pubId: 1,
+    node: '127.0.0.1:7002',
+  };
+  it('names the node an XADD went to, which holds the stream, with the key slot', () => {
+    const state = {
+      cluster: { nodes: [{ name: 'n2', address: '127.0.0.1:7002' }], readings: [] },
+    } as unknown as LabState;
+    expect(narrate(xadd, { state })).toMatch(
+      /to n2 \(127\.0\.0\.1:7002\), the cluster node that owns the stream key's slot \(9972\) and holds the stream\.$/,
+    );
+    // Before the nodes' first report, by address alone.
+    expect(narrate(xadd)).toMatch(/to 127\.0\.0\.1:7002, the cluster node that owns/);
+    expect(narrate({ ...xadd, command: 'PUBLISH', channel: 'socket.io#/#' }, { state })).toMatch(
+      /to the cluster node at n2 \(127\.0\.0\.1:7002\)\.$/,
+    );
   });
 });
 

@@ -11,6 +11,7 @@ import type {
   Step,
 } from '../../../../trace/events.ts';
 import { plural } from '../../../../trace/plural.ts';
+import { keySlot } from '../../../../trace/cluster-slots.ts';
 import type { LabState } from '../../../../trace/state.ts';
 import { narrateSidecar } from '../../lessons/console/sidecar-narration.ts';
 import { narrateHttp, narrateUpgrade } from './http-narration.ts';
@@ -97,6 +98,17 @@ export function roomOf(channel: string): string {
 }
 
 /** The command behind a publish.result: SPUBLISH on the sharded adapter. */
+/** On a cluster, where the publish went: by name when the nodes' report has it. */
+function clusterNode(e: Extract<LabEvent, { kind: 'publish' }>, ctx: NarrationContext): string {
+  if (!e.node) return '';
+  const named = ctx.state?.cluster?.nodes.find((n) => n.address === e.node);
+  const node = named ? `${named.name} (${e.node})` : e.node;
+  // ioredis sends an XADD where its key lives: the stream is on that one node.
+  return e.command === 'XADD'
+    ? `, to ${node}, the cluster node that owns the stream key's slot (${keySlot(e.channel)}) and holds the stream`
+    : `, to the cluster node at ${node}`;
+}
+
 function publishCommand(e: Extract<LabEvent, { kind: 'publish.result' }>, ctx: NarrationContext) {
   const flow = e.flow ? ctx.state?.flows[e.flow] : undefined;
   const p = flow?.publishes.find((x) => x.pubId === e.pubId && x.server === e.server);
@@ -186,7 +198,7 @@ export function narrate(e: LabEvent, ctx: NarrationContext = {}): string {
     case 'client.emit':
       return `${who(e.client, e.socketId)} sent "${e.event}" (${previewArgs(e.args)}) to ${e.server} as a WebSocket frame of ${plural(e.bytes, 'byte')}.`;
     case 'publish':
-      return `${e.server}'s pub connection sent ${e.command} ${e.channel} with ${plural(e.bytes, 'byte')}${e.message?.kind === 'broadcast' ? ': [uid, packet, opts]' : e.message?.name ? `: ${e.message.name}` : ''}${e.node ? `, to the cluster node at ${e.node}` : ''}.`;
+      return `${e.server}'s pub connection sent ${e.command} ${e.channel} with ${plural(e.bytes, 'byte')}${e.message?.kind === 'broadcast' ? ': [uid, packet, opts]' : e.message?.name ? `: ${e.message.name}` : ''}${clusterNode(e, ctx)}.`;
     case 'publish.result': {
       const command = publishCommand(e, ctx);
       if (e.entryId !== undefined)

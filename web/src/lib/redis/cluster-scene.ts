@@ -9,6 +9,7 @@
 import type { AdapterKind, ClusterNodeStats } from '../../../../trace/events.ts';
 import { plural } from '../../../../trace/plural.ts';
 import type { RedisNodeSpec, SceneInput, SubscriptionIndex } from './redis-scene.ts';
+import { clusterStream } from './streams-scene.ts';
 
 /** `ioredis-cluster(subscriber):s1:sub@k3f9` -> s1: the connection a Cluster subscribes on. */
 export function subscriberOf(name: string): string | undefined {
@@ -33,7 +34,10 @@ export function clusterNodes(
   subs: SubscriptionIndex,
 ): RedisNodeSpec[] {
   const servers = new Set(input.servers.map((s) => s.id));
+  // The streams adapter's stream is drawn on the node that holds its key.
+  const stream = adapter === 'streams' ? clusterStream(nodes, input) : undefined;
   return nodes.map((n) => {
+    const log = stream?.node === n.name ? stream : undefined;
     // A node that is down holds nothing any more: its last report's channels are gone with it.
     const down = n.state === 'down';
     const held = down ? { ...n, channels: [], shardChannels: [], clients: [] } : n;
@@ -61,6 +65,7 @@ export function clusterNodes(
         ? [busLine('SPUBLISH', b.shardSent, b.shardReceived)]
         : []),
     ];
+    if (log) details.push(...log.details);
     if (n.role === 'master' || names.length) {
       if (adapter !== 'sharded' || held.channels.length)
         details.push(listed(plural(held.channels.length, 'channel'), held.channels));
@@ -86,7 +91,7 @@ export function clusterNodes(
       subscribers: order,
       assumed: [],
       others: [],
-      names,
+      names: log ? [...names, log.name] : names,
       target: false,
       plumbing: false,
       cluster: {
@@ -96,6 +101,7 @@ export function clusterNodes(
         slots: n.slots,
         state: n.state,
       },
+      ...(log ? { log: log.log } : {}),
     };
   });
 }

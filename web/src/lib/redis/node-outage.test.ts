@@ -28,6 +28,23 @@ const clients = [
 ];
 
 describe('what a stopped cluster node takes away', () => {
+  it('streams: the node that held the stream cuts every connected client, until a replica serves its slot', () => {
+    const held = node({ streams: [{ key: 'socket.io', slot: 9972, length: 9 }] });
+    expect(nodeOutage('streams', 'socket.io', held, clients)).toEqual({
+      slots: '10923-16383',
+      channels: [],
+      servers: ['s1', 's2', 's3'],
+      clients: ['c1', 'c2', 'c3'],
+      stream: 'socket.io',
+    });
+    // A replica took the slots over: the stream is served there.
+    expect(nodeOutage('streams', 'socket.io', { ...held, slots: '' }, clients).stream).toBe(
+      undefined,
+    );
+    // A node without the stream takes no broadcast away (only requests' subscriptions, as classic).
+    expect(nodeOutage('streams', 'socket.io', node({}), clients).clients).toEqual([]);
+  });
+
   it('sharded: the namespace channel on it cuts every connected client of that namespace', () => {
     const out = nodeOutage(
       'sharded',

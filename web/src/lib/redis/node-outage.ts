@@ -6,7 +6,9 @@
  * broadcasts. Classic: every node gets every PUBLISH over the bus, so what breaks is the servers
  * whose subscriber connection sat on the node: their clients miss the other servers' broadcasts
  * until ioredis subscribes again on another node (its cluster subscriber picks a node at random
- * when its connection ends), which the next report of that node shows.
+ * when its connection ends), which the next report of that node shows. Streams: the node that
+ * held the stream takes every server's broadcasts to the others away until it (or its replica)
+ * serves the slot again.
  */
 import type { AdapterKind, ClusterNodeStats } from '../../../../trace/events.ts';
 import type { LabInfo } from '../../../../trace/lab-info.ts';
@@ -24,6 +26,8 @@ export interface NodeOutage {
   servers: string[];
   /** The clients (ids) that miss broadcasts while it is down. */
   clients: string[];
+  /** Streams: the stream it held (its slot unserved), which every server XADDs to and reads. */
+  stream?: string;
 }
 
 type Client = Pick<LabInfo['clients'][number], 'id' | 'server' | 'rooms' | 'nsp' | 'state'>;
@@ -62,6 +66,18 @@ export function nodeOutage(
       clients: hit.map((c) => c.id),
     };
   }
+  // Streams: the stream lived on it, and it still owns the slot (no replica took over): every
+  // XADD waits, then fails and reaches its own server's clients only, and no server reads
+  // anything, so every client misses the other servers' broadcasts.
+  const stream = adapter === 'streams' && node.slots ? node.streams?.[0]?.key : undefined;
+  if (stream)
+    return {
+      slots: node.slots,
+      channels: [],
+      servers: [...new Set(live.map((c) => c.server))].sort(),
+      clients: live.map((c) => c.id),
+      stream,
+    };
   const subscribers = (n: ClusterNodeStats) => n.clients.flatMap((c) => subscriberOf(c) ?? []);
   const back = new Set(nodes.filter((n) => n.state === 'up').flatMap(subscribers));
   const servers = [...new Set(subscribers(node))].filter((s) => !back.has(s)).sort();

@@ -3,6 +3,7 @@ import type { LabEvent } from '../../../../trace/events.ts';
 import { reduceAll } from '../../../../trace/reducer.ts';
 import { stageModel } from '../stage/stage-model.ts';
 import { layoutLog } from '../stage/stream-log-layout.ts';
+import { holdsSlot, keySlot } from '../../../../trace/cluster-slots.ts';
 
 /** Three servers on the streams adapter, five entries from s1, and where each server read. */
 function streamsLab(reads: Record<string, number>): LabEvent[] {
@@ -80,5 +81,54 @@ describe('the streams adapter in Redis', () => {
       ['▲s1 s2', 'end'],
       ['▲s3', 'start'],
     ]);
+  });
+
+  it('on a Redis Cluster is drawn on the node that holds the stream key, else on its slot owner', () => {
+    const slots = ['0-5460', '5461-10922', '10923-16383'];
+    const slot = keySlot('lab');
+    const owner = slots.findIndex((r) => holdsSlot(r, slot));
+    /** The nodes' report, with `holder` saying it holds the stream (or none saying it). */
+    const report = (holder: number | null): LabEvent =>
+      ({
+        seq: 1000,
+        t: 1000,
+        server: 'hub',
+        step: 1,
+        kind: 'cluster.nodes',
+        busSent: { publish: 0, shard: 0 },
+        nodes: slots.map((range, i) => ({
+          name: `n${i + 1}`,
+          address: `127.0.0.1:${7001 + i}`,
+          role: 'master',
+          slots: range,
+          state: 'up',
+          bus: { publishSent: 0, publishReceived: 0, shardSent: 0, shardReceived: 0 },
+          channels: [],
+          shardChannels: [],
+          clients: [],
+          ...(i === holder ? { streams: [{ key: 'lab', slot, length: 4 }] } : {}),
+        })),
+      }) as unknown as LabEvent;
+    const drawn = (holder: number | null) => {
+      const scene = stageModel(
+        reduceAll([...streamsLab({ s1: 5 }), report(holder)]),
+        null,
+        false,
+      ).scene;
+      expect(scene.title).toBe('Redis Cluster');
+      return scene.nodes.filter((n) => n.log);
+    };
+    // What the nodes said wins: here a node that is not the slot owner (as after a failover).
+    const said = (owner + 1) % 3;
+    const [node] = drawn(said);
+    expect(node).toMatchObject({ kind: 'node', name: `n${said + 1}` });
+    expect(node.names).toContain('lab');
+    expect(node.log!.entries).toHaveLength(5);
+    expect(node.details).toEqual(expect.arrayContaining(['XLEN lab: 4', `KEYSLOT lab: ${slot}`]));
+    // Before any report says: the master whose slots hold the key's.
+    const fallback = drawn(null);
+    expect(fallback.map((n) => n.name)).toEqual([`n${owner + 1}`]);
+    expect(fallback[0].details).toContain(`KEYSLOT lab: ${slot}`);
+    expect(fallback[0].details?.some((d) => d.startsWith('XLEN'))).toBe(false);
   });
 });

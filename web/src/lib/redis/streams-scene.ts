@@ -6,6 +6,8 @@
  * SUBSCRIBEs `socket.io#/#` (requests) and `socket.io#/#<uid>#` (its own answers).
  */
 import { trimmed } from '../../../../trace/reduce-stream.ts';
+import type { ClusterNodeStats } from '../../../../trace/events.ts';
+import { holdsSlot, keySlot } from '../../../../trace/cluster-slots.ts';
 import type { StreamState } from '../../../../trace/state.ts';
 import {
   listeners,
@@ -118,3 +120,30 @@ export const streamsScene: AdapterScene = {
     return nodes;
   },
 };
+
+/**
+ * On a Redis Cluster the stream is one key, on the master that owns its slot: every XADD goes
+ * there and every server's XREAD reads there. The node is the one that said it holds the stream
+ * (it answered XLEN; the lab's `cluster.nodes` reports), else the master whose slots hold the
+ * key's (before the first report, or while that node is down and its replica takes over).
+ */
+export function clusterStream(nodes: readonly ClusterNodeStats[], input: SceneInput) {
+  const name = input.stream?.name ?? input.prefix;
+  const up = nodes.filter((n) => n.state === 'up');
+  const said = up.find((n) => n.streams?.some((s) => s.key === name));
+  const slot = keySlot(name);
+  const node = said ?? up.find((n) => n.role === 'master' && holdsSlot(n.slots, slot));
+  const log = streamLog(input.stream, input);
+  const length = said?.streams?.find((s) => s.key === name)?.length;
+  return {
+    node: node?.name,
+    name,
+    log,
+    // Each short enough for a node's line, and each what the node answered (or would): the log
+    // under them shows the entries and who reads where.
+    details: [
+      ...(length === undefined ? [] : [`XLEN ${name}: ${length}`]),
+      `KEYSLOT ${name}: ${slot}`,
+    ],
+  };
+}

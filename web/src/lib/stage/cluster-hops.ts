@@ -27,12 +27,12 @@ function ownerOf(layout: StageLayout, channel: string): NodeBox | undefined {
 /** The node a PUBLISH or SPUBLISH went to, when the trace says or the slot tells. */
 export function landingBox(
   layout: StageLayout,
-  // XADD (the streams adapter) does not run on a cluster in the lab: it lands where the trace says.
   p: { command: 'PUBLISH' | 'SPUBLISH' | 'XADD'; channel: string; node?: string },
 ): NodeBox | undefined {
   const named = p.node && layout.redis.nodes.find((n) => n.spec.cluster?.address === p.node);
   if (named) return named;
-  return p.command === 'SPUBLISH' ? ownerOf(layout, p.channel) : undefined;
+  // An SPUBLISH goes to its channel's slot owner, an XADD to its stream key's.
+  return p.command !== 'PUBLISH' ? ownerOf(layout, p.channel) : undefined;
 }
 
 /** From one node to another along the bus on the right of the nodes. */
@@ -85,8 +85,9 @@ export function busLegs(
 }
 
 /**
- * Where a server's copy leaves the cluster: an smessage from the owner of its channel's slot;
- * a message or pmessage from the node the server's subscriber connection is on.
+ * Where a server's copy leaves the cluster: an XREAD's entry from the node that holds the stream;
+ * an smessage from the owner of its channel's slot; a message or pmessage from the node the
+ * server's subscriber connection is on.
  */
 export function clusterSource(
   layout: StageLayout,
@@ -94,6 +95,11 @@ export function clusterSource(
   channel: string,
   via: 'message' | 'pmessage' | 'smessage' | 'xread',
 ): NodeBox | undefined {
+  // An XREAD reads the stream on the node that holds it (the scene put the stream's name there).
+  if (via === 'xread')
+    return (
+      layout.redis.nodes.find((n) => n.spec.names.includes(channel)) ?? ownerOf(layout, channel)
+    );
   if (via === 'smessage') return ownerOf(layout, channel);
   return layout.redis.nodes.find((n) => n.spec.subscribers.includes(server));
 }
