@@ -126,6 +126,13 @@ function lossOf(state: LabState, flow: Flow, id: string, m: AudienceMember): [Lo
   if (remote && (state.servers[m.server]?.linkCuts ?? 0) > (m.serverLinkCuts ?? 0)) {
     return ['cut-off', `${m.server} was cut off from Redis before it got it`];
   }
+  // The sub connection dropped after the roster was taken (its server tells it in its own batch,
+  // which may come after the origin's events): what it had not read yet is lost with it.
+  if (remote && (state.servers[m.server]?.subDowns ?? 0) > (m.serverSubDowns ?? 0)) {
+    if (state.servers[m.server]?.slowEnd === 'redis')
+      return ['cut-off', `${m.server}'s subscriber fell behind and Redis cut it off`];
+    return ['redis-down', `${m.server}'s sub connection to Redis dropped before it got it`];
+  }
   // The hub tells a cut in its own batch, which may arrive after the origin's first events of a
   // flow whose PUBLISH the cut had already stopped: the count grew, and no subscriber got it.
   const reached = flow.publishes.some((p) => (p.receivers ?? 0) > 0);

@@ -41,6 +41,7 @@ function takeRoster(state: LabState): Record<string, AudienceMember> {
       ...(server?.link ? { serverLink: server.link } : {}),
       serverLinkCuts: server?.linkCuts ?? 0,
       ...(server?.connections.sub?.state === 'down' ? { subDown: true } : {}),
+      serverSubDowns: server?.subDowns ?? 0,
     };
   }
   return audience;

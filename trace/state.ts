@@ -67,6 +67,8 @@ export interface ServerState {
   slowEnd?: 'redis' | 'lab';
   /** How many times its network to Redis was cut or frozen, as `downs`. */
   linkCuts?: number;
+  /** How many times its sub connection dropped (Redis away, closed by Redis, cut), as `downs`. */
+  subDowns?: number;
 }
 
 export interface RedisState {
@@ -210,6 +212,8 @@ export interface AudienceMember {
    * remote broadcasts could not reach it even after the connection is back.
    */
   subDown?: boolean;
+  /** Its server's `subDowns` at emit time. */
+  serverSubDowns?: number;
 }
 
 export interface Flow {
