@@ -147,14 +147,24 @@ export class FlowChecker {
   private read = 0;
   private checked = new Set<string>();
 
+  /**
+   * `forget`: drop the lab's events once reduced. The test fixture keeps every event it got;
+   * over a long run that array, not the lab, would be what the process's memory measures.
+   */
   constructor(
     private lab: TestLab,
     private run: ChaosRun,
     private scenario: string,
+    private forget = false,
   ) {}
 
-  /** Reconciles the flows that had `settleMs` to arrive; `all` takes the rest too (traffic stopped). */
-  check(settleMs = 3000, all = false): void {
+  /** The page's state of the lab, up to the last event. */
+  current(): LabState {
+    this.take();
+    return this.state;
+  }
+
+  private take(): void {
     const events = this.lab.events;
     for (; this.read < events.length; this.read++) {
       const e = events[this.read];
@@ -165,6 +175,15 @@ export class FlowChecker {
       }
       reduce(this.state, e);
     }
+    if (this.forget) {
+      events.splice(0, this.read);
+      this.read = 0;
+    }
+  }
+
+  /** Reconciles the flows that had `settleMs` to arrive; `all` takes the rest too (traffic stopped). */
+  check(settleMs = 3000, all = false): void {
+    this.take();
     const before = Date.now() - settleMs;
     for (const id of this.state.flowOrder) {
       const flow = this.state.flows[id];
@@ -194,6 +213,7 @@ export class FlowChecker {
           `flow ${id}: expected ${r.expected.length}, accounted for ${r.delivered.length + r.lost.length}`,
         );
       for (const l of r.lost.filter((x) => !x.reason || x.reason === 'unknown')) {
+        const events = this.lab.events;
         if (process.env.CHAOS_DEBUG)
           this.run.log(
             JSON.stringify({
@@ -202,7 +222,7 @@ export class FlowChecker {
               publishes: flow.publishes,
               receipts: flow.receipts.map((x) => [x.server, x.decision]),
               member: this.state.rosters[flow.atEmit.roster]?.audience[l.client],
-              events: this.lab.events
+              events: events
                 .filter(
                   (e) =>
                     (e.kind === 'server.link' ||

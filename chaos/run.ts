@@ -154,6 +154,12 @@ process.on('unhandledRejection', (err) =>
 process.on('uncaughtException', (err) =>
   run.broke('process', `uncaught exception: ${err.stack ?? err}`),
 );
+// Ctrl+C or a kill ends the run at once; the Redis servers the labs started follow their parent.
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    console.log(`chaos: ${signal}, stopping (seed ${seed})`);
+    process.exit(130);
+  });
 const command = `npm run chaos --${full ? ' --full' : ''} --seed ${seed}${only ? ` --only ${only.join(',')}` : ''}${flag('--soak-seconds') ? ` --soak-seconds ${soakSeconds}` : ''}`;
 console.log(`chaos: ${full ? 'full' : 'short'} run, seed ${seed}, scenarios ${names.join(', ')}`);
 

@@ -11,7 +11,6 @@ import {
   launchChromium,
   requireChromium,
 } from '../tests/support/browser-chromium.ts';
-import { reduceAll } from '../trace/reducer.ts';
 import { FlowChecker, pause, slope, Traffic, type ChaosRun } from './harness.ts';
 
 const NAME = 'soak';
@@ -57,7 +56,7 @@ export async function soakScenario(
     const rss: [number, number][] = [];
     const heaps: [number, number][] = [];
     const traffic = new Traffic(lab, run.rnd, perSecond);
-    const flows = new FlowChecker(lab, run, NAME);
+    const flows = new FlowChecker(lab, run, NAME, true);
     const t0 = Date.now();
     traffic.start();
     const every = Math.max(1000, Math.min(10_000, (seconds * 1000) / 60));
@@ -75,7 +74,7 @@ export async function soakScenario(
     await traffic.stop();
     const accepted = traffic.sent - traffic.refused;
     // The counters come every second or so; wait for the last messages' to be counted.
-    const totals = () => reduceAll(lab.events).counters.lab;
+    const totals = () => flows.current().counters.lab;
     await until(() => totals().publishes >= accepted, 15_000).catch(() => undefined);
     await pause(2000);
     flows.check(0, true);
