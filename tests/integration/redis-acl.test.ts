@@ -109,6 +109,10 @@ describe.each(BACKENDS)('locking the channels down (%s)', (backend) => {
       expect(refused.body.error).toMatch(/Redis is stopped, so the lab cannot change its ACL/);
     }
     expect(lab.lab.info().redis).toMatchObject({ lockedDown: true });
+    // The same for a slow subscriber, whose limit the lab sets on its Redis.
+    const slow = await lab.api<{ error: string }>('POST', '/api/servers/s1/cut', { mode: 'slow' });
+    expect(slow.status).toBe(409);
+    expect(slow.body.error).toMatch(/Redis is not answering \(ECONNREFUSED\).*start it first/);
     await lab.api('POST', '/api/redis/start');
     await expect(lab.admin.publish('socket.io#/#', forgedChat('shut still'))).rejects.toThrow(
       /^NOPERM/,
