@@ -45,7 +45,7 @@ const SCENARIOS: Record<string, Scenario> = {
         `${f.actions} random actions (${countActions(f.actionLog)}) under ${f.perSecond} broadcasts/s: ` +
           `${thousands(f.flows.flows)} flows, ${thousands(f.flows.expected)} expected receipts = ` +
           `${thousands(f.flows.delivered)} delivered + ${lost || 'none'} lost, none without a reason; ` +
-          `duplicates ${f.flows.duplicates}; Redis connections ${f.finalConnections} at the end, baseline ${f.baselineConnections}; ` +
+          `duplicates ${f.flows.duplicates}${f.flows.sampled ? `; ${f.flows.sampled} flows under a sampling monitor counted, not reconciled` : ''}; Redis connections ${f.finalConnections} at the end, baseline ${f.baselineConnections}; ` +
           `listeners ${f.listenersBefore} before, ${f.listenersAfter} after.`,
       ],
     };
@@ -80,14 +80,15 @@ const SCENARIOS: Record<string, Scenario> = {
     return {
       raw: f,
       lines: [
-        `${f.seconds} s at ${f.perSecond} broadcasts/s (${thousands(f.accepted)} messages)` +
+        `${f.seconds} s at ${f.perSecond} broadcasts/s (${thousands(f.sent)} emit calls, ${thousands(f.refused)} answered with an error)` +
           `${f.page ? ' with the page open' : ', no page (no chromium)'}: lab RSS ${f.rssStartMb} -> ${f.rssEndMb} MB, ` +
           `slope ${f.rssSlopeMbPerMin} MB/min` +
           (f.heapSlopeMbPerMin === undefined
             ? ''
             : `; page heap ${f.heapStartMb} -> ${f.heapEndMb} MB, slope ${f.heapSlopeMbPerMin} MB/min`) +
+          `; ${thousands(f.flows.flows)} flows reconciled (losses ${JSON.stringify(f.flows.lost)}), ${thousands(f.flows.sampled)} under a sampling monitor counted, ${thousands(f.flows.evicted)} let go by the state before late receipts came` +
           `; counters ${thousands(f.counters.publishes)} PUBLISH and ${thousands(f.counters.deliveries)} deliveries ` +
-          `for ${thousands(f.accepted)} messages to 6 clients.`,
+          `for ${thousands(f.accepted)} to ${thousands(f.sent)} messages to 6 clients.`,
       ],
     };
   },
