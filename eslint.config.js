@@ -7,7 +7,14 @@ import globals from 'globals';
 import svelteConfig from './svelte.config.js';
 
 export default defineConfig(
-  globalIgnores(['dist/', 'node_modules/', 'coverage/', 'bench/results/', 'tests/artifacts/']),
+  globalIgnores([
+    'dist/',
+    'node_modules/',
+    'coverage/',
+    'bench/results/',
+    'chaos/results/',
+    'tests/artifacts/',
+  ]),
   js.configs.recommended,
   ts.configs.recommended,
   svelte.configs.recommended,

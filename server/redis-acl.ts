@@ -110,6 +110,12 @@ export class RedisAccess {
         `The lab changes the ACL only of a Redis it started itself, and this one is ${this.choice.kind} (${this.choice.reason}): other programs may rely on its default user. Run the lab without --redis, or lock it down yourself with ACL SETUSER.`,
       );
     }
+    // The chaos suite's API fuzz got a 500 (ECONNREFUSED) from an unlock while Redis was stopped.
+    if (!managed.running)
+      throw new LabError(
+        409,
+        'Redis is stopped, so the lab cannot change its ACL now: start it first (POST /api/redis/start); a lock-down stays as it was.',
+      );
     return managed.url;
   }
 

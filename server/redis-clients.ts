@@ -1,3 +1,4 @@
+import { LabError } from './lab-error.ts';
 import { Redis, type RedisOptions } from 'ioredis';
 import { settlesWithin } from './deadline.ts';
 
@@ -90,7 +91,19 @@ export async function withConnection<T>(
   let refusal: Error | undefined;
   client.on('error', (err: Error) => (refusal = err));
   try {
-    await client.connect();
+    try {
+      await client.connect();
+    } catch (err) {
+      // Redis stopped (POST /api/redis/stop) or gone: a call that needs it is refused with a
+      // sentence, not a 500 (the chaos suite's API fuzz found a slow cut and an unlock doing that).
+      const code = (err as NodeJS.ErrnoException).code ?? (refusal as NodeJS.ErrnoException)?.code;
+      if (code && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH)$/.test(code))
+        throw new LabError(
+          409,
+          `Redis is not answering (${code}), so the lab cannot do that now: start it first (POST /api/redis/start).`,
+        );
+      throw err;
+    }
     return await job(client);
   } catch (err) {
     throw refusal && /Connection is closed/.test((err as Error).message) ? refusal : err;

@@ -190,6 +190,11 @@ const FIELDS: { [K in EventKind]: Record<string, FieldType> } = {
 };
 
 const KINDS = new Set(Object.keys(FIELDS));
+
+/** A kind this version of the lab reduces (a trace file may hold kinds of a newer one). */
+export function isKnownKind(kind: unknown): kind is EventKind {
+  return typeof kind === 'string' && KINDS.has(kind);
+}
 /** Ids, names and channels longer than this are not something the lab makes. */
 const MAX_NAME = 256;
 

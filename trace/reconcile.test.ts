@@ -97,6 +97,73 @@ describe('reconcile', () => {
     ]);
   });
 
+  it('a sub connection down at emit time and back by now: still redis-down, not unknown', () => {
+    // Redis came back and s3's sub connection reconnected, but after this broadcast.
+    const s = lab();
+    s.emit({ kind: 'redis.disconnect', server: 's3', role: 'sub', name: 's3:sub', step: 4 });
+    const flow = broadcast(s, 'c1') as string;
+    s.emit({ kind: 'redis.connect', server: 's3', role: 'sub', name: 's3:sub', step: 4 });
+    const events = s.events.filter((e) => !(e.flow === flow && e.server === 's3'));
+    const r = reconcile(reduceAll(events), flow) as FlowReconciliation;
+    expect(r.lost).toEqual([
+      expect.objectContaining({
+        client: 'c3',
+        reason: 'redis-down',
+        detail: "s3's sub connection to Redis was down at emit time",
+      }),
+    ]);
+  });
+
+  it('a sub connection that drops after the emit, and is back by now: redis-down, or cut-off when Redis closed a slow one', () => {
+    const s = lab();
+    const flow = broadcast(s, 'c1') as string;
+    s.emit({ kind: 'redis.disconnect', server: 's3', role: 'sub', name: 's3:sub', step: 4 });
+    s.emit({ kind: 'redis.connect', server: 's3', role: 'sub', name: 's3:sub', step: 4 });
+    const unread = s.events.filter((e) => !(e.flow === flow && e.server === 's3'));
+    expect((reconcile(reduceAll(unread), flow) as FlowReconciliation).lost).toEqual([
+      expect.objectContaining({
+        client: 'c3',
+        reason: 'redis-down',
+        detail: "s3's sub connection to Redis dropped before it got it",
+      }),
+    ]);
+    // The same after a slow episode that Redis ended, told before the drop.
+    const slow = lab();
+    slow.emit({ kind: 'server.link', server: 's3', link: 'slow', step: 4 }, 'hub');
+    slow.emit(
+      { kind: 'server.link', server: 's3', link: 'open', closedBy: 'redis', step: 4 },
+      'hub',
+    );
+    const late = broadcast(slow, 'c1') as string;
+    slow.emit({ kind: 'redis.disconnect', server: 's3', role: 'sub', name: 's3:sub', step: 4 });
+    slow.emit({ kind: 'redis.connect', server: 's3', role: 'sub', name: 's3:sub', step: 4 });
+    const lost = slow.events.filter((e) => !(e.flow === late && e.server === 's3'));
+    expect((reconcile(reduceAll(lost), late) as FlowReconciliation).lost).toEqual([
+      expect.objectContaining({
+        client: 'c3',
+        reason: 'cut-off',
+        detail: "s3's subscriber fell behind and Redis cut it off",
+      }),
+    ]);
+  });
+
+  it("an origin cut off before its PUBLISH got through, told after the flow's first events: cut-off", () => {
+    // The hub reports the cut in its own batch; s1's client.emit can arrive first.
+    const s = lab();
+    const flow = broadcast(s, 'c1') as string;
+    s.emit({ kind: 'server.link', server: 's1', link: 'cut', step: 4 }, 'hub');
+    const unpublished = s.events.filter(
+      (e) => !(e.flow === flow && (e.server !== 's1' || e.kind === 'publish.result')),
+    );
+    const r = reconcile(reduceAll(unpublished), flow) as FlowReconciliation;
+    expect(outcomeOf(r)).toEqual({ c1: 'delivered', c2: 'cut-off', c3: 'cut-off' });
+    expect(r.lost[0].detail).toBe('s1 was cut off from Redis before its broadcast got through');
+    // A broadcast that reached Redis's subscribers before the cut is not the cut's loss.
+    const published = s.events.filter((e) => !(e.flow === flow && e.server !== 's1'));
+    const later = reconcile(reduceAll(published), flow) as FlowReconciliation;
+    expect(later.lost.map((l) => l.reason)).toEqual(['unknown', 'unknown']);
+  });
+
   it('a slow subscriber: not read yet while slow; cut off once Redis closed it', () => {
     const s = lab();
     s.emit({ kind: 'server.link', server: 's3', link: 'slow', step: 4 }, 'hub');

@@ -111,6 +111,10 @@ function lossOf(state: LabState, flow: Flow, id: string, m: AudienceMember): [Lo
       return ['cut-off', `${m.server}'s subscriber fell behind and Redis cut it off`];
   } else if (remote && m.serverLink) return ['cut-off', `${m.server} was cut off from Redis`];
   if (remote && at.pubDown) return ['redis-down', `${flow.origin}'s pub connection was down`];
+  // Down at emit time and back by now (Redis restarted, the sub connection reconnecting): the
+  // state now would say nothing of it.
+  if (remote && m.subDown)
+    return ['redis-down', `${m.server}'s sub connection to Redis was down at emit time`];
   const failed = flow.publishes.find((p) => p.error);
   if (remote && failed) return ['redis-down', `PUBLISH failed: ${failed.error}`];
   if ((state.servers[m.server]?.downs ?? 0) > m.serverDowns) {
@@ -121,6 +125,24 @@ function lossOf(state: LabState, flow: Flow, id: string, m: AudienceMember): [Lo
   }
   if (remote && (state.servers[m.server]?.linkCuts ?? 0) > (m.serverLinkCuts ?? 0)) {
     return ['cut-off', `${m.server} was cut off from Redis before it got it`];
+  }
+  // The sub connection dropped after the roster was taken (its server tells it in its own batch,
+  // which may come after the origin's events): what it had not read yet is lost with it.
+  if (remote && (state.servers[m.server]?.subDowns ?? 0) > (m.serverSubDowns ?? 0)) {
+    if (state.servers[m.server]?.slowEnd === 'redis')
+      return ['cut-off', `${m.server}'s subscriber fell behind and Redis cut it off`];
+    return ['redis-down', `${m.server}'s sub connection to Redis dropped before it got it`];
+  }
+  // The hub tells a cut in its own batch, which may arrive after the origin's first events of a
+  // flow whose PUBLISH the cut had already stopped: the count grew, and no subscriber got it.
+  const reached = flow.publishes.some((p) => (p.receivers ?? 0) > 0);
+  if (
+    remote &&
+    !reached &&
+    flow.origin &&
+    (state.servers[flow.origin]?.linkCuts ?? 0) > (at.originLinkCuts ?? 0)
+  ) {
+    return ['cut-off', `${flow.origin} was cut off from Redis before its broadcast got through`];
   }
   if (remote && state.redis.downs > at.redisDowns) {
     return ['redis-down', 'Redis went down before fanning it out'];

@@ -95,6 +95,7 @@ function setOrigin(
   flow.originFrom = from;
   flow.atEmit.pubDown = state.servers[server]?.connections.pub?.state === 'down';
   flow.atEmit.originLink = state.servers[server]?.link;
+  flow.atEmit.originLinkCuts = state.servers[server]?.linkCuts ?? 0;
 }
 
 /** Request traffic never downgrades a flow that has already shown it reaches sockets. */

@@ -140,6 +140,7 @@ export function onRedisConnect(state: LabState, e: RedisConnect): void {
 export function onRedisDisconnect(state: LabState, e: RedisDisconnect): void {
   const server = ensureServer(state, e.server);
   const conn = server.connections[e.role] ?? { name: e.name, state: 'down' };
+  if (e.role === 'sub' && conn.state !== 'down') server.subDowns = (server.subDowns ?? 0) + 1;
   conn.state = 'down';
   conn.error = e.error;
   server.connections[e.role] = conn;
@@ -180,6 +181,7 @@ export function onLabNotice(state: LabState, e: LabNotice): void {
   // What Redis last counted is gone with it.
   delete state.redis.reported;
   for (const server of Object.values(state.servers)) {
+    if (server.connections.sub?.state === 'up') server.subDowns = (server.subDowns ?? 0) + 1;
     for (const conn of Object.values(server.connections)) if (conn) conn.state = 'down';
   }
 }

@@ -12,6 +12,10 @@ const CHANGES_ROSTER: ReadonlySet<EventKind> = new Set<EventKind>([
   'server.up',
   'server.down',
   'server.link',
+  // A sub connection that drops or comes back changes who can hear a remote broadcast.
+  'redis.connect',
+  'redis.disconnect',
+  'lab.notice',
   'client.connect',
   'client.disconnect',
   'room.join',
@@ -36,6 +40,8 @@ function takeRoster(state: LabState): Record<string, AudienceMember> {
       serverDowns: server?.downs ?? 0,
       ...(server?.link ? { serverLink: server.link } : {}),
       serverLinkCuts: server?.linkCuts ?? 0,
+      ...(server?.connections.sub?.state === 'down' ? { subDown: true } : {}),
+      serverSubDowns: server?.subDowns ?? 0,
     };
   }
   return audience;

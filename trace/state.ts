@@ -69,6 +69,8 @@ export interface ServerState {
   slowEnd?: 'redis' | 'lab';
   /** How many times its network to Redis was cut or frozen, as `downs`. */
   linkCuts?: number;
+  /** How many times its sub connection dropped (Redis away, closed by Redis, cut), as `downs`. */
+  subDowns?: number;
 }
 
 export interface RedisState {
@@ -223,6 +225,13 @@ export interface AudienceMember {
   /** Its server's network to Redis was cut or frozen, and how many times it had been. */
   serverLink?: BrokenLink;
   serverLinkCuts?: number;
+  /**
+   * Its server's sub connection was down (Redis away, or reconnecting after it came back):
+   * remote broadcasts could not reach it even after the connection is back.
+   */
+  subDown?: boolean;
+  /** Its server's `subDowns` at emit time. */
+  serverSubDowns?: number;
 }
 
 export interface Flow {
@@ -272,6 +281,8 @@ export interface Flow {
     pubDown: boolean;
     /** The origin's network to Redis was cut, frozen or slow. */
     originLink?: BrokenLink;
+    /** The origin's `ServerState.linkCuts` when it was named: a cut reported after the flow started shows in a larger count. */
+    originLinkCuts?: number;
     /** Key in `LabState.rosters`: the clients as they were (see trace/rosters.ts). */
     roster: string;
   };

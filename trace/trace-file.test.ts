@@ -56,6 +56,35 @@ describe('trace files', () => {
       /Event 1 .*step 11/,
     ],
     ['a broken snapshot', withFile((f) => (f.snapshot = { servers: {} })), /snapshot .* "redis"/],
+    // Found by the chaos suite's file fuzz: these passed the checks and threw in the viewer's replay.
+    [
+      'a deliver whose sockets are not a list',
+      withFile((f) => {
+        const events = f.events as Record<string, unknown>[];
+        const i = events.findIndex((e) => e.kind === 'deliver');
+        events[i].sockets = 0;
+      }),
+      /Event \d+ .*deliver: "sockets" must be an array.*Export it again/,
+    ],
+    [
+      'a redis.command whose command is not a string',
+      withFile((f) => {
+        const events = f.events as Record<string, unknown>[];
+        const i = events.findIndex((e) => e.kind === 'redis.command');
+        events[i].command = null;
+      }),
+      /Event \d+ .*redis.command: "command" must be a string/,
+    ],
+    [
+      'a snapshot whose flow has no publishes list',
+      (() => {
+        const snapshot = reduceAll(script.events.slice(0, half));
+        const flow = Object.values(snapshot.flows).find((fl) => fl.kind === 'broadcast')!;
+        (flow as { publishes: unknown }).publishes = null;
+        return serializeTrace({ events: script.events.slice(half), exportedAt, snapshot });
+      })(),
+      /cannot be replayed .*damaged.*Export it again/,
+    ],
   ])('refuses %s with a clear message', (_name, text, message) => {
     expect(() => parseTrace(text)).toThrow(TraceFileError);
     expect(() => parseTrace(text)).toThrow(message);

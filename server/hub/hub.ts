@@ -52,6 +52,24 @@ export class Hub {
           : serveStatic(req, res, webRoot, url),
       ),
     );
+    // Node's parser refuses what it cannot read (raw non-ASCII bytes in the target, a broken
+    // header) before any handler runs; its bare 400 was the one API error without a sentence.
+    this.http.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      if (!socket.writable || err.code === 'ECONNRESET') {
+        socket.destroy();
+        return;
+      }
+      const tooBig = err.code === 'HPE_HEADER_OVERFLOW';
+      const body = JSON.stringify({
+        error: tooBig
+          ? 'The request headers are too large for the hub; send fewer or shorter headers.'
+          : 'The hub could not read that request: send a request target of ASCII characters (percent-encode the rest) and well-formed headers.',
+      });
+      socket.end(
+        `HTTP/1.1 ${tooBig ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\n` +
+          `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    });
     this.io = new Server(this.http);
     this.attachLabNamespace();
   }

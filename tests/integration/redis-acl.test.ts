@@ -101,6 +101,23 @@ describe.each(BACKENDS)('locking the channels down (%s)', (backend) => {
       /^NOPERM/,
     );
 
+    // With Redis stopped, the ACL cannot change: a refusal with a sentence, and the lock stays.
+    await lab.api('POST', '/api/redis/stop');
+    for (const method of ['DELETE', 'POST']) {
+      const refused = await lab.api<{ error: string }>(method, '/api/redis/lockdown');
+      expect(refused.status).toBe(409);
+      expect(refused.body.error).toMatch(/Redis is stopped, so the lab cannot change its ACL/);
+    }
+    expect(lab.lab.info().redis).toMatchObject({ lockedDown: true });
+    // The same for a slow subscriber, whose limit the lab sets on its Redis.
+    const slow = await lab.api<{ error: string }>('POST', '/api/servers/s1/cut', { mode: 'slow' });
+    expect(slow.status).toBe(409);
+    expect(slow.body.error).toMatch(/Redis is not answering \(ECONNREFUSED\).*start it first/);
+    await lab.api('POST', '/api/redis/start');
+    await expect(lab.admin.publish('socket.io#/#', forgedChat('shut still'))).rejects.toThrow(
+      /^NOPERM/,
+    );
+
     const opened = await lab.api('DELETE', '/api/redis/lockdown');
     expect(opened.body).toEqual({ lockedDown: false });
     // The lab logs in again as it did before the lock-down.
