@@ -31,7 +31,9 @@ describe('page reports through the control API', () => {
     expect((await lab.send(report)).status).toBe(401);
     const stranger = await lab.send(apiCalls.pageClients('no-such-page', []), TOKEN);
     expect(stranger.status).toBe(409);
-    expect((stranger.body as { error: string }).error).toMatch(/\/lab socket "no-such-page"/);
+    expect((stranger.body as unknown as { error: string }).error).toMatch(
+      /\/lab socket "no-such-page"/,
+    );
     const bad = await lab.api('POST', '/api/page/receipts', { receipts: [] }, TOKEN);
     expect(bad).toMatchObject({ status: 400, body: { field: 'page' } });
   });
@@ -85,7 +87,7 @@ describe('page reports through the control API', () => {
       if (r.status !== 200) refused = r;
     }
     expect(refused?.status).toBe(429);
-    expect((refused?.body as { error: string }).error).toMatch(
+    expect((refused?.body as unknown as { error: string }).error).toMatch(
       /more than 200 a second; try again in \d+ ms/,
     );
   });
