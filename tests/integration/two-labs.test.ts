@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeLab, type TestLab } from '../support/lab-fixture.ts';
 import type { LabEvent } from '../../trace/events.ts';
+import { apiCalls } from '../../trace/api-calls.ts';
 
 type Made = { id: string; server: string; socketId?: string };
 
@@ -30,10 +31,7 @@ describe('two labs in one process', () => {
     const received = clients.map((id) =>
       lab.waitForEvent((e) => e.kind === 'client.receive' && e.client === id && e.args[0] === text),
     );
-    await lab.api('POST', `/api/clients/${clients[0]}/emit`, {
-      event: 'chat message',
-      args: [text],
-    });
+    await lab.send(apiCalls.emit(clients[0], 'chat message', [text]));
     await Promise.all(received);
     return clients;
   }
