@@ -74,10 +74,11 @@ export class LabConnection {
     return `${feedLabel(this.feed.source)} (${this.feed.reason})`;
   }
 
-  connect(token?: string | null): void {
+  /** The socket only reads, so it carries no token: the reports it names the page for do. */
+  connect(): void {
     const hub = io('/lab', {
       transports: ['websocket', 'polling'],
-      auth: token ? { token, holder: this.holder } : { holder: this.holder },
+      auth: { holder: this.holder },
       reconnectionDelay: 500,
       reconnectionDelayMax: 3000,
     });
