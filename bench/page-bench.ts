@@ -1,5 +1,6 @@
 /**
- * `npm run bench -- page [--seconds 20] [--emits 40]`
+ * `npm run bench -- page [--seconds 20] [--emits 40]`, or
+ * `npm run bench -- page --soak-minutes 10` for the soak alone (bench/page-soak.ts)
  *
  * The lab page in headless chromium (Debian's, on PATH), at 1280x720:
  * 1. idle: the page's synthetic mode with 200 clients and 10 servers on stage and no traffic;
@@ -26,6 +27,7 @@ import {
 } from '../tests/support/browser-chromium.ts';
 import { MAX_EVENTS } from '../trace/timeline.ts';
 import { writeResult } from './result-file.ts';
+import { soak, soakOptions } from './page-soak.ts';
 import { frameDeltas, frameStats, shimNames } from './frame-probe.ts';
 import { numberOption as option, percentile, round1 as r1 } from './bench-stats.ts';
 
@@ -137,6 +139,28 @@ export default async function (argv: string[]): Promise<void> {
     return;
   }
   await ensurePageBuilt();
+  const soaking = soakOptions(argv);
+  if (soaking) {
+    const browser = await launchChromium(chromiumPath, ['--enable-precise-memory-info']);
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+      await shimNames(page);
+      console.log(
+        `page bench: soak for ${soaking.minutes} min (${soaking.servers} servers, ${soaking.clients} lab clients, ${soaking.outside} outside clients sending ${soaking.rate} broadcasts/s)...`,
+      );
+      const result = await soak(page, soaking);
+      const file = writeResult('page-soak', result);
+      const { heapFloorMb, ...shown } = result;
+      console.log(JSON.stringify(shown, null, 2));
+      console.log(
+        `heap floor MB after GC: ${(heapFloorMb as { mb: number }[]).map((f) => f.mb).join(' ')}`,
+      );
+      console.log(`written to ${file}`);
+    } finally {
+      await browser.close();
+    }
+    return;
+  }
   const server = http.createServer((req, res) => serveStatic(req, res, WEB_DIST));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- <suite> [options]]`. Suites: lab (default), broker, page, class.
+ * `npm run bench [-- <suite> [options]]`. Suites: lab (default), broker, page, class, cluster.
  * Every suite runs its baseline in the same run and reports ratios, because these machines are noisy.
  */
 export type Suite = { default: (argv: string[]) => Promise<void> };
@@ -9,6 +9,7 @@ const suites: Record<string, () => Promise<Suite>> = {
   broker: () => import('./broker-bench.ts'),
   page: () => import('./page-bench.ts'),
   class: () => import('./class-bench.ts'),
+  cluster: () => import('./cluster-bench.ts'),
 };
 
 const [suiteName = 'lab', ...rest] = process.argv.slice(2);

@@ -62,11 +62,21 @@ export function banner(running: RunningLab, host: string): string {
     `--redis ${anonymous(r.url)}`,
     ...(info.key !== 'socket.io' ? [`--key ${info.key}`] : []),
     ...(r.user !== 'default' ? [`--redis-user ${r.user} --redis-password <its password>`] : []),
+    // Its adapter must be the lab's, and on a cluster its pub/sub must go to the same nodes.
+    ...(info.adapter !== 'redis' ? [`--adapter ${info.adapter}`] : []),
+    ...(info.subscriptionMode ? [`--subscription-mode ${info.subscriptionMode}`] : []),
+    ...(r.cluster
+      ? [`--redis-cluster ${r.cluster.nodes.map((n) => anonymous(n.url)).join(',')}`]
+      : []),
   ];
   lines.push(
     `  Lab id         ${info.labId}`,
     `                 Another machine's server joins with: ${join.join(' ')}`,
   );
+  if (r.cluster?.kind === 'local')
+    lines.push(
+      '                 (The local cluster listens on loopback only, so that works on this machine; for servers on other machines, give the lab a cluster by URLs: docs/cluster.md.)',
+    );
   lines.push(...otherLabLines(info.otherLabs));
   if (running.token) {
     const urls = lanAddresses().map((a) => `http://${a}:${running.hub.port}`);

@@ -81,7 +81,7 @@ export class LabClients {
       // Keeps the cookies the balancer sets (engine.io-client's cookie jar, in Node): sticky
       // mode's lab_server cookie is how it sends the session's next request to the same server.
       withCredentials: balanced,
-      auth: { labClient: id },
+      auth: { labClient: id, labKind: 'lab' },
       query: { labClient: id },
       reconnectionDelay: 500,
       reconnectionDelayMax: 2000,

@@ -24,6 +24,8 @@ import {
 } from './balancer/lab-balancing.ts';
 import { redactUrl, type RedisChoice } from './redis-finder.ts';
 import { modeRefusal } from './adapters/registry.ts';
+import { rosterChannel } from './lab-roster.ts';
+import { RedisSubscriptions } from './monitor/redis-subscriptions.ts';
 import { LabFeed, RING_SIZE, type NoticeTopic } from './lab-feed.ts';
 import type { DraftEvent } from './monitor/monitor-sink.ts';
 import { LabServers, MAX_LAB_SERVERS, type ListedServer } from './lab-servers.ts';
@@ -112,6 +114,8 @@ export class Lab extends EventEmitter {
   private readonly links = new LabLinks(() => this.shared.url);
   private changeTimer: NodeJS.Timeout | null = null;
   private readonly stray: StraySubscriber;
+  /** Redis's own count of who is subscribed where, for the standing state (redis.pubsub). */
+  readonly pubsub: RedisSubscriptions;
   /** Its id, key and user on a Redis it may share, and who else is there (lab-redis.ts). */
   readonly shared: LabRedis;
   readonly labId: string;
@@ -144,7 +148,20 @@ export class Lab extends EventEmitter {
       (text) => this.notice('info', text),
       this.key,
       this.labId,
+      () => options.cluster?.urls,
     );
+    this.pubsub = new RedisSubscriptions({
+      url,
+      lab: this.labId,
+      // The hub's own subscribers: the monitor channel, and the roster beside it (lab-roster.ts).
+      plumbing: (name) =>
+        name === 'hub:monitor-sub'
+          ? [options.monitorChannel]
+          : name.endsWith(':roster-sub')
+            ? [rosterChannel(options.monitorChannel)]
+            : undefined,
+      onReport: (report) => this.emitHub({ kind: 'redis.pubsub', server: 'hub', ...report }),
+    });
     this.checkAdapter(options.adapter);
     this.feed = new LabFeed({
       redisUrl: url,
@@ -206,6 +223,7 @@ export class Lab extends EventEmitter {
       // The balancer, when there is one, last: it fronts servers that are up.
       await this.balancer.begin(upstreamsOf(this.servers.local)).catch(balancerError);
       await this.shared.look();
+      if (this.options.monitor) this.pubsub.start();
     });
   }
 
@@ -465,6 +483,7 @@ export class Lab extends EventEmitter {
 
   /** Every connection of the lab logs in again, as whoever `shared` now says (inside a LAB operation). */
   private async reconnect(): Promise<void> {
+    this.pubsub.reconnect();
     if (this.feed.started) await this.feed.restart();
     await this.servers.relogin();
     if (this.stray.active) {
@@ -609,6 +628,7 @@ export class Lab extends EventEmitter {
     if (this.changeTimer) clearTimeout(this.changeTimer);
     await this.servers.roster.close();
     this.shared.close();
+    this.pubsub.close();
     await this.feed.close();
     await this.redis.managed?.stop();
     await this.options.cluster?.close();

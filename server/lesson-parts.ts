@@ -6,6 +6,7 @@
 import type { Lab } from './lab.ts';
 import { RedisConsole } from './redis-console.ts';
 import { PlainAppRunner } from './plain-app-runner.ts';
+import { consoleNodes } from './redis-cluster/console-route.ts';
 
 export interface LessonParts {
   console: RedisConsole;
@@ -18,11 +19,14 @@ export function lessonParts(lab: Lab): LessonParts {
   const made = parts.get(lab);
   if (made) return made;
   const url = lab.redis.url;
+  // On a Redis Cluster the console talks to its nodes, where the adapters' channels live.
+  const cluster = lab.options.cluster;
   const fresh: LessonParts = {
     console: new RedisConsole({
       url,
       monitorChannel: lab.options.monitorChannel,
       emit: (line) => lab.emitHub({ kind: 'console', server: 'hub', step: 5, ...line }),
+      ...(cluster ? { cluster: () => consoleNodes(cluster) } : {}),
     }),
     plainApp: new PlainAppRunner({
       redisUrl: url,

@@ -7,6 +7,11 @@
  *
  * Everything it does goes to the trace as `console` events, and to a short transcript per
  * connection that `GET /api/redis/console` returns.
+ *
+ * On a Redis Cluster (--redis-cluster) each console connection is one socket per node it has
+ * used, and each command goes where a cluster client would send it (redis-cluster/console-route.ts):
+ * shard commands to the owner of the channel's slot, the rest to a home node. Every line then
+ * names the node (`node`), so the class sees which node answered.
  */
 import net from 'node:net';
 import type { ConsoleLine } from '../trace/events.ts';
@@ -14,6 +19,7 @@ import { CONSOLE_COMMANDS, CONSOLE_CONNECTIONS } from '../trace/lesson-actions.t
 import { encodeCommand } from './broker/resp-encoder.ts';
 import { ReplyDecoder, type Frame } from './broker/resp-reply-decoder.ts';
 import { LabError } from './lab-error.ts';
+import { consoleRoute, type RouteNode } from './redis-cluster/console-route.ts';
 
 export type ConsoleDraft = Omit<ConsoleLine, 'kind' | 'seq' | 't' | 'server' | 'step'>;
 
@@ -23,6 +29,8 @@ export interface RedisConsoleOptions {
   emit: (line: ConsoleDraft) => void;
   /** The lab's own monitor channel: its batches are not echoed (the console would report on itself). */
   monitorChannel: string;
+  /** With --redis-cluster: the cluster's nodes now, each with a URL the console can log in with. */
+  cluster?: () => (RouteNode & { url: string })[];
 }
 
 const MAX_ARGS = 8;
@@ -127,6 +135,8 @@ class ConsoleConnection {
     readonly name: string,
     private readonly socket: net.Socket,
     private readonly owner: RedisConsole,
+    /** On a Redis Cluster: the node this socket talks to (n1, n2...). */
+    readonly node?: string,
   ) {
     socket.on('data', (chunk: Buffer) => {
       let frames: Frame[];
@@ -248,6 +258,7 @@ class ConsoleConnection {
 }
 
 export class RedisConsole {
+  /** By `A`, or on a cluster by `A@n2`: one socket per console connection and node. */
   private readonly connections = new Map<string, ConsoleConnection>();
   private readonly transcripts = new Map<string, LineRecord[]>();
 
@@ -267,29 +278,58 @@ export class RedisConsole {
       );
     const why = refusal(args, this.options.monitorChannel);
     if (why) throw new LabError(400, `The console will not run that: ${why}`, 'args');
-    const [command, ...rest] = args as string[];
-    const conn = await this.connection(name);
-    const replies = await conn.send(command.toUpperCase(), rest);
-    return { connection: name, replies };
+    const [typed, ...rest] = args as string[];
+    const command = typed.toUpperCase();
+    const cluster = this.options.cluster?.();
+    if (!cluster) {
+      const conn = await this.connection(name);
+      return { connection: name, replies: await conn.send(command, rest) };
+    }
+    const open = this.socketsOf(name);
+    const targets =
+      command === 'HELLO'
+        ? // The protocol is the console connection's: every socket of it switches.
+          [
+            ...new Set([
+              ...open.map((c) => c.node!),
+              ...consoleRoute('PING', [], cluster, () => []),
+            ]),
+          ]
+        : consoleRoute(command, rest, cluster, (kind) =>
+            open.filter((c) => c.subscribed[kind].size > 0).map((c) => c.node!),
+          );
+    const replies: unknown[] = [];
+    for (const node of targets) {
+      const conn = await this.connection(
+        name,
+        cluster.find((n) => n.name === node),
+      );
+      replies.push(...(await conn.send(command, rest)));
+    }
+    return { connection: name, ...(targets.length === 1 ? { node: targets[0] } : {}), replies };
+  }
+
+  /** The open sockets of console connection `name` (one, or on a cluster one per node used). */
+  private socketsOf(name: string): ConsoleConnection[] {
+    return [...this.connections.values()].filter((c) => c.name === name && !c.closed);
   }
 
   /** Every connection's state and its last lines, for the page. */
   state() {
     return {
       connections: CONSOLE_CONNECTIONS.map((name) => {
-        const c = this.connections.get(name);
+        const open = this.socketsOf(name);
+        const all = (kind: 'channels' | 'patterns' | 'shards') =>
+          open.flatMap((c) => [...c.subscribed[kind]]);
         return {
           name,
-          open: !!c && !c.closed,
-          protocol: c?.protocol ?? null,
-          subscriptions: c
-            ? {
-                channels: [...c.subscribed.channels],
-                patterns: [...c.subscribed.patterns],
-                shardChannels: [...c.subscribed.shards],
-              }
+          open: open.length > 0,
+          protocol: open[0]?.protocol ?? null,
+          subscriptions: open.length
+            ? { channels: all('channels'), patterns: all('patterns'), shardChannels: all('shards') }
             : null,
-          skippedMonitorMessages: c?.skipped ?? 0,
+          ...(this.options.cluster ? { nodes: open.map((c) => c.node!) } : {}),
+          skippedMonitorMessages: open.reduce((sum, c) => sum + c.skipped, 0),
           lines: this.transcripts.get(name) ?? [],
         };
       }),
@@ -306,41 +346,57 @@ export class RedisConsole {
 
   /** @internal A line of a connection: kept in its transcript and sent to the trace. */
   record(conn: ConsoleConnection, line: Omit<ConsoleDraft, 'connection'>): void {
-    const full: LineRecord = { connection: conn.name, ...line, t: Date.now() };
+    const node = conn.node ? { node: conn.node } : {};
+    const full: LineRecord = { connection: conn.name, ...node, ...line, t: Date.now() };
     const lines = this.transcripts.get(conn.name) ?? [];
     lines.push(full);
     if (lines.length > TRANSCRIPT) lines.splice(0, lines.length - TRANSCRIPT);
     this.transcripts.set(conn.name, lines);
-    this.options.emit({ connection: conn.name, ...line });
+    this.options.emit({ connection: conn.name, ...node, ...line });
   }
 
   /** @internal A connection closed (Redis stopped, or close()). */
   dropped(conn: ConsoleConnection, error?: string): void {
-    if (this.connections.get(conn.name) !== conn) return;
-    this.connections.delete(conn.name);
+    const key = conn.node ? `${conn.name}@${conn.node}` : conn.name;
+    if (this.connections.get(key) !== conn) return;
+    this.connections.delete(key);
     this.record(conn, { dir: 'closed', ...(error ? { error } : {}) });
   }
 
-  private async connection(name: string): Promise<ConsoleConnection> {
-    const open = this.connections.get(name);
+  private async connection(
+    name: string,
+    node?: RouteNode & { url: string },
+  ): Promise<ConsoleConnection> {
+    const key = node ? `${name}@${node.name}` : name;
+    const open = this.connections.get(key);
     if (open && !open.closed) return open;
-    const url = new URL(this.options.url);
+    const url = new URL(node?.url ?? this.options.url);
     if (url.protocol !== 'redis:')
       throw new LabError(409, `The console speaks plain redis:// only, not ${url.protocol}.`);
     const socket = await new Promise<net.Socket>((resolve, reject) => {
       const s = net.connect({ host: url.hostname, port: Number(url.port || 6379) });
       s.once('error', (err) =>
-        reject(new LabError(409, `The console cannot reach Redis (${err.message}); is it up?`)),
+        reject(
+          new LabError(
+            409,
+            `The console cannot reach ${node ? `node ${node.name}` : 'Redis'} (${err.message}); is it up?`,
+          ),
+        ),
       );
       s.once('connect', () => resolve(s));
     });
-    const conn = new ConsoleConnection(name, socket, this);
-    this.connections.set(name, conn);
+    const conn = new ConsoleConnection(name, socket, this, node?.name);
+    // The console connection's protocol so far (another node's socket may have said HELLO 3).
+    const protocol = this.socketsOf(name)[0]?.protocol ?? 2;
+    this.connections.set(key, conn);
     if (url.password) {
       const auth = url.username
         ? [decodeURIComponent(url.username), decodeURIComponent(url.password)]
         : [decodeURIComponent(url.password)];
       await conn.send('AUTH', auth, true);
+    }
+    if (protocol === 3) {
+      await conn.send('HELLO', ['3'], true);
     }
     return conn;
   }

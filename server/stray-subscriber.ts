@@ -2,14 +2,20 @@
  * A stray subscriber: a bare connection on the channel the adapter counts servers by, as when an
  * adapter is created twice or an old server lingers. The count goes up by one, so requests that
  * wait for every server (fetchSockets) wait for an answer that never comes, and time out.
+ *
+ * On a Redis Cluster it subscribes the way the servers do, through an ioredis `Cluster`: a classic
+ * SUBSCRIBE sits on whichever node ioredis picks (every node hears every PUBLISH over the bus, and
+ * the adapter sums PUBSUB NUMSUB over the nodes), an SSUBSCRIBE on the node that owns the
+ * channel's slot (ioredis's `shardedSubscribers`), where the adapter's PUBSUB SHARDNUMSUB counts it.
  */
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
+import { clusterOptions, startupNodes } from './redis-cluster/cluster-clients.ts';
 import type { AdapterKind } from '../trace/events.ts';
 import { baseOptions, labConnectionName, quitAll } from './redis-clients.ts';
 import { LabError } from './lab-error.ts';
 
 export class StraySubscriber {
-  private client: Redis | null = null;
+  private client: Redis | Cluster | null = null;
 
   /**
    * `url` is asked at each add (the lab may log in as another user by then); `notice` tells the
@@ -20,6 +26,8 @@ export class StraySubscriber {
     private readonly notice: (text: string) => void = () => undefined,
     private readonly key = 'socket.io',
     private readonly lab?: string,
+    /** With --redis-cluster: the cluster's URLs, which the adapters use instead of `url`. */
+    private readonly clusterUrls: () => string[] | undefined = () => undefined,
   ) {}
 
   get active(): boolean {
@@ -35,10 +43,17 @@ export class StraySubscriber {
       );
     }
     if (this.client) return;
-    const client = new Redis(this.url(), {
-      ...baseOptions(labConnectionName('stray', this.lab)),
-      maxRetriesPerRequest: 1,
-    });
+    const name = labConnectionName('stray', this.lab);
+    const urls = this.clusterUrls();
+    const client = urls?.length
+      ? new Cluster(
+          startupNodes(urls),
+          clusterOptions(urls, name, {
+            shardedSubscribers: adapter === 'sharded',
+            redisOptions: { maxRetriesPerRequest: 1 },
+          }),
+        )
+      : new Redis(this.url(), { ...baseOptions(name), maxRetriesPerRequest: 1 });
     client.on('error', () => undefined);
     this.client = client;
     try {
@@ -61,7 +76,8 @@ export class StraySubscriber {
     const client = this.client;
     if (!client) return;
     this.client = null;
-    await quitAll([client]);
+    // A Cluster quits as a Redis does (status, quit, disconnect): quitAll takes either.
+    await quitAll([client as Redis]);
     this.notice('The stray subscriber left: the server count is right again.');
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { busReach, landingNode, measureBus } from './cluster-bus.ts';
+import { busReach, landingNode, measureBus, NO_REPLY_MS } from './cluster-bus.ts';
 import type { ClusterNodeStats, LabEvent } from './events.ts';
 import { reduceAll } from './reducer.ts';
 import type { LabState } from './state.ts';
@@ -112,13 +112,48 @@ describe('the bus messages of one broadcast', () => {
     });
   });
 
-  it('cannot be told apart when it overlapped a read', () => {
+  it('skip a read that overlapped it, and take the first read after its reply', () => {
+    const halfway: [Bus, Bus, Bus] = [bus(2), bus(0, 1), quiet];
+    const events = [
+      report(900, 1000, [quiet, quiet, quiet]),
+      ...publish('f1', 1990, 15),
+      report(2000, 2010, halfway),
+    ];
+    expect(measureBus(lab(events), 'f1')).toEqual({ status: 'waiting' });
+    const s = lab([...events, report(2160, 2170, afterOne)]);
+    expect(measureBus(s, 'f1')).toMatchObject({ status: 'measured', sent: 2, received: 2 });
+  });
+
+  it('cannot be told apart from another publish between the reads around a skipped one', () => {
     const s = lab([
       report(900, 1000, [quiet, quiet, quiet]),
       ...publish('f1', 1990, 15),
       report(2000, 2010, afterOne),
+      ...publish('f2', 2050, 5),
+      report(2160, 2170, [bus(4), bus(0, 2), bus(0, 2)]),
     ]);
-    expect(measureBus(s, 'f1')).toMatchObject({ status: 'unclear' });
+    expect(measureBus(s, 'f1')).toMatchObject({
+      status: 'unclear',
+      reason: '1 other publish between the same two reads',
+    });
+  });
+
+  it('wait for a reply until NO_REPLY_MS after the publish, then give up', () => {
+    const [sent] = publish('f1', 1500, 5);
+    const s = lab([report(900, 1000, [quiet, quiet, quiet]), sent, report(2000, 2010, afterOne)]);
+    expect(measureBus(s, 'f1')).toEqual({ status: 'waiting' });
+    expect(measureBus(s, 'f1', 1500 + NO_REPLY_MS - 1)).toEqual({ status: 'waiting' });
+    expect(measureBus(s, 'f1', 1500 + NO_REPLY_MS)).toEqual({
+      status: 'unclear',
+      reason: 'Redis did not answer it within 5 s',
+    });
+    // Without `now`, the latest event's time decides.
+    const later = lab([
+      report(900, 1000, [quiet, quiet, quiet]),
+      sent,
+      report(6400, 6500, afterOne),
+    ]);
+    expect(measureBus(later, 'f1')).toMatchObject({ status: 'unclear' });
   });
 });
 

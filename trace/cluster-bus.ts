@@ -1,12 +1,14 @@
 /**
- * The cluster bus, per broadcast. The nodes report their bus counters (CLUSTER INFO) about once
- * a second, summed over everything that happened since their last report, so one broadcast's bus
- * messages can only be told apart when it was alone between two reads: it began after the first
- * read ended and had its reply before the second began, and no other publish of the lab touched
- * that span. Then the counters' difference is that broadcast's and nothing else's; otherwise the
- * page says why it cannot tell. What Redis should do is said beside it: a classic PUBLISH goes
- * over the bus to every other node, an SPUBLISH only to the replicas of its shard (clusterPropagatePublish
- * in Redis's cluster.c).
+ * The cluster bus, per broadcast. The nodes report their bus counters (CLUSTER INFO) when they
+ * change (the hub reads them about every 150 ms while they move and every second when quiet),
+ * summed over everything that happened since their last report, so one broadcast's bus messages
+ * can only be told apart when it was alone between two reads: one that ended before it began,
+ * and the first that began after its reply. A read that overlapped it (its bus messages half
+ * counted) is skipped rather than used: the two around it still hold all of them. If no other
+ * publish of the lab touched that span, the counters' difference is that broadcast's and nothing
+ * else's; otherwise the page says why it cannot tell. What Redis should do is said beside it: a
+ * classic PUBLISH goes over the bus to every other node, an SPUBLISH only to the replicas of its
+ * shard (clusterPropagatePublish in Redis's cluster.c).
  */
 import type { ClusterNodeStats, ClusterNodesReport } from './events.ts';
 import { holdsSlot, keySlot } from './cluster-slots.ts';
@@ -81,12 +83,23 @@ export type BusMeasure =
   | { status: 'waiting' }
   | { status: 'unclear'; reason: string };
 
+/** How long a publish may wait for Redis's reply before its bus messages are given up on. */
+export const NO_REPLY_MS = 5000;
+
 function ends(p: FlowPublish): number {
   return p.ms === undefined ? Infinity : p.t + p.ms;
 }
 
-/** The bus messages of flow `flowId`, from the nodes' counters, when they can be told apart. */
-export function measureBus(state: LabState, flowId: string): BusMeasure | undefined {
+/**
+ * The bus messages of flow `flowId`, from the nodes' counters, when they can be told apart.
+ * `now` (the latest event's time unless given) only decides when a publish Redis never
+ * answered stops waiting.
+ */
+export function measureBus(
+  state: LabState,
+  flowId: string,
+  now = state.lastEvent?.t ?? 0,
+): BusMeasure | undefined {
   const cluster = state.cluster;
   const flow = state.flows[flowId];
   if (!cluster || !flow || flow.publishes.length === 0) return undefined;
@@ -99,14 +112,18 @@ export function measureBus(state: LabState, flowId: string): BusMeasure | undefi
     return { status: 'unclear', reason: 'sampled detail: not every publish is in the trace' };
   const p = flow.publishes[0];
   const end = ends(p);
+  // Without the reply there is no telling when its bus messages were all sent.
+  if (end === Infinity)
+    return now - p.t >= NO_REPLY_MS
+      ? { status: 'unclear', reason: `Redis did not answer it within ${NO_REPLY_MS / 1000} s` }
+      : { status: 'waiting' };
   const readings = cluster.readings;
   let i = readings.length - 1;
   while (i >= 0 && readings[i].t >= p.t) i--;
   if (i < 0) return { status: 'unclear', reason: 'no read of the counters before it is kept' };
-  const [a, b] = [readings[i], readings[i + 1]];
+  const a = readings[i];
+  const b = readings.slice(i + 1).find((r) => r.from > end);
   if (!b) return { status: 'waiting' };
-  if (b.from <= end)
-    return { status: 'unclear', reason: 'it happened while the nodes were being read' };
   const others = Object.values(state.flows)
     .flatMap((f) => f.publishes)
     .filter((q) => q !== p && q.t <= b.t && ends(q) >= a.from);

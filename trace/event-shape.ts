@@ -91,6 +91,7 @@ const FIELDS: { [K in EventKind]: Record<string, FieldType> } = {
   'client.connect': {
     socketId: 'string',
     client: 'string?',
+    clientKind: { optional: ['lab', 'page', 'phone', 'outside'] },
     transport: 'string',
     recovered: 'boolean?',
   },
@@ -143,6 +144,7 @@ const FIELDS: { [K in EventKind]: Record<string, FieldType> } = {
     except: 'array',
     sockets: 'array',
     count: 'number',
+    kinds: 'object?',
     local: 'boolean?',
     foreign: FOREIGN,
     otherLab: 'string?',
@@ -159,6 +161,12 @@ const FIELDS: { [K in EventKind]: Record<string, FieldType> } = {
   'monitor.mode': { mode: ['detail', 'sampled'], oneIn: 'number?', reason: 'string' },
   counters: { publishes: 'number', receipts: 'object', deliveries: 'number', skipped: 'number' },
   'cluster.nodes': { nodes: 'array', busSent: 'object' },
+  'redis.pubsub': {
+    channels: 'object',
+    shardChannels: 'object',
+    patterns: 'number',
+    clients: 'array',
+  },
   'lab.notice': { topic: TOPICS, text: 'string' },
   console: {
     connection: 'string',

@@ -194,9 +194,15 @@ export interface TransportUpgrade extends Base<'transport.upgrade'> {
   balancer?: Exclude<BalancerMode, 'off'>;
 }
 /** Step 3: the namespace `connection` event fired. */
+/** Who a socket belongs to: a lab client, a page's client, a classroom phone, or anyone else. */
+export type SocketKind = 'lab' | 'page' | 'phone' | 'outside';
+export const SOCKET_KINDS: readonly SocketKind[] = ['lab', 'page', 'phone', 'outside'];
+
 export interface ClientConnect extends Base<'client.connect'> {
   socketId: string;
   client?: string;
+  /** From its handshake (server/monitor/socket-kind.ts); absent in traces made before kinds. */
+  clientKind?: SocketKind;
   transport: string;
   /** Connection state recovery gave it back its id and rooms (see `session.recover`). */
   recovered?: boolean;
@@ -299,6 +305,8 @@ export interface Deliver extends Base<'deliver'> {
   /** Socket ids that got the packet (capped at 50 in the event; `count` is exact). */
   sockets: string[];
   count: number;
+  /** `count` by the kind of client each socket belongs to: exact, where `sockets` is capped. */
+  kinds?: Partial<Record<SocketKind, number>>;
   /** True for an `io.local` broadcast: it is never published, so only this server's sockets were targeted. */
   local?: boolean;
   /** A remote delivery of a message no server of this lab published (as on `Receive`). */
@@ -371,7 +379,8 @@ export interface ClusterNodeStats {
 
 /**
  * What the nodes of the Redis Cluster say of themselves, sent by the hub whenever any of it
- * changed (it asks every second). `busSent` is the bus messages for PUBLISH and SPUBLISH sent
+ * changed (it asks every second, every 150 ms while the bus counters move), and once at the first
+ * still read after they moved. `busSent` is the bus messages for PUBLISH and SPUBLISH sent
  * since the previous report, summed over the nodes: a classic PUBLISH on N nodes makes N-1.
  */
 export interface ClusterNodesReport extends Base<'cluster.nodes'> {
@@ -382,6 +391,42 @@ export interface ClusterNodesReport extends Base<'cluster.nodes'> {
    * publish wholly between two reports' reads is counted in the second, and only there.
    */
   readFrom?: number;
+}
+
+/** One connection with a subscription, as Redis's CLIENT LIST shows it. */
+export interface PubsubClient {
+  /** CLIENT ID. */
+  id: number;
+  /** Its name without this lab's `@<lab id>` (`s1:sub`), another lab's in full, or '' when unnamed. */
+  name: string;
+  /** The connection is one of this lab's (named `<name>@<lab id>`). */
+  own: boolean;
+  /** How many channels, patterns and shard channels it is subscribed to. */
+  sub: number;
+  psub: number;
+  ssub: number;
+  /**
+   * For the lab's own plumbing (the hub's monitor and roster subscribers): the channels the lab
+   * subscribed it to, which Redis does not say.
+   */
+  channels?: string[];
+}
+
+/**
+ * Redis's own account of its subscriptions, read by the hub (PUBSUB CHANNELS and NUMSUB,
+ * SHARDCHANNELS and SHARDNUMSUB, NUMPAT, CLIENT LIST) and sent whenever it changed. It counts
+ * every subscriber, the lab's and anyone else's, where the trace knows only what the lab's
+ * servers reported: a page opened late starts from it.
+ */
+export interface RedisPubsub extends Base<'redis.pubsub'> {
+  /** Channel -> subscribers (NUMSUB). */
+  channels: Record<string, number>;
+  /** Shard channel -> subscribers (SHARDNUMSUB); empty on a Redis before 7. */
+  shardChannels: Record<string, number>;
+  /** Distinct patterns subscribed (NUMPAT): Redis names no patterns. */
+  patterns: number;
+  /** The connections with at least one subscription. */
+  clients: PubsubClient[];
 }
 
 /** The lab itself changed (Redis stopped or started, a lesson claimed the lab...). */
@@ -425,6 +470,8 @@ export interface ConsoleLine extends Base<'console'> {
   error?: string;
   /** The RESP type on the wire: push, array, int, bulk, simple, error... */
   resp?: string;
+  /** On a Redis Cluster: the node the line's socket talks to (n1, n2...), which answered or pushed it. */
+  node?: string;
 }
 /**
  * The plain app: the demo as people write it (createAdapter, io.emit, no guard of the lab's),
@@ -470,6 +517,7 @@ export type LabEvent =
   | MonitorMode
   | Counters
   | ClusterNodesReport
+  | RedisPubsub
   | LabNotice
   | ConsoleLine
   | PlainApp;
@@ -538,6 +586,8 @@ const KIND_STEPS: { [K in EventKind]: StepRule<K> } = {
   counters: 8,
   // The bus carries what step 8 published to the nodes that hold step 9's subscribers.
   'cluster.nodes': 8,
+  // Who is subscribed where: the subscriptions of step 5, as Redis counts them.
+  'redis.pubsub': 5,
   'lab.notice': 1,
   console: 5,
   'plain.app': 8,

@@ -48,6 +48,7 @@ const KINDS: Record<EventKind, true> = {
   'monitor.mode': true,
   counters: true,
   'cluster.nodes': true,
+  'redis.pubsub': true,
   'lab.notice': true,
   console: true,
   'plain.app': true,
@@ -64,7 +65,8 @@ const EVENT_FIELDS = [
   'connection', 'dir', 'value', 'resp', 'what', 'code', 'signal', 'guard', 'offlineQueue', 'pid',
   'method', 'sid', 'status', 'balancer', 'from', 'to', 'fatal', 'foreign', 'otherLab', 'link',
   'limit', 'pending', 'closedBy', 'nodes', 'busSent', 'readFrom', 'entryId', 'stream',
-  'recovered', 'offset', 'missed',
+  'recovered', 'offset', 'missed', 'shardChannels', 'patterns', 'clients',
+  'clientKind', 'kinds',
 ]; // prettier-ignore
 
 export const ADAPTER_KINDS = ADAPTER_IDS;

@@ -209,6 +209,7 @@ export function onDeliver(state: LabState, e: Deliver): void {
     // The server sends at most 50; a foreign or older source might not.
     sockets: e.sockets.slice(0, 50),
     count: e.count,
+    ...(e.kinds ? { kinds: { ...e.kinds } } : {}),
     t: e.t,
     ...(e.recovered ? { recovered: true } : {}),
   });

@@ -177,6 +177,8 @@ export function onLabNotice(state: LabState, e: LabNotice): void {
   state.redis.channels = {};
   state.redis.patterns = {};
   state.redis.shardChannels = {};
+  // What Redis last counted is gone with it.
+  delete state.redis.reported;
   for (const server of Object.values(state.servers)) {
     for (const conn of Object.values(server.connections)) if (conn) conn.state = 'down';
   }

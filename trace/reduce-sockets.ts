@@ -53,6 +53,7 @@ export function onClientConnect(state: LabState, e: ClientConnect): void {
   socket.transport = e.transport;
   socket.connected = true;
   socket.client = e.client ?? socket.client;
+  if (e.clientKind) socket.kind = e.clientKind;
   removeFrom(state.goneSockets, e.socketId);
   addTo(ensureServer(state, e.server).sockets, e.socketId);
   if (!socket.client) return;

@@ -27,6 +27,7 @@ import {
   onServerUp,
 } from './reduce-servers.ts';
 import { onClusterNodes } from './cluster-bus.ts';
+import { onRedisPubsub } from './redis-report.ts';
 import { onHttpRequest, onTransportUpgrade } from './reduce-http.ts';
 import { noteRosterChange } from './rosters.ts';
 import { onClientConnect, onClientDisconnect, onRoomChange } from './reduce-sockets.ts';
@@ -81,6 +82,7 @@ const HANDLERS: Handlers = {
   'monitor.mode': onMonitorMode,
   counters: onCounters,
   'cluster.nodes': onClusterNodes,
+  'redis.pubsub': onRedisPubsub,
   'lab.notice': onLabNotice,
   // The Redis console and the plain app live beside the lab's servers: no state of theirs here.
   console: () => {},

@@ -15,7 +15,9 @@ import type {
   Decision,
   Foreign,
   LabEvent,
+  RedisPubsub,
   RedisRole,
+  SocketKind,
   Step,
   SubscriptionMode,
 } from './events.ts';
@@ -82,7 +84,19 @@ export interface RedisState {
   downs: number;
   /** The streams adapter's streams, by name (trace/reduce-stream.ts). */
   streams?: Record<string, StreamState>;
+  /**
+   * Redis's own count of its subscriptions (the latest `redis.pubsub`), every subscriber
+   * included, where the tables above hold only what the lab's servers reported. Absent until
+   * the hub has read it, and after Redis went down.
+   */
+  reported?: RedisReport;
 }
+
+/** What Redis said of its subscriptions (trace/redis-report.ts reads it with the tables). */
+export type RedisReport = Pick<
+  RedisPubsub,
+  'channels' | 'shardChannels' | 'patterns' | 'clients' | 't'
+>;
 
 export interface StreamEntry {
   id: string;
@@ -109,6 +123,8 @@ export interface SocketState {
   server: string;
   /** The stable lab or page client id, when the client said who it is. */
   client?: string;
+  /** Lab client, page client, phone or outside (`client.connect`); absent in older traces. */
+  kind?: SocketKind;
   /** Public rooms only. */
   rooms: string[];
   transport: string;
@@ -177,6 +193,8 @@ export interface FlowDelivery {
   /** Capped at 50 by the server; `count` is exact. */
   sockets: string[];
   count: number;
+  /** `count` by client kind, when the server said (trace/socket-counts.ts reads it). */
+  kinds?: Partial<Record<SocketKind, number>>;
   t: number;
   /** Sent to a client whose session was restored (connection state recovery). */
   recovered?: boolean;
@@ -314,7 +332,11 @@ export interface LabState {
   cluster?: ClusterState;
 }
 
-/** How many cluster readings are kept: enough to measure the flows of the last half minute. */
+/**
+ * How many cluster readings are kept: the flows of the last half minute when broadcasts come one
+ * at a time (about three reports each); while the bus is busy the hub reports every 150 ms, and
+ * then a broadcast is not alone between two reads anyway.
+ */
 export const CLUSTER_READINGS = 30;
 
 /** One `cluster.nodes` report's bus counters, for measuring a publish between two reads. */

@@ -5,6 +5,7 @@
  * each tap it makes, as it hands over its SamplingGroup; a standalone server makes one for its
  * process. Two labs in one process (the tests run several) share none of it.
  */
+import type { SocketKind } from '../../trace/events.ts';
 import { DeliveryLog } from './delivery-log.ts';
 import { FlowContext, SyncScope } from './flow-context.ts';
 
@@ -17,6 +18,8 @@ export interface Delivery {
   ids: string[];
   /** Lab and page clients, which report their receipts and need the flow looked up. */
   reporting: string[];
+  /** `count` by client kind (server/monitor/socket-kind.ts). */
+  kinds: Partial<Record<SocketKind, number>>;
 }
 
 export class LabTapState {

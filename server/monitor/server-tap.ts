@@ -5,6 +5,7 @@
  * batches them onto the monitor channel through a connection of the monitor's own, so the
  * monitor's traffic never shows up as adapter traffic.
  */
+import { socketKind } from './socket-kind.ts';
 import type { Server } from 'socket.io';
 import type { Redis } from 'ioredis';
 import {
@@ -12,6 +13,7 @@ import {
   type AdapterKind,
   type Envelope,
   type RedisRole,
+  type SocketKind,
   type Step,
   type SubscriptionMode,
 } from '../../trace/events.ts';
@@ -170,8 +172,16 @@ export class ServerTap {
           : undefined;
       const transport = socket.conn.transport.name;
       const recovered = socket.recovered || undefined;
-      this.emit({ kind: 'client.connect', socketId: socket.id, client, transport, recovered });
-      if (recovered) this.reportRecovery(socket.id, client !== undefined);
+      const clientKind = socketKind(socket);
+      this.emit({
+        kind: 'client.connect',
+        socketId: socket.id,
+        client,
+        clientKind,
+        transport,
+        recovered,
+      });
+      if (recovered) this.reportRecovery(socket.id, client !== undefined, clientKind);
       // Socket.IO leaves every room while closing, before 'disconnect'; those leaves say so.
       socket.on('disconnecting', () => this.closing.add(socket.id));
       socket.on('disconnect', (reason) => {
@@ -244,7 +254,7 @@ export class ServerTap {
    * not the adapter's broadcast): one `deliver` each, marked recovered, so the trace can tell a
    * broadcast that came late from one that was lost.
    */
-  private reportRecovery(socketId: string, reporting: boolean): void {
+  private reportRecovery(socketId: string, reporting: boolean, kind: SocketKind): void {
     const r = this.restored.get(socketId);
     if (!r) return;
     this.restored.delete(socketId);
@@ -256,7 +266,12 @@ export class ServerTap {
       missed: r.missed,
     });
     for (const m of r.missed) {
-      const d = { count: 1, ids: [socketId], reporting: reporting ? [socketId] : [] };
+      const d = {
+        count: 1,
+        ids: [socketId],
+        reporting: reporting ? [socketId] : [],
+        kinds: { [kind]: 1 },
+      };
       reportDelivery(this, 'remote', m.flow, { data: [m.event] }, {}, d, undefined, true);
     }
   }

@@ -5,6 +5,7 @@
  * modes share: delivery counting and the `receive` and `deliver` reports. Which hooks each mode
  * gets is its module's business (server/adapters/).
  */
+import { socketKind } from './socket-kind.ts';
 import { Adapter } from 'socket.io-adapter';
 import type { Decision, Foreign, Receive } from '../../trace/events.ts';
 import { decodeRaw, describeMessage, hexPreview, labOfFlow, type Decoded } from './decode.ts';
@@ -17,7 +18,7 @@ import type { Delivery } from './lab-tap-state.ts';
 export type { Delivery };
 
 export function newDelivery(): Delivery {
-  return { count: 0, ids: [], reporting: [] };
+  return { count: 0, ids: [], reporting: [], kinds: {} };
 }
 
 /** Adapter methods that publish a request or its answer after an await: their flow must cross it. */
@@ -30,7 +31,7 @@ export type Opts = {
   flags?: Record<string, unknown>;
 };
 export type Packet = { data?: unknown[] };
-type ReportingSocket = { id: string; handshake?: { auth?: { labClient?: unknown } } };
+type ReportingSocket = { id: string; handshake?: { auth?: Record<string, unknown> } };
 /** Who published a message no server of this lab sent (see foreignOf in decode.ts). */
 export type Publisher = { foreign?: Foreign; otherLab?: string };
 
@@ -70,6 +71,7 @@ export function reportDelivery(
     except: names(opts?.except),
     sockets: d.ids,
     count: d.count,
+    kinds: d.kinds,
     // trace/events.ts promises it: an io.local broadcast was never published.
     local: opts?.flags?.local ? true : undefined,
     recovered,
@@ -89,6 +91,8 @@ export function instrumentAdapter(tap: ServerTap, adapter: any): void {
       d.count++;
       if (d.ids.length < 50) d.ids.push(socket.id);
       if (socket.handshake?.auth?.labClient) d.reporting.push(socket.id);
+      const kind = socketKind(socket);
+      d.kinds[kind] = (d.kinds[kind] ?? 0) + 1;
       cb(socket);
     });
   };

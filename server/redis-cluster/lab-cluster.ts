@@ -16,8 +16,14 @@ import { whenReady } from '../redis-clients.ts';
 import { parseClusterInfo, parseClusterNodes, slotText } from './cluster-replies.ts';
 import { ClusterStartError, LocalCluster, type LocalClusterOptions } from './local-cluster.ts';
 
-/** How often the lab asks the nodes how they are. */
+/** How often the lab asks the nodes how they are while their bus counters are still. */
 export const WATCH_MS = 1000;
+/**
+ * How soon the lab asks again while the bus counters are moving, until a read finds them still:
+ * a broadcast's bus messages are then told apart (trace/cluster-bus.ts) a moment after its
+ * reply, even when a read landed while they were on their way.
+ */
+export const QUIET_READ_MS = 150;
 
 interface Watched {
   name: string;
@@ -47,7 +53,7 @@ function watchClient(url: string): Redis {
 
 export class LabCluster extends EventEmitter {
   private readonly watched: Watched[] = [];
-  private timer: NodeJS.Timeout | null = null;
+  private timer: NodeJS.Timeout | undefined;
   private last = '';
   private lastStats = '';
   private readonly slotCache = new SlotCache();
@@ -55,6 +61,10 @@ export class LabCluster extends EventEmitter {
   private reported = new Map<string, BusCounters>();
   private rounds: Promise<void> = Promise.resolve();
   private pending = 0;
+  private closed = false;
+  /** The bus counters at the last read, and whether they had moved since the read before. */
+  private lastBus = '';
+  private moving = false;
 
   private constructor(
     readonly kind: 'local' | 'external',
@@ -143,8 +153,20 @@ export class LabCluster extends EventEmitter {
       });
     await Promise.all(this.watched.map((w) => whenReady(w.client)));
     await this.refresh();
-    // A slow round (a node that hangs) is not queued behind again and again.
-    this.timer = setInterval(() => this.pending === 0 && void this.refresh(), WATCH_MS);
+    this.schedule();
+  }
+
+  /** The next timed read: soon while the counters move, at the quiet pace otherwise. */
+  private schedule(): void {
+    if (this.closed) return;
+    this.timer = setTimeout(
+      () => {
+        // A slow round (a node that hangs) is not queued behind again and again.
+        if (this.pending > 0) return this.schedule();
+        void this.refresh().finally(() => this.schedule());
+      },
+      this.moving ? QUIET_READ_MS : WATCH_MS,
+    );
     this.timer.unref();
   }
 
@@ -201,7 +223,13 @@ export class LabCluster extends EventEmitter {
       this.emit('change');
     }
     const stats = JSON.stringify(this.nodeStats());
-    if (stats !== this.lastStats) {
+    const bus = JSON.stringify(this.watched.map((w) => w.stats.bus));
+    const wasMoving = this.moving;
+    this.moving = bus !== this.lastBus;
+    this.lastBus = bus;
+    // The first still read after the bus moved is reported too: it closes the span of a
+    // broadcast whose messages an earlier read caught on their way.
+    if (stats !== this.lastStats || (wasMoving && !this.moving)) {
       this.lastStats = stats;
       this.emit('stats', { ...this.takeReport(), readFrom });
     }
@@ -274,7 +302,8 @@ export class LabCluster extends EventEmitter {
   }
 
   async close(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    this.closed = true;
+    clearTimeout(this.timer);
     for (const w of this.watched) w.client.disconnect();
     await this.local?.stop();
   }

@@ -7,42 +7,15 @@
  * says a socket id.
  */
 import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { ensurePageBuilt, launchChromium, requireChromium } from '../support/browser-chromium.ts';
+import { axeViolations, THEMES } from '../support/axe.ts';
 import { closeAllLabs, makeLab, type TestLab } from '../support/lab-fixture.ts';
 import { apiCalls } from '../../trace/api-calls.ts';
 
 const chromiumPath = requireChromium();
 const ARTIFACTS = 'tests/artifacts';
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-const THEMES = ['light', 'dark', 'projector'] as const;
-
-interface AxeFinding {
-  id: string;
-  impact: string | null;
-  targets: string[];
-}
-
-/** axe-core's violations on the page as it stands, with where they are. */
-async function axeViolations(page: Page): Promise<AxeFinding[]> {
-  await page.addScriptTag({ path: AXE });
-  return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(c: Document, o: object): Promise<AxeResult> } })
-      .axe;
-    type AxeResult = {
-      violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[];
-    };
-    const r = await axe.run(document, { resultTypes: ['violations'] });
-    return r.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
-    }));
-  });
-}
-
 /** WCAG's contrast ratio of two `rgb(...)` colours. */
 function contrast(a: string, b: string): number {
   const lum = (c: string) => {

@@ -7,6 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
+import { Redis } from 'ioredis';
 import { ensurePageBuilt, launchChromium, requireChromium } from '../support/browser-chromium.ts';
 import { closeAllLabs, makeLab, type TestLab } from '../support/lab-fixture.ts';
 import { apiCalls } from '../../trace/api-calls.ts';
@@ -22,6 +23,8 @@ describe.skipIf(!chromiumPath)('a page opened after the ring rolled over', () =>
   let lab: TestLab;
   let browser: Browser;
   let clients: { id: string; server: string }[] = [];
+  /** A subscriber from outside the lab, which no server reports: only Redis knows it. */
+  let outsider: Redis | undefined;
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -35,6 +38,8 @@ describe.skipIf(!chromiumPath)('a page opened after the ring rolled over', () =>
       rooms: ['blue'],
     });
     clients = [...plain.body, ...blue.body];
+    outsider = new Redis(lab.lab.shared.url);
+    await outsider.subscribe('socket.io-request#/#', 'outside:news');
     expect(clients).toHaveLength(9);
     // Traffic until the lab's set-up has left the ring: every event it holds is a message's.
     for (let i = 0; lab.lab.ring.last().some((e) => SETUP_KINDS.has(e.kind)); i++) {
@@ -47,6 +52,7 @@ describe.skipIf(!chromiumPath)('a page opened after the ring rolled over', () =>
 
   afterAll(async () => {
     await browser?.close();
+    outsider?.disconnect();
     await closeAllLabs();
   });
 
@@ -66,6 +72,12 @@ describe.skipIf(!chromiumPath)('a page opened after the ring rolled over', () =>
         e.getAttribute('data-group'),
       ),
       nodes: [...document.querySelectorAll('g[data-node]')].map((e) => e.getAttribute('data-node')),
+      listeners: Object.fromEntries(
+        [...document.querySelectorAll('g[data-node]')].map((e) => [
+          e.getAttribute('data-node'),
+          `${e.getAttribute('data-listeners')} (${e.getAttribute('data-others')} not a server)`,
+        ]),
+      ),
       lines: [...document.querySelectorAll('path[data-line]')].map((e) => ({
         line: e.getAttribute('data-line'),
         node: e.getAttribute('data-node'),
@@ -84,6 +96,13 @@ describe.skipIf(!chromiumPath)('a page opened after the ring rolled over', () =>
     expect(shown.nodes).toEqual(
       expect.arrayContaining(['channel:socket.io#/#', 'channel:socket.io#/#blue#']),
     );
+    // Redis's own count (PUBSUB, CLIENT LIST), read by the hub: the outsider's channel is drawn,
+    // and the request channel counts it beside the three servers.
+    expect(shown.nodes).toContain('channel:outside:news');
+    expect(shown.listeners['channel:outside:news']).toBe('1 (1 not a server)');
+    expect(shown.listeners['channel:socket.io-request#/#']).toBe('4 (1 not a server)');
+    // The hub's roster subscriber is the lab's plumbing, hidden with the monitor channel.
+    expect(shown.nodes.filter((n) => n?.endsWith(':roster'))).toEqual([]);
     // Every server's pub and sub connections are up and read from what the lab did, not assumed.
     for (const s of ['s1', 's2', 's3']) {
       for (const kind of ['pub', 'sub']) {

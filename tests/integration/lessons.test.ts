@@ -113,6 +113,11 @@ const CHOSEN = LESSONS.filter((l) => !ONLY || l.id === ONLY);
 /** Lessons that run on a Redis Cluster (`setup.cluster: required`): redis-server only. */
 const ON_CLUSTER = CHOSEN.filter((l) => l.setup.cluster === 'required');
 const PLAIN = CHOSEN.filter((l) => l.setup.cluster !== 'required');
+/**
+ * LESSON_CLUSTER=1 plays the chosen single-Redis lessons on the cluster too: a lab started with
+ * --redis-cluster runs them there (lesson 13's sharded adapter then SSUBSCRIBEs on real shards).
+ */
+const ALSO_ON_CLUSTER = process.env.LESSON_CLUSTER === '1' ? PLAIN : [];
 
 function playBothWays(labOf: () => TestLab, lesson: Lesson): void {
   it(`${lesson.id}: completes, with every prediction proved right by the lab`, async () => {
@@ -127,14 +132,17 @@ function playBothWays(labOf: () => TestLab, lesson: Lesson): void {
 
 // The cluster lessons, on a local Redis Cluster of real redis-servers (the embedded broker has no
 // cluster mode). A missing redis-server fails here, never skips.
-describe.runIf(ON_CLUSTER.length > 0)('the lessons on a Redis Cluster', () => {
-  let lab: TestLab;
-  beforeAll(async () => {
-    const cluster = await LabCluster.open({});
-    lab = await makeLab('redis', { cluster });
-  }, 60_000);
-  for (const lesson of ON_CLUSTER) playBothWays(() => lab, lesson);
-});
+describe.runIf(ON_CLUSTER.length + ALSO_ON_CLUSTER.length > 0)(
+  'the lessons on a Redis Cluster',
+  () => {
+    let lab: TestLab;
+    beforeAll(async () => {
+      const cluster = await LabCluster.open({});
+      lab = await makeLab('redis', { cluster });
+    }, 60_000);
+    for (const lesson of [...ON_CLUSTER, ...ALSO_ON_CLUSTER]) playBothWays(() => lab, lesson);
+  },
+);
 
 // Real Redis and the embedded broker (LAB_BACKENDS=redis narrows it).
 describe.each(BACKENDS)('the lessons on the real lab (%s)', (backend) => {

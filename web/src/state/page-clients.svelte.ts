@@ -104,7 +104,7 @@ export class PageClients {
       transports: [...route.transports],
       // The browser keeps the sticky balancer's cookie only for credentialed requests.
       withCredentials: balanced,
-      auth: { labClient: id },
+      auth: { labClient: id, labKind: 'page' },
       query: { labClient: id },
       reconnectionDelay: 500,
       reconnectionDelayMax: 3000,

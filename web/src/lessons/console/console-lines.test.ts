@@ -31,6 +31,8 @@ describe('the Redis console', () => {
     const at = { connection: 'A', t: 0 };
     expect(consoleText({ ...at, dir: 'command', command: 'PUBLISH', args: ['news', 'a b'] })).toEqual({ who: 'you', text: 'PUBLISH news "a b"' });
     expect(consoleText({ ...at, dir: 'reply', command: 'PUBLISH', value: 2 }).text).toBe('(integer) 2');
+    // On a Redis Cluster the line names the node that answered.
+    expect(consoleText({ ...at, node: 'n3', dir: 'reply', command: 'SPUBLISH', value: 1 }).text).toBe('n3› (integer) 1');
     expect(consoleText({ ...at, dir: 'reply', command: 'SUBSCRIBE', value: ['subscribe', 'news', 1] }).text).toBe('["subscribe", "news", (integer) 1]');
     expect(consoleText({ ...at, dir: 'reply', command: 'PUBLISH', error: "ERR Can't execute" }).text).toBe("(error) ERR Can't execute");
     expect(consoleText({ ...at, dir: 'message', value: ['message', 'news', 'hi'] })).toEqual({ who: 'push', text: '["message", "news", "hi"]' });

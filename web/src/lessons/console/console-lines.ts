@@ -9,7 +9,7 @@ import { replyText } from './sidecar-narration.ts';
 /** One line of a connection's transcript, as `GET /api/redis/console` returns it. */
 export type ConsoleRecord = Pick<
   ConsoleLine,
-  'connection' | 'dir' | 'command' | 'args' | 'value' | 'error' | 'resp'
+  'connection' | 'dir' | 'command' | 'args' | 'value' | 'error' | 'resp' | 'node'
 > & { t: number };
 
 export interface ConsoleConnectionState {
@@ -43,6 +43,12 @@ export function consoleText(line: ConsoleRecord): {
   who: 'you' | 'redis' | 'push' | 'note';
   text: string;
 } {
+  const said = lineText(line);
+  // On a Redis Cluster every line names its node: which one the command went to, which answered.
+  return line.node ? { ...said, text: `${line.node}› ${said.text}` } : said;
+}
+
+function lineText(line: ConsoleRecord): { who: 'you' | 'redis' | 'push' | 'note'; text: string } {
   switch (line.dir) {
     case 'command':
       return { who: 'you', text: [line.command ?? '', ...(line.args ?? [])].map(quote).join(' ') };

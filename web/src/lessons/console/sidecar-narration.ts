@@ -17,6 +17,12 @@ export function replyText(value: unknown): string {
 }
 
 function consoleLine(e: ConsoleLine): string {
+  const said = consoleSays(e);
+  // On a Redis Cluster: which node the socket talks to, so the class sees who answered.
+  return e.node ? `${said.replace(/\.$/, '')} (node ${e.node}).` : said;
+}
+
+function consoleSays(e: ConsoleLine): string {
   const who = `Console ${e.connection}`;
   switch (e.dir) {
     case 'command':

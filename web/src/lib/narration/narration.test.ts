@@ -46,6 +46,28 @@ describe('narrate', () => {
       [/3 receivers/, /0\.4 ms/],
     ],
     [
+      'a cluster report counts the bus messages since the last one',
+      {
+        ...base,
+        server: 'hub',
+        kind: 'cluster.nodes',
+        nodes: [],
+        busSent: { publish: 2, shard: 0 },
+      },
+      [/sent 2 bus messages for PUBLISH and 0 for SPUBLISH since their last report/],
+    ],
+    [
+      'a cluster report with nothing on the bus says it is quiet',
+      {
+        ...base,
+        server: 'hub',
+        kind: 'cluster.nodes',
+        nodes: [],
+        busSent: { publish: 0, shard: 0 },
+      },
+      [/bus quiet/, /^(?!.*sent 0)/],
+    ],
+    [
       'a failed publish is lost',
       {
         ...base,

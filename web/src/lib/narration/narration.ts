@@ -3,7 +3,13 @@
  * socket ids): what the walkthrough line and the aria-live region say. Text only: callers render
  * it as text, never as HTML, because message contents come from users.
  */
-import type { Decision, LabEvent, ServerLink, Step } from '../../../../trace/events.ts';
+import type {
+  Decision,
+  LabEvent,
+  RedisPubsub,
+  ServerLink,
+  Step,
+} from '../../../../trace/events.ts';
 import { plural } from '../../../../trace/plural.ts';
 import type { LabState } from '../../../../trace/state.ts';
 import { narrateSidecar } from '../../lessons/console/sidecar-narration.ts';
@@ -212,11 +218,22 @@ export function narrate(e: LabEvent, ctx: NarrationContext = {}): string {
     case 'counters':
       return `${e.server} counted ${plural(e.publishes, 'publish', 'publishes')} and ${plural(e.deliveries, 'delivery', 'deliveries')} so far.`;
     case 'cluster.nodes':
-      return `The Redis Cluster's ${plural(e.nodes.length, 'node')} sent ${plural(e.busSent.publish, 'bus message')} for PUBLISH and ${e.busSent.shard} for SPUBLISH since their last report.`;
+      return e.busSent.publish === 0 && e.busSent.shard === 0
+        ? `The Redis Cluster's ${plural(e.nodes.length, 'node')} report again: bus quiet, no PUBLISH or SPUBLISH crossed it since their last report.`
+        : `The Redis Cluster's ${plural(e.nodes.length, 'node')} sent ${plural(e.busSent.publish, 'bus message')} for PUBLISH and ${e.busSent.shard} for SPUBLISH since their last report.`;
+    case 'redis.pubsub':
+      return narratePubsub(e);
     case 'lab.notice':
       return e.text;
     case 'console':
     case 'plain.app':
       return narrateSidecar(e);
   }
+}
+
+/** What Redis said of its subscriptions, counting the connections outside the lab. */
+function narratePubsub(e: RedisPubsub): string {
+  const channels = Object.keys(e.channels).length + Object.keys(e.shardChannels).length;
+  const outside = e.clients.filter((c) => !c.own).length;
+  return `Redis counts ${plural(channels, 'subscribed channel')} and ${plural(e.patterns, 'pattern')}, held by ${plural(e.clients.length, 'connection')}${outside ? `, ${outside} of them not the lab's` : ''} (PUBSUB and CLIENT LIST).`;
 }

@@ -28,7 +28,9 @@ export function clusterBusWords(state: LabState, flowId: string): BusWords | und
   const m = measureBus(state, flowId);
   if (!m) return { lines };
   if (m.status === 'waiting') {
-    lines.push("Measured: waiting for the nodes' next read of their counters (about a second).");
+    lines.push(
+      "Measured: waiting for the nodes' next read of their counters (a moment after its reply).",
+    );
     return { lines };
   }
   if (m.status === 'unclear') {

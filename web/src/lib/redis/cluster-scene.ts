@@ -11,7 +11,7 @@ import { plural } from '../../../../trace/plural.ts';
 import type { RedisNodeSpec, SceneInput, SubscriptionIndex } from './redis-scene.ts';
 
 /** `ioredis-cluster(subscriber):s1:sub@k3f9` -> s1: the connection a Cluster subscribes on. */
-function subscriberOf(name: string): string | undefined {
+export function subscriberOf(name: string): string | undefined {
   return /^ioredis-cluster\(s?subscriber\):(.+):sub(?:@.*)?$/.exec(name)?.[1];
 }
 

@@ -209,7 +209,7 @@ export function leftovers(
       const who = subs.of(table, [name]);
       if (who.subscribers.length + who.others.length === 0) continue;
       const plumbing =
-        who.subscribers.length === 0 && who.others.every((o) => o.includes('monitor'));
+        who.subscribers.length === 0 && who.others.every((o) => /monitor|roster-sub(@|$)/.test(o));
       if (plumbing && !input.plumbing) continue;
       out.push({
         id: `${kind}:${name}`,

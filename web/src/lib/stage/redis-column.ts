@@ -17,6 +17,8 @@ export interface NodeBox {
   h: number;
   /** The label as it fits (the full name is in `spec.name`). */
   label: string;
+  /** A cluster node's role and slots, on a line of their own when the node is too narrow for one. */
+  label2?: string;
   caption?: string;
   /** Where lines arrive: the middle of the left side. */
   anchor: Point;
@@ -93,6 +95,37 @@ export function fitTail(text: string, width: number, measure: Measure, font: num
   return '…';
 }
 
+const DOWN = ' ✕ down';
+
+/**
+ * A cluster node's label (`n1 · master 0-5460`), on two lines when one is too narrow: the name
+ * over the role and slots, a down node's mark staying with its name.
+ */
+export function nodeLabel(
+  label: string,
+  width: number,
+  measure: Measure,
+  font: number,
+): [string, string?] {
+  if (measure(label, 'mono', font) <= width) return [label];
+  const [name, ...rest] = label.split(' · ');
+  let role = rest.join(' · ');
+  const down = role.endsWith(DOWN);
+  if (down) role = role.slice(0, -DOWN.length);
+  const head = down ? `${name}${DOWN}` : name;
+  const fit = (text: string) => fitHead(text, width, measure, font);
+  const master = /^master (.+)$/.exec(role);
+  // Narrower still (a phone): `n1 master` over `0-5460`, so the slots stay whole.
+  if (master && measure(role, 'mono', font) > width) {
+    const withRole = `${name} master`;
+    return [
+      fit(!down && measure(withRole, 'mono', font) <= width ? withRole : head),
+      fit(master[1]),
+    ];
+  }
+  return role ? [fit(head), fit(role)] : [fit(head)];
+}
+
 /** Words broken into lines no wider than `width`. */
 export function wrap(text: string, width: number, measure: Measure, font: number): string[] {
   const lines: string[] = [];
@@ -153,9 +186,19 @@ export function layoutRedis(input: RedisColumnInput): RedisBox {
   let details = scene.nodes.map((n) =>
     input.compact ? [] : (n.details ?? []).map((d) => fitHead(d, textW, measure, font)),
   );
+  // A channel's end tells it apart; a cluster node's name comes first.
+  const labels = scene.nodes.map((n): [string, string?] =>
+    n.kind === 'node'
+      ? nodeLabel(n.label, textW, measure, font)
+      : [fitTail(n.label, textW, measure, font)],
+  );
   const logH = (i: number) => (scene.nodes[i].log && !input.compact ? logHeight(font) : 0);
   const boxHeight = (i: number) =>
-    1.9 * font + (captions[i] ? 1.3 * font : 0) + details[i].length * 1.25 * font + logH(i);
+    1.9 * font +
+    (labels[i][1] ? 1.25 * font : 0) +
+    (captions[i] ? 1.3 * font : 0) +
+    details[i].length * 1.25 * font +
+    logH(i);
   const heightOf = (i: number) => boxHeight(i) + (scene.nodes[i].target ? 1.5 * font : 0);
   const top = y + titleH;
   const room = y + h - pad - top;
@@ -176,8 +219,8 @@ export function layoutRedis(input: RedisColumnInput): RedisBox {
       y: cursor,
       w: nodeW,
       h: boxH,
-      // A channel's end tells it apart; a cluster node's name comes first.
-      label: (spec.kind === 'node' ? fitHead : fitTail)(spec.label, textW, measure, font),
+      label: labels[i][0],
+      ...(labels[i][1] ? { label2: labels[i][1] } : {}),
       caption: captions[i],
       anchor: { x: nodeX, y: cursor + boxH / 2 },
       countAt: spec.target ? { x: nodeX + nodeW / 2, y: cursor + boxH + 1.1 * font } : undefined,

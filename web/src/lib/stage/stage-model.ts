@@ -5,6 +5,7 @@
 import type { AdapterKind, BrokenLink, ClusterNodeStats } from '../../../../trace/events.ts';
 import type { LabInfo } from '../../../../trace/lab-info.ts';
 import type { LabState } from '../../../../trace/state.ts';
+import { subscriptionsWithReport } from '../../../../trace/redis-report.ts';
 import type { RedisScene } from '../redis/redis-scene.ts';
 import { describeRedis } from '../redis/scenes.ts';
 import { plural } from '../../../../trace/plural.ts';
@@ -187,7 +188,8 @@ export function stageModel(
       state: s.state,
       sub: s.sub,
     })),
-    subscriptions: state.redis,
+    // Redis's own count adds the subscribers no server reported (a script's, a late page's view).
+    subscriptions: subscriptionsWithReport(state.redis),
     prefix: prefixOf(state),
     nsp: '/',
     subscriptionMode:
