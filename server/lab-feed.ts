@@ -9,7 +9,7 @@ import type { Receipt } from './lab-clients.ts';
 import { SamplingGroup, type DraftEvent } from './monitor/monitor-sink.ts';
 import { HubFeed } from './monitor/hub-feed.ts';
 import { ServerTap } from './monitor/server-tap.ts';
-import { takeDelivery } from './monitor/delivery-log.ts';
+import { LabTapState } from './monitor/lab-tap-state.ts';
 import { EventRing } from './event-ring.ts';
 import { StandingState } from './standing-state.ts';
 import { jsonSafe } from './monitor/decode.ts';
@@ -49,6 +49,8 @@ export class LabFeed {
   private hub: HubFeed | null = null;
   /** The servers and the hub sample their detail together (see SamplingGroup). */
   private readonly sampling = new SamplingGroup();
+  /** The flows and deliveries of this lab's taps, kept apart from any other lab's. */
+  readonly tapState = new LabTapState();
   /**
    * Every server id this process made a tap for. A tap's first batches (its Redis connects) come
    * back through the monitor channel before the server is listed as the lab's, and were drawn
@@ -101,6 +103,7 @@ export class LabFeed {
       onOtherLab: (lab) => this.options.census.noteTraffic(lab),
       local: (e, json) => this.receive(e, json),
       sampling: this.sampling,
+      state: this.tapState,
     });
   }
 
@@ -127,7 +130,7 @@ export class LabFeed {
   /** Step 10: a client, lab or page, got an event. */
   reportReceipt(r: Receipt): void {
     if (!this.hub) return;
-    const flow = takeDelivery(r.socketId, r.event);
+    const flow = this.tapState.deliveries.take(r.socketId, r.event);
     // Offered, not only asked: a receipt left out still counts against the detail budget. Asked
     // only, the sink saw a tenth of the receipts at 1 in 10, judged the load calm, stepped down,
     // and stepped up again in the next window (issue 20: three changes a second).

@@ -43,6 +43,7 @@ import { LabLinks, type CutMode } from './lab-links.ts';
 import { slowDown } from './slow-subscriber.ts';
 import { DEFAULT_CLIENT_RATE } from './rate-limit.ts';
 import type { OutsiderMessage, OutsiderResult, Forgery } from './outsider.ts';
+import { HubPages } from './hub/page-reports.ts';
 
 export { LabError, RING_SIZE };
 
@@ -93,7 +94,10 @@ export class Lab extends EventEmitter {
   readonly servers: LabServers;
   readonly clients: LabClients;
   readonly balancer: LabBalancer;
+  /** The clients of each page, by the id of the page's /lab socket (server/hub/page-reports.ts). */
   readonly pageClients = new Map<string, LabClientInfo[]>();
+  /** The pages connected to the hub, and what they may report. */
+  readonly pages = new HubPages();
   adapter: AdapterKind;
   subscriptionMode: SubscriptionMode;
   resp: 2 | 3;

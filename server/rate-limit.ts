@@ -18,22 +18,22 @@ export class TokenBucket {
     this.last = now();
   }
 
-  /** Takes one token; false when the bucket is empty. */
-  take(): boolean {
+  /** Takes `count` tokens (one unless said), all or none; false when the bucket holds fewer. */
+  take(count = 1): boolean {
     const now = this.now();
     this.tokens = Math.min(
       this.burst,
       this.tokens + ((now - this.last) / 1000) * this.ratePerSecond,
     );
     this.last = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
+    if (this.tokens < count) return false;
+    this.tokens -= count;
     return true;
   }
 
-  /** Milliseconds until the next token. */
-  waitMs(): number {
-    return Math.ceil(((1 - this.tokens) / this.ratePerSecond) * 1000);
+  /** Milliseconds until the bucket holds `count` tokens (the next one unless said). */
+  waitMs(count = 1): number {
+    return Math.ceil(((count - this.tokens) / this.ratePerSecond) * 1000);
   }
 }
 

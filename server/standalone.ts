@@ -8,6 +8,7 @@
 import { FlagError, helpText, parseServerFlags, type ServerFlags } from './flags.ts';
 import { PortInUseError, ServerNode } from './server-node.ts';
 import { ServerTap } from './monitor/server-tap.ts';
+import { LabTapState } from './monitor/lab-tap-state.ts';
 import { redactUrl, redisVersion } from './redis-finder.ts';
 import { modeRefusal } from './adapters/registry.ts';
 import { Roster } from './lab-roster.ts';
@@ -88,6 +89,8 @@ async function main(): Promise<void> {
   const refusal = modeRefusal(flags.adapter, version, false);
   if (refusal) fail(refusal);
   const { name, monitor, monitorChannel, key } = flags;
+  // This process is one server of the lab: its lives share one flow numbering and delivery log.
+  const state = new LabTapState();
   const server = new ServerNode({
     id: name,
     port: flags.port,
@@ -103,7 +106,7 @@ async function main(): Promise<void> {
     addressRate: flags.addressRate,
     resp: flags.resp,
     makeTap: monitor
-      ? (id) => new ServerTap({ id, lab, key, redisUrl: url, channel: monitorChannel })
+      ? (id) => new ServerTap({ id, lab, key, redisUrl: url, channel: monitorChannel, state })
       : undefined,
     onLog: (line) => !flags.quiet && console.log(line),
   });

@@ -1,14 +1,11 @@
 /**
- * A lesson action as the control API call that performs it (docs/api.md). The page, the
- * headless test and curl all go through the same door.
+ * A lesson action as the control API call that performs it (docs/api.md), built with the typed
+ * builders of api-calls.ts. The page, the headless test and curl all go through the same door.
  */
+import { apiCalls as api, type ApiCall, type ClientSpec } from './api-calls.ts';
 import type { LessonAction, LessonSetup, SetupClient } from './lesson-types.ts';
 
-export interface ApiCall {
-  method: 'GET' | 'POST' | 'DELETE';
-  path: string;
-  body?: unknown;
-}
+export type { ApiCall };
 
 /** The commands the hub lets a lesson try on a sub connection (`POST /api/servers/{id}/sub-command`). */
 export const SUB_COMMANDS = ['PING', 'ECHO', 'PUBLISH'] as const;
@@ -20,33 +17,24 @@ export const CONSOLE_COMMANDS = [
   'PUNSUBSCRIBE', 'SSUBSCRIBE', 'SUNSUBSCRIBE', 'PUBSUB',
 ] as const; // prettier-ignore
 
-export const STRAY_SUBSCRIBER = '/api/redis/stray-subscriber';
-export const REDIS_CONSOLE = '/api/redis/console';
-export const PLAIN_APP = '/api/plain-app';
-export const LOCKDOWN = '/api/redis/lockdown';
-
 /**
  * The rebuild itself. `resp` is always sent (3, ioredis's default, when the lesson says nothing)
  * because the hub keeps the last one it was given: a lesson left on RESP2 must not leak into the next.
  */
 export function setupCall(setup: LessonSetup): ApiCall {
-  return {
-    method: 'POST',
-    path: '/api/lab/setup',
-    body: {
-      servers: setup.servers,
-      adapter: setup.adapter,
-      ...(setup.subscriptionMode ? { subscriptionMode: setup.subscriptionMode } : {}),
-      resp: setup.resp ?? 3,
-      ...(setup.balancer ? { balancer: setup.balancer } : {}),
-      ...(setup.cluster ? { cluster: setup.cluster } : {}),
-      clients: setup.clients.map(clientBody),
-    },
-  };
+  return api.setup({
+    servers: setup.servers,
+    adapter: setup.adapter,
+    ...(setup.subscriptionMode ? { subscriptionMode: setup.subscriptionMode } : {}),
+    resp: setup.resp ?? 3,
+    ...(setup.balancer ? { balancer: setup.balancer } : {}),
+    ...(setup.cluster ? { cluster: setup.cluster } : {}),
+    clients: setup.clients.map(clientBody),
+  });
 }
 
 /** A client as POST /api/clients and a setup's `clients` take it. */
-function clientBody(c: SetupClient): Record<string, unknown> {
+function clientBody(c: SetupClient): ClientSpec {
   return {
     ...(c.server ? { server: c.server } : {}),
     rooms: c.rooms,
@@ -64,10 +52,10 @@ function clientBody(c: SetupClient): Record<string, unknown> {
  */
 export function setupCalls(setup: LessonSetup): ApiCall[] {
   return [
-    { method: 'DELETE', path: STRAY_SUBSCRIBER },
-    { method: 'DELETE', path: REDIS_CONSOLE },
-    { method: 'DELETE', path: PLAIN_APP },
-    { method: 'DELETE', path: LOCKDOWN },
+    api.straySubscriber(false),
+    api.consoleClose(),
+    api.plainAppStop(),
+    api.lockdown(false),
     setupCall(setup),
   ];
 }
@@ -79,70 +67,37 @@ export function apiCallsOf(action: LessonAction, clientId: (name: string) => str
 
 /** The one call of an action; a setup's own call is `setupCall` (see `apiCallsOf`). */
 export function apiCallOf(action: LessonAction, clientId: (name: string) => string): ApiCall {
-  const enc = encodeURIComponent;
-  if ('stop' in action) return { method: 'POST', path: `/api/servers/${enc(action.stop)}/stop` };
-  if ('crash' in action) return { method: 'POST', path: `/api/servers/${enc(action.crash)}/crash` };
-  if ('start' in action) return { method: 'POST', path: `/api/servers/${enc(action.start)}/start` };
-  if ('redis' in action) return { method: 'POST', path: `/api/redis/${action.redis}` };
-  if ('removeClient' in action)
-    return { method: 'DELETE', path: `/api/clients/${enc(clientId(action.removeClient))}` };
+  if ('stop' in action) return api.server(action.stop, 'stop');
+  if ('crash' in action) return api.server(action.crash, 'crash');
+  if ('start' in action) return api.server(action.start, 'start');
+  if ('redis' in action) return api.redis(action.redis);
+  if ('removeClient' in action) return api.removeClient(clientId(action.removeClient));
   if ('emit' in action) {
     const { client, event, args } = action.emit;
-    return {
-      method: 'POST',
-      path: `/api/clients/${enc(clientId(client))}/emit`,
-      body: { event, args },
-    };
+    return api.emit(clientId(client), event, args);
   }
-  if ('addClient' in action)
-    return {
-      method: 'POST',
-      path: '/api/clients',
-      body: { ...clientBody(action.addClient), count: 1 },
-    };
-  if ('balancer' in action)
-    return { method: 'POST', path: '/api/balancer', body: { mode: action.balancer } };
+  if ('addClient' in action) return api.addClients({ ...clientBody(action.addClient), count: 1 });
+  if ('balancer' in action) return api.balancer(action.balancer);
   if ('subCommand' in action)
-    return {
-      method: 'POST',
-      path: `/api/servers/${enc(action.subCommand.server)}/sub-command`,
-      body: { args: action.subCommand.args },
-    };
-  if ('straySubscriber' in action)
-    return { method: action.straySubscriber === 'on' ? 'POST' : 'DELETE', path: STRAY_SUBSCRIBER };
+    return api.subCommand(action.subCommand.server, [...action.subCommand.args]);
+  if ('straySubscriber' in action) return api.straySubscriber(action.straySubscriber === 'on');
   if ('together' in action)
-    return {
-      method: 'POST',
-      path: '/api/clients/emit-together',
-      body: { emits: action.together.map((e) => ({ ...e, client: clientId(e.client) })) },
-    };
-  if ('serversEmit' in action)
-    return { method: 'POST', path: '/api/servers/emit', body: action.serversEmit };
-  if ('console' in action) return { method: 'POST', path: REDIS_CONSOLE, body: action.console };
+    return api.emitTogether(action.together.map((e) => ({ ...e, client: clientId(e.client) })));
+  if ('serversEmit' in action) return api.serversEmit(action.serversEmit);
+  if ('console' in action) return api.consoleRun(action.console);
   if ('plainApp' in action) {
     const p = action.plainApp;
-    if ('stop' in p) return { method: 'DELETE', path: PLAIN_APP };
-    if ('emit' in p) return { method: 'POST', path: `${PLAIN_APP}/emit`, body: { text: p.emit } };
-    return { method: 'POST', path: PLAIN_APP, body: p.start };
+    if ('stop' in p) return api.plainAppStop();
+    if ('emit' in p) return api.plainAppEmit(p.emit);
+    return api.plainAppStart(p.start);
   }
-  if ('lockdown' in action)
-    return { method: action.lockdown === 'on' ? 'POST' : 'DELETE', path: LOCKDOWN };
-  if ('outsider' in action)
-    return { method: 'POST', path: '/api/redis/publish', body: action.outsider };
-  if ('cut' in action)
-    return {
-      method: 'POST',
-      path: `/api/servers/${enc(action.cut.server)}/cut`,
-      body: { mode: action.cut.mode },
-    };
-  if ('heal' in action) return { method: 'POST', path: `/api/servers/${enc(action.heal)}/heal` };
+  if ('lockdown' in action) return api.lockdown(action.lockdown === 'on');
+  if ('outsider' in action) return api.outsiderPublish(action.outsider);
+  if ('cut' in action) return api.cut(action.cut.server, { mode: action.cut.mode });
+  if ('heal' in action) return api.heal(action.heal);
   if ('burst' in action) {
     const { client, count, bytes } = action.burst;
-    return {
-      method: 'POST',
-      path: `/api/clients/${enc(clientId(client))}/burst`,
-      body: { count, bytes },
-    };
+    return api.burst(clientId(client), { count, bytes });
   }
   return setupCall(action.setup);
 }

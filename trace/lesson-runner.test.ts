@@ -4,6 +4,7 @@ import { parseLesson } from './lesson-format.ts';
 import { LessonRunner } from './lesson-runner.ts';
 import { describeAction } from './lesson-actions.ts';
 import type { LessonSetup } from './lesson-types.ts';
+import type { ApiCall } from './api-calls.ts';
 
 const LESSON = `---
 id: demo
@@ -51,7 +52,7 @@ function fakeLab(options: { busy?: boolean } = {}) {
   const calls: string[] = [];
   let runner: LessonRunner | null = null;
   const executor = {
-    async api(method: string, path: string, body?: unknown) {
+    async send({ method, path, body }: ApiCall) {
       calls.push(`${method} ${path}${body && /emit|setup|sub-command/.test(path) ? ` ${JSON.stringify(body)}` : ''}`);
       if (path === '/api/lesson' && options.busy)
         return { status: 409, body: { error: 'The lab is busy with the lesson "Other".' } };

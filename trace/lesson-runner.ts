@@ -12,6 +12,7 @@ import { reduce } from './reducer.ts';
 import { emptyState, type LabState } from './state.ts';
 import type { Lesson, LessonAction, LessonReply, LessonStep } from './lesson-types.ts';
 import { apiCallsOf } from './lesson-actions.ts';
+import { apiCalls, type ApiCall } from './api-calls.ts';
 import {
   checkClaim,
   describeObserved,
@@ -23,7 +24,8 @@ import {
 } from './lesson-conditions.ts';
 
 export interface LessonExecutor {
-  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
+  /** Sends one control API call (api-calls.ts); an error is an answer with its status, never a throw. */
+  send(call: ApiCall): Promise<{ status: number; body: unknown }>;
   wait(ms: number): Promise<void>;
 }
 
@@ -155,11 +157,9 @@ export class LessonRunner {
     this.phase = 'starting';
     this.busy = undefined;
     this.emitChange();
-    const claim = await this.executor.api('POST', '/api/lesson', {
-      id: this.lesson.id,
-      title: this.lesson.title,
-      holder: this.holder,
-    });
+    const claim = await this.executor.send(
+      apiCalls.lessonClaim({ id: this.lesson.id, title: this.lesson.title, holder: this.holder }),
+    );
     if (claim.status === 409) {
       this.busy = errorText(claim.body) ?? 'The lab is busy with another lesson.';
       this.phase = 'busy';
@@ -184,9 +184,7 @@ export class LessonRunner {
   }
 
   async release(): Promise<void> {
-    await this.executor
-      .api('DELETE', `/api/lesson?holder=${encodeURIComponent(this.holder)}`)
-      .catch(() => undefined);
+    await this.executor.send(apiCalls.lessonRelease(this.holder)).catch(() => undefined);
   }
 
   /** The learner's answer to the step's prediction; then the step's action happens. */
@@ -243,9 +241,7 @@ export class LessonRunner {
     this.error = undefined;
     this.taskDone = false;
     this.results[index] = {};
-    void this.executor
-      .api('POST', '/api/lesson/step', { holder: this.holder, step: index })
-      .catch(() => undefined);
+    void this.executor.send(apiCalls.lessonStep(this.holder, index)).catch(() => undefined);
     const step = this.lesson.steps[index];
     if (step.predict) {
       this.phase = 'predict';
@@ -332,7 +328,7 @@ export class LessonRunner {
   private async perform(action: LessonAction): Promise<void> {
     let body: unknown;
     for (const call of apiCallsOf(action, this.clientId)) {
-      const res = await this.executor.api(call.method, call.path, call.body);
+      const res = await this.executor.send(call);
       if (res.status >= 400)
         throw new LessonApiError(
           `${call.method} ${call.path}: ${errorText(res.body) ?? `HTTP ${res.status}`}`,

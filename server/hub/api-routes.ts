@@ -11,6 +11,7 @@ import { balancerRoutes, clientRoute } from '../balancer/balancer-routes.ts';
 import { BALANCER_MODES } from '../balancer/balancer-modes.ts';
 import { outsiderRequest } from '../outsider.ts';
 import type { CutMode } from '../lab-links.ts';
+import { pageReportRoutes } from './page-reports.ts';
 
 const ID = /^[A-Za-z0-9_-]{1,32}$/;
 const ROOM = /^[\w:.-]{1,64}$/;
@@ -47,7 +48,8 @@ function rooms(body: Record<string, unknown>, name = 'rooms'): string[] {
   return list as string[];
 }
 
-const routes: Route[] = [
+/** The hub's route table: every call of the control API (trace/api-calls.ts builds them). */
+export const apiRoutes: Route[] = [
   { method: 'GET', pattern: /^\/api\/lab$/, handler: async (lab) => [200, lab.info()] },
   {
     method: 'GET',
@@ -294,6 +296,7 @@ const routes: Route[] = [
   ...lessonRoutes,
   ...classRoutes,
   ...balancerRoutes,
+  ...pageReportRoutes,
 ];
 
 /** What a path segment of the API may be: a server, client or route name. */
@@ -320,7 +323,7 @@ export async function handleApi(
     const path = url.pathname;
     // Malformed percent-encoding anywhere in the path is a 400, whatever route it would be.
     const shown = decodePart(path).slice(0, 200);
-    const matches = routes.filter((r) => r.pattern.test(path));
+    const matches = apiRoutes.filter((r) => r.pattern.test(path));
     if (matches.length === 0) throw new HttpError(404, `No API route ${shown}; see docs/api.md.`);
     const route = matches.find((r) => r.method === method);
     if (!route)

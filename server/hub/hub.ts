@@ -1,6 +1,7 @@
 /**
  * The hub: one HTTP server for the page, the control API and the `/lab` Socket.IO namespace
- * that pushes the lab's state and the monitor feed to pages.
+ * that pushes the lab's state and the monitor feed to pages. `/lab` only reads: every change,
+ * a page's reports of its clients included, goes through the control API.
  */
 import http from 'node:http';
 import { existsSync } from 'node:fs';
@@ -10,10 +11,7 @@ import type { LabInfo } from '../../trace/lab-info.ts';
 import { Lab } from '../lab.ts';
 import { PortInUseError } from '../server-node.ts';
 import { sendToViewers } from '../monitor/viewer-relay.ts';
-import { AddressBuckets, TokenBucket } from '../rate-limit.ts';
-import type { LabClientInfo } from '../lab-clients.ts';
 import { handleApi } from './api-routes.ts';
-import { pageClientRoute } from '../balancer/balancer-routes.ts';
 import { isLoopback, tokenMatches, tokenOf } from './auth.ts';
 import { serveStatic, WEB_ROOT } from './static-files.ts';
 import { guardRequests } from './request-edge.ts';
@@ -26,17 +24,10 @@ export interface HubOptions {
   webRoot?: string;
 }
 
-/** Reports a page may send a second (bursts of twice that); one address, four pages' worth. */
-export const PAGE_REPORTS = { perSecond: 200, perAddress: 800 };
-
 export class Hub {
   readonly http: http.Server;
   readonly io: Server;
   private readonly exposed: boolean;
-  private readonly pageAddresses = new AddressBuckets(
-    PAGE_REPORTS.perAddress,
-    PAGE_REPORTS.perAddress * 2,
-  );
 
   constructor(
     readonly lab: Lab,
@@ -93,57 +84,11 @@ export class Hub {
       // The lab as it stands before the recent events, then those events: a page opened late
       // draws the same stage as one open from the start (server/standing-state.ts).
       socket.emit('hello', { lab: this.lab.info(), ...this.lab.feed.standing.hello() });
-      // Reports from a page change only what the class sees, so they need no token, but they are
-      // rate-limited: per page, and per address for all the pages one machine opens.
-      const bucket = new TokenBucket(PAGE_REPORTS.perSecond, PAGE_REPORTS.perSecond * 2);
-      const address = socket.handshake.address;
-      const shared = this.pageAddresses.hold(address);
-      socket.on('disconnect', () => this.pageAddresses.release(address));
-      const allowed = () => bucket.take() && shared.take();
-      socket.on('client.receive', (r: unknown) => {
-        if (!allowed() || !r || typeof r !== 'object') return;
-        const { client, socketId, server, event, args } = r as Record<string, unknown>;
-        if (
-          typeof client !== 'string' ||
-          typeof socketId !== 'string' ||
-          typeof server !== 'string' ||
-          typeof event !== 'string'
-        )
-          return;
-        this.lab.reportReceipt({
-          client: client.slice(0, 32),
-          socketId: socketId.slice(0, 32),
-          server: server.slice(0, 32),
-          event: event.slice(0, 64),
-          args: Array.isArray(args) ? args.slice(0, 5) : [],
-        });
-      });
-      socket.on('page.clients', (list: unknown) => {
-        if (!allowed() || !Array.isArray(list)) return;
-        const clients: LabClientInfo[] = list.slice(0, 50).flatMap((c) => {
-          const { id, server, socketId, rooms, state, via, transports } = (c ?? {}) as Record<
-            string,
-            unknown
-          >;
-          if (typeof id !== 'string' || typeof server !== 'string') return [];
-          return [
-            {
-              id: id.slice(0, 32),
-              kind: 'page' as const,
-              server: server.slice(0, 32),
-              socketId: typeof socketId === 'string' ? socketId : undefined,
-              state: state === 'connected' ? ('connected' as const) : ('disconnected' as const),
-              rooms: Array.isArray(rooms)
-                ? rooms.filter((r): r is string => typeof r === 'string').slice(0, 20)
-                : [],
-              ...pageClientRoute(via, transports),
-            },
-          ];
-        });
-        this.lab.pageClients.set(socket.id, clients);
-        this.lab.changed();
-      });
+      // The socket only reads: what the page reports goes through the control API
+      // (page-reports.ts), which knows the page by this socket's id while it is connected.
+      this.lab.pages.opened(socket.id, socket.handshake.address);
       socket.on('disconnect', () => {
+        this.lab.pages.closed(socket.id);
         if (this.lab.pageClients.delete(socket.id)) this.lab.changed();
         // A page that held a lesson and went away lets go of the lab.
         const holder = socket.handshake.auth?.holder;

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { currentFlow, flowAcrossDispatch, withAsyncFlow, withFlow } from './flow-context.ts';
+import { FlowContext } from './flow-context.ts';
+
+const flows = new FlowContext();
+const currentFlow = () => flows.current();
+const withFlow = flows.withFlow.bind(flows);
+const withAsyncFlow = flows.withAsyncFlow.bind(flows);
+const flowAcrossDispatch = flows.flowAcrossDispatch.bind(flows);
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -55,5 +61,13 @@ describe('flow context', () => {
     process.nextTick(() => seen.push(currentFlow()));
     await tick();
     expect(seen).toEqual([undefined, 'f', undefined]);
+  });
+
+  it('two contexts keep their flows and their counters apart', () => {
+    const other = new FlowContext();
+    withFlow('mine', () => expect(other.current()).toBeUndefined());
+    expect(flows.newFlowId('s1', 'k3f9')).toBe('s1-1@k3f9');
+    expect(other.newFlowId('s1', 'k3f9')).toBe('s1-1@k3f9');
+    expect(flows.newFlowId('s1', 'k3f9')).toBe('s1-2@k3f9');
   });
 });

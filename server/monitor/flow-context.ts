@@ -12,6 +12,9 @@ import { AsyncLocalStorage } from 'node:async_hooks';
  *   AsyncLocalStorage, which in Node 20 makes every promise, tick and socket write of the process
  *   run an init hook while it is enabled: about 0.25 µs per delivery under load. So it is enabled
  *   only while such a request is in flight.
+ *
+ * Each lab has its own context (lab-tap-state.ts): two labs in one process (the tests run
+ * several) never see each other's flows, nor number theirs from one counter.
  */
 /** A value set for the duration of a synchronous call, and restored after it. */
 export class SyncScope<T> {
@@ -28,70 +31,71 @@ export class SyncScope<T> {
   }
 }
 
-const syncFlow = new SyncScope<string>();
-const asyncFlow = new AsyncLocalStorage<string>();
-let asyncInFlight = 0;
+export class FlowContext {
+  private readonly syncFlow = new SyncScope<string>();
+  private readonly asyncFlow = new AsyncLocalStorage<string>();
+  private asyncInFlight = 0;
+  private readonly counters = new Map<string, number>();
 
-export function currentFlow(): string | undefined {
-  return syncFlow.value ?? (asyncInFlight > 0 ? asyncFlow.getStore() : undefined);
-}
-
-export function withFlow<T>(flow: string | undefined, fn: () => T): T {
-  return syncFlow.run(flow, fn);
-}
-
-function asyncDone(): void {
-  if (--asyncInFlight === 0) asyncFlow.disable();
-}
-
-/** `fn` and everything it awaits see `flow`, until the promise it returns settles. */
-export function withAsyncFlow<T>(flow: string | undefined, fn: () => T): T {
-  if (flow === undefined) return fn();
-  asyncInFlight++;
-  let result: T;
-  try {
-    result = withFlow(flow, () => asyncFlow.run(flow, fn));
-  } catch (err) {
-    asyncDone();
-    throw err;
+  current(): string | undefined {
+    return this.syncFlow.value ?? (this.asyncInFlight > 0 ? this.asyncFlow.getStore() : undefined);
   }
-  if (result instanceof Promise) result.then(asyncDone, asyncDone);
-  else asyncDone();
-  return result;
-}
 
-/**
- * Runs `next`, the rest of socket.io's middleware chain, so that the event handler it leads to
- * sees `flow`. socket.io calls the handler from process.nextTick once the last middleware calls
- * next() (Socket#dispatch), so a tick queued just before next() and one just after bracket it.
- * A later middleware that called next() asynchronously would leave the handler without a flow
- * (its broadcast then gets the hash of its bytes), never with another event's.
- */
-export function flowAcrossDispatch(flow: string, next: () => void): void {
-  process.nextTick(enterFlow, flow);
-  next();
-  process.nextTick(leaveFlow);
-}
+  withFlow<T>(flow: string | undefined, fn: () => T): T {
+    return this.syncFlow.run(flow, fn);
+  }
 
-function enterFlow(flow: string): void {
-  syncFlow.value = flow;
-}
+  /** `fn` and everything it awaits see `flow`, until the promise it returns settles. */
+  withAsyncFlow<T>(flow: string | undefined, fn: () => T): T {
+    if (flow === undefined) return fn();
+    this.asyncInFlight++;
+    let result: T;
+    try {
+      result = this.withFlow(flow, () => this.asyncFlow.run(flow, fn));
+    } catch (err) {
+      this.asyncDone();
+      throw err;
+    }
+    if (result instanceof Promise) result.then(this.asyncDone, this.asyncDone);
+    else this.asyncDone();
+    return result;
+  }
 
-function leaveFlow(): void {
-  syncFlow.value = undefined;
-}
+  /**
+   * Runs `next`, the rest of socket.io's middleware chain, so that the event handler it leads to
+   * sees `flow`. socket.io calls the handler from process.nextTick once the last middleware calls
+   * next() (Socket#dispatch), so a tick queued just before next() and one just after bracket it.
+   * A later middleware that called next() asynchronously would leave the handler without a flow
+   * (its broadcast then gets the hash of its bytes), never with another event's.
+   */
+  flowAcrossDispatch(flow: string, next: () => void): void {
+    process.nextTick(this.enterFlow, flow);
+    next();
+    process.nextTick(this.leaveFlow);
+  }
 
-const counters = new Map<string, number>();
+  /**
+   * `<server>-<n>@<lab>`: unique per server id and lab for the life of the lab, and across labs
+   * that share a Redis (each lab has its own id), so two labs' `s1-1` never merge.
+   */
+  newFlowId(server: string, lab: string): string {
+    const key = `${server}@${lab}`;
+    const n = (this.counters.get(key) ?? 0) + 1;
+    this.counters.set(key, n);
+    return `${server}-${n}@${lab}`;
+  }
 
-/**
- * `<server>-<n>@<lab>`: unique per server id and lab for the life of the process, and across
- * labs that share a Redis (each lab has its own id), so two labs' `s1-1` never merge.
- */
-export function newFlowId(server: string, lab: string): string {
-  const key = `${server}@${lab}`;
-  const n = (counters.get(key) ?? 0) + 1;
-  counters.set(key, n);
-  return `${server}-${n}@${lab}`;
+  private readonly asyncDone = (): void => {
+    if (--this.asyncInFlight === 0) this.asyncFlow.disable();
+  };
+
+  private readonly enterFlow = (flow: string): void => {
+    this.syncFlow.value = flow;
+  };
+
+  private readonly leaveFlow = (): void => {
+    this.syncFlow.value = undefined;
+  };
 }
 
 /** Bytes of a message the hash reads; its length is mixed in, so a huge message costs no more. */

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { decode, encode } from 'notepack.io';
-import { tagForPublish } from './flow-tags.ts';
+import { tagForPublish as tagWith } from './flow-tags.ts';
+import { FlowContext } from './flow-context.ts';
+
+const flows = new FlowContext();
+const tagForPublish = (given: Buffer, current: string | undefined, server: string, lab: string) =>
+  tagWith(given, current, server, lab, flows);
 
 describe('tagForPublish', () => {
   it('adds labFlow to a JSON request, keeping the fields the adapter reads', () => {

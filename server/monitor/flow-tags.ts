@@ -7,7 +7,7 @@
  */
 import { encode as msgpackEncode } from 'notepack.io';
 import { decodeRaw, flowOf, flowTagOf, labOfFlow } from './decode.ts';
-import { newFlowId } from './flow-context.ts';
+import type { FlowContext } from './flow-context.ts';
 
 /** Requests and responses are small; anything bigger is left as it is. */
 const TAG_MAX_BYTES = 1024 * 1024;
@@ -21,20 +21,22 @@ function isObjectPayload(buf: Buffer): boolean {
 /**
  * The flow of a payload a server publishes, and the payload to publish instead when the lab
  * tagged it. `current` is the flow of the work that publishes, if any; an untagged object
- * published outside any flow gets a flow of its own, so it is never taken for a stranger's.
+ * published outside any flow gets a flow of its own (numbered by the lab's `flows`), so it is
+ * never taken for a stranger's.
  */
 export function tagForPublish(
   given: Buffer,
   current: string | undefined,
   server: string,
   lab: string,
+  flows: Pick<FlowContext, 'newFlowId'>,
 ): { flow: string; payload?: Buffer } {
   // Broadcasts (msgpack arrays) carry their tag already: the hot path decodes nothing.
   if (!isObjectPayload(given) || given.length > TAG_MAX_BYTES)
     return { flow: current ?? flowOf(given) };
   const { format, value } = decodeRaw(given);
   const existing = flowTagOf(value);
-  const flow = current ?? existing ?? newFlowId(server, lab);
+  const flow = current ?? existing ?? flows.newFlowId(server, lab);
   if (existing !== undefined || format === 'unknown' || value === null || typeof value !== 'object')
     return { flow };
   const tags = labOfFlow(flow) === lab ? { labFlow: flow } : { labFlow: flow, labFrom: lab };

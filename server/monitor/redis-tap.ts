@@ -10,7 +10,6 @@ import type { Redis } from 'ioredis';
 import type { RedisRole } from '../../trace/events.ts';
 import { SUBSCRIBE_COMMANDS } from '../redis-clients.ts';
 import type { MonitorSink, DraftEvent } from './monitor-sink.ts';
-import { currentFlow } from './flow-context.ts';
 import {
   decodeMessage,
   decodeStreamEntry,
@@ -24,6 +23,7 @@ import {
   type AdapterFamily,
 } from './decode.ts';
 import { tagForPublish } from './flow-tags.ts';
+import type { LabTapState } from './lab-tap-state.ts';
 
 /** What the Redis tap needs of its server's tap. */
 export interface TapHost {
@@ -31,6 +31,7 @@ export interface TapHost {
   readonly lab: string;
   readonly sink: MonitorSink;
   readonly family: AdapterFamily;
+  readonly state: LabTapState;
   emit(draft: DraftEvent): void;
 }
 
@@ -148,7 +149,7 @@ export class RedisTap {
                 command: 'PUBSUB',
                 args: rest.map(String),
                 reply: jsonSafe(reply),
-                flow: currentFlow(),
+                flow: this.host.state.flows.current(),
               }),
             (err: Error) =>
               this.host.emit({
@@ -258,7 +259,7 @@ export class RedisTap {
       for (let i = star + 1; star > 0 && i + 1 < flat.length; i += 2) fields[flat[i]] = flat[i + 1];
       const raw = entryBytes(fields);
       const decoded = decodeStreamEntry(fields);
-      const flow = currentFlow() ?? flowTagOf(decoded.value) ?? flowOf(raw);
+      const flow = this.host.state.flows.current() ?? flowTagOf(decoded.value) ?? flowOf(raw);
       const pubId = ++this.pubIds;
       const t = Date.now();
       const sink = this.host.sink;
@@ -301,9 +302,10 @@ export class RedisTap {
       const given = toBuffer(payload as Buffer);
       const { flow, payload: tagged } = tagForPublish(
         given,
-        currentFlow(),
+        this.host.state.flows.current(),
         this.host.id,
         this.host.lab,
+        this.host.state.flows,
       );
       const buf = tagged ?? given;
       const pubId = ++this.pubIds;

@@ -19,10 +19,9 @@ import {
 } from '../../trace/events.ts';
 import { labConnectionName, monitorPublisher, quitAll } from '../redis-clients.ts';
 import { MonitorSink, type DraftEvent, type SamplingGroup } from './monitor-sink.ts';
-import { flowAcrossDispatch, newFlowId } from './flow-context.ts';
 import { errorText, jsonSafe, type AdapterFamily } from './decode.ts';
 import { instrumentAdapter, reportDelivery } from './tapped-adapters.ts';
-import { forgetSocket } from './delivery-log.ts';
+import type { LabTapState } from './lab-tap-state.ts';
 import { RedisTap } from './redis-tap.ts';
 import { attachMonitorRelay, type MonitorRelay } from './monitor-relay.ts';
 import { attachHttpTap } from '../balancer/http-tap.ts';
@@ -42,6 +41,8 @@ export interface ServerTapOptions {
   local?: (envelope: Envelope, json: string) => void;
   /** The lab's sampling group, shared with the hub and the other servers of the process. */
   sampling?: SamplingGroup;
+  /** The lab's flows and deliveries, shared by its servers' taps and by no other lab. */
+  state: LabTapState;
   /** A message tagged by another lab reached this server (lab-census.ts). */
   onOtherLab?: (lab: string) => void;
 }
@@ -118,6 +119,10 @@ export class ServerTap {
     return this.options.lab;
   }
 
+  get state(): LabTapState {
+    return this.options.state;
+  }
+
   /**
    * The tap's own bookkeeping failed on something that came from Redis. The adapter's work is
    * done by then; this says so once a second at most, and the server carries on.
@@ -181,13 +186,13 @@ export class ServerTap {
       socket.on('disconnecting', () => this.closing.add(socket.id));
       socket.on('disconnect', (reason) => {
         this.closing.delete(socket.id);
-        forgetSocket(socket.id);
+        this.state.deliveries.forget(socket.id);
         this.emit({ kind: 'client.disconnect', socketId: socket.id, client, reason });
       });
       // Opens the flow of each client event; everything its handler does is labelled with it.
       socket.use((packet, next) => {
         const [event, ...args] = packet as [string, ...unknown[]];
-        const flow = newFlowId(this.id, this.lab);
+        const flow = this.state.flows.newFlowId(this.id, this.lab);
         if (this.sink.offer(flow)) {
           this.sink.record({
             kind: 'client.emit',
@@ -199,7 +204,7 @@ export class ServerTap {
             bytes: bytesOf(args),
           });
         }
-        flowAcrossDispatch(flow, next);
+        this.state.flows.flowAcrossDispatch(flow, next);
       });
     });
   }

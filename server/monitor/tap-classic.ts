@@ -13,11 +13,10 @@ import { RedisAdapter } from '@socket.io/redis-adapter';
 import { encode as msgpackEncode, decode as msgpackDecode } from 'notepack.io';
 import type { Redis } from 'ioredis';
 import type { Decision } from '../../trace/events.ts';
-import { hashFlowId, withAsyncFlow } from './flow-context.ts';
+import { hashFlowId } from './flow-context.ts';
 import { decodeRaw, errorText, flowTagOf, foreignOf, jsonSafe } from './decode.ts';
 import type { ServerTap } from './server-tap.ts';
 import {
-  delivery,
   emitReceive,
   guardTap,
   instrumentAdapter,
@@ -106,7 +105,7 @@ export function classicFactory(tap: ServerTap, pub: Redis, sub: Redis, key?: str
       let failure: unknown;
       let failed = false;
       try {
-        delivery.run(d, () => super.onmessage(pattern, channel, msg));
+        tap.state.delivery.run(d, () => super.onmessage(pattern, channel, msg));
       } catch (err) {
         failed = true;
         failure = err;
@@ -179,7 +178,9 @@ export function classicFactory(tap: ServerTap, pub: Redis, sub: Redis, key?: str
       let result: Promise<unknown>;
       try {
         // Some answers are published after an await (REMOTE_FETCH, SOCKETS).
-        result = withAsyncFlow(flow, () => delivery.run(d, () => super.onrequest(channel, msg)));
+        result = tap.state.flows.withAsyncFlow(flow, () =>
+          tap.state.delivery.run(d, () => super.onrequest(channel, msg)),
+        );
       } catch (err) {
         // onrequest is async and so never throws; should a later version, the hook still holds.
         result = Promise.reject(err);

@@ -11,11 +11,10 @@
 import { createShardedAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
 import type { Decision, SubscriptionMode } from '../../trace/events.ts';
-import { hashFlowId, withAsyncFlow, withFlow } from './flow-context.ts';
+import { hashFlowId } from './flow-context.ts';
 import { decodeRaw, errorText, flowTagOf, foreignOf } from './decode.ts';
 import type { ServerTap } from './server-tap.ts';
 import {
-  delivery,
   emitReceive,
   guardTap,
   instrumentAdapter,
@@ -92,9 +91,11 @@ export function shardedFactory(
       const answersLater = !isResponse && (type === FETCH_SOCKETS || type === SERVER_SIDE_EMIT);
       let failure: { err: unknown } | undefined;
       try {
-        (answersLater ? withAsyncFlow : withFlow)(flow, () =>
-          delivery.run(d, () => (isResponse ? this.onResponse(message) : this.onMessage(message))),
-        );
+        const { flows, delivery } = tap.state;
+        const handle = () =>
+          delivery.run(d, () => (isResponse ? this.onResponse(message) : this.onMessage(message)));
+        if (answersLater) flows.withAsyncFlow(flow, handle);
+        else flows.withFlow(flow, handle);
       } catch (err) {
         failure = { err };
       }

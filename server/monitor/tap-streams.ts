@@ -15,7 +15,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Decision } from '../../trace/events.ts';
-import { hashFlowId, withFlow } from './flow-context.ts';
+import { hashFlowId } from './flow-context.ts';
 import {
   decodeRaw,
   decodeStreamEntry,
@@ -28,7 +28,6 @@ import type { ServerTap } from './server-tap.ts';
 import { requireHook, STREAMS_INSTANCE_HOOKS } from '../adapters/hook-check.ts';
 import { clusterDecision } from './tap-sharded.ts';
 import {
-  delivery,
   emitReceive,
   guardTap,
   instrumentAdapter,
@@ -102,7 +101,9 @@ export function streamsHooks(tap: ServerTap, opts: StreamsTapOptions) {
       const d = newDelivery();
       let failure: unknown;
       try {
-        withFlow(flow, () => delivery.run(d, () => onRawMessage.call(this, fields, entryId)));
+        tap.state.flows.withFlow(flow, () =>
+          tap.state.delivery.run(d, () => onRawMessage.call(this, fields, entryId)),
+        );
       } catch (err) {
         decision = 'malformed';
         failure = err;
@@ -140,7 +141,9 @@ export function streamsHooks(tap: ServerTap, opts: StreamsTapOptions) {
       const d = newDelivery();
       let failure: unknown;
       try {
-        withFlow(flow, () => delivery.run(d, () => onMessage.call(this, message, offset)));
+        tap.state.flows.withFlow(flow, () =>
+          tap.state.delivery.run(d, () => onMessage.call(this, message, offset)),
+        );
       } catch (err) {
         decision = 'malformed';
         failure = err;

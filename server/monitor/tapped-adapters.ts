@@ -7,38 +7,19 @@
  */
 import { socketKind } from './socket-kind.ts';
 import { Adapter } from 'socket.io-adapter';
-import type { Decision, Foreign, Receive, SocketKind } from '../../trace/events.ts';
-import { SyncScope, currentFlow, newFlowId, withAsyncFlow } from './flow-context.ts';
+import type { Decision, Foreign, Receive } from '../../trace/events.ts';
 import { decodeRaw, describeMessage, hexPreview, labOfFlow, type Decoded } from './decode.ts';
 import type { ServerTap } from './server-tap.ts';
 import type { DraftEvent } from './monitor-sink.ts';
-import { recordDelivery } from './delivery-log.ts';
+import type { Delivery } from './lab-tap-state.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the hooks reach methods the adapters' types keep private */
 
-export interface Delivery {
-  /** Set when the adapter called `apply`, i.e. decided to deliver, even to zero sockets. */
-  applied?: boolean;
-  count: number;
-  /** The first 50 socket ids, for the event. */
-  ids: string[];
-  /** Lab and page clients, which report their receipts and need the flow looked up. */
-  reporting: string[];
-  /** `count` by client kind (server/monitor/socket-kind.ts). */
-  kinds: Partial<Record<SocketKind, number>>;
-}
+export type { Delivery };
 
 export function newDelivery(): Delivery {
   return { count: 0, ids: [], reporting: [], kinds: {} };
 }
-
-/**
- * The delivery being counted: set around the adapter call that leads to `apply`. Synchronous,
- * like the flow's hot path (see flow-context.ts); the one `apply` that comes after an await, the
- * cluster adapter's local part of a broadcast, finds its delivery by the opts object instead.
- */
-export const delivery = new SyncScope<Delivery>();
-const laterDeliveries = new WeakMap<Opts, Delivery>();
 
 /** Adapter methods that publish a request or its answer after an await: their flow must cross it. */
 const ASYNC_REQUESTS = ['fetchSockets', 'allRooms', 'serverSideEmit', 'serverSideEmitWithAck'];
@@ -78,7 +59,7 @@ export function reportDelivery(
   tap.sink.count('delivery', d.count);
   if (d.count === 0) return;
   const event = eventName(packet);
-  if (d.reporting.length) recordDelivery(d.reporting, event, flow);
+  if (d.reporting.length) tap.state.deliveries.record(d.reporting, event, flow);
   if (flow && !tap.sink.offer(flow)) return;
   tap.sink.record({
     kind: 'deliver',
@@ -100,6 +81,7 @@ export function reportDelivery(
 
 /** Hooks on `apply` (who got a packet) and `broadcast` (tags the flow, reports local delivery). */
 export function instrumentAdapter(tap: ServerTap, adapter: any): void {
+  const { flows, delivery, laterDeliveries } = tap.state;
   const apply = adapter.apply;
   adapter.apply = function (opts: Opts, cb: (socket: { id: string }) => void) {
     const d = delivery.value ?? laterDeliveries.get(opts);
@@ -119,7 +101,7 @@ export function instrumentAdapter(tap: ServerTap, adapter: any): void {
     adapter[method] = function (packet: Packet, opts: Opts, ...rest: unknown[]) {
       // Every broadcast a lab server makes carries a flow, so the others can tell it from a
       // stranger's; one made outside any client's event gets a flow of its own.
-      const flow = currentFlow() ?? newFlowId(tap.id, tap.lab);
+      const flow = flows.current() ?? flows.newFlowId(tap.id, tap.lab);
       // The adapter carries flags to the other servers untouched and ignores ones it doesn't know.
       // A broadcast made while answering another lab's flow also says which lab made it.
       opts.flags =
@@ -142,7 +124,7 @@ export function instrumentAdapter(tap: ServerTap, adapter: any): void {
     const original = adapter[method];
     if (typeof original !== 'function') continue;
     adapter[method] = function (...args: unknown[]) {
-      return withAsyncFlow(currentFlow(), () => original.apply(this, args));
+      return flows.withAsyncFlow(flows.current(), () => original.apply(this, args));
     };
   }
 }

@@ -12,6 +12,7 @@ import type { Browser } from 'playwright-core';
 import { ensurePageBuilt, launchChromium, requireChromium } from '../support/browser-chromium.ts';
 import { axeViolations, THEMES } from '../support/axe.ts';
 import { closeAllLabs, makeLab, type TestLab } from '../support/lab-fixture.ts';
+import { apiCalls } from '../../trace/api-calls.ts';
 
 const chromiumPath = requireChromium();
 const ARTIFACTS = 'tests/artifacts';
@@ -133,10 +134,7 @@ describe.skipIf(!chromiumPath)('a page everyone can use, with a crowd', () => {
 
     // A broadcast to 36 sockets (before Stop and Start, whose reconnections could make the monitor
     // sample it out): the live region tells it without a socket id.
-    const sent = await lab.api('POST', `/api/clients/${ofS1[0]}/emit`, {
-      event: 'chat message',
-      args: ['hello'],
-    });
+    const sent = await lab.send(apiCalls.emit(ofS1[0], 'chat message', ['hello']));
     expect(sent.status).toBe(200);
     const live = page.getByTestId('live-region');
     await expect

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { ensurePageBuilt, launchChromium, requireChromium } from '../support/browser-chromium.ts';
 import { closeAllLabs, makeLab, type TestLab } from '../support/lab-fixture.ts';
+import { apiCalls } from '../../trace/api-calls.ts';
 
 const chromiumPath = requireChromium();
 const ARTIFACTS = 'tests/artifacts';
@@ -28,7 +29,7 @@ describe.skipIf(!chromiumPath)('the balancer on the page', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     await ensurePageBuilt();
     lab = await makeLab('redis', { servers: 3, balancer: { mode: 'round-robin' } });
-    expect((await lab.api('POST', '/api/clients', { via: 'balancer', count: 3 })).status).toBe(201);
+    expect((await lab.send(apiCalls.addClients({ via: 'balancer', count: 3 }))).status).toBe(201);
     browser = await launchChromium(chromiumPath!);
     page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     await page.goto(lab.url);

@@ -10,6 +10,7 @@ import type { Browser } from 'playwright-core';
 import { Redis } from 'ioredis';
 import { ensurePageBuilt, launchChromium, requireChromium } from '../support/browser-chromium.ts';
 import { closeAllLabs, makeLab, type TestLab } from '../support/lab-fixture.ts';
+import { apiCalls } from '../../trace/api-calls.ts';
 
 const chromiumPath = requireChromium();
 const ARTIFACTS = 'tests/artifacts';
@@ -44,10 +45,7 @@ describe.skipIf(!chromiumPath)('a page opened after the ring rolled over', () =>
     for (let i = 0; lab.lab.ring.last().some((e) => SETUP_KINDS.has(e.kind)); i++) {
       if (i > 400) throw new Error('the ring never rolled over');
       const from = clients[i % clients.length];
-      await lab.api('POST', `/api/clients/${from.id}/emit`, {
-        event: 'chat message',
-        args: [`busy ${i}`],
-      });
+      await lab.send(apiCalls.emit(from.id, 'chat message', [`busy ${i}`]));
     }
     browser = await launchChromium(chromiumPath!);
   });

@@ -17,6 +17,7 @@ import {
   requireChromium,
 } from '../support/browser-chromium.ts';
 import { closeAllLabs, makeLab, type TestLab } from '../support/lab-fixture.ts';
+import { apiCalls } from '../../trace/api-calls.ts';
 
 const chromiumPath = requireChromium();
 const ARTIFACTS = 'tests/artifacts';
@@ -84,7 +85,7 @@ describe.skipIf(!chromiumPath)('the lab page', () => {
     await ensurePageBuilt();
     lab = await makeLab('redis', { servers: 3 });
     // Two headless clients per server: the emptiest server gets each new one.
-    const made = await lab.api('POST', '/api/clients', { count: 6 });
+    const made = await lab.send(apiCalls.addClients({ count: 6 }));
     expect(made.status).toBe(201);
     browser = await launchChromium(chromiumPath!);
     page = await browser.newPage({ viewport: { width: 1280, height: 720 } });

@@ -11,6 +11,7 @@ import type { SpawnRecord } from '../../web/src/lib/stage/particles.ts';
 import type { Flow } from '../../trace/state.ts';
 import { ensurePageBuilt, launchChromium, requireChromium } from '../support/browser-chromium.ts';
 import { closeAllLabs, makeLab, type TestLab } from '../support/lab-fixture.ts';
+import { apiCalls } from '../../trace/api-calls.ts';
 
 const chromiumPath = requireChromium();
 const ARTIFACTS = 'tests/artifacts/stage';
@@ -39,10 +40,7 @@ async function openPage(
 
 /** A lab client's chat message, through the control API; resolves with its flow id on the page. */
 async function chat(lab: TestLab, page: Page, client: string, text: string): Promise<string> {
-  const r = await lab.api('POST', `/api/clients/${client}/emit`, {
-    event: 'chat message',
-    args: [text],
-  });
+  const r = await lab.send(apiCalls.emit(client, 'chat message', [text]));
   expect(r.status).toBe(200);
   const handle = await page.waitForFunction(
     (t) =>
@@ -97,7 +95,7 @@ describe.skipIf(!chromiumPath)('what moves on the stage', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     await ensurePageBuilt();
     lab = await makeLab('redis', { servers: 3 });
-    expect((await lab.api('POST', '/api/clients', { count: 3 })).status).toBe(201);
+    expect((await lab.send(apiCalls.addClients({ count: 3 }))).status).toBe(201);
     browser = await launchChromium(chromiumPath!);
   });
 
@@ -199,7 +197,7 @@ describe.skipIf(!chromiumPath)('what moves on the stage', () => {
   it('a clean stop is told as a stop; a lost mark goes as soon as its line works again', async () => {
     const [ctx, page] = await openPage(browser, lab, 'light');
     try {
-      expect((await lab.api('POST', '/api/servers/s2/stop')).status).toBe(200);
+      expect((await lab.send(apiCalls.server('s2', 'stop'))).status).toBe(200);
       await page.locator('[data-server="s2"][data-state="down"]').waitFor();
       await expect
         .poll(() => page.getByTestId('narration').textContent())
@@ -214,7 +212,7 @@ describe.skipIf(!chromiumPath)('what moves on the stage', () => {
           { timeout: 10_000 },
         )
       ).jsonValue()) as { until: number };
-      expect((await lab.api('POST', '/api/servers/s2/start')).status).toBe(200);
+      expect((await lab.send(apiCalls.server('s2', 'start'))).status).toBe(200);
       await page.locator('[data-server="s2"][data-state="up"]').waitFor();
       const gone = await page.waitForFunction(
         () => !window.__fanoutLab.metrics.crosses().some((c) => c.edge === 'sub:s2'),

@@ -12,6 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { ensurePageBuilt, launchChromium, requireChromium } from '../support/browser-chromium.ts';
 import { closeAllLabs, makeLab, type TestLab } from '../support/lab-fixture.ts';
 import { inspectLayout, type LayoutReport } from '../support/page-checks.ts';
+import { apiCalls, type ClientSpec } from '../../trace/api-calls.ts';
 
 const chromiumPath = requireChromium();
 const ARTIFACTS = 'tests/artifacts/stage';
@@ -69,7 +70,7 @@ describe.skipIf(!chromiumPath)('the page at every size and theme', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     await ensurePageBuilt();
     lab = await makeLab('redis', { servers: 3 });
-    expect((await lab.api('POST', '/api/clients', { count: 6, rooms: ['blue'] })).status).toBe(201);
+    expect((await lab.send(apiCalls.addClients({ count: 6, rooms: ['blue'] }))).status).toBe(201);
     browser = await launchChromium(chromiumPath!);
   });
 
@@ -121,9 +122,9 @@ describe.skipIf(!chromiumPath)('the page with the load balancer on', () => {
     await ensurePageBuilt();
     lab = await makeLab('redis', { servers: 3, balancer: { mode: 'round-robin' } });
     // Long-polling through round-robin: refused again and again, so the counts are drawn.
-    const route = { via: 'balancer', transports: ['polling', 'websocket'] };
-    expect((await lab.api('POST', '/api/clients', { count: 2, ...route })).status).toBe(201);
-    expect((await lab.api('POST', '/api/clients', { count: 4, rooms: ['blue'] })).status).toBe(201);
+    const route: ClientSpec = { via: 'balancer', transports: ['polling', 'websocket'] };
+    expect((await lab.send(apiCalls.addClients({ count: 2, ...route }))).status).toBe(201);
+    expect((await lab.send(apiCalls.addClients({ count: 4, rooms: ['blue'] }))).status).toBe(201);
     await lab.waitForEvent((e) => e.kind === 'http.request' && e.status === 400, { past: true });
     browser = await launchChromium(chromiumPath!);
   });

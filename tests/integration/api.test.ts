@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeAllLabs, makeLab, type TestLab } from '../support/lab-fixture.ts';
-import type { LabInfo } from '../../trace/lab-info.ts';
+import { apiCalls } from '../../trace/api-calls.ts';
 
 afterAll(closeAllLabs);
 
@@ -12,7 +12,7 @@ describe('the control API on loopback', () => {
   afterAll(() => lab.close());
 
   it('GET /api/lab describes Redis with no password, the adapter, servers and clients', async () => {
-    const { status, body } = await lab.api<LabInfo>('GET', '/api/lab');
+    const { status, body } = await lab.send(apiCalls.lab());
     expect(status).toBe(200);
     expect(body.redis).toMatchObject({ kind: 'external', state: 'up', controllable: false });
     expect(body.redis.version).toMatch(/^\d+\./);
@@ -43,13 +43,10 @@ describe('the control API on loopback', () => {
       (e) =>
         e.kind === 'client.receive' && e.client === made.body[1].id && e.event === 'chat message',
     );
-    await lab.api('POST', `/api/clients/${made.body[0].id}/emit`, {
-      event: 'chat message',
-      args: ['via the API'],
-    });
+    await lab.send(apiCalls.emit(made.body[0].id, 'chat message', ['via the API']));
     expect(await received).toMatchObject({ args: ['via the API'], server: 's2' });
     expect((await lab.api('DELETE', `/api/clients/${made.body[0].id}`)).status).toBe(200);
-    expect((await lab.api<LabInfo>('GET', '/api/lab')).body.clients.map((c) => c.id)).toEqual([
+    expect((await lab.send(apiCalls.lab())).body.clients.map((c) => c.id)).toEqual([
       made.body[1].id,
     ]);
   });
@@ -94,7 +91,7 @@ describe('the control API on loopback', () => {
   });
 
   it('answers 404 for unknown ids and routes, 405 for a wrong method', async () => {
-    expect((await lab.api('POST', '/api/servers/s9/stop')).status).toBe(404);
+    expect((await lab.send(apiCalls.server('s9', 'stop'))).status).toBe(404);
     expect((await lab.api('DELETE', '/api/clients/nobody')).status).toBe(404);
     expect((await lab.api('GET', '/api/nothing')).status).toBe(404);
     expect((await lab.api('GET', '/api/servers/s1/stop')).status).toBe(405);
@@ -115,13 +112,13 @@ describe('the control API when the hub is exposed', () => {
   afterAll(() => lab.close());
 
   it('reads stay open, and the lab says it wants a token', async () => {
-    const res = await lab.api<LabInfo>('GET', '/api/lab');
+    const res = await lab.send(apiCalls.lab());
     expect(res.status).toBe(200);
     expect(res.body.auth).toBe(true);
   });
 
   it('refuses changes without the token, or with a wrong one', async () => {
-    expect((await lab.api('POST', '/api/servers/s1/stop')).status).toBe(401);
+    expect((await lab.send(apiCalls.server('s1', 'stop'))).status).toBe(401);
     expect((await lab.api('POST', '/api/servers/s1/stop', undefined, 'wrong')).status).toBe(401);
     expect(lab.lab.server('s1').state).toBe('up');
   });

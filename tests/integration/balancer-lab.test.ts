@@ -9,6 +9,7 @@ import type { HttpRequest, LabEvent, TransportUpgrade } from '../../trace/events
 import type { LabInfo } from '../../trace/lab-info.ts';
 import { BACKENDS, makeLab, until, type Backend, type TestLab } from '../support/lab-fixture.ts';
 import { PATH_WITHOUT_NGINX, balancerKinds } from '../support/balancer-fixture.ts';
+import { apiCalls } from '../../trace/api-calls.ts';
 
 type Client = LabInfo['clients'][number];
 const POLLING = ['polling', 'websocket'];
@@ -55,7 +56,7 @@ describe.each(combos)('through the %s balancer, on %s', (kind, backend: Backend)
 
   /** `from` sends a chat message; resolves once every one of `made` has reported it. */
   const chatHeardByAll = async (from: string, text: string, made: Client[]) => {
-    await lab.api('POST', `/api/clients/${from}/emit`, { event: 'chat message', args: [text] });
+    await lab.send(apiCalls.emit(from, 'chat message', [text]));
     for (const c of made)
       await lab.waitForEvent(
         (e) => e.kind === 'client.receive' && e.client === c.id && e.args[0] === text,
@@ -64,7 +65,7 @@ describe.each(combos)('through the %s balancer, on %s', (kind, backend: Backend)
   };
 
   it('GET /api/lab says where the balancer listens, its mode, and which kind runs it', async () => {
-    const { body } = await lab.api<LabInfo>('GET', '/api/lab');
+    const { body } = await lab.send(apiCalls.lab());
     expect(body.balancer).toEqual({ port: expect.any(Number), mode: 'round-robin', kind });
   });
 
@@ -164,7 +165,7 @@ describe.each(combos)('through the %s balancer, on %s', (kind, backend: Backend)
   });
 
   it('switched off, nothing listens on its port, and a client through it is refused with a sentence', async () => {
-    const { body: on } = await lab.api<LabInfo>('GET', '/api/lab');
+    const { body: on } = await lab.send(apiCalls.lab());
     const { status, body } = await lab.api('POST', '/api/balancer', { mode: 'off' });
     expect([status, body]).toEqual([200, { port: on.balancer!.port, mode: 'off', kind }]);
     await expect(fetch(`http://127.0.0.1:${on.balancer!.port}/socket.io/`)).rejects.toThrow();

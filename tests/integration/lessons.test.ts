@@ -13,6 +13,7 @@ import type { Envelope } from '../../trace/events.ts';
 import { parseLesson, LessonFormatError } from '../../trace/lesson-format.ts';
 import { LessonRunner, type Phase, type RunnerView } from '../../trace/lesson-runner.ts';
 import type { Lesson } from '../../trace/lesson-types.ts';
+import type { ApiCall } from '../../trace/api-calls.ts';
 import { LabCluster } from '../../server/redis-cluster/lab-cluster.ts';
 
 const DIR = new URL('../../lessons/', import.meta.url);
@@ -64,7 +65,7 @@ async function play(lab: TestLab, lesson: Lesson, answers: 'right' | 'wrong') {
   const runner = new LessonRunner(
     lesson,
     {
-      api: (method, path, body) => lab.api(method, path, body),
+      send: (call) => lab.send(call),
       wait: (ms) => new Promise((r) => setTimeout(r, ms)),
     },
     `test-${answers}`,
@@ -159,7 +160,7 @@ describe.each(BACKENDS)('the lessons on the real lab (%s)', (backend) => {
     it(`${lesson.id}: refused by a lab on one Redis`, async () => {
       const runner = new LessonRunner(
         lesson,
-        { api: (m, p, b) => lab.api(m, p, b), wait: (ms) => new Promise((r) => setTimeout(r, ms)) },
+        { send: (call) => lab.send(call), wait: (ms) => new Promise((r) => setTimeout(r, ms)) },
         'test-refused',
       );
       try {
@@ -176,7 +177,7 @@ describe.each(BACKENDS)('the lessons on the real lab (%s)', (backend) => {
   it('a second holder is told the lab is busy, and gets it once the first lets go', async () => {
     const lesson = LESSONS[0];
     const executor = {
-      api: (m: string, p: string, b?: unknown) => lab.api(m, p, b),
+      send: (call: ApiCall) => lab.send(call),
       wait: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
     };
     const first = new LessonRunner(lesson, executor, 'first');

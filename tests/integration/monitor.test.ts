@@ -14,6 +14,7 @@ import type { Envelope, LabEvent, Step } from '../../trace/events.ts';
 import { reduceAll } from '../../trace/reducer.ts';
 import { reconcile } from '../../trace/reconcile.ts';
 import type { LabState } from '../../trace/state.ts';
+import { apiCalls } from '../../trace/api-calls.ts';
 
 afterAll(closeAllLabs);
 
@@ -214,7 +215,7 @@ describe.each(BACKENDS)('the monitor channel (%s)', (backend) => {
   });
 
   it('a room emit with the classic adapter reaches every server; those with no member drop it as an unknown room', async () => {
-    await lab.api('POST', '/api/clients/c4/emit', { event: 'join', args: ['quiz'] });
+    await lab.send(apiCalls.emit('c4', 'join', ['quiz']));
     const flow = await broadcastFrom(lab, 'c1', 'room message', ['quiz', 'q1'], ['c4']);
     await Promise.all(
       ['s1', 's2', 's3'].map((s) =>
@@ -280,7 +281,7 @@ describe.each(BACKENDS)('the monitor channel (%s)', (backend) => {
   });
 
   it('stopping s2 mid-stream: reconciliation says which clients missed which messages, and why', async () => {
-    await lab.api('POST', '/api/servers/s2/stop');
+    await lab.send(apiCalls.server('s2', 'stop'));
     const flow = await broadcastFrom(lab, 'c1', 'chat message', ['while s2 is down'], ['c1', 'c4']);
     await lab.waitForEvent((e) => e.kind === 'receive' && e.flow === flow && e.server === 's3', {
       past: true,
@@ -291,7 +292,7 @@ describe.each(BACKENDS)('the monitor channel (%s)', (backend) => {
       ['c2', 'server-down'],
       ['c3', 'server-down'],
     ]);
-    await lab.api('POST', '/api/servers/s2/start');
+    await lab.send(apiCalls.server('s2', 'start'));
   });
   // Last: the setup ends the clients the tests above use.
   it("a setup's batches are shown once, though they also come back through the monitor channel", async () => {
@@ -331,7 +332,7 @@ describe.each(BACKENDS)('the monitor with the sharded adapter in dynamic mode (%
   afterAll(() => lab.close());
 
   it('servers with no member in the room never receive its broadcast', async () => {
-    await lab.api('POST', '/api/clients/c3/emit', { event: 'join', args: ['quiz'] });
+    await lab.send(apiCalls.emit('c3', 'join', ['quiz']));
     await lab.waitForEvent(
       (e) =>
         e.kind === 'redis.command' &&
@@ -472,8 +473,8 @@ describe('the monitor feed', () => {
         check();
       });
 
-    await lab.api('POST', '/api/servers/s2/crash');
-    await lab.api('POST', '/api/servers/s2/start');
+    await lab.send(apiCalls.server('s2', 'crash'));
+    await lab.send(apiCalls.server('s2', 'start'));
     await seenOnRelay('s2 back up', (e) => e.kind === 'server.up' && e.server === 's2');
     await lab.api('POST', '/api/redis/stop');
     const restarted = Date.now();
@@ -575,7 +576,7 @@ describe('the monitor under a steady load', () => {
   it('settles on one sampling level: at most about one change a second per source', async () => {
     const lab = await makeLab('redis', { servers: 2, clientRate: 1_000_000 });
     // Twenty headless clients: each broadcast makes twenty receipts, reported by the hub.
-    await lab.api('POST', '/api/clients', { count: 20 });
+    await lab.send(apiCalls.addClients({ count: 20 }));
     const sender = await lab.client('s1');
     // About 50 broadcasts a second, about 1,300 detail events a second: over the 600 budget.
     const timer = setInterval(() => sender.emit('chat message', 'steady'), 20);

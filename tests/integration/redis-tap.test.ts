@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { BACKENDS, redisFor } from '../support/lab-fixture.ts';
 import { RedisTap } from '../../server/monitor/redis-tap.ts';
 import { MonitorSink } from '../../server/monitor/monitor-sink.ts';
+import { LabTapState } from '../../server/monitor/lab-tap-state.ts';
 import type { LabEvent } from '../../trace/events.ts';
 
 const connections: Redis[] = [];
@@ -22,6 +23,7 @@ describe.each(BACKENDS)('the Redis tap on a sub connection (%s)', (backend) => {
       lab: 'test',
       sink,
       family: 'classic',
+      state: new LabTapState(),
       emit: (d) => sink.emit(d),
     });
     const sub = new Redis(url);

@@ -18,6 +18,7 @@ import { chatArrives, say, subscribedAgain } from '../support/chat-arrival.ts';
 import { reduceAll } from '../../trace/reducer.ts';
 import { reconcile } from '../../trace/reconcile.ts';
 import type { LabEvent } from '../../trace/events.ts';
+import { apiCalls } from '../../trace/api-calls.ts';
 
 afterAll(closeAllLabs);
 
@@ -79,7 +80,7 @@ describe.each(BACKENDS)('cutting a server off Redis (%s)', (backend) => {
     // and the clients elsewhere are lost for the same reason.
     const local = chatArrives(s2Client, 'local to s2');
     const emitted = lab.waitForEvent((e) => e.kind === 'client.emit' && e.client === 'c2');
-    await lab.api('POST', '/api/clients/c2/emit', { event: 'chat message', args: ['local to s2'] });
+    await lab.send(apiCalls.emit('c2', 'chat message', ['local to s2']));
     await local;
     const s2Flow = (await emitted).flow!;
     const r2 = reconcile(reduceAll(lab.events as LabEvent[]), s2Flow)!;
@@ -107,7 +108,7 @@ describe.each(BACKENDS)('cutting a server off Redis (%s)', (backend) => {
 
   it('freeze then heal: what was sent during the freeze arrives late, nothing closed', async () => {
     await subscribedAgain(lab, 's2');
-    const res = await lab.api('POST', '/api/servers/s2/cut', { mode: 'freeze' });
+    const res = await lab.send(apiCalls.cut('s2', { mode: 'freeze' }));
     expect(res).toMatchObject({ status: 200, body: { link: 'frozen' } });
     let lateAt = 0;
     const late = chatArrives(s2Client, 'during the freeze').then((t) => (lateAt = t));
@@ -122,7 +123,7 @@ describe.each(BACKENDS)('cutting a server off Redis (%s)', (backend) => {
     );
     expect(lateAt).toBe(0);
     const healedAt = Date.now();
-    const healed = await lab.api('POST', '/api/servers/s2/heal', {});
+    const healed = await lab.send(apiCalls.heal('s2'));
     expect(healed.status).toBe(200);
     await late;
     expect(lateAt).toBeGreaterThanOrEqual(healedAt);
@@ -142,13 +143,13 @@ describe.each(BACKENDS)('cutting a server off Redis (%s)', (backend) => {
       expect(unknown.status, path).toBe(404);
       expect(unknown.body.error).toMatch(/s9/);
     }
-    await lab.api('POST', '/api/servers/s3/stop');
+    await lab.send(apiCalls.server('s3', 'stop'));
     try {
       const down = await lab.api<{ error: string }>('POST', '/api/servers/s3/cut', {});
       expect(down.status).toBe(409);
       expect(down.body.error).toMatch(/s3 is down.*start it first/);
     } finally {
-      await lab.api('POST', '/api/servers/s3/start');
+      await lab.send(apiCalls.server('s3', 'start'));
     }
     const after = await lab.api<{ servers: { id: string; link?: string }[] }>('GET', '/api/lab');
     expect(after.body.servers.every((s) => s.link === undefined)).toBe(true);

@@ -12,6 +12,7 @@ import { chatArrives, say, subscribedAgain } from '../support/chat-arrival.ts';
 import { reduceAll } from '../../trace/reducer.ts';
 import { reconcile } from '../../trace/reconcile.ts';
 import type { LabEvent } from '../../trace/events.ts';
+import { apiCalls } from '../../trace/api-calls.ts';
 
 afterAll(closeAllLabs);
 
@@ -99,7 +100,7 @@ describe.each(BACKENDS)('a slow subscriber (%s)', (backend) => {
     const before = await subscribedAgain(lab, 's2');
     // The hub's events and s1's come in separate batches: the flow must start after the slow one.
     const slowed = lab.waitForEvent((e) => e.kind === 'server.link' && e.link === 'slow');
-    await lab.api('POST', '/api/servers/s2/cut', { mode: 'slow' });
+    await lab.send(apiCalls.cut('s2', { mode: 'slow' }));
     await slowed;
     const twice = await lab.api<{ error: string }>('POST', '/api/servers/s2/cut', { mode: 'slow' });
     expect(twice.status).toBe(409);
@@ -119,7 +120,7 @@ describe.each(BACKENDS)('a slow subscriber (%s)', (backend) => {
         detail: "s2's subscriber is slow: it has not read it yet",
       }),
     ]);
-    expect((await lab.api('POST', '/api/servers/s2/heal', {})).status).toBe(200);
+    expect((await lab.send(apiCalls.heal('s2'))).status).toBe(200);
     await late;
     expect(await subscribedAgain(lab, 's2')).toBe(before);
   });

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { BACKENDS, closeAllLabs, makeLab, numsub, until } from '../support/lab-fixture.ts';
-import type { LabInfo } from '../../trace/lab-info.ts';
+import { apiCalls } from '../../trace/api-calls.ts';
 
 afterAll(closeAllLabs);
 
@@ -16,8 +16,8 @@ describe.each(BACKENDS)('a stray subscriber on the request channel (%s)', (backe
         .reply.count,
     ).toBe(2);
 
-    expect((await lab.api('POST', '/api/redis/stray-subscriber')).status).toBe(200);
-    expect((await lab.api<LabInfo>('GET', '/api/lab')).body.straySubscriber).toBe(true);
+    expect((await lab.send(apiCalls.straySubscriber(true))).status).toBe(200);
+    expect((await lab.send(apiCalls.lab())).body.straySubscriber).toBe(true);
     expect(await numsub(lab.admin, 'socket.io-request#/#')).toBe(3);
     const started = Date.now();
     const stuck = await lab.api<CountReply>('POST', '/api/clients/c1/emit', {
@@ -27,7 +27,7 @@ describe.each(BACKENDS)('a stray subscriber on the request channel (%s)', (backe
     // The adapter's requestsTimeout is 5 s.
     expect(Date.now() - started).toBeGreaterThanOrEqual(4900);
 
-    expect((await lab.api('DELETE', '/api/redis/stray-subscriber')).status).toBe(200);
+    expect((await lab.send(apiCalls.straySubscriber(false))).status).toBe(200);
     // Redis drops a connection's subscriptions as it closes it, just after answering QUIT.
     await until(
       async () => (await numsub(lab.admin, 'socket.io-request#/#')) === 2,

@@ -13,6 +13,7 @@ import {
   until,
   type TestLab,
 } from '../support/lab-fixture.ts';
+import { apiCalls } from '../../trace/api-calls.ts';
 
 afterAll(closeAllLabs);
 
@@ -93,7 +94,7 @@ describe.each(BACKENDS)('toggling servers (%s)', (backend) => {
 
   it('stop s2: its client sees a disconnect, broadcasts reach only s1 and s3, NUMSUB drops', async () => {
     const disconnected = nextEvent<string>(b, 'disconnect');
-    const res = await lab.api('POST', '/api/servers/s2/stop');
+    const res = await lab.send(apiCalls.server('s2', 'stop'));
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id: 's2', state: 'down' });
     expect((await disconnected)[0]).toBe('transport close');
@@ -103,7 +104,7 @@ describe.each(BACKENDS)('toggling servers (%s)', (backend) => {
 
   it('start s2: its client reconnects and receives again', async () => {
     const reconnected = nextEvent(b, 'connect', 10_000);
-    expect((await lab.api('POST', '/api/servers/s2/start')).status).toBe(200);
+    expect((await lab.send(apiCalls.server('s2', 'start'))).status).toBe(200);
     await reconnected;
     await broadcastReaches(c, 's2 is back', [a, b, c], []);
     expect(await numsub(lab.admin, 'socket.io-request#/#')).toBe(3);
@@ -116,17 +117,17 @@ describe.each(BACKENDS)('toggling servers (%s)', (backend) => {
       lab.admin,
       lab.lab.redis.url,
       addrs,
-      async () => void (await lab.api('POST', '/api/servers/s2/stop')),
+      async () => void (await lab.send(apiCalls.server('s2', 'stop'))),
     );
     expect(onStop).toContain('QUIT');
 
     const reconnected = nextEvent(b, 'connect', 10_000);
-    await lab.api('POST', '/api/servers/s2/start');
+    await lab.send(apiCalls.server('s2', 'start'));
     await reconnected;
     const crashAddrs = await addressesOf(lab.admin, 's2:');
     const disconnected = nextEvent<string>(b, 'disconnect');
     const onCrash = await commandsFrom(lab.admin, lab.lab.redis.url, crashAddrs, async () => {
-      const res = await lab.api('POST', '/api/servers/s2/crash');
+      const res = await lab.send(apiCalls.server('s2', 'crash'));
       expect(res.body).toMatchObject({ id: 's2', state: 'crashed' });
     });
     expect(onCrash).not.toContain('QUIT');
@@ -138,7 +139,7 @@ describe.each(BACKENDS)('toggling servers (%s)', (backend) => {
 
   it('toggling 50 times leaks no Redis connection, no listener and no rejection', async () => {
     const reconnected = nextEvent(b, 'connect', 10_000);
-    await lab.api('POST', '/api/servers/s2/start');
+    await lab.send(apiCalls.server('s2', 'start'));
     await reconnected;
     const baseline = (await clientNames(lab.admin)).filter((n) => /^s\d+:/.test(n)).sort();
     const warnings: string[] = [];
@@ -150,7 +151,7 @@ describe.each(BACKENDS)('toggling servers (%s)', (backend) => {
     try {
       for (let i = 0; i < 50; i++) {
         await lab.api('POST', `/api/servers/s2/${i % 2 ? 'crash' : 'stop'}`);
-        await lab.api('POST', '/api/servers/s2/start');
+        await lab.send(apiCalls.server('s2', 'start'));
       }
       await until(
         async () =>

@@ -9,6 +9,7 @@ import type { ClientTransports } from '../../trace/lab-info.ts';
 import { freePortBlock } from '../../server/free-port.ts';
 import { ServerNode } from '../../server/server-node.ts';
 import { ServerTap } from '../../server/monitor/server-tap.ts';
+import { LabTapState } from '../../server/monitor/lab-tap-state.ts';
 import { LabBalancer } from '../../server/balancer/lab-balancer.ts';
 import { findNginx } from '../../server/balancer/nginx-process.ts';
 import type { BalancerKind, BalancerMode } from '../../server/balancer/balancer-modes.ts';
@@ -47,6 +48,8 @@ export async function balancedServers(
   const block = await freePortBlock(count + 1);
   const events: LabEvent[] = [];
   const waiters = new Set<{ pred: (e: LabEvent) => boolean; resolve: (e: LabEvent) => void }>();
+  // One lab's taps: they share its flows and deliveries.
+  const state = new LabTapState();
   const servers = Array.from(
     { length: count },
     (_, i) =>
@@ -61,6 +64,7 @@ export async function balancedServers(
             id,
             lab: 'bal1',
             channel: 'lab:monitor',
+            state,
             local: (envelope) => {
               for (const e of envelope.events) {
                 events.push(e);

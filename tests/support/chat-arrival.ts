@@ -5,6 +5,7 @@
 import { expect } from 'vitest';
 import type { Socket } from 'socket.io-client';
 import { until, type TestLab } from './lab-fixture.ts';
+import { apiCalls } from '../../trace/api-calls.ts';
 
 /** Resolves with the time `text` arrives as a chat message on `socket` (others may come first). */
 export function chatArrives(socket: Socket, text: string, timeoutMs = 15_000): Promise<number> {
@@ -60,10 +61,7 @@ export async function say(lab: TestLab, text: string): Promise<string> {
   const emitted = lab.waitForEvent(
     (e) => e.kind === 'client.emit' && e.client === 'c1' && String(e.args?.[0]).startsWith(head),
   );
-  const res = await lab.api('POST', '/api/clients/c1/emit', {
-    event: 'chat message',
-    args: [text],
-  });
+  const res = await lab.send(apiCalls.emit('c1', 'chat message', [text]));
   expect(res.status).toBeLessThan(300);
   return (await emitted).flow!;
 }

@@ -12,6 +12,7 @@ import { redisVersion, type RedisChoice } from '../../server/redis-finder.ts';
 import { startLab, type RunningLab, type StartLabOptions } from '../../server/start-lab.ts';
 import { PortInUseError } from '../../server/server-node.ts';
 import type { Envelope, LabEvent } from '../../trace/events.ts';
+import type { ApiCall } from '../../trace/api-calls.ts';
 
 export type Backend = 'redis' | 'broker';
 
@@ -78,6 +79,9 @@ export interface TestLab extends RunningLab {
   /** A real socket.io-client connected to a server of the lab. */
   client(server: string, opts?: { labClient?: string }): Promise<Socket>;
   admin: Redis;
+  /** Sends a typed call (trace/api-calls.ts): the same client the page and the lessons use. */
+  send<T>(call: ApiCall<T>, token?: string): Promise<{ status: number; body: T }>;
+  /** The untyped form, for requests no builder makes (bad bodies, unknown routes). */
   api<T = unknown>(
     method: string,
     path: string,
@@ -167,6 +171,9 @@ export async function makeLab(
         setTimeout(() => reject(new Error(`client could not connect to ${server}`)), 10_000);
       });
       return socket;
+    },
+    send(call, token) {
+      return this.api(call.method, call.path, call.body, token);
     },
     async api(method, path, body, token) {
       const res = await fetch(`${running.url}${path}`, {

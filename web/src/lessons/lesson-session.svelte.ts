@@ -1,12 +1,13 @@
 /**
- * One learner's lesson in the page: the pure LessonRunner, fed by a /lab connection of its
- * own. That connection carries the lesson's `holder`, so the hub lets go of the lab when the
- * page goes away, and it tells the list when another page holds the lab. Every change to the
- * lab goes through the control API (LabApi), with the page's token if it has one.
+ * One learner's lesson in the page: the pure LessonRunner, fed by the page's one /lab socket
+ * (LabConnection's `onHubBatch`; a second socket got every batch twice). That socket carries the
+ * page's `holder`, so the hub lets go of the lab when the page goes away, and its lab info
+ * tells the list when another page holds the lab. Every change to the lab goes through the
+ * control API (LabApi), with the page's token if it has one.
  */
-import { io, type Socket } from 'socket.io-client';
-import { parseEnvelope } from '../../../trace/events.ts';
+import type { Envelope } from '../../../trace/events.ts';
 import type { LabInfo } from '../../../trace/lab-info.ts';
+import type { LabConnection } from '../state/lab-connection.svelte.ts';
 import {
   LessonRunner,
   type LessonExecutor,
@@ -18,20 +19,33 @@ import { saveProgress } from './lesson-progress.ts';
 
 export class LessonSession {
   view = $state.raw<RunnerView | null>(null);
-  lab = $state.raw<LabInfo | null>(null);
   /** Steps the learner asked a hint for, by index. */
   hinted = $state<number[]>([]);
   /** Goes up with every batch that carries a Redis console line, so the console reads again. */
   consoleVersion = $state(0);
-  readonly holder = `page-${Math.random().toString(36).slice(2, 10)}`;
   private runner: LessonRunner | null = null;
-  private socket: Socket | null = null;
+  private unlisten: (() => void) | null = null;
 
-  /** `api` is a getter: the page may swap its LabApi (a new token), and the session follows. */
-  constructor(private readonly apiOf: () => LabApi) {}
+  /** Getters: the page may swap its LabApi (a new token), and the session follows. */
+  constructor(
+    private readonly apiOf: () => LabApi,
+    private readonly connectionOf: () => LabConnection,
+  ) {}
+
+  private get connection(): LabConnection {
+    return this.connectionOf();
+  }
 
   get api(): LabApi {
     return this.apiOf();
+  }
+
+  get holder(): string {
+    return this.connection.holder;
+  }
+
+  get lab(): LabInfo | null {
+    return this.connection.lab;
   }
 
   /** Another page's lesson holds the lab: its title and step, for the notice. */
@@ -43,31 +57,17 @@ export class LessonSession {
   }
 
   connect(): void {
-    if (this.socket) return;
-    const token = this.api.token;
-    const socket = io('/lab', {
-      transports: ['websocket', 'polling'],
-      auth: token ? { holder: this.holder, token } : { holder: this.holder },
+    this.unlisten ??= this.connection.onHubBatch((envelope: Envelope) => {
+      this.runner?.push(envelope.events);
+      if (envelope.events.some((e) => e.kind === 'console')) this.consoleVersion += 1;
     });
-    socket.on('hello', (hello: { lab: LabInfo }) => (this.lab = hello.lab));
-    socket.on('lab', (info: LabInfo) => (this.lab = info));
-    socket.on('trace', (raw: unknown) => {
-      try {
-        const events = parseEnvelope(raw).events;
-        this.runner?.push(events);
-        if (events.some((e) => e.kind === 'console')) this.consoleVersion += 1;
-      } catch {
-        // A batch the page cannot read is skipped; the lab's own panels report it.
-      }
-    });
-    this.socket = socket;
   }
 
   private executor(): LessonExecutor {
     return {
-      api: async (method, path, body) => {
+      send: async (call) => {
         try {
-          return { status: 200, body: await this.api.call(method, path, body) };
+          return { status: 200, body: await this.api.send(call) };
         } catch (err) {
           const status = err instanceof ApiError ? err.status || 503 : 500;
           return { status, body: { error: (err as Error).message } };
@@ -128,7 +128,7 @@ export class LessonSession {
 
   close(): void {
     void this.leave();
-    this.socket?.close();
-    this.socket = null;
+    this.unlisten?.();
+    this.unlisten = null;
   }
 }

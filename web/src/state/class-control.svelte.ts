@@ -4,6 +4,7 @@
  * code is this page's own choice.
  */
 import type { Prediction } from '../../../trace/lesson-types.ts';
+import { apiCalls, type ApiCall } from '../../../trace/api-calls.ts';
 import { ApiError, type LabApi } from './lab-api.ts';
 
 export class ClassControl {
@@ -18,10 +19,10 @@ export class ClassControl {
     private readonly onneedtoken: () => void,
   ) {}
 
-  private async call(what: string, method: string, path: string, body?: unknown): Promise<boolean> {
+  private async call(what: string, call: ApiCall): Promise<boolean> {
     this.busy = true;
     try {
-      await this.api().call(method, path, body);
+      await this.api().send(call);
       this.status = `${what}: done.`;
       return true;
     } catch (err) {
@@ -44,36 +45,39 @@ export class ClassControl {
         : change.joining !== undefined
           ? `${change.joining === 'paused' ? 'Pause' : 'Open'} joining`
           : `New phones to ${change.placement ?? 'round-robin'}`;
-    return this.call(what, 'POST', '/api/class', change);
+    return this.call(what, apiCalls.classChange(change));
   }
 
   remove(id: string, name: string) {
-    return this.call(`Remove ${name}`, 'DELETE', `/api/class/students/${encodeURIComponent(id)}`);
+    return this.call(`Remove ${name}`, apiCalls.classRemoveStudent(id));
   }
 
   clear() {
-    return this.call('Clear the names', 'DELETE', '/api/class/students');
+    return this.call('Clear the names', apiCalls.classClearStudents());
   }
 
   /** Opens a lesson step's prediction to the class. */
   ask(predict: Prediction, lesson: string, step: number) {
-    return this.call('Ask the class', 'POST', '/api/class/vote', {
-      question: predict.question,
-      choices: predict.choices.map((c) => c.text),
-      lesson,
-      step,
-    });
+    return this.call(
+      'Ask the class',
+      apiCalls.classVote({
+        question: predict.question,
+        choices: predict.choices.map((c) => c.text),
+        lesson,
+        step,
+      }),
+    );
   }
 
   /** Closes the vote with what the lab did, for the projector to show beside the votes. */
   outcome(fits: number[], observed: string) {
-    return this.call('Show the outcome', 'POST', '/api/class/vote/close', {
-      fits,
-      observed: observed.slice(0, 200),
-    });
+    return this.call(
+      'Show the outcome',
+      apiCalls.classVoteClose({ fits, observed: observed.slice(0, 200) }),
+    );
   }
 
   endVote() {
-    return this.call('End the vote', 'DELETE', '/api/class/vote');
+    return this.call('End the vote', apiCalls.classVoteEnd());
   }
 }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, LabApi } from './lab-api.ts';
+import { apiCalls } from '../../../trace/api-calls.ts';
 
 function memory() {
   const m = new Map<string, string>();
@@ -31,16 +32,17 @@ describe('LabApi', () => {
       async () => new Response(JSON.stringify({ error: 'Send the token.' }), { status: 401 }),
     );
     vi.stubGlobal('fetch', fetch);
-    const err = await api.call('POST', '/api/servers/s1/stop').catch((e: unknown) => e);
+    const err = await api.send(apiCalls.server('s1', 'stop')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect(err).toMatchObject({ status: 401, message: 'Send the token.' });
-    const [, init] = fetch.mock.calls[0] as unknown as [string, RequestInit];
+    const [url, init] = fetch.mock.calls[0] as unknown as [string, RequestInit];
+    expect([url, init.method]).toEqual(['/api/servers/s1/stop', 'POST']);
     expect((init.headers as Record<string, string>).authorization).toBe('Bearer t0k');
   });
 
   it('says so when the hub does not answer', async () => {
     vi.stubGlobal('fetch', async () => Promise.reject(new TypeError('fetch failed')));
-    await expect(new LabApi('', memory()).call('GET', '/api/lab')).rejects.toMatchObject({
+    await expect(new LabApi('', memory()).send(apiCalls.lab())).rejects.toMatchObject({
       status: 0,
       message: /did not answer/,
     });

@@ -1,9 +1,12 @@
 /**
- * The hub's control API (docs/api.md), the page's only way to change the lab. When the hub is
+ * The hub's control API (docs/api.md), the page's only way to change the lab: it sends the typed
+ * calls of trace/api-calls.ts (`send(apiCalls.server('s2', 'crash'))`). When the hub is
  * exposed, changing calls need its token: taken once from `?token=` (then removed from the
  * address bar, so a projector never shows it) or pasted by the teacher, and kept in
  * sessionStorage for this tab only.
  */
+import type { ApiCall } from '../../../trace/api-calls.ts';
+
 const TOKEN_KEY = 'fanout-lab-token';
 
 export class ApiError extends Error {
@@ -43,7 +46,12 @@ export class LabApi {
     else this.store?.removeItem(TOKEN_KEY);
   }
 
-  async call<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+  /** Sends one call; resolves with its reply's body, or throws an ApiError with the hub's sentence. */
+  send<R>(call: ApiCall<R>): Promise<R> {
+    return this.request<R>(call.method, call.path, call.body);
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     const token = this.token;
     if (token) headers.authorization = `Bearer ${token}`;

@@ -1,7 +1,9 @@
 /**
- * The page's link to the lab: the hub's /lab namespace (the lab's description, history, and
- * the place page clients report receipts) and the trace feed, from the hub or from a server's
- * /monitor relay, failing over when its source goes away.
+ * The page's link to the lab: its one socket to the hub's /lab namespace (the lab's description,
+ * history and batches; it only reads), the trace feed, from the hub or from a server's /monitor
+ * relay, failing over when its source goes away, and the page clients' reports, which go
+ * through the control API like every other change (server/hub/page-reports.ts), naming the page
+ * by that socket's id. The lessons panel listens to the same socket (`onHubBatch`).
  */
 import { io, type Socket } from 'socket.io-client';
 import { parseEnvelope, type Envelope, type LabEvent } from '../../../trace/events.ts';
@@ -15,10 +17,15 @@ import {
   type FeedChoice,
   type FeedPreference,
 } from '../lib/feed/feed-failover.ts';
+import { apiCalls, type PageClientReport, type PageReceipt } from '../../../trace/api-calls.ts';
+import type { LabApi } from './lab-api.ts';
 
 /** After a feed switch, how long to wait before asking the hub for what was missed, and how much. */
 const BACKFILL_DELAY_MS = 400;
 const BACKFILL_EVENTS = 2000;
+/** Receipts are sent together, at most this many in one call, a little after the first. */
+const RECEIPT_BATCH = 100;
+const RECEIPT_DELAY_MS = 50;
 
 export interface ConnectionOptions {
   onEnvelope: (e: Envelope) => void;
@@ -26,7 +33,12 @@ export interface ConnectionOptions {
   onHistory: (events: LabEvent[], snapshot?: LabState) => void;
   /** Where servers live: the page's host name, with each server's port. */
   host?: string;
+  /** The page's control API (its token may change), for the reports and the backfill. */
+  api: () => LabApi;
 }
+
+/** Hears every batch the hub sends, whichever source feeds the stage. */
+export type HubBatchListener = (envelope: Envelope) => void;
 
 export class LabConnection {
   lab = $state.raw<LabInfo | null>(null);
@@ -42,6 +54,16 @@ export class LabConnection {
   // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, never rendered
   private failed = new Set<string>();
   private readonly host: string;
+  /**
+   * The page's name as a lesson's holder, on its /lab socket: when the socket goes, the hub lets
+   * go of the lab the page's lesson held.
+   */
+  readonly holder = `page-${Math.random().toString(36).slice(2, 10)}`;
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, never rendered
+  private readonly hubListeners = new Set<HubBatchListener>();
+  private pageClients: PageClientReport[] = [];
+  private receipts: PageReceipt[] = [];
+  private receiptTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly opts: ConnectionOptions) {
     this.host = opts.host ?? (typeof location !== 'undefined' ? location.hostname : '127.0.0.1');
@@ -52,10 +74,11 @@ export class LabConnection {
     return `${feedLabel(this.feed.source)} (${this.feed.reason})`;
   }
 
-  connect(token?: string | null): void {
+  /** The socket only reads, so it carries no token: the reports it names the page for do. */
+  connect(): void {
     const hub = io('/lab', {
       transports: ['websocket', 'polling'],
-      auth: token ? { token } : {},
+      auth: { holder: this.holder },
       reconnectionDelay: 500,
       reconnectionDelayMax: 3000,
     });
@@ -65,6 +88,8 @@ export class LabConnection {
       this.everConnected = true;
       this.failed.delete('hub');
       this.rechoose();
+      // A new socket is a new page to the hub: its clients are listed again under its id.
+      if (this.pageClients.length) this.sendPageClients();
     });
     hub.on('disconnect', () => {
       this.hubConnected = false;
@@ -82,17 +107,35 @@ export class LabConnection {
     });
     hub.on('lab', (info: LabInfo) => this.setLab(info));
     hub.on('trace', (raw: unknown) => {
-      if (this.feed?.source.kind === 'hub') this.accept(raw);
+      const fromHub = this.feed?.source.kind === 'hub';
+      if (!fromHub && this.hubListeners.size === 0) return;
+      const envelope = this.parse(raw);
+      if (!envelope) return;
+      if (fromHub) this.opts.onEnvelope(envelope);
+      for (const listener of this.hubListeners) listener(envelope);
     });
   }
 
-  private accept(raw: unknown): void {
+  /** Every batch of the hub from now on, until the returned function is called. */
+  onHubBatch(listener: HubBatchListener): () => void {
+    this.hubListeners.add(listener);
+    return () => this.hubListeners.delete(listener);
+  }
+
+  private parse(raw: unknown): Envelope | null {
     try {
-      this.opts.onEnvelope(parseEnvelope(raw));
+      const envelope = parseEnvelope(raw);
       this.feedError = null;
+      return envelope;
     } catch (err) {
       this.feedError = (err as Error).message;
+      return null;
     }
+  }
+
+  private accept(raw: unknown): void {
+    const envelope = this.parse(raw);
+    if (envelope) this.opts.onEnvelope(envelope);
   }
 
   private setLab(info: LabInfo): void {
@@ -129,10 +172,8 @@ export class LabConnection {
 
   private async backfill(): Promise<void> {
     try {
-      const res = await fetch(`/api/trace?limit=${BACKFILL_EVENTS}`);
-      if (!res.ok) return;
-      const body = (await res.json()) as { v: number; events: LabEvent[] };
-      if (Array.isArray(body.events)) this.opts.onHistory(body.events);
+      const body = await this.opts.api().send(apiCalls.trace(BACKFILL_EVENTS));
+      if (Array.isArray(body?.events)) this.opts.onHistory(body.events);
     } catch {
       // The hub is away too: nothing to fill the gap with.
     }
@@ -156,31 +197,44 @@ export class LabConnection {
   }
 
   /** A page client reports what it received, so step 10 shows for it too. */
-  reportReceipt(r: {
-    client: string;
-    socketId: string;
-    server: string;
-    event: string;
-    args: unknown[];
-  }): void {
-    this.hub?.emit('client.receive', r);
+  reportReceipt(r: PageReceipt): void {
+    if (!this.hub?.connected) return;
+    this.receipts.push(r);
+    if (this.receipts.length >= RECEIPT_BATCH) this.sendReceipts();
+    else this.receiptTimer ??= setTimeout(() => this.sendReceipts(), RECEIPT_DELAY_MS);
   }
 
-  reportPageClients(
-    list: {
-      id: string;
-      server: string;
-      socketId?: string;
-      rooms: string[];
-      state: string;
-      via?: string;
-      transports?: string[];
-    }[],
-  ): void {
-    this.hub?.emit('page.clients', list);
+  private sendReceipts(): void {
+    if (this.receiptTimer) clearTimeout(this.receiptTimer);
+    this.receiptTimer = null;
+    const batch = this.receipts.splice(0, RECEIPT_BATCH);
+    const page = this.hub?.id;
+    if (!page || batch.length === 0) return;
+    // Receipts are the trace's step 10, not the page's state: one refused (a flood past the
+    // rate limit, a page without the token) is left out, as the monitor's sampling would.
+    this.opts
+      .api()
+      .send(apiCalls.pageReceipts(page, batch))
+      .catch(() => undefined);
+  }
+
+  reportPageClients(list: PageClientReport[]): void {
+    this.pageClients = list;
+    this.sendPageClients();
+  }
+
+  private sendPageClients(): void {
+    const page = this.hub?.id;
+    if (!page || !this.hub?.connected) return;
+    // The list is sent whole each time, so a refused one is mended by the next.
+    this.opts
+      .api()
+      .send(apiCalls.pageClients(page, this.pageClients))
+      .catch(() => undefined);
   }
 
   close(): void {
+    if (this.receiptTimer) clearTimeout(this.receiptTimer);
     this.feedSocket?.close();
     this.hub?.close();
   }
