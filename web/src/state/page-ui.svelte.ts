@@ -3,7 +3,8 @@
  * client and selected server, unfolded client groups, the plumbing switch, and the fields that
  * keys focus or click.
  */
-import type { Tab } from '../components/page/SidePanel.svelte';
+/** The side panel's tabs (SidePanel.svelte); here so plain TypeScript can name them too. */
+export type Tab = 'controls' | 'clients' | 'inspect' | 'log' | 'class';
 
 export class PageUi {
   tab = $state<Tab>('controls');
