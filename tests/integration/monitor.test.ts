@@ -292,7 +292,17 @@ describe.each(BACKENDS)('the monitor channel (%s)', (backend) => {
       ['c2', 'server-down'],
       ['c3', 'server-down'],
     ]);
+    const restarted = Date.now();
     await lab.send(apiCalls.server('s2', 'start'));
+    // A start answers once s2 listens, and waits for Redis at most a few seconds (whenReady):
+    // under load s2's connections can report ready after it. The next test counts the connects
+    // made after its own start, so this one waits for the ones its restart caused.
+    for (const role of ['pub', 'sub'])
+      await lab.waitForEvent(
+        (e) =>
+          e.kind === 'redis.connect' && e.server === 's2' && e.role === role && e.t >= restarted,
+        { past: true },
+      );
   });
   // Last: the setup ends the clients the tests above use.
   it("a setup's batches are shown once, though they also come back through the monitor channel", async () => {
