@@ -15,11 +15,10 @@ describe('LabSetup', () => {
     const mode = container.querySelector('[data-testid=subscription-mode]') as HTMLSelectElement;
     await fireEvent.change(mode, { target: { value: 'static' } });
     await fireEvent.click(getByText('Rebuild'));
-    expect(run).toHaveBeenCalledWith('Rebuild the lab', 'POST', '/api/lab/setup', {
-      servers: 3,
-      adapter: 'sharded',
-      subscriptionMode: 'static',
-      resp: 3,
+    expect(run).toHaveBeenCalledWith('Rebuild the lab', {
+      method: 'POST',
+      path: '/api/lab/setup',
+      body: { servers: 3, adapter: 'sharded', subscriptionMode: 'static', resp: 3 },
     });
   });
 });
