@@ -9,7 +9,11 @@
  * channel's slot (ioredis's `shardedSubscribers`), where the adapter's PUBSUB SHARDNUMSUB counts it.
  */
 import { Cluster, Redis } from 'ioredis';
-import { clusterOptions, startupNodes } from './redis-cluster/cluster-clients.ts';
+import {
+  clusterOptions,
+  guardShardedSubscribers,
+  startupNodes,
+} from './redis-cluster/cluster-clients.ts';
 import type { AdapterKind } from '../trace/events.ts';
 import { baseOptions, labConnectionName, quitAll } from './redis-clients.ts';
 import { LabError } from './lab-error.ts';
@@ -55,6 +59,7 @@ export class StraySubscriber {
         )
       : new Redis(this.url(), { ...baseOptions(name), maxRetriesPerRequest: 1 });
     client.on('error', () => undefined);
+    if (client instanceof Cluster && adapter === 'sharded') guardShardedSubscribers(client);
     this.client = client;
     try {
       if (adapter === 'sharded') await client.ssubscribe(`${this.key}#/#`);

@@ -15,6 +15,7 @@ import type { AdapterKind } from '../../trace/events.ts';
 import { SUBSCRIBE_COMMANDS } from '../redis-clients.ts';
 import type { RedisConnections } from '../adapters/server-mode.ts';
 import { guardReader } from '../adapters/streams.ts';
+import { HookMissing, requireHook } from '../adapters/hook-check.ts';
 
 /** "redis://127.0.0.1:7001" -> { host, port }, with the password of the first URL that has one. */
 export function startupNodes(urls: string[]): { host: string; port: number }[] {
@@ -93,6 +94,7 @@ export function createClusterPair(
     }),
   );
   quitAfterSubscriptions(sub);
+  if (adapter === 'sharded') guardShardedSubscribers(sub);
   const conns: RedisConnections = { pub: pub as unknown as Redis, sub: sub as unknown as Redis };
   if (streams) {
     // A Cluster of its own, as the adapter's duplicate() would make: XREAD BLOCK holds the
@@ -127,4 +129,31 @@ function quitAfterSubscriptions(sub: Cluster): void {
     await Promise.allSettled([...pending]);
     return quit();
   };
+}
+
+/**
+ * ioredis 6 picks the sharded subscriber for an SSUBSCRIBE by the slot's owner in its slot table
+ * (`ClusterSubscriberGroup.getResponsibleSubscriber`). A slot nobody owns, as while a stopped
+ * master's slots are uncovered, has no entry there, and the lookup throws a TypeError inside a
+ * callback: an uncaught exception that ends the whole lab (seen when a node was stopped from the
+ * page while a subscription waited in the offline queue). With no owner this answers "none",
+ * and ioredis then rejects that one command ("No sharded subscriber for slot"), which the adapter
+ * handles; ioredis subscribes again once the slot has an owner.
+ */
+export function guardShardedSubscribers(cluster: Cluster): void {
+  const group = (cluster as unknown as { shardedSubscribers?: ShardedGroup }).shardedSubscribers;
+  if (!group) throw new HookMissing({ pkg: 'ioredis', name: 'Cluster#shardedSubscribers' });
+  const pick = requireHook(
+    group,
+    'ioredis',
+    'ClusterSubscriberGroup#getResponsibleSubscriber',
+  ).getResponsibleSubscriber;
+  group.getResponsibleSubscriber = function (slot: number) {
+    return group.clusterSlots?.[slot]?.[0] === undefined ? undefined : pick.call(this, slot);
+  };
+}
+
+interface ShardedGroup {
+  clusterSlots?: (string[] | undefined)[];
+  getResponsibleSubscriber(slot: number): unknown;
 }
