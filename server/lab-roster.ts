@@ -15,6 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { baseOptions, labConnectionName, quitAll, whenReady } from './redis-clients.ts';
+import { settlesWithin } from './deadline.ts';
 import type { LabInfo } from '../trace/lab-info.ts';
 import { LAB_ID } from './lab-id.ts';
 
@@ -113,6 +114,8 @@ export class Roster {
   private readonly timer: NodeJS.Timeout;
   private answers = new Set<string>();
   private onAnswer: (() => void) | null = null;
+  /** Settles when Redis has confirmed the SUBSCRIBE (true) or refused it (false). */
+  private readonly subscribed: Promise<boolean>;
 
   constructor(private readonly options: RosterOptions) {
     this.channel = rosterChannel(options.monitorChannel);
@@ -126,7 +129,10 @@ export class Roster {
       baseOptions(labConnectionName(`${options.name}:roster-sub`, options.lab)),
     );
     for (const c of [this.pub, this.sub]) c.on('error', () => undefined);
-    this.sub.subscribe(this.channel).catch(() => undefined);
+    this.subscribed = this.sub.subscribe(this.channel).then(
+      () => true,
+      () => false,
+    );
     this.sub.on('message', (_channel: string, raw: string) => this.hear(raw));
     // Back from an outage: the silence was the outage's, not the servers'; ask who is there.
     let connectedBefore = false;
@@ -141,9 +147,15 @@ export class Roster {
     this.timer.unref();
   }
 
-  /** Resolves once the roster hears its channel, or after a while with Redis away. */
+  /**
+   * Resolves once the roster hears its channel, or after a while with Redis away. A ready
+   * connection is not yet a subscribed one: a roll call made before Redis confirms the SUBSCRIBE
+   * counts one listener too few, takes the answer it is owed for its own, and so finds nobody
+   * (CI saw a standalone s1 start beside the lab's s1 that way).
+   */
   async ready(): Promise<void> {
-    await Promise.all([whenReady(this.pub), whenReady(this.sub)]);
+    const [, subReady] = await Promise.all([whenReady(this.pub), whenReady(this.sub)]);
+    if (subReady) await settlesWithin(this.subscribed, 3000);
   }
 
   /** The servers other processes run, by id. */
@@ -174,6 +186,8 @@ export class Roster {
         this.onAnswer = () => {
           if (this.answers.size >= others) done();
         };
+        // Answers can come in on the subscriber before PUBLISH's own reply on the publisher.
+        this.onAnswer();
       });
       this.onAnswer = null;
     }
