@@ -163,6 +163,13 @@ describe.each(CASES)('every mode: $mode adapter on $backend', ({ mode, backend, 
     labClients.filter((l) => l.server === server).length;
 
   /**
+   * A member on a server that `from` does not reach is not waited for: nothing is on its way to
+   * it. What is checked instead is that there is no way: `from` has no connection to Redis.
+   */
+  const noWayFrom = (from: string) =>
+    expect(lab.lab.server(from).redisLink, `${from}'s connections to Redis`).toBe('none');
+
+  /**
    * Sends something from server `from` and checks who got it: every member that `to` picks on
    * a server `from` reaches, exactly once, and nobody else. `marker` sends a chat message the
    * same way afterwards; on each server `from` reaches it arrives after anything the first send
@@ -189,6 +196,7 @@ describe.each(CASES)('every mode: $mode adapter on $backend', ({ mode, backend, 
       const expected = connected.filter((m) => reaches(from, m.server) && (opts.to?.(m) ?? true));
       await Promise.all(expected.map((m) => got.get(m)!.reached(1)));
       await opts.marker(markerText);
+      if (connected.some((m) => !reaches(from, m.server))) noWayFrom(from);
       await Promise.all(
         connected.filter((m) => reaches(from, m.server)).map((m) => marks.get(m)!.reached(1)),
       );
@@ -366,6 +374,7 @@ describe.each(CASES)('every mode: $mode adapter on $backend', ({ mode, backend, 
       // server it hears, any io.local copy that crossed would have come first.
       await lab.send(apiCalls.serversEmit({ event: 'chat message', args: ['from every server'] }));
       const heard = (m: Member) => SERVERS.filter((s) => reaches(s, m.server)).length;
+      for (const s of SERVERS) if (members.some((m) => !reaches(s, m.server))) noWayFrom(s);
       await Promise.all(members.map((m) => everywhere.get(m)!.reached(heard(m))));
       for (const m of members) {
         expect(locals.get(m)!.count, m.name).toBe(1);
@@ -418,6 +427,7 @@ describe.each(CASES)('every mode: $mode adapter on $backend', ({ mode, backend, 
       expect(await a.socket.emitWithAck('server ping', 'ping')).toEqual({ sent: true });
       const others = members.filter((m) => m.server !== 's1' && reaches('s1', m.server));
       await Promise.all(others.map((m) => got.get(m)!.reached(1)));
+      if (members.some((m) => !reaches('s1', m.server))) noWayFrom('s1');
       // The sender's own server never hears its serverSideEmit: a chat sent after it reaches s1
       // after it would have.
       const marks = [a, a2].map((m) => tally(m.socket, 'chat message', carries('after the ping')));
