@@ -237,6 +237,17 @@ describe.each(CASES)('every mode: $mode adapter on $backend', ({ mode, backend, 
       join('c', 's3'),
     ]);
     members = [a, a2, b, c];
+    // The trace judges a broadcast by the clients it knew of when it first saw it; each server
+    // reports its connections in batches of its own, which may come after another's receipts.
+    const socketIds = [
+      ...members.map((m) => m.socket.id),
+      ...(await lab.send(apiCalls.lab())).body.clients.map((l) => l.socketId),
+    ];
+    await Promise.all(
+      socketIds.map((id) =>
+        lab.waitForEvent((e) => e.kind === 'client.connect' && e.socketId === id, { past: true }),
+      ),
+    );
     // A stream is read from `$` once each server's first XREAD is in place: until then, what is
     // added is not for it. Warm up until every server a chat reaches has it (at once for pub/sub).
     let n = 0;
