@@ -109,7 +109,7 @@ describe('narrateBeat', () => {
   it("tells Redis's copies to every subscriber in one sentence, with each server's decision", () => {
     const receives = broadcastEvents().filter((e) => e.kind === 'receive');
     expect(narrateBeat(receives)).toBe(
-      'Redis handed socket.io#/# through socket.io#/#* to 3 subscribed servers: s1 drops its own (same uid), s2 writes it to 1 local socket and s3 writes it to 1 local socket.',
+      'Redis handed socket.io#/# through socket.io#/#* to 3 subscribed servers: s1 drops its own message (same uid), s2 writes it to 1 local socket and s3 writes it to 1 local socket.',
     );
   });
 
@@ -139,7 +139,7 @@ describe('narrateBeat', () => {
     // Next to a server that decides otherwise, each keeps its own words.
     const mixed = [{ ...receives[0], decision: 'own-message' as const }, ...receives.slice(1)];
     expect(narrateBeat(mixed)).toMatch(
-      /: s1 drops its own \(same uid\) and s2 and s3 cannot decode/,
+      /: s1 drops its own message \(same uid\) and s2 and s3 cannot decode/,
     );
   });
 });
