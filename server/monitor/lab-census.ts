@@ -18,6 +18,7 @@ import {
   parseLabConnectionName,
   withConnection,
 } from '../redis-clients.ts';
+import { readClientList, type ClientListEntry } from '../client-list.ts';
 
 export interface CensusOptions {
   url: () => string;
@@ -48,21 +49,13 @@ interface Seen {
   told?: string;
 }
 
-/** One CLIENT LIST line's name and user. */
-function fieldsOf(line: string): { name: string; user: string } {
-  return {
-    name: /(?:^| )name=(\S*)/.exec(line)?.[1] ?? '',
-    user: /(?:^| )user=(\S*)/.exec(line)?.[1] ?? '',
-  };
-}
-
 /** The labs whose connections CLIENT LIST shows, by id, with their servers. */
 export function labsInClientList(
-  list: string,
+  list: readonly ClientListEntry[],
 ): Map<string, { servers: Set<string>; listens: boolean }> {
   const labs = new Map<string, { servers: Set<string>; listens: boolean }>();
-  for (const line of list.split('\n')) {
-    const parsed = parseLabConnectionName(fieldsOf(line).name);
+  for (const connection of list) {
+    const parsed = parseLabConnectionName(connection.name ?? '');
     if (!parsed) continue;
     const entry = labs.get(parsed.lab) ?? { servers: new Set(), listens: false };
     labs.set(parsed.lab, entry);
@@ -82,7 +75,7 @@ export async function labsOn(
 ): Promise<ReturnType<typeof labsInClientList> | undefined> {
   try {
     return await withConnection(url, 'lab:probe', async (c) =>
-      labsInClientList(String(await c.call('CLIENT', 'LIST'))),
+      labsInClientList(await readClientList(c)),
     );
   } catch {
     return undefined;
@@ -128,9 +121,9 @@ export class LabCensus {
   /** CLIENT LIST, and the subscriber count of the channel the adapter counts servers by. */
   async look(): Promise<void> {
     const adapter = this.o.adapter();
-    let list: string;
+    let list: ClientListEntry[];
     try {
-      list = String(await this.connection().call('CLIENT', 'LIST'));
+      list = await readClientList(this.connection());
       this.listError = undefined;
     } catch (err) {
       this.listError = (err as Error).message;
@@ -147,8 +140,8 @@ export class LabCensus {
             ? ['SHARDNUMSUB', `${this.o.key}#/#`]
             : ['NUMSUB', `${this.o.key}-request#/#`];
         const reply = (await this.connection().call('PUBSUB', command, channel)) as unknown[];
-        const own = [...list.split('\n')].filter((l) => {
-          const p = parseLabConnectionName(fieldsOf(l).name);
+        const own = list.filter((entry) => {
+          const p = parseLabConnectionName(entry.name ?? '');
           return p?.lab === this.o.lab && /:sub$|^stray$/.test(p.name);
         }).length;
         this.crowded = Number(reply[1]) > own && ours !== undefined;

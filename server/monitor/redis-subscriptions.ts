@@ -8,25 +8,25 @@
 import { Redis } from 'ioredis';
 import type { PubsubClient, RedisPubsub } from '../../trace/events.ts';
 import { baseOptions, labConnectionName, parseLabConnectionName } from '../redis-clients.ts';
+import { readClientList, type ClientListEntry } from '../client-list.ts';
 
 export type PubsubReport = Pick<RedisPubsub, 'channels' | 'shardChannels' | 'patterns' | 'clients'>;
 
 /** The connections with a subscription in a CLIENT LIST reply, this lab's names shortened. */
 export function subscribersInClientList(
-  list: string,
+  list: readonly ClientListEntry[],
   lab: string,
   plumbing: (name: string) => string[] | undefined = () => undefined,
 ): PubsubClient[] {
   const out: PubsubClient[] = [];
-  for (const line of list.split('\n')) {
-    const field = (key: string) => new RegExp(`(?:^| )${key}=(\\S*)`).exec(line)?.[1] ?? '';
-    const [sub, psub, ssub] = ['sub', 'psub', 'ssub'].map((k) => Number(field(k)) || 0);
+  for (const entry of list) {
+    const [sub, psub, ssub] = [entry.sub, entry.psub, entry.ssub].map((v) => Number(v) || 0);
     if (sub + psub + ssub === 0) continue;
-    const name = field('name');
+    const name = entry.name ?? '';
     const parsed = parseLabConnectionName(name);
     const own = parsed?.lab === lab;
     const client: PubsubClient = {
-      id: Number(field('id')),
+      id: Number(entry.id),
       name: own ? parsed.name : name,
       own,
       sub,
@@ -57,7 +57,7 @@ export async function readPubsub(
   lab: string,
   plumbing?: (name: string) => string[] | undefined,
 ): Promise<PubsubReport> {
-  const list = String(await c.call('CLIENT', 'LIST'));
+  const list = await readClientList(c);
   const names = (await c.call('PUBSUB', 'CHANNELS')) as string[];
   const channels = names.length
     ? counts(await c.call('PUBSUB', 'NUMSUB', ...names.slice().sort()))
