@@ -4,7 +4,7 @@
  *
  * The lab page in headless chromium (Debian's, on PATH), at 1280x720:
  * 1. idle: the page's synthetic mode with 200 clients and 10 servers on stage and no traffic;
- * 2. load: the same page fed a synthetic trace stream of 500 flows/s (trace/synthetic-lab.ts: the
+ * 2. load: the same page fed a synthetic trace stream of 500 flows/s (trace/sim/synthetic-lab.ts: the
  *    simulated lab's events per broadcast, sampled by the monitor sink's own rule with a detail
  *    budget of LOAD_DETAIL_PER_SECOND per source, with exact counters), for `--seconds`;
  * 3. live latency: a real lab (spawned redis-server, 3 servers, the hub) and the page at the hub,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { LabScript } from './lab-script.ts';
-import { broadcast, fetchSockets, serverSideEmit } from './lab-traffic.ts';
+import { LabScript } from './sim/lab-script.ts';
+import { broadcast, fetchSockets, serverSideEmit } from './sim/lab-traffic.ts';
 import { hopsOf } from './flow-hops.ts';
-import { randomLab, toEnvelopes } from './random-lab.ts';
+import { randomLab, toEnvelopes } from './sim/random-lab.ts';
 import { reduceAll } from './reducer.ts';
 
 function lab(): LabScript {

@@ -2,7 +2,7 @@
  * The monitor's sampling rule, the one place it lives: when one source's flow events pass its
  * detail budget, whole flows are kept or left out together (by a hash of the flow id), one in
  * `sampleOneIn`, then one in its square, and so on. The monitor sink (server/monitor/monitor-sink.ts)
- * and the simulated lab (trace/lab-script.ts, which the page's synthetic feed runs) both sample
+ * and the simulated lab (trace/sim/lab-script.ts, which the page's synthetic feed runs) both sample
  * with it. Pure: the clock and the backlog are handed in.
  */
 

@@ -1,10 +1,10 @@
 /**
  * Drives the page from the simulated lab instead of a real one (`?synthetic=clients,servers,flows`,
- * trace/synthetic-lab.ts): a worker batches every 20 ms, like the monitor sink, into the same
+ * trace/sim/synthetic-lab.ts): a worker batches every 20 ms, like the monitor sink, into the same
  * Player.receive a real feed uses. Without workers (tests), it runs on the main thread.
  */
 import type { Envelope } from '../../../trace/events.ts';
-import { SyntheticLab, type SyntheticOptions } from '../../../trace/synthetic-lab.ts';
+import { SyntheticLab, type SyntheticOptions } from '../../../trace/sim/synthetic-lab.ts';
 import type { Player } from './player.svelte.ts';
 
 export function startSynthetic(player: Player, opts: SyntheticOptions): () => void {

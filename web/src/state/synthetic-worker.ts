@@ -3,7 +3,7 @@
  * thread only receives envelopes (a structured clone, as socket.io would decode them) and does
  * its own work on them.
  */
-import { SyntheticLab, type SyntheticOptions } from '../../../trace/synthetic-lab.ts';
+import { SyntheticLab, type SyntheticOptions } from '../../../trace/sim/synthetic-lab.ts';
 
 const scope = self as unknown as {
   onmessage: ((m: MessageEvent<SyntheticOptions>) => void) | null;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LabEvent } from '../../../../trace/events.ts';
-import { LabScript } from '../../../../trace/lab-script.ts';
+import { LabScript } from '../../../../trace/sim/lab-script.ts';
 import { reduceAll } from '../../../../trace/reducer.ts';
 import { ShardedTrace } from '../redis/sharded-trace.ts';
 import { broadcastEvents, threeServers } from '../stage/stage-fixture.ts';

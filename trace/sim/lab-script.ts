@@ -1,16 +1,16 @@
 /**
  * LabScript: the simulated lab, a pure, deterministic stand-in for a running lab that writes the
  * monitor events a real one would (classic adapter, namespace `/`). Tests use it to drive the
- * trace model through realistic sequences (trace/lab-traffic.ts writes its traffic,
- * trace/random-lab.ts plays a random session), and the page's synthetic feed runs it
- * (trace/synthetic-lab.ts), sampled by the monitor's own rule (trace/sampling.ts).
+ * trace model through realistic sequences (trace/sim/lab-traffic.ts writes its traffic,
+ * trace/sim/random-lab.ts plays a random session), and the page's synthetic feed runs it
+ * (trace/sim/synthetic-lab.ts), sampled by the monitor's own rule (trace/sampling.ts).
  *
  * It keeps its own truth (who is up, who is where) and derives events from it, so tests can
  * compare the model's conclusions with what really happened instead of with hard-coded answers.
  */
-import type { Decision, Envelope, LabEvent, Step } from './events.ts';
-import { TRACE_VERSION, defaultStep } from './events.ts';
-import { DetailSampler, SamplingGroup } from './sampling.ts';
+import type { Decision, Envelope, LabEvent, Step } from '../events.ts';
+import { TRACE_VERSION, defaultStep } from '../events.ts';
+import { DetailSampler, SamplingGroup } from '../sampling.ts';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 /** An event before the script stamps it: `seq` and `t` are the script's, `step` defaults to defaultStep. */

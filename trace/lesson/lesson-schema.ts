@@ -2,8 +2,8 @@
  * The parts of a lesson's YAML (setup, actions, conditions, tasks, predictions), each read
  * with the line it came from so a mistake is reported where the author made it.
  */
-import { ADAPTER_IDS } from './adapter-modes.ts';
-import { EVENT_KINDS } from './events.ts';
+import { ADAPTER_IDS } from '../adapter-modes.ts';
+import { EVENT_KINDS } from '../events.ts';
 import { CONSOLE_COMMANDS, CONSOLE_CONNECTIONS, SUB_COMMANDS } from './lesson-actions.ts';
 import type {
   Choice,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Envelope, LabEvent } from './events.ts';
-import { reduceAll } from './reducer.ts';
+import type { Envelope, LabEvent } from '../events.ts';
+import { reduceAll } from '../reducer.ts';
 import { SyntheticLab, parseSynthetic } from './synthetic-lab.ts';
 
 describe('parseSynthetic', () => {

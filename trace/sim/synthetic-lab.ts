@@ -1,15 +1,15 @@
 /**
  * The page's synthetic feed (`?synthetic=clients,servers,flows`) and its benchmark: the simulated
- * lab (trace/lab-script.ts) with N servers and M clients, where random clients broadcast
- * `chat message` at a steady rate (trace/lab-traffic.ts writes each broadcast as a classic-adapter
+ * lab (trace/sim/lab-script.ts) with N servers and M clients, where random clients broadcast
+ * `chat message` at a steady rate (trace/sim/lab-traffic.ts writes each broadcast as a classic-adapter
  * lab does), every source sampled by the monitor's own rule (trace/sampling.ts) while the
  * counters stay exact. No server, no Redis: only the page's own work is measured. The caller owns
  * the clock and the timer (the page runs it in a worker); this module is pure.
  */
-import type { Envelope } from './events.ts';
+import type { Envelope } from '../events.ts';
 import { LabScript } from './lab-script.ts';
 import { broadcast } from './lab-traffic.ts';
-import { DETAIL_PER_SECOND } from './sampling.ts';
+import { DETAIL_PER_SECOND } from '../sampling.ts';
 import { seededRandom } from './seeded-random.ts';
 
 export interface SyntheticOptions {
