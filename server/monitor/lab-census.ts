@@ -9,15 +9,9 @@
  * Whether broadcasts cross is Redis's answer: more subscribers on our request channel (or shard
  * channel) than our own servers have, or traffic from that lab already seen.
  */
-import { Redis } from 'ioredis';
 import type { AdapterKind } from '../../trace/events.ts';
 import type { OtherLab } from '../../trace/lab-info.ts';
-import {
-  baseOptions,
-  labConnectionName,
-  parseLabConnectionName,
-  withConnection,
-} from '../redis-clients.ts';
+import { OccasionalConnection, parseLabConnectionName, withConnection } from '../redis-clients.ts';
 import { readClientList, type ClientListEntry } from '../client-list.ts';
 
 export interface CensusOptions {
@@ -84,14 +78,18 @@ export async function labsOn(
 
 export class LabCensus {
   private readonly labs = new Map<string, Seen>();
-  private client: Redis | null = null;
   private timer: NodeJS.Timeout | null = null;
   /** More subscribers on our adapter's channel than our own servers' connections. */
   private crowded = false;
   /** Why CLIENT LIST could not be read (a user without the permission, say), once. */
   listError: string | undefined;
 
-  constructor(private readonly o: CensusOptions) {}
+  /** Where the census asks. */
+  private readonly redis: OccasionalConnection;
+
+  constructor(private readonly o: CensusOptions) {
+    this.redis = new OccasionalConnection(o.url, 'hub:census', o.lab);
+  }
 
   /** Looks once (the banner reports what it found), then every few seconds. */
   async start(): Promise<void> {
@@ -102,20 +100,7 @@ export class LabCensus {
 
   /** The connection's URL changed (the lab now runs as another Redis user). */
   reconnect(): void {
-    this.client?.disconnect();
-    this.client = null;
-  }
-
-  private connection(): Redis {
-    if (!this.client) {
-      const client = new Redis(this.o.url(), {
-        ...baseOptions(labConnectionName('hub:census', this.o.lab)),
-        maxRetriesPerRequest: 1,
-      });
-      client.on('error', () => undefined);
-      this.client = client;
-    }
-    return this.client;
+    this.redis.reset();
   }
 
   /** CLIENT LIST, and the subscriber count of the channel the adapter counts servers by. */
@@ -123,7 +108,7 @@ export class LabCensus {
     const adapter = this.o.adapter();
     let list: ClientListEntry[];
     try {
-      list = await readClientList(this.connection());
+      list = await readClientList(this.redis.get());
       this.listError = undefined;
     } catch (err) {
       this.listError = (err as Error).message;
@@ -139,7 +124,7 @@ export class LabCensus {
           adapter === 'sharded'
             ? ['SHARDNUMSUB', `${this.o.key}#/#`]
             : ['NUMSUB', `${this.o.key}-request#/#`];
-        const reply = (await this.connection().call('PUBSUB', command, channel)) as unknown[];
+        const reply = (await this.redis.get().call('PUBSUB', command, channel)) as unknown[];
         const own = list.filter((entry) => {
           const p = parseLabConnectionName(entry.name ?? '');
           return p?.lab === this.o.lab && /:sub$|^stray$/.test(p.name);
@@ -238,7 +223,6 @@ export class LabCensus {
   close(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    this.client?.disconnect();
-    this.client = null;
+    this.redis.reset();
   }
 }
