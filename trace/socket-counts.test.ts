@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LabScript } from './lab-script.ts';
-import { broadcast } from './lab-traffic.ts';
+import { LabScript } from './sim/lab-script.ts';
+import { broadcast } from './sim/lab-traffic.ts';
 import { reduceAll } from './reducer.ts';
 import { kindWords, socketCounts } from './socket-counts.ts';
 

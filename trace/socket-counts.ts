@@ -7,6 +7,7 @@
  */
 import { SOCKET_KINDS, type SocketKind } from './events.ts';
 import type { Flow, LabState, SocketState } from './state.ts';
+import { plural } from './plural.ts';
 
 /** `unknown`: a socket of a trace made before kinds, beyond the 50 ids a deliver lists. */
 export type CountedKind = SocketKind | 'unknown';
@@ -67,10 +68,11 @@ export function socketCounts(state: LabState, flow: Flow): SocketCounts {
   return { expected: expected(state, flow), delivered: delivered(state, flow) };
 }
 
-const WORDS: Record<CountedKind, [string, string]> = {
-  lab: ['lab client', 'lab clients'],
-  page: ['page client', 'page clients'],
-  phone: ['phone', 'phones'],
+/** Each kind's word for one and for many (plural's arguments). */
+const WORDS: Record<CountedKind, [string, string?]> = {
+  lab: ['lab client'],
+  page: ['page client'],
+  phone: ['phone'],
   outside: ['outside', 'outside'],
   unknown: ['of no known kind', 'of no known kind'],
 };
@@ -79,6 +81,6 @@ const WORDS: Record<CountedKind, [string, string]> = {
 export function kindWords(kinds: KindCounts): string {
   return [...SOCKET_KINDS, 'unknown' as const]
     .filter((k) => kinds[k])
-    .map((k) => `${kinds[k]} ${WORDS[k][kinds[k] === 1 ? 0 : 1]}`)
+    .map((k) => plural(kinds[k]!, ...WORDS[k]))
     .join(', ');
 }

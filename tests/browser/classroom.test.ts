@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { LabInfo } from '../../trace/lab-info.ts';
-import { parseLesson } from '../../trace/lesson-format.ts';
+import { parseLesson } from '../../trace/lesson/lesson-format.ts';
 import { ensurePageBuilt, launchChromium, requireChromium } from '../support/browser-chromium.ts';
 import { closeAllLabs, makeLab, type TestLab } from '../support/lab-fixture.ts';
 

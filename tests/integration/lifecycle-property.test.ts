@@ -6,7 +6,7 @@
  * member of the chaos suite; LAB_PROPERTY_SEED replays a failing run, LAB_PROPERTY_ROUNDS runs longer.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { seededRandom } from '../../trace/seeded-random.ts';
+import { seededRandom } from '../../trace/sim/seeded-random.ts';
 import { BACKENDS, closeAllLabs, makeLab } from '../support/lab-fixture.ts';
 import { sameTick, type RawRequest, type RawResponse } from '../support/raw-http.ts';
 import {
