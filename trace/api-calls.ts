@@ -70,7 +70,7 @@ export type OutsiderBody =
   | { event: string; args?: unknown[]; room?: string }
   | { channel: string; text?: string; hex?: string; command?: 'PUBLISH' | 'SPUBLISH' };
 
-/** What Redis made of an outsider's publish (server/outsider.ts OutsiderResult). */
+/** What Redis made of an outsider's publish (server/outsider.ts answers it). */
 export interface OutsiderReply {
   /** The connection's name in CLIENT LIST. */
   connection: string;
