@@ -16,6 +16,7 @@ import {
   settledConnections,
 } from '../support/lab-consistency.ts';
 import type { LabInfo } from '../../trace/lab-info.ts';
+import { apiCalls } from '../../trace/api-calls.ts';
 
 afterAll(closeAllLabs);
 
@@ -72,8 +73,8 @@ describe.each(BACKENDS)('random concurrent lifecycle calls (%s)', (backend) => {
         expect(problems, seen.join('\n')).toEqual([]);
         // Redis back up before the connections are counted (a round may have stopped it).
         if (lab.lab.info().redis.state === 'down' || !lab.lab.redis.managed?.running)
-          expect((await lab.api('POST', '/api/redis/start')).status).toBe(200);
-        const info = (await lab.api<LabInfo>('GET', '/api/lab')).body;
+          expect((await lab.send(apiCalls.redis('start'))).status).toBe(200);
+        const info = (await lab.send(apiCalls.lab())).body;
         for (const s of info.servers) ports.add(s.port);
         const ids = info.servers.map((s) => s.id);
         expect(new Set(ids).size, `${ids.join(', ')}\n${seen.join('\n')}`).toBe(ids.length);
