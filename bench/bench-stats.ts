@@ -1,5 +1,5 @@
 /** Small helpers the benchmarks share: flags and the statistics they report. */
-import { seededRandom } from '../trace/seeded-random.ts';
+import { seededRandom } from '../trace/sim/seeded-random.ts';
 
 /** `--name value` from argv, or the fallback. */
 export function option(argv: string[], name: string, fallback: string): string {

@@ -33,10 +33,10 @@ import {
 } from './cluster-figures.ts';
 import { writeResult } from './result-file.ts';
 import { labReady, startProgram, type ChildProgram } from './setups.ts';
+import { inRounds } from './rounds.ts';
 
 const ADAPTER: Record<ClusterProgram, string> = { classic: 'redis', sharded: 'sharded' };
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const load1 = () => Math.round(os.loadavg()[0] * 100) / 100;
 
 /** One program's rooms: member 0 of each room sends, member 1 (on another server) paces it. */
 class Rooms {
@@ -207,8 +207,7 @@ export default async function clusterBench(argv: string[]): Promise<void> {
     }
 
     // One warm-up round, not recorded: the JIT, new sockets' buffers, ioredis's slot maps.
-    for (let round = -1; round < rounds; round++) {
-      const order = round % 2 === 0 ? labs : [...labs].reverse();
+    await inRounds({ programs: labs, rounds, warmRounds: 1 }, async (order, round) => {
       const line: string[] = [];
       for (const lab of order) {
         const before = await settledBus(nodes);
@@ -228,9 +227,8 @@ export default async function clusterBench(argv: string[]): Promise<void> {
           `${lab.program} ${turn.broadcastsPerSecond}/s, ${busPerBroadcast(turn).toFixed(2)} bus messages per broadcast${r.missing ? `, ${r.missing} deliveries MISSING` : ''}`,
         );
       }
-      const which = round < 0 ? 'warm-up' : `round ${round + 1}/${rounds}`;
-      console.log(`  ${which}: ${line.join('; ')}; load ${load1()}`);
-    }
+      return line.join('; ');
+    });
 
     const summary = summarizeCluster(turns);
     console.log('  medians over the rounds:');

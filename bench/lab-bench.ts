@@ -20,6 +20,7 @@ import { load1, machineTicks, procAvailable } from './process-cpu.ts';
 import { pinDriver, SETUPS, startSetup, type RunningSetup, type SetupName } from './setups.ts';
 import { Fleet, Viewer } from './load-driver.ts';
 import { summarize, type Window } from './lab-report.ts';
+import { inRounds } from './rounds.ts';
 
 /** The embedded broker in a process of its own, as redis-server is. */
 async function startBrokerProcess(): Promise<{ url: string; stop(): void }> {
@@ -164,10 +165,8 @@ export default async function labBench(argv: string[]): Promise<void> {
 
     for (const clients of clientCounts) {
       for (const p of programs) await p.fleet.connect(clients);
-      // Warm-up rounds, not recorded: the JIT, new sockets' buffers, the monitor's first windows.
-      for (let round = -warmRounds; round < rounds; round++) {
-        // A rotating order: no program always runs first, or right after the same one.
-        const order = programs.map((_, i) => programs[(i + round + warmRounds) % programs.length]);
+      const prefix = `${clients} clients, `;
+      await inRounds({ programs, rounds, warmRounds, prefix }, async (order, round) => {
         // Each program's stretch is cut into slices taken in turn (A B C, A B C...), so that
         // the programs compared meet the same spells of the machine's other work.
         const sums = new Map<SetupName, Stretch>();
@@ -190,9 +189,8 @@ export default async function labBench(argv: string[]): Promise<void> {
           if (round >= 0)
             latencies.push({ clients, round, setup: p.name, ms: lat.ms.map((x) => round1(x)) });
         }
-        const which = round < 0 ? 'warm-up' : `round ${round + 1}/${rounds}`;
-        console.log(`  ${clients} clients, ${which}: ${line.join('; ')}; load ${load1()}`);
-      }
+        return line.join('; ');
+      });
     }
 
     const on = programs.find((p) => p.name === 'on');

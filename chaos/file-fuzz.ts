@@ -5,14 +5,14 @@
  * the parser's own error and a sentence; anything else thrown is a broken promise. Pure: the
  * caller reads the lesson files.
  */
-import { randomLab } from '../trace/random-lab.ts';
+import { randomLab } from '../trace/sim/random-lab.ts';
 import { reconcileAll } from '../trace/reconcile.ts';
 import { reduceAll } from '../trace/reducer.ts';
 import { emptyState } from '../trace/state.ts';
 import { Timeline } from '../trace/timeline.ts';
-import { seededRandom } from '../trace/seeded-random.ts';
+import { seededRandom } from '../trace/sim/seeded-random.ts';
 import { parseTrace, serializeTrace, TraceFileError } from '../trace/trace-file.ts';
-import { LessonFormatError, parseLesson } from '../trace/lesson-format.ts';
+import { LessonFormatError, parseLesson } from '../trace/lesson/lesson-format.ts';
 
 export interface FuzzTally {
   files: number;

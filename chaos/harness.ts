@@ -7,7 +7,7 @@
 import { emptyState, type LabState } from '../trace/state.ts';
 import { reduce } from '../trace/reducer.ts';
 import { reconcileFlow } from '../trace/reconcile.ts';
-import { seededRandom } from '../trace/seeded-random.ts';
+import { seededRandom } from '../trace/sim/seeded-random.ts';
 import type { TestLab } from '../tests/support/lab-fixture.ts';
 
 export interface ChaosRun {

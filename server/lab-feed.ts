@@ -6,7 +6,8 @@
  */
 import type { Envelope, LabEvent } from '../trace/events.ts';
 import type { Receipt } from './lab-clients.ts';
-import { SamplingGroup, type DraftEvent } from './monitor/monitor-sink.ts';
+import type { DraftEvent } from './monitor/monitor-sink.ts';
+import { SamplingGroup } from '../trace/sampling.ts';
 import { HubFeed } from './monitor/hub-feed.ts';
 import { ServerTap } from './monitor/server-tap.ts';
 import { LabTapState } from './monitor/lab-tap-state.ts';

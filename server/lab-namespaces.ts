@@ -1,5 +1,5 @@
 /**
- * The namespaces a lab server serves besides `/`: /game and /news (trace/lesson-schema.ts lists
+ * The namespaces a lab server serves besides `/`: /game and /news (trace/lesson/lesson-schema.ts lists
  * them for lessons). They are dynamic namespaces (`io.of(regex)`): a server creates one, and the
  * adapter for it, only when the first client connects to it there. Each has its own adapter, its
  * own uid and its own channels (`socket.io#/game#`...), on the server's one pair of connections.

@@ -7,6 +7,7 @@
  */
 import type { AdapterKind, LabNotice } from '../trace/events.ts';
 import type { OtherLab } from '../trace/lab-info.ts';
+import { plural } from '../trace/plural.ts';
 import type { RedisChoice } from './redis-finder.ts';
 import { RedisAccess } from './redis-acl.ts';
 import { LabCensus } from './monitor/lab-census.ts';
@@ -121,7 +122,7 @@ export class LabRedis {
       'outsider',
       r.error
         ? `Someone outside the lab (user ${r.user}) tried ${r.command} on ${r.channel}: Redis refused it (${r.error}).`
-        : `Someone outside the lab (user ${r.user}) sent ${r.command} ${r.channel} with ${r.bytes} bytes: Redis passed it to ${r.receivers} subscribed connection${r.receivers === 1 ? '' : 's'}.`,
+        : `Someone outside the lab (user ${r.user}) sent ${r.command} ${r.channel} with ${r.bytes} bytes: Redis passed it to ${plural(r.receivers ?? 0, 'subscribed connection')}.`,
     );
     return r;
   }

@@ -5,6 +5,7 @@
  * broadcast and the NOPERM that stops it can be shown (lessons/30-who-may-publish.md).
  */
 import { encode as msgpackEncode } from 'notepack.io';
+import type { OutsiderReply } from '../trace/api-calls.ts';
 import type { AdapterKind } from '../trace/events.ts';
 import { labConnectionName, withConnection } from './redis-clients.ts';
 import { LabError } from './lab-error.ts';
@@ -42,18 +43,8 @@ export function forgedBroadcast(adapter: AdapterKind, key: string, f: Forgery): 
   };
 }
 
-export interface OutsiderResult {
-  /** The connection's name in CLIENT LIST. */
-  connection: string;
-  user: string;
-  command: 'PUBLISH' | 'SPUBLISH';
-  channel: string;
-  bytes: number;
-  /** Redis's reply: how many subscribed connections got it. */
-  receivers?: number;
-  /** Redis's refusal, e.g. NOPERM once the channels are locked down. */
-  error?: string;
-}
+/** What `POST /api/redis/publish` answers: the control API's reply type (trace/api-calls.ts). */
+export type OutsiderResult = OutsiderReply;
 
 /** The URL as anyone who knows only the address would use it: no user, no password. */
 export function anonymous(url: string): string {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { channelRulesOf, labChannelRules, userOf, withCredentials } from './redis-acl.ts';
 import { labsInClientList } from './monitor/lab-census.ts';
+import { parseClientList } from './client-list.ts';
 
 describe('the lab as a Redis user', () => {
   it('puts credentials in the URL, and reads the user back', () => {
@@ -39,7 +40,7 @@ describe('labsInClientList', () => {
       'id=4 addr=a name=test:admin age=1 user=default',
       'id=5 addr=a name= age=1 user=default',
     ].join('\n');
-    const labs = labsInClientList(list);
+    const labs = labsInClientList(parseClientList(list));
     expect([...labs.keys()].sort()).toEqual(['b7c2', 'k3f9']);
     expect(labs.get('k3f9')).toEqual({ servers: new Set(['s1']), listens: true });
     expect(labs.get('b7c2')).toEqual({ servers: new Set(), listens: false });

@@ -37,6 +37,37 @@ export function baseOptions(name: string): RedisOptions {
   };
 }
 
+/**
+ * A connection the hub asks things over now and then (the census, the subscription report): made
+ * on first use, one try per command, errors left to the commands; `reset` drops it when the lab's
+ * URL or user changed, and the next use makes it again.
+ */
+export class OccasionalConnection {
+  private client: Redis | null = null;
+
+  constructor(
+    private readonly url: () => string,
+    private readonly name: string,
+    private readonly lab: string,
+  ) {}
+
+  get(): Redis {
+    if (!this.client) {
+      this.client = new Redis(this.url(), {
+        ...baseOptions(labConnectionName(this.name, this.lab)),
+        maxRetriesPerRequest: 1,
+      });
+      this.client.on('error', () => undefined);
+    }
+    return this.client;
+  }
+
+  reset(): void {
+    this.client?.disconnect();
+    this.client = null;
+  }
+}
+
 export function createRedisPair(
   url: string,
   id: string,

@@ -15,7 +15,7 @@
  */
 import net from 'node:net';
 import type { ConsoleLine } from '../trace/events.ts';
-import { CONSOLE_COMMANDS, CONSOLE_CONNECTIONS } from '../trace/lesson-actions.ts';
+import { CONSOLE_COMMANDS, CONSOLE_CONNECTIONS } from '../trace/lesson/lesson-actions.ts';
 import { encodeCommand } from './broker/resp-encoder.ts';
 import { ReplyDecoder, type Frame } from './broker/resp-reply-decoder.ts';
 import { LabError } from './lab-error.ts';

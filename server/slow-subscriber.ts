@@ -13,6 +13,7 @@ import type { ServerLink } from '../trace/events.ts';
 import { LabError } from './lab-error.ts';
 import type { LabLinks } from './lab-links.ts';
 import { labConnectionName, withConnection } from './redis-clients.ts';
+import { readClientList } from './client-list.ts';
 
 /**
  * What the lab sets on a Redis it runs itself: 1 MB at once, or 256 KB for more than 2 s. Redis's
@@ -93,13 +94,9 @@ export async function watchSlowSubscriber(o: SlowWatchOptions): Promise<() => vo
   });
   client.on('error', () => undefined);
   const look = async (): Promise<{ id: string; omem: number } | undefined> => {
-    const list = String(await client.call('CLIENT', 'LIST'));
-    const line = list.split('\n').find((l) => l.includes(` name=${o.name} `));
-    if (!line) return undefined;
-    return {
-      id: /(?:^| )id=(\d+)/.exec(line)?.[1] ?? '',
-      omem: Number(/ omem=(\d+)/.exec(line)?.[1] ?? 0),
-    };
+    const entry = (await readClientList(client)).find((e) => e.name === o.name);
+    if (!entry) return undefined;
+    return { id: entry.id ?? '', omem: Number(entry.omem ?? 0) };
   };
   await client.connect();
   const first = await look().catch(() => undefined);

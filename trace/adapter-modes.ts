@@ -6,7 +6,7 @@
  * tap hooks) is server/adapters/, and the stage's drawing is web/src/lib/redis/scenes.ts. All
  * three are keyed by AdapterKind, so a mode that one of them lacks does not compile.
  *
- * Pure data: the facts were read in node_modules (lib/index.ts and lib/sharded-adapter.ts of
+ * Pure data: the facts were read in node_modules (dist/index.js and dist/sharded-adapter.js of
  * @socket.io/redis-adapter, dist/adapter.js of @socket.io/redis-streams-adapter) and on the
  * running lab.
  */
@@ -108,7 +108,3 @@ export const ADAPTER_MODES: { readonly [K in AdapterKind]: AdapterMode & { id: K
 
 /** The mode ids, in list order: what `--adapter`, lessons and the setup screen accept. */
 export const ADAPTER_IDS = Object.keys(ADAPTER_MODES) as AdapterKind[];
-
-export function isAdapterKind(value: unknown): value is AdapterKind {
-  return typeof value === 'string' && Object.hasOwn(ADAPTER_MODES, value);
-}

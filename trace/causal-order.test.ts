@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { causalRank, inCausalOrder, RANK } from './causal-order.ts';
 import { hopsOf } from './flow-hops.ts';
-import { LabScript } from './lab-script.ts';
-import { broadcast, fetchSockets } from './lab-traffic.ts';
+import { LabScript } from './sim/lab-script.ts';
+import { broadcast, fetchSockets } from './sim/lab-traffic.ts';
 import { reduceAll } from './reducer.ts';
 
 function lab(): LabScript {

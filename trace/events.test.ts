@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultStep, EVENT_KINDS, type StepDraft } from './events.ts';
-import { randomLab } from './random-lab.ts';
+import { randomLab } from './sim/random-lab.ts';
 
 describe('event kinds and their steps', () => {
   it('lists every kind a lab reports, once', () => {

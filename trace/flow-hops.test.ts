@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { LabScript } from './lab-script.ts';
-import { broadcast, fetchSockets, serverSideEmit } from './lab-traffic.ts';
+import { LabScript } from './sim/lab-script.ts';
+import { broadcast, fetchSockets, serverSideEmit } from './sim/lab-traffic.ts';
 import { hopsOf } from './flow-hops.ts';
-import { randomLab, toEnvelopes } from './random-lab.ts';
+import { randomLab, toEnvelopes } from './sim/random-lab.ts';
 import { reduceAll } from './reducer.ts';
 
 function lab(): LabScript {
@@ -30,7 +30,7 @@ describe('hopsOf', () => {
       ...['client.receive:s1', 'client.receive:s2', 'client.receive:s3'],
     ]);
     expect(hops.map((h) => h.step)).toEqual([8, 8, 8, 9, 9, 9, 9, 9, 9, 10, 10, 10]);
-    expect(hops.find((h) => h.decision === 'own-message')?.text).toContain('skips it');
+    expect(hops.find((h) => h.decision === 'own-message')?.text).toContain('drops its own message');
     expect(hops.find((h) => h.kind === 'publish.result')?.receivers).toBe(3);
   });
 

@@ -5,7 +5,8 @@
 import { inCausalOrder, isResponse, type HopKind } from './causal-order.ts';
 import type { Decision, TenStep } from './events.ts';
 import { plural } from './plural.ts';
-import type { Flow, FlowReceipt } from './state.ts';
+import { decisionClause } from './decision-words.ts';
+import type { Flow } from './state.ts';
 
 export type { HopKind } from './causal-order.ts';
 
@@ -29,32 +30,10 @@ export interface Hop {
   text: string;
 }
 
-const DECISION_TEXT: Record<Decision, (server: string, sockets?: number) => string> = {
-  // A request or response has no sockets count: the server handles it.
-  delivered: (s, n) =>
-    n === undefined
-      ? `${s} receives it and handles it`
-      : `${s} receives it and hands it to ${plural(n, 'local socket')}`,
-  'own-message': (s) => `${s} receives its own message and skips it (same uid)`,
-  'unknown-room': (s) => `${s} has no member in that room and drops it unread`,
-  'other-namespace': (s) => `${s} drops it: another namespace's packet`,
-  'not-for-me': (s) => `${s} drops a response to a request it did not make`,
-  ignored: (s) => `${s} ignores it`,
-  undecodable: (s) => `${s} cannot decode it and drops it`,
-  malformed: (s) => `${s} decodes it, but it is not what the adapter reads, so it is dropped`,
-};
-
 /** Who published a flow no server of this lab sent, as a clause of a hop's sentence. */
 export function foreignClause(flow: Pick<Flow, 'foreign' | 'otherLab'>): string {
   if (flow.foreign === 'outside') return ' (published by no server of this lab)';
   if (flow.foreign === 'other-lab') return ` (published by lab ${flow.otherLab ?? '?'})`;
-  return '';
-}
-
-/** What a plain server would have done with a message the lab caught. */
-function fatalClause(r: FlowReceipt): string {
-  if (r.fatal === true) return ': a plain server with the real adapter would have crashed here';
-  if (r.fatal === false) return ': the real adapter drops it too';
   return '';
 }
 
@@ -104,7 +83,7 @@ export function hopsOf(flow: Flow): Hop[] {
     });
   }
   for (const r of flow.receipts) {
-    const text = `${DECISION_TEXT[r.decision](r.server, r.sockets)}${foreignClause(flow)}${fatalClause(r)}`;
+    const text = `${decisionClause(r)}${foreignClause(flow)}`;
     add({
       step: 9,
       kind: 'receive',

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ClientReceive, LabEvent } from './events.ts';
-import { LabScript } from './lab-script.ts';
-import { broadcast, fetchSockets, serverSideEmit } from './lab-traffic.ts';
-import { randomLab } from './random-lab.ts';
+import { LabScript } from './sim/lab-script.ts';
+import { broadcast, fetchSockets, serverSideEmit } from './sim/lab-traffic.ts';
+import { randomLab } from './sim/random-lab.ts';
 import { reconcile, reconcileAll, type FlowReconciliation } from './reconcile.ts';
 import { reduceAll } from './reducer.ts';
 

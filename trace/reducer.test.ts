@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LabEvent } from './events.ts';
-import { LabScript, type Draft } from './lab-script.ts';
-import { broadcast } from './lab-traffic.ts';
+import { LabScript, type Draft } from './sim/lab-script.ts';
+import { broadcast } from './sim/lab-traffic.ts';
 import { reduce, reduceAll } from './reducer.ts';
 import { reconcile } from './reconcile.ts';
 import {
@@ -374,7 +374,7 @@ describe('reduce, flows', () => {
   });
 
   it('a fetchSockets exchange is a request flow', async () => {
-    const { fetchSockets } = await import('./lab-traffic.ts');
+    const { fetchSockets } = await import('./sim/lab-traffic.ts');
     const lab = baseLab();
     const id = fetchSockets(lab, 's1') as string;
     const flow = reduceAll(lab.events).flows[id];

@@ -215,6 +215,8 @@ export interface AudienceMember {
   server: string;
   /** The client was connected. */
   connected: boolean;
+  /** Its socket's kind, while connected (trace/socket-counts.ts); absent in older rosters. */
+  kind?: SocketKind;
   /** Its server was up (an unknown server counts as up: a snapshot may start after its server.up). */
   serverUp: boolean;
   rooms: string[];
@@ -232,6 +234,26 @@ export interface AudienceMember {
   subDown?: boolean;
   /** Its server's `subDowns` at emit time. */
   serverSubDowns?: number;
+}
+
+/**
+ * A connected socket as it was when the flow started that is no client's current socket (an
+ * outside socket.io-client, say): with the audience's, the sockets a broadcast could reach.
+ */
+export interface RosterSocket {
+  server: string;
+  rooms: string[];
+  kind: SocketKind;
+}
+
+/** The lab as it was when flows started (trace/rosters.ts). */
+export interface Roster {
+  /** How many flows use it. */
+  refs: number;
+  /** Clients by id. */
+  audience: Record<string, AudienceMember>;
+  /** The other connected sockets, by socket id; absent in rosters taken before it was kept. */
+  sockets?: Record<string, RosterSocket>;
 }
 
 export interface Flow {
@@ -283,7 +305,7 @@ export interface Flow {
     originLink?: BrokenLink;
     /** The origin's `ServerState.linkCuts` when it was named: a cut reported after the flow started shows in a larger count. */
     originLinkCuts?: number;
-    /** Key in `LabState.rosters`: the clients as they were (see trace/rosters.ts). */
+    /** Key in `LabState.rosters`: the clients and sockets as they were (see trace/rosters.ts). */
     roster: string;
   };
 }
@@ -325,7 +347,7 @@ export interface LabState {
   /** Flow ids, oldest first, capped at FLOW_CAP. */
   flowOrder: string[];
   /** Clients as they were when flows started, shared by the flows taken while nothing changed; `refs` counts them. */
-  rosters: Record<string, { refs: number; audience: Record<string, AudienceMember> }>;
+  rosters: Record<string, Roster>;
   /** The roster new flows use, or null once clients changed since it was taken. */
   currentRoster: string | null;
   /** Rosters taken so far: names the next one. */
@@ -412,10 +434,8 @@ export function forkState(state: LabState): LabState {
     flows[id] = flow;
   }
   const rosters: LabState['rosters'] = {};
-  for (const id of Object.keys(state.rosters)) {
-    const { refs, audience } = state.rosters[id];
-    rosters[id] = { refs, audience };
-  }
+  // A new record per roster (its `refs` changes), sharing what never changes in place.
+  for (const id of Object.keys(state.rosters)) rosters[id] = { ...state.rosters[id] };
   const out: Record<string, unknown> = { flows, rosters };
   for (const key of Object.keys(state) as (keyof LabState)[])
     if (key !== 'flows' && key !== 'rosters') out[key] = cloneState(state[key]);

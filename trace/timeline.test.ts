@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { LabEvent } from './events.ts';
-import { LabScript } from './lab-script.ts';
-import { seededRandom } from './seeded-random.ts';
-import { broadcast } from './lab-traffic.ts';
-import { randomLab, toEnvelopes } from './random-lab.ts';
+import { LabScript } from './sim/lab-script.ts';
+import { seededRandom } from './sim/seeded-random.ts';
+import { broadcast } from './sim/lab-traffic.ts';
+import { randomLab, toEnvelopes } from './sim/random-lab.ts';
 import { reduceAll } from './reducer.ts';
 import { Timeline } from './timeline.ts';
 

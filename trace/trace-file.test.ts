@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TRACE_VERSION } from './events.ts';
-import { randomLab } from './random-lab.ts';
+import { randomLab } from './sim/random-lab.ts';
 import { reduceAll } from './reducer.ts';
 import { Timeline } from './timeline.ts';
 import { parseTrace, serializeTrace, TraceFileError } from './trace-file.ts';

@@ -1,5 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { apiCalls, type ApiCall, type ApiCalls } from '../../trace/api-calls.ts';
+import type { Classroom } from '../classroom/classroom.ts';
+import type { Lab } from '../lab.ts';
+import type { LabClients } from '../lab-clients.ts';
+import type { PlainAppRunner } from '../plain-app-runner.ts';
+import type { RedisConsole } from '../redis-console.ts';
+import type { ServerNode } from '../server-node.ts';
 import { apiRoutes } from './api-routes.ts';
 
 /** Calls of every builder (both methods of the on/off ones), with arguments of the shapes its callers pass. */
@@ -19,7 +25,7 @@ const SAMPLES: { [K in keyof ApiCalls]: ApiCall | ApiCall[] } = {
   redis: apiCalls.redis('stop'),
   redisNode: apiCalls.redisNode('n1', 'start'),
   straySubscriber: [apiCalls.straySubscriber(true), apiCalls.straySubscriber(false)],
-  outsiderPublish: apiCalls.outsiderPublish({ channel: 'x', message: 'hi' }),
+  outsiderPublish: apiCalls.outsiderPublish({ channel: 'x', text: 'hi' }),
   lockdown: [apiCalls.lockdown(true), apiCalls.lockdown(false)],
   consoleState: apiCalls.consoleState(),
   consoleRun: apiCalls.consoleRun({ connection: 'A', args: ['PING'] }),
@@ -77,5 +83,39 @@ describe('the typed API calls', () => {
       body: { event: 'chat message', args: [] },
     });
     expect('body' in apiCalls.lab()).toBe(false);
+  });
+});
+
+/** The reply type a builder names. */
+type Reply<K extends keyof ApiCalls> = NonNullable<ReturnType<ApiCalls[K]>['reply']>;
+/** What a method of the lab resolves with: what the route that calls it answers. */
+type Answer<F> = F extends (...args: never[]) => infer R ? Awaited<R> : never;
+
+describe('the reply types of the typed calls', () => {
+  // Checked by the type checker (npm run check): a handler whose answer no longer fits the
+  // builder's reply type fails it. At run time these do nothing.
+  it("fit what the hub's handlers answer", () => {
+    expectTypeOf<Answer<Lab['serverAction']>>().toExtend<Reply<'server'>>();
+    expectTypeOf<Answer<Lab['serverLink']>>().toExtend<Reply<'cut'>>();
+    expectTypeOf<Answer<Lab['serverLink']>>().toExtend<Reply<'heal'>>();
+    expectTypeOf<Answer<Lab['addServer']>>().toExtend<Reply<'addServer'>>();
+    expectTypeOf<Answer<Lab['removeServer']>>().toExtend<Reply<'removeServer'>>();
+    expectTypeOf<Answer<Lab['redisStop']>>().toExtend<Reply<'redis'>>();
+    expectTypeOf<Answer<Lab['setup']>>().toExtend<Reply<'setup'>>();
+    expectTypeOf<{ nodes: Answer<Lab['toggleClusterNode']> }>().toExtend<Reply<'redisNode'>>();
+    expectTypeOf<{ lockedDown: true } & Answer<Lab['lockDown']>>().toExtend<Reply<'lockdown'>>();
+    expectTypeOf<Answer<Lab['outsiderPublish']>>().toExtend<Reply<'outsiderPublish'>>();
+    expectTypeOf<Answer<Lab['addClients']>>().toExtend<Reply<'addClients'>>();
+    expectTypeOf<Answer<Lab['setBalancerMode']>>().toExtend<Reply<'balancer'>>();
+    expectTypeOf<Answer<ServerNode['trySubCommand']>>().toExtend<Reply<'subCommand'>>();
+    expectTypeOf<{ client: string } & Answer<LabClients['burst']>>().toExtend<Reply<'burst'>>();
+    expectTypeOf<Answer<RedisConsole['state']>>().toExtend<Reply<'consoleState'>>();
+    expectTypeOf<Answer<RedisConsole['run']>>().toExtend<Reply<'consoleRun'>>();
+    expectTypeOf<Answer<PlainAppRunner['state']>>().toExtend<Reply<'plainAppState'>>();
+    expectTypeOf<Answer<PlainAppRunner['start']>>().toExtend<Reply<'plainAppStart'>>();
+    expectTypeOf<Answer<PlainAppRunner['emit']>>().toExtend<Reply<'plainAppEmit'>>();
+    expectTypeOf<Answer<Classroom['configure']>>().toExtend<Reply<'classChange'>>();
+    expectTypeOf<Answer<Classroom['openVote']>>().toExtend<Reply<'classVote'>>();
+    expectTypeOf<Answer<Classroom['closeVote']>>().toExtend<Reply<'classVoteClose'>>();
   });
 });

@@ -12,7 +12,8 @@ import type { Redis } from 'ioredis';
 import { defaultStep, type Envelope } from '../../trace/events.ts';
 import { labConnectionName, monitorPublisher, quitAll } from '../redis-clients.ts';
 import { TokenBucket } from '../rate-limit.ts';
-import { MonitorSink, type DraftEvent, type SamplingGroup } from './monitor-sink.ts';
+import { MonitorSink, type DraftEvent } from './monitor-sink.ts';
+import type { SamplingGroup } from '../../trace/sampling.ts';
 import { subscribeMonitor, type NotABatch } from './monitor-relay.ts';
 import { hexPreview } from './decode.ts';
 

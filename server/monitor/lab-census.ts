@@ -9,15 +9,10 @@
  * Whether broadcasts cross is Redis's answer: more subscribers on our request channel (or shard
  * channel) than our own servers have, or traffic from that lab already seen.
  */
-import { Redis } from 'ioredis';
 import type { AdapterKind } from '../../trace/events.ts';
 import type { OtherLab } from '../../trace/lab-info.ts';
-import {
-  baseOptions,
-  labConnectionName,
-  parseLabConnectionName,
-  withConnection,
-} from '../redis-clients.ts';
+import { OccasionalConnection, parseLabConnectionName, withConnection } from '../redis-clients.ts';
+import { readClientList, type ClientListEntry } from '../client-list.ts';
 
 export interface CensusOptions {
   url: () => string;
@@ -48,21 +43,13 @@ interface Seen {
   told?: string;
 }
 
-/** One CLIENT LIST line's name and user. */
-function fieldsOf(line: string): { name: string; user: string } {
-  return {
-    name: /(?:^| )name=(\S*)/.exec(line)?.[1] ?? '',
-    user: /(?:^| )user=(\S*)/.exec(line)?.[1] ?? '',
-  };
-}
-
 /** The labs whose connections CLIENT LIST shows, by id, with their servers. */
 export function labsInClientList(
-  list: string,
+  list: readonly ClientListEntry[],
 ): Map<string, { servers: Set<string>; listens: boolean }> {
   const labs = new Map<string, { servers: Set<string>; listens: boolean }>();
-  for (const line of list.split('\n')) {
-    const parsed = parseLabConnectionName(fieldsOf(line).name);
+  for (const connection of list) {
+    const parsed = parseLabConnectionName(connection.name ?? '');
     if (!parsed) continue;
     const entry = labs.get(parsed.lab) ?? { servers: new Set(), listens: false };
     labs.set(parsed.lab, entry);
@@ -82,7 +69,7 @@ export async function labsOn(
 ): Promise<ReturnType<typeof labsInClientList> | undefined> {
   try {
     return await withConnection(url, 'lab:probe', async (c) =>
-      labsInClientList(String(await c.call('CLIENT', 'LIST'))),
+      labsInClientList(await readClientList(c)),
     );
   } catch {
     return undefined;
@@ -91,14 +78,18 @@ export async function labsOn(
 
 export class LabCensus {
   private readonly labs = new Map<string, Seen>();
-  private client: Redis | null = null;
   private timer: NodeJS.Timeout | null = null;
   /** More subscribers on our adapter's channel than our own servers' connections. */
   private crowded = false;
   /** Why CLIENT LIST could not be read (a user without the permission, say), once. */
   listError: string | undefined;
 
-  constructor(private readonly o: CensusOptions) {}
+  /** Where the census asks. */
+  private readonly redis: OccasionalConnection;
+
+  constructor(private readonly o: CensusOptions) {
+    this.redis = new OccasionalConnection(o.url, 'hub:census', o.lab);
+  }
 
   /** Looks once (the banner reports what it found), then every few seconds. */
   async start(): Promise<void> {
@@ -109,28 +100,15 @@ export class LabCensus {
 
   /** The connection's URL changed (the lab now runs as another Redis user). */
   reconnect(): void {
-    this.client?.disconnect();
-    this.client = null;
-  }
-
-  private connection(): Redis {
-    if (!this.client) {
-      const client = new Redis(this.o.url(), {
-        ...baseOptions(labConnectionName('hub:census', this.o.lab)),
-        maxRetriesPerRequest: 1,
-      });
-      client.on('error', () => undefined);
-      this.client = client;
-    }
-    return this.client;
+    this.redis.reset();
   }
 
   /** CLIENT LIST, and the subscriber count of the channel the adapter counts servers by. */
   async look(): Promise<void> {
     const adapter = this.o.adapter();
-    let list: string;
+    let list: ClientListEntry[];
     try {
-      list = String(await this.connection().call('CLIENT', 'LIST'));
+      list = await readClientList(this.redis.get());
       this.listError = undefined;
     } catch (err) {
       this.listError = (err as Error).message;
@@ -146,9 +124,9 @@ export class LabCensus {
           adapter === 'sharded'
             ? ['SHARDNUMSUB', `${this.o.key}#/#`]
             : ['NUMSUB', `${this.o.key}-request#/#`];
-        const reply = (await this.connection().call('PUBSUB', command, channel)) as unknown[];
-        const own = [...list.split('\n')].filter((l) => {
-          const p = parseLabConnectionName(fieldsOf(l).name);
+        const reply = (await this.redis.get().call('PUBSUB', command, channel)) as unknown[];
+        const own = list.filter((entry) => {
+          const p = parseLabConnectionName(entry.name ?? '');
           return p?.lab === this.o.lab && /:sub$|^stray$/.test(p.name);
         }).length;
         this.crowded = Number(reply[1]) > own && ours !== undefined;
@@ -245,7 +223,6 @@ export class LabCensus {
   close(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    this.client?.disconnect();
-    this.client = null;
+    this.redis.reset();
   }
 }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MonitorSink, SamplingGroup, type DraftEvent } from './monitor-sink.ts';
+import { MonitorSink, type DraftEvent } from './monitor-sink.ts';
+import { SamplingGroup } from '../../trace/sampling.ts';
 import { TRACE_VERSION, type Envelope, type LabEvent } from '../../trace/events.ts';
 
 const sinks: MonitorSink[] = [];

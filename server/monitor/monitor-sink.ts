@@ -11,6 +11,12 @@ import {
   type LabEvent,
   type Step,
 } from '../../trace/events.ts';
+import {
+  DETAIL_PER_SECOND,
+  DetailSampler,
+  SAMPLE_ONE_IN,
+  type SamplingGroup,
+} from '../../trace/sampling.ts';
 
 /** An event before the sink stamps it. */
 export type DraftEvent = LabEvent extends infer E
@@ -34,13 +40,9 @@ export interface SinkOptions {
   local?: (envelope: Envelope, json: string) => void;
   maxBatch?: number;
   maxDelayMs?: number;
-  /** Detail events per second before sampling starts. */
+  /** Detail events per second before sampling starts (trace/sampling.ts has the rule). */
   detailPerSecond?: number;
-  /**
-   * Sampled, one flow in this many is kept; if that is still over budget, one in its square,
-   * and so on. Powers of one number nest: a flow kept at 1 in 100 is kept at 1 in 10 too, so a
-   * flow a busy server keeps is whole on the quieter ones.
-   */
+  /** Sampled, one flow in this many is kept; then one in its square, and so on. */
   sampleOneIn?: number;
   /** Batches waiting for Redis before more are dropped from Redis (never from counters). */
   maxInFlight?: number;
@@ -57,62 +59,8 @@ export interface Counts {
   skipped: number;
 }
 
-/** How often the detail budget is checked; the mode changes at most once per window. */
-const WINDOW_MS = 250;
-/**
- * A level holds at least this long before it steps down, and the load must have allowed the
- * lower level all that time: a load that wavers around a limit changes the level about once a
- * second at most, instead of every window (each change is a monitor.mode event from every source).
- */
-const CALM_MS = 1000;
 /** Sampled, batches wait this many times maxDelayMs (100 ms by default). */
 const SAMPLED_DELAY_FACTOR = 5;
-/** One flow in sampleOneIn^3 (1 in 1000 by default) is as sparse as sampling gets. */
-const MAX_LEVEL = 3;
-
-/**
- * The sinks of one process (its servers and the hub) sample together: each works out the level
- * its own load needs, and all of them use the highest. Flows are kept by id, so the servers of a
- * process then keep exactly the same flows, and a kept flow reads whole from the client's emit
- * to the last receipt, instead of whole only on the busiest server's quieter peers.
- */
-export class SamplingGroup {
-  private readonly members = new Set<MonitorSink>();
-  private readonly wanted = new Map<MonitorSink, number>();
-  level = 0;
-
-  join(sink: MonitorSink): void {
-    this.members.add(sink);
-  }
-
-  leave(sink: MonitorSink): void {
-    this.members.delete(sink);
-    this.want(sink, 0, 'a source stopped');
-  }
-
-  /** `sink`'s own load needs `level`; every member hears of a change of the group's level. */
-  want(sink: MonitorSink, level: number, reason: string): void {
-    if (level === 0) this.wanted.delete(sink);
-    else this.wanted.set(sink, level);
-    const next = Math.max(0, ...this.wanted.values());
-    if (next === this.level) return;
-    this.level = next;
-    const leader = [...this.wanted].find(([, l]) => l === next)?.[0];
-    for (const member of this.members) {
-      const why =
-        member === sink || next === 0
-          ? reason
-          : `${leader?.source ?? sink.source} is over its budget and the sources of one process keep the same flows`;
-      member.useLevel(next, why);
-    }
-  }
-}
-
-function flowBucket(flow: string): number {
-  let h = 0;
-  for (let i = 0; i < flow.length; i++) h = (h * 31 + flow.charCodeAt(i)) | 0;
-  return Math.abs(h);
-}
 
 export class MonitorSink {
   readonly counts: Counts = { publishes: 0, receipts: {}, deliveries: 0, skipped: 0 };
@@ -122,24 +70,10 @@ export class MonitorSink {
   private lastFlush = 0;
   private countersTimer: NodeJS.Timeout;
   private countsChanged = false;
-  /** 0 for full detail; at level k one flow in sampleOneIn^k is kept. The group's level. */
-  private level = 0;
-  /** The level this source's own load needs. */
-  private ownLevel = 0;
-  /** sampleOneIn ** level. */
-  private keepOneIn = 1;
-  private hashedFlow: string | undefined;
-  private hashedBucket = 0;
-  private readonly group: SamplingGroup;
+  /** Which flows' detail is kept: the monitor's sampling rule, shared with the simulated lab. */
+  private readonly sampler: DetailSampler;
   private inFlight = 0;
   private closed = false;
-  /** Flow events offered since windowStart, and how many of them were kept. */
-  private windowEvents = 0;
-  private windowKept = 0;
-  private windowStart: number;
-  /** When this source's level last changed, and since when the load has allowed one lower. */
-  private changedAt = 0;
-  private calmSince: number | null = null;
   private readonly opts: Required<Omit<SinkOptions, 'publish' | 'local' | 'group' | 'lab'>> &
     Pick<SinkOptions, 'publish' | 'local' | 'lab'>;
   /** Batches that could not be published to Redis (they still reached local viewers). */
@@ -152,19 +86,32 @@ export class MonitorSink {
     this.opts = {
       maxBatch: 256,
       maxDelayMs: 20,
-      detailPerSecond: 600,
-      sampleOneIn: 10,
+      detailPerSecond: DETAIL_PER_SECOND,
+      sampleOneIn: SAMPLE_ONE_IN,
       maxInFlight: 32,
       now: Date.now,
       ...options,
     };
-    this.group = options.group ?? new SamplingGroup();
-    this.group.join(this);
+    this.sampler = new DetailSampler({
+      source: this.opts.source,
+      detailPerSecond: this.opts.detailPerSecond,
+      sampleOneIn: this.opts.sampleOneIn,
+      maxInFlight: this.opts.maxInFlight,
+      inFlight: () => this.inFlight,
+      now: this.opts.now,
+      group: options.group,
+      onLevel: (level, oneIn, reason) =>
+        this.record({
+          kind: 'monitor.mode',
+          mode: level > 0 ? 'sampled' : 'detail',
+          oneIn,
+          reason,
+        }),
+    });
     // A source that starts while its process samples says so in its first event.
-    this.useLevel(this.group.level, 'the sources of one process keep the same flows');
-    this.windowStart = this.opts.now();
+    this.sampler.start();
     this.countersTimer = setInterval(() => {
-      this.closeWindow();
+      this.sampler.closeWindow();
       this.emitCounters();
     }, 1000);
     this.countersTimer.unref();
@@ -175,12 +122,12 @@ export class MonitorSink {
   }
 
   get mode(): 'detail' | 'sampled' {
-    return this.level > 0 ? 'sampled' : 'detail';
+    return this.sampler.level > 0 ? 'sampled' : 'detail';
   }
 
   /** How many flows there are for each one whose detail is kept: 1 in full detail. */
   get oneIn(): number {
-    return this.keepOneIn;
+    return this.sampler.oneIn;
   }
 
   count(kind: 'publish' | 'delivery', n = 1): void {
@@ -194,18 +141,9 @@ export class MonitorSink {
     this.countsChanged = true;
   }
 
-  /**
-   * True when detail for this flow would be sent now; callers skip building costly detail
-   * otherwise. A flow's events come in a row (emit, publish, receipt, delivery), so the last
-   * flow's hash is kept rather than computed for each.
-   */
+  /** True when detail for this flow would be sent now; callers skip building costly detail otherwise. */
   wantsDetail(flow?: string): boolean {
-    if (this.level === 0 || !flow) return true;
-    if (flow !== this.hashedFlow) {
-      this.hashedFlow = flow;
-      this.hashedBucket = flowBucket(flow);
-    }
-    return this.hashedBucket % this.keepOneIn === 0;
+    return this.sampler.wantsDetail(flow);
   }
 
   /**
@@ -215,11 +153,7 @@ export class MonitorSink {
    */
   offer(flow: string): boolean {
     if (this.closed) return false;
-    this.updateMode();
-    if (this.wantsDetail(flow)) {
-      this.windowKept++;
-      return true;
-    }
+    if (this.sampler.offer(flow)) return true;
     this.counts.skipped++;
     this.countsChanged = true;
     return false;
@@ -268,88 +202,6 @@ export class MonitorSink {
     }
   }
 
-  /**
-   * Sampling goes one level up as soon as a window's kept events pass the budget (or Redis falls
-   * behind), and one level down only after a whole window in which the level below would have
-   * stayed under half the budget: a load near a limit must not flip the level back and forth,
-   * which would cost more than the detail it saves.
-   */
-  private updateMode(): void {
-    this.closeWindow();
-    this.windowEvents++;
-    // Kept events are counted at the group's level, which is never below this source's own.
-    if (this.level >= MAX_LEVEL) return;
-    const budget = this.opts.detailPerSecond;
-    if (this.windowKept > (budget * WINDOW_MS) / 1000) {
-      const elapsed = Math.max(this.opts.now() - this.windowStart, 1);
-      this.setLevel(this.level + 1, (this.windowEvents * 1000) / elapsed);
-    } else if (this.inFlight >= this.opts.maxInFlight && this.windowKept > 0) {
-      // Once per window at most: windowKept restarts from 0 at the new level.
-      this.setLevel(this.level + 1, undefined);
-    }
-  }
-
-  /**
-   * Ends the window once it is WINDOW_MS old. The level steps down one once the load has allowed
-   * the level below for CALM_MS and the level has held that long. Runs on every offer and on the
-   * counters' 1 s tick, so the level comes back down after a burst even if nothing follows it:
-   * the next message after a flood is shown in full.
-   */
-  private closeWindow(): void {
-    const now = this.opts.now();
-    const elapsed = now - this.windowStart;
-    if (elapsed < WINDOW_MS) return;
-    const perSecond = (this.windowEvents * 1000) / elapsed;
-    const calmAt = (level: number) =>
-      perSecond / this.opts.sampleOneIn ** level < this.opts.detailPerSecond / 2 &&
-      this.inFlight < this.opts.maxInFlight / 2;
-    const calm = this.ownLevel > 0 && calmAt(this.ownLevel - 1);
-    if (!calm) this.calmSince = null;
-    else this.calmSince ??= this.windowStart;
-    if (calm && now - Math.max(this.calmSince!, this.changedAt) >= CALM_MS) {
-      // Straight down to the level the load allows (full detail after a flood), in one change.
-      let level = this.ownLevel - 1;
-      while (level > 0 && calmAt(level - 1)) level--;
-      this.setLevel(level, perSecond);
-    }
-    this.windowStart = now;
-    this.windowEvents = 0;
-    this.windowKept = 0;
-  }
-
-  /**
-   * The level this source's own load needs; the group decides the level used.
-   * `perSecond`: the flow events offered, as measured; undefined when Redis is the reason.
-   */
-  private setLevel(level: number, perSecond: number | undefined): void {
-    this.ownLevel = level;
-    this.windowKept = 0;
-    this.changedAt = this.opts.now();
-    this.calmSince = null;
-    const reason =
-      perSecond === undefined
-        ? 'Redis is not keeping up with the monitor'
-        : level === 0
-          ? 'load is back under the limit'
-          : `about ${Math.round(perSecond / 100) * 100} events/s, over ${this.opts.detailPerSecond}/s`;
-    this.group.want(this, level, reason);
-  }
-
-  /** Called by the group when its level changes; one `monitor.mode` event says so. */
-  useLevel(level: number, reason: string): void {
-    if (level === this.level || this.closed) return;
-    this.level = level;
-    this.keepOneIn = this.opts.sampleOneIn ** level;
-    this.windowKept = 0;
-    const keeping = level === 0 ? 'full detail again' : `sending one flow in ${this.oneIn}`;
-    this.record({
-      kind: 'monitor.mode',
-      mode: this.mode,
-      oneIn: this.oneIn,
-      reason: `${reason}: ${keeping}`,
-    });
-  }
-
   private emitCounters(): void {
     if (!this.countsChanged) return;
     this.countsChanged = false;
@@ -371,7 +223,7 @@ export class MonitorSink {
    */
   private schedule(): { cancel(): void } {
     const delay =
-      this.level > 0 ? this.opts.maxDelayMs * SAMPLED_DELAY_FACTOR : this.opts.maxDelayMs;
+      this.sampler.level > 0 ? this.opts.maxDelayMs * SAMPLED_DELAY_FACTOR : this.opts.maxDelayMs;
     if (this.opts.now() - this.lastFlush >= delay) {
       const immediate = setImmediate(() => this.flush());
       return { cancel: () => clearImmediate(immediate) };
@@ -394,7 +246,7 @@ export class MonitorSink {
       this.opts.lab === undefined
         ? { v: TRACE_VERSION, from: this.opts.source, events: this.batch }
         : { v: TRACE_VERSION, lab: this.opts.lab, from: this.opts.source, events: this.batch };
-    if (this.level > 0) envelope.sampled = true;
+    if (this.sampler.level > 0) envelope.sampled = true;
     this.batch = [];
     const json = JSON.stringify(envelope);
     this.opts.local?.(envelope, json);
@@ -416,7 +268,7 @@ export class MonitorSink {
     this.emitCounters();
     this.flush();
     this.closed = true;
-    this.group.leave(this);
+    this.sampler.close();
     clearInterval(this.countersTimer);
   }
 }

@@ -5,28 +5,28 @@
  * The hub asks every couple of seconds (PUBSUB CHANNELS / NUMSUB, SHARDCHANNELS / SHARDNUMSUB,
  * NUMPAT, CLIENT LIST) and sends a `redis.pubsub` event when the answer changed.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { PubsubClient, RedisPubsub } from '../../trace/events.ts';
-import { baseOptions, labConnectionName, parseLabConnectionName } from '../redis-clients.ts';
+import { OccasionalConnection, parseLabConnectionName } from '../redis-clients.ts';
+import { readClientList, type ClientListEntry } from '../client-list.ts';
 
 export type PubsubReport = Pick<RedisPubsub, 'channels' | 'shardChannels' | 'patterns' | 'clients'>;
 
 /** The connections with a subscription in a CLIENT LIST reply, this lab's names shortened. */
 export function subscribersInClientList(
-  list: string,
+  list: readonly ClientListEntry[],
   lab: string,
   plumbing: (name: string) => string[] | undefined = () => undefined,
 ): PubsubClient[] {
   const out: PubsubClient[] = [];
-  for (const line of list.split('\n')) {
-    const field = (key: string) => new RegExp(`(?:^| )${key}=(\\S*)`).exec(line)?.[1] ?? '';
-    const [sub, psub, ssub] = ['sub', 'psub', 'ssub'].map((k) => Number(field(k)) || 0);
+  for (const entry of list) {
+    const [sub, psub, ssub] = [entry.sub, entry.psub, entry.ssub].map((v) => Number(v) || 0);
     if (sub + psub + ssub === 0) continue;
-    const name = field('name');
+    const name = entry.name ?? '';
     const parsed = parseLabConnectionName(name);
     const own = parsed?.lab === lab;
     const client: PubsubClient = {
-      id: Number(field('id')),
+      id: Number(entry.id),
       name: own ? parsed.name : name,
       own,
       sub,
@@ -57,7 +57,7 @@ export async function readPubsub(
   lab: string,
   plumbing?: (name: string) => string[] | undefined,
 ): Promise<PubsubReport> {
-  const list = String(await c.call('CLIENT', 'LIST'));
+  const list = await readClientList(c);
   const names = (await c.call('PUBSUB', 'CHANNELS')) as string[];
   const channels = names.length
     ? counts(await c.call('PUBSUB', 'NUMSUB', ...names.slice().sort()))
@@ -99,12 +99,16 @@ export interface PubsubWatchOptions {
 }
 
 export class RedisSubscriptions {
-  private client: Redis | null = null;
   private timer: NodeJS.Timeout | null = null;
   private last = '';
   private reading = false;
 
-  constructor(private readonly o: PubsubWatchOptions) {}
+  /** Where the report asks. */
+  private readonly redis: OccasionalConnection;
+
+  constructor(private readonly o: PubsubWatchOptions) {
+    this.redis = new OccasionalConnection(o.url, 'hub:pubsub', o.lab);
+  }
 
   start(): void {
     void this.look();
@@ -114,20 +118,7 @@ export class RedisSubscriptions {
 
   /** The lab's Redis URL or user changed. */
   reconnect(): void {
-    this.client?.disconnect();
-    this.client = null;
-  }
-
-  private connection(): Redis {
-    if (!this.client) {
-      const client = new Redis(this.o.url(), {
-        ...baseOptions(labConnectionName('hub:pubsub', this.o.lab)),
-        maxRetriesPerRequest: 1,
-      });
-      client.on('error', () => undefined);
-      this.client = client;
-    }
-    return this.client;
+    this.redis.reset();
   }
 
   /** Reads once and reports when the answer changed; resolves with it (undefined when Redis did not answer). */
@@ -135,7 +126,7 @@ export class RedisSubscriptions {
     if (this.reading) return undefined;
     this.reading = true;
     try {
-      const report = await readPubsub(this.connection(), this.o.lab, this.o.plumbing);
+      const report = await readPubsub(this.redis.get(), this.o.lab, this.o.plumbing);
       // Someone (un)subscribed between CLIENT LIST and PUBSUB: the next look sees it settled.
       if (!consistent(report)) return undefined;
       const json = JSON.stringify(report);
@@ -157,7 +148,6 @@ export class RedisSubscriptions {
   close(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    this.client?.disconnect();
-    this.client = null;
+    this.redis.reset();
   }
 }

@@ -18,7 +18,8 @@ import {
   type SubscriptionMode,
 } from '../../trace/events.ts';
 import { labConnectionName, monitorPublisher, quitAll } from '../redis-clients.ts';
-import { MonitorSink, type DraftEvent, type SamplingGroup } from './monitor-sink.ts';
+import { MonitorSink, type DraftEvent } from './monitor-sink.ts';
+import type { SamplingGroup } from '../../trace/sampling.ts';
 import { errorText, jsonSafe, type AdapterFamily } from './decode.ts';
 import { instrumentAdapter, reportDelivery } from './tapped-adapters.ts';
 import type { LabTapState } from './lab-tap-state.ts';

@@ -17,6 +17,7 @@ import {
 } from '../support/browser-chromium.ts';
 import { axeViolations, THEMES } from '../support/axe.ts';
 import { closeAllLabs, makeLab, type TestLab } from '../support/lab-fixture.ts';
+import { apiCalls } from '../../trace/api-calls.ts';
 
 const chromiumPath = requireChromium();
 const ARTIFACTS = 'tests/artifacts';
@@ -34,7 +35,7 @@ describe.skipIf(!chromiumPath)('axe on the lessons, classroom and viewer panels'
       classroom: { size: 10 },
       redisKind: 'owned',
     });
-    await lab.api('POST', '/api/clients', { count: 4 }, lab.token);
+    await lab.send(apiCalls.addClients({ count: 4 }), lab.token);
     browser = await launchChromium(chromiumPath!);
   });
 

@@ -38,9 +38,7 @@ describe.skipIf(!chromiumPath)('a page everyone can use, with a crowd', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     await ensurePageBuilt();
     lab = await makeLab('redis', { servers: 3 });
-    const made = await lab.api<{ id: string; server: string }[]>('POST', '/api/clients', {
-      count: 36,
-    });
+    const made = await lab.send(apiCalls.addClients({ count: 36 }));
     ofS1 = made.body.filter((c) => c.server === 's1').map((c) => c.id);
     expect(ofS1.length).toBeGreaterThan(8);
     browser = await launchChromium(chromiumPath!);

@@ -82,7 +82,7 @@ describe.skipIf(!chromiumPath)('the balancer on the page', () => {
   });
 
   it('switched to sticky, the browser keeps the cookie: the page client gets in and upgrades', async () => {
-    expect((await lab.api('POST', '/api/balancer', { mode: 'sticky' })).status).toBe(200);
+    expect((await lab.send(apiCalls.balancer('sticky'))).status).toBe(200);
     await page.locator('[data-balancer="sticky"]').waitFor();
     await page.waitForFunction(
       () => {

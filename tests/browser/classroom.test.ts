@@ -9,8 +9,8 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { LabInfo } from '../../trace/lab-info.ts';
-import { parseLesson } from '../../trace/lesson-format.ts';
+import { apiCalls, type ApiCall } from '../../trace/api-calls.ts';
+import { parseLesson } from '../../trace/lesson/lesson-format.ts';
 import { ensurePageBuilt, launchChromium, requireChromium } from '../support/browser-chromium.ts';
 import { closeAllLabs, makeLab, type TestLab } from '../support/lab-fixture.ts';
 
@@ -32,8 +32,7 @@ describe.skipIf(!chromiumPath)('classroom: the projector and 30 phones', () => {
   let browser: Browser;
   let projector: Page;
   const phones: Phone[] = [];
-  const teacher = (method: string, path: string, body?: unknown) =>
-    lab.api(method, path, body, lab.token);
+  const teacher = <T>(call: ApiCall<T>) => lab.send(call, lab.token);
 
   /** A phone page that opened the join address, picked `name` and is connected to its server. */
   async function joinPhone(name: string): Promise<Phone> {
@@ -82,7 +81,7 @@ describe.skipIf(!chromiumPath)('classroom: the projector and 30 phones', () => {
   it('shows the QR code and short address, and 30 phones join through it', async () => {
     const card = projector.getByTestId('join-card');
     await card.waitFor();
-    const info = (await lab.api<LabInfo>('GET', '/api/lab')).body;
+    const info = (await lab.send(apiCalls.lab())).body;
     const url = info.class!.joinUrls[0];
     expect(url).toMatch(/^http:\/\/.+\/join$/);
     expect(await projector.getByTestId('join-address').textContent()).toBe(
@@ -166,7 +165,7 @@ describe.skipIf(!chromiumPath)('classroom: the projector and 30 phones', () => {
     wholeClass();
     const down = phones.filter((p) => p.server === 's2');
     const up = phones.find((p) => p.server === 's1')!;
-    expect((await teacher('POST', '/api/servers/s2/stop')).status).toBe(200);
+    expect((await teacher(apiCalls.server('s2', 'stop'))).status).toBe(200);
     for (const p of down)
       await p.page
         .getByTestId('status-line')
@@ -181,7 +180,7 @@ describe.skipIf(!chromiumPath)('classroom: the projector and 30 phones', () => {
       'while s2 was away',
     );
 
-    expect((await teacher('POST', '/api/servers/s2/start')).status).toBe(200);
+    expect((await teacher(apiCalls.server('s2', 'start'))).status).toBe(200);
     for (const p of down) {
       const missed = p.page.getByTestId('missed');
       await missed.waitFor({ timeout: 20_000 });
@@ -194,10 +193,9 @@ describe.skipIf(!chromiumPath)('classroom: the projector and 30 phones', () => {
   it("shows the class's vote live on the projector, then the outcome beside it", async () => {
     wholeClass();
     const choices = ['everyone', "everyone but s2's phones", "only s1's phones"];
-    const opened = await teacher('POST', '/api/class/vote', {
-      question: 'Stop s2. Who gets the next message?',
-      choices,
-    });
+    const opened = await teacher(
+      apiCalls.classVote({ question: 'Stop s2. Who gets the next message?', choices }),
+    );
     expect(opened.status).toBe(201);
     await projector.getByTestId('vote-chart').waitFor();
     // A third vote for the first choice, the rest for the second: each phone once.
@@ -218,8 +216,7 @@ describe.skipIf(!chromiumPath)('classroom: the projector and 30 phones', () => {
       .toMatch(`${PHONES} of ${PHONES} voted`);
 
     expect(
-      (await teacher('POST', '/api/class/vote/close', { fits: [1], observed: 's1 and s3 only' }))
-        .status,
+      (await teacher(apiCalls.classVoteClose({ fits: [1], observed: 's1 and s3 only' }))).status,
     ).toBe(200);
     await projector.getByTestId('vote-outcome').waitFor();
     expect(await projector.locator('[data-testid=vote-bar-1].fits').count()).toBe(1);

@@ -14,6 +14,7 @@ import { holdsSlot, keySlot } from '../../trace/cluster-slots.ts';
 import type { ClusterNodeInfo } from '../../trace/lab-info.ts';
 import { ensurePageBuilt, launchChromium, requireChromium } from '../support/browser-chromium.ts';
 import { closeAllLabs, makeLab, until, type TestLab } from '../support/lab-fixture.ts';
+import { apiCalls } from '../../trace/api-calls.ts';
 
 const chromiumPath = requireChromium();
 const ARTIFACTS = 'tests/artifacts';
@@ -30,7 +31,7 @@ describe.skipIf(!chromiumPath)('a cluster node stopped and started from the page
     await ensurePageBuilt();
     cluster = await LabCluster.open({});
     lab = await makeLab('redis', { cluster, adapter: 'sharded', subscriptionMode: 'static' });
-    expect((await lab.api('POST', '/api/clients', { count: 3 })).status).toBe(201);
+    expect((await lab.send(apiCalls.addClients({ count: 3 }))).status).toBe(201);
     // The master whose slots hold socket.io#/#, where every server SSUBSCRIBEs.
     const slot = keySlot('socket.io#/#');
     owner = cluster.nodes().find((n) => n.role === 'master' && holdsSlot(n.slots, slot))!;

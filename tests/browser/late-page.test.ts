@@ -30,13 +30,8 @@ describe.skipIf(!chromiumPath)('a page opened after the ring rolled over', () =>
     mkdirSync(ARTIFACTS, { recursive: true });
     await ensurePageBuilt();
     lab = await makeLab('redis', { servers: 3, ringSize: 300, historyEvents: 150 });
-    const plain = await lab.api<{ id: string; server: string }[]>('POST', '/api/clients', {
-      count: 6,
-    });
-    const blue = await lab.api<{ id: string; server: string }[]>('POST', '/api/clients', {
-      count: 3,
-      rooms: ['blue'],
-    });
+    const plain = await lab.send(apiCalls.addClients({ count: 6 }));
+    const blue = await lab.send(apiCalls.addClients({ count: 3, rooms: ['blue'] }));
     clients = [...plain.body, ...blue.body];
     outsider = new Redis(lab.lab.shared.url);
     await outsider.subscribe('socket.io-request#/#', 'outside:news');
@@ -124,9 +119,7 @@ describe.skipIf(!chromiumPath)('a page opened after the ring rolled over', () =>
   });
 
   it('GET /api/state answers the lab as it stands', async () => {
-    const res = await lab.api<{
-      state: { servers: Record<string, unknown>; clients: Record<string, unknown> };
-    }>('GET', '/api/state');
+    const res = await lab.send(apiCalls.state());
     expect(res.status).toBe(200);
     expect(Object.keys(res.body.state.servers).sort()).toEqual(['s1', 's2', 's3']);
     expect(Object.keys(res.body.state.clients).sort()).toEqual(clients.map((c) => c.id).sort());

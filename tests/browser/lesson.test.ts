@@ -9,9 +9,10 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { parseLesson } from '../../trace/lesson-format.ts';
+import { parseLesson } from '../../trace/lesson/lesson-format.ts';
 import { ensurePageBuilt, launchChromium, requireChromium } from '../support/browser-chromium.ts';
 import { closeAllLabs, makeLab, type TestLab } from '../support/lab-fixture.ts';
+import { apiCalls } from '../../trace/api-calls.ts';
 
 const chromiumPath = requireChromium();
 const ARTIFACTS = 'tests/artifacts';
@@ -93,9 +94,7 @@ describe.skipIf(!chromiumPath)('a lesson in the page', () => {
     );
     await page.screenshot({ path: `${ARTIFACTS}/lesson-summary.png` });
     // Finishing lets go of the lab.
-    await expect
-      .poll(async () => (await lab.api<{ lesson: unknown }>('GET', '/api/lab')).body.lesson)
-      .toBeNull();
+    await expect.poll(async () => (await lab.send(apiCalls.lab())).body.lesson).toBeNull();
   });
 
   it('keeps progress in localStorage, shown in the list', async () => {
@@ -137,21 +136,19 @@ describe.skipIf(!chromiumPath)('a lesson in the page', () => {
     await page.getByTestId('console-send').click();
     await expect.poll(() => consolePanel.getByRole('alert').textContent()).toContain('FLUSHALL');
     await page.screenshot({ path: `${ARTIFACTS}/lesson-console.png` });
-    await lab.api('DELETE', '/api/redis/console');
+    await lab.send(apiCalls.consoleClose());
   });
 
   it('says the lab is busy while another lesson holds it', async () => {
-    const claim = await lab.api('POST', '/api/lesson', {
-      id: 'other',
-      title: 'Somebody else’s lesson',
-      holder: 'someone',
-    });
+    const claim = await lab.send(
+      apiCalls.lessonClaim({ id: 'other', title: 'Somebody else’s lesson', holder: 'someone' }),
+    );
     expect(claim.status).toBe(200);
     const notice = page.getByTestId('lesson-busy');
     await expect.poll(() => notice.textContent()).toContain('Somebody else’s lesson');
     expect(await page.locator('[data-testid=lesson-open-ten-steps]').isDisabled()).toBe(true);
     await page.screenshot({ path: `${ARTIFACTS}/lesson-busy.png` });
-    await lab.api('DELETE', '/api/lesson?holder=someone');
+    await lab.send(apiCalls.lessonRelease('someone'));
     await notice.waitFor({ state: 'detached' });
   });
 });

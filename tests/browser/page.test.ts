@@ -195,7 +195,7 @@ describe.skipIf(!chromiumPath)('the lab page', () => {
     const flow = await flowOf(page, text, 5);
     expect(flow.receipts.map((r) => r.server).sort()).toEqual(['s1', 's3']);
     expect(flow.clientReceipts.filter((r) => r.server === 's2')).toEqual([]);
-    const info = await lab.api<{ clients: { id: string; server: string }[] }>('GET', '/api/lab');
+    const info = await lab.send(apiCalls.lab());
     const s2Clients = info.body.clients.filter((c) => c.server === 's2').map((c) => c.id);
     expect(s2Clients.length).toBeGreaterThan(0);
     // The message visibly stops on s2's sub line.

@@ -238,16 +238,18 @@ describe.skipIf(!chromiumPath)('what moves on the stage', () => {
       expect(
         await page.evaluate(() => window.__fanoutLab.pageClients.list.map((c) => c.id)),
       ).toEqual(['p1', 'p2']);
-      const rebuilt = await lab.api('POST', '/api/lab/setup', {
-        servers: 3,
-        adapter: 'redis',
-        clients: [{ server: 's1' }, { server: 's2' }, { server: 's3' }],
-      });
+      const rebuilt = await lab.send(
+        apiCalls.setup({
+          servers: 3,
+          adapter: 'redis',
+          clients: [{ server: 's1' }, { server: 's2' }, { server: 's3' }],
+        }),
+      );
       expect(rebuilt.status).toBe(200);
       await page.waitForFunction(() => window.__fanoutLab.pageClients.list.length === 0);
       await expect
         .poll(async () => {
-          const info = await lab.api<{ clients: { kind: string }[] }>('GET', '/api/lab');
+          const info = await lab.send(apiCalls.lab());
           return info.body.clients.filter((c) => c.kind === 'page').length;
         })
         .toBe(0);
@@ -257,12 +259,14 @@ describe.skipIf(!chromiumPath)('what moves on the stage', () => {
   });
 
   it('sharded: the SPUBLISH goes through the shard channel, and no pattern', async () => {
-    const rebuilt = await lab.api('POST', '/api/lab/setup', {
-      servers: 3,
-      adapter: 'sharded',
-      subscriptionMode: 'dynamic',
-      clients: [{ server: 's1' }, { server: 's2' }, { server: 's3' }],
-    });
+    const rebuilt = await lab.send(
+      apiCalls.setup({
+        servers: 3,
+        adapter: 'sharded',
+        subscriptionMode: 'dynamic',
+        clients: [{ server: 's1' }, { server: 's2' }, { server: 's3' }],
+      }),
+    );
     expect(rebuilt.status).toBe(200);
     const [ctx, page] = await openPage(browser, lab, 'light');
     try {

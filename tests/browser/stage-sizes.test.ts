@@ -99,11 +99,13 @@ describe.skipIf(!chromiumPath)('the page at every size and theme', () => {
   });
 
   it('ten servers at 1280×720: labels at least 12 px, nothing cut off or overlapping', async () => {
-    const rebuilt = await lab.api('POST', '/api/lab/setup', {
-      servers: 10,
-      adapter: 'redis',
-      clients: Array.from({ length: 30 }, (_, i) => ({ server: `s${(i % 10) + 1}` })),
-    });
+    const rebuilt = await lab.send(
+      apiCalls.setup({
+        servers: 10,
+        adapter: 'redis',
+        clients: Array.from({ length: 30 }, (_, i) => ({ server: `s${(i % 10) + 1}` })),
+      }),
+    );
     expect(rebuilt.status).toBe(200);
     for (const theme of ['light', 'projector']) {
       const r = await look(browser, lab, theme, [1280, 720], 10, `1280x720-${theme}-10-servers`);

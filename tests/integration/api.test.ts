@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeAllLabs, makeLab, type TestLab } from '../support/lab-fixture.ts';
-import { apiCalls } from '../../trace/api-calls.ts';
+import { apiCalls, type ApiCall, type ApiRefusal } from '../../trace/api-calls.ts';
 
 afterAll(closeAllLabs);
 
@@ -25,19 +25,11 @@ describe('the control API on loopback', () => {
   });
 
   it('makes lab clients on the least loaded server, lets them emit, and removes them', async () => {
-    const made = await lab.api<{ id: string; server: string; state: string }[]>(
-      'POST',
-      '/api/clients',
-      { count: 2 },
-    );
+    const made = await lab.send(apiCalls.addClients({ count: 2 }));
     expect(made.status).toBe(201);
     expect(made.body.map((c) => c.server)).toEqual(['s1', 's2']);
     expect(made.body.every((c) => c.state === 'connected')).toBe(true);
-    const who = await lab.api<{ reply: { server: string } }>(
-      'POST',
-      `/api/clients/${made.body[1].id}/emit`,
-      { event: 'whoami' },
-    );
+    const who = await lab.send(apiCalls.emit<{ server: string }>(made.body[1].id, 'whoami'));
     expect(who.body.reply.server).toBe('s2');
     const received = lab.waitForEvent(
       (e) =>
@@ -45,18 +37,14 @@ describe('the control API on loopback', () => {
     );
     await lab.send(apiCalls.emit(made.body[0].id, 'chat message', ['via the API']));
     expect(await received).toMatchObject({ args: ['via the API'], server: 's2' });
-    expect((await lab.api('DELETE', `/api/clients/${made.body[0].id}`)).status).toBe(200);
+    expect((await lab.send(apiCalls.removeClient(made.body[0].id))).status).toBe(200);
     expect((await lab.send(apiCalls.lab())).body.clients.map((c) => c.id)).toEqual([
       made.body[1].id,
     ]);
   });
 
   it('adds a server on the next free port and removes it', async () => {
-    const added = await lab.api<{ id: string; port: number; state: string }>(
-      'POST',
-      '/api/servers',
-      {},
-    );
+    const added = await lab.send(apiCalls.addServer());
     expect(added.status).toBe(201);
     expect(added.body).toMatchObject({ id: 's3', state: 'up' });
     // The next free port above s2's: usually s2 + 1, unless an outgoing connection of another
@@ -64,25 +52,33 @@ describe('the control API on loopback', () => {
     expect(added.body.port).toBeGreaterThan(lab.lab.server('s2').port);
     expect(added.body.port).toBeLessThan(lab.lab.server('s2').port + 50);
     expect(lab.lab.info().servers.find((s) => s.id === 's3')?.port).toBe(added.body.port);
-    expect((await lab.api('DELETE', '/api/servers/s3')).status).toBe(200);
+    expect((await lab.send(apiCalls.removeServer('s3'))).status).toBe(200);
     expect(lab.lab.info().servers.map((s) => s.id)).toEqual(['s1', 's2']);
   });
 
-  it.each([
-    ['POST', '/api/clients', { count: 0 }, 'count'],
-    ['POST', '/api/clients', { count: 'two' }, 'count'],
-    ['POST', '/api/clients', { rooms: ['ok', '<b>'] }, 'rooms'],
-    ['POST', '/api/clients/c99/emit', {}, undefined],
-    ['POST', '/api/lab/setup', { adapter: 'kafka' }, 'adapter'],
-    ['POST', '/api/lab/setup', { servers: 11 }, 'servers'],
-  ])('%s %s with %j is refused, naming the field', async (method, path, body, fieldName) => {
-    const res = await lab.api<{ error: string; field?: string }>(method, path, body);
+  const refused: [string, ApiCall, string | undefined][] = [
+    ['no clients', apiCalls.addClients({ count: 0 }), 'count'],
+    ['a room named <b>', apiCalls.addClients({ rooms: ['ok', '<b>'] }), 'rooms'],
+    ['an emit of an unknown client', apiCalls.emit('c99', 'chat message'), undefined],
+    ['an unknown adapter', apiCalls.setup({ adapter: 'kafka' }), 'adapter'],
+    ['11 servers', apiCalls.setup({ servers: 11 }), 'servers'],
+  ];
+  it.each(refused)('%s is refused, naming the field', async (_what, call, fieldName) => {
+    const res = await lab.refusal(call);
     expect(res.status).toBe(fieldName ? 400 : 404);
     expect(res.body.error).toMatch(/\w+/);
     expect(res.body.field).toBe(fieldName);
   });
 
+  it('refuses a field of the wrong type, naming the field', async () => {
+    // Raw on purpose: a count that is a string, which no builder makes.
+    const res = await lab.api<ApiRefusal>('POST', '/api/clients', { count: 'two' });
+    expect(res.status).toBe(400);
+    expect(res.body.field).toBe('count');
+  });
+
   it('answers 400 for a body that is not JSON, and 413 for one too big', async () => {
+    // Raw on purpose: bodies no builder makes.
     const bad = await lab.api<{ error: string }>('POST', '/api/clients', '{count: 2');
     expect(bad.status).toBe(400);
     expect(bad.body.error).toMatch(/not valid JSON/);
@@ -91,14 +87,15 @@ describe('the control API on loopback', () => {
   });
 
   it('answers 404 for unknown ids and routes, 405 for a wrong method', async () => {
-    expect((await lab.send(apiCalls.server('s9', 'stop'))).status).toBe(404);
-    expect((await lab.api('DELETE', '/api/clients/nobody')).status).toBe(404);
+    expect((await lab.refusal(apiCalls.server('s9', 'stop'))).status).toBe(404);
+    expect((await lab.refusal(apiCalls.removeClient('nobody'))).status).toBe(404);
+    // Raw on purpose: a route and a method the hub does not have.
     expect((await lab.api('GET', '/api/nothing')).status).toBe(404);
     expect((await lab.api('GET', '/api/servers/s1/stop')).status).toBe(405);
   });
 
   it('answers 409 when asked to stop a Redis the lab did not start', async () => {
-    const res = await lab.api<{ error: string }>('POST', '/api/redis/stop');
+    const res = await lab.refusal(apiCalls.redis('stop'));
     expect(res.status).toBe(409);
     expect(res.body.error).toMatch(/did not start this Redis/);
   });
@@ -118,19 +115,17 @@ describe('the control API when the hub is exposed', () => {
   });
 
   it('refuses changes without the token, or with a wrong one', async () => {
-    expect((await lab.send(apiCalls.server('s1', 'stop'))).status).toBe(401);
-    expect((await lab.api('POST', '/api/servers/s1/stop', undefined, 'wrong')).status).toBe(401);
+    expect((await lab.refusal(apiCalls.server('s1', 'stop'))).status).toBe(401);
+    expect((await lab.refusal(apiCalls.server('s1', 'stop'), 'wrong')).status).toBe(401);
     expect(lab.lab.server('s1').state).toBe('up');
   });
 
   it('accepts the token as a Bearer header or as ?token=', async () => {
-    expect(
-      (await lab.api('POST', '/api/servers/s1/stop', undefined, 'classroom-secret')).status,
-    ).toBe(200);
+    expect((await lab.send(apiCalls.server('s1', 'stop'), 'classroom-secret')).status).toBe(200);
     expect(lab.lab.server('s1').state).toBe('down');
-    expect((await lab.api('POST', '/api/servers/s1/start?token=classroom-secret')).status).toBe(
-      200,
-    );
+    const start = apiCalls.server('s1', 'start');
+    const withQuery = { ...start, path: `${start.path}?token=classroom-secret` };
+    expect((await lab.send(withQuery)).status).toBe(200);
     expect(lab.lab.server('s1').state).toBe('up');
   });
 });

@@ -6,13 +6,13 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { HttpRequest, LabEvent, TransportUpgrade } from '../../trace/events.ts';
-import type { LabInfo } from '../../trace/lab-info.ts';
+import type { ClientTransports, LabInfo } from '../../trace/lab-info.ts';
 import { BACKENDS, makeLab, until, type Backend, type TestLab } from '../support/lab-fixture.ts';
 import { PATH_WITHOUT_NGINX, balancerKinds } from '../support/balancer-fixture.ts';
-import { apiCalls } from '../../trace/api-calls.ts';
+import { apiCalls, type ApiRefusal, type ClientSpec } from '../../trace/api-calls.ts';
 
 type Client = LabInfo['clients'][number];
-const POLLING = ['polling', 'websocket'];
+const POLLING: ClientTransports = ['polling', 'websocket'];
 
 const combos = BACKENDS.flatMap((backend) =>
   balancerKinds().map((kind) => [kind, backend] as const),
@@ -44,12 +44,12 @@ describe.each(combos)('through the %s balancer, on %s', (kind, backend: Backend)
   afterAll(() => lab?.close());
   beforeEach(async () => {
     for (const c of lab.lab.clients.list()) lab.lab.clients.remove(c.id);
-    const { status } = await lab.api('POST', '/api/balancer', { mode: 'round-robin' });
+    const { status } = await lab.send(apiCalls.balancer('round-robin'));
     expect(status).toBe(200);
   });
 
-  const addClients = async (body: object) => {
-    const res = await lab.api<Client[]>('POST', '/api/clients', { via: 'balancer', ...body });
+  const addClients = async (body: ClientSpec & { count?: number }) => {
+    const res = await lab.send(apiCalls.addClients({ via: 'balancer', ...body }));
     expect(res.status).toBe(201);
     return res.body;
   };
@@ -109,7 +109,7 @@ describe.each(combos)('through the %s balancer, on %s', (kind, backend: Backend)
   it('switched to sticky live, the same polling client gets in: one server for its session, then the upgrade', async () => {
     const [client] = await addClients({ transports: POLLING });
     await requestsOf(lab, client.id, 1, (e) => e.error === 'Session ID unknown');
-    const { status, body } = await lab.api('POST', '/api/balancer', { mode: 'sticky' });
+    const { status, body } = await lab.send(apiCalls.balancer('sticky'));
     expect(status).toBe(200);
     expect(body).toEqual({ port: expect.any(Number), mode: 'sticky', kind });
     const upgraded = (await lab.waitForEvent(
@@ -139,7 +139,7 @@ describe.each(combos)('through the %s balancer, on %s', (kind, backend: Backend)
   });
 
   it('sticky, polling first: clients spread over the servers, keep their sessions, and hear a broadcast', async () => {
-    await lab.api('POST', '/api/balancer', { mode: 'sticky' });
+    await lab.send(apiCalls.balancer('sticky'));
     const made = await addClients({ count: 3, transports: POLLING });
     await until(() => made.every((c) => lab.lab.clients.get(c.id)?.state === 'connected'));
     expect(new Set(made.map((c) => lab.lab.clients.get(c.id)?.server))).toEqual(
@@ -153,23 +153,23 @@ describe.each(combos)('through the %s balancer, on %s', (kind, backend: Backend)
   });
 
   it('a client the balancer placed on a server that stops reconnects through it to another one', async () => {
-    await lab.api('POST', '/api/balancer', { mode: 'sticky' });
+    await lab.send(apiCalls.balancer('sticky'));
     const [client] = await addClients({});
     const before = client.server;
-    expect((await lab.api('POST', `/api/servers/${before}/stop`)).status).toBe(200);
+    expect((await lab.send(apiCalls.server(before, 'stop'))).status).toBe(200);
     await until(() => {
       const now = lab.lab.clients.get(client.id);
       return now?.state === 'connected' && now.server !== before;
     });
-    expect((await lab.api('POST', `/api/servers/${before}/start`)).status).toBe(200);
+    expect((await lab.send(apiCalls.server(before, 'start'))).status).toBe(200);
   });
 
   it('switched off, nothing listens on its port, and a client through it is refused with a sentence', async () => {
     const { body: on } = await lab.send(apiCalls.lab());
-    const { status, body } = await lab.api('POST', '/api/balancer', { mode: 'off' });
+    const { status, body } = await lab.send(apiCalls.balancer('off'));
     expect([status, body]).toEqual([200, { port: on.balancer!.port, mode: 'off', kind }]);
     await expect(fetch(`http://127.0.0.1:${on.balancer!.port}/socket.io/`)).rejects.toThrow();
-    const refused = await lab.api<{ error: string }>('POST', '/api/clients', { via: 'balancer' });
+    const refused = await lab.refusal(apiCalls.addClients({ via: 'balancer' }));
     expect(refused.status).toBe(409);
     expect(refused.body.error).toMatch(/balancer is off/);
   });
@@ -186,7 +186,8 @@ describe('the balancer through the API, on one lab', () => {
     [{ mode: 'sideways' }, 'mode'],
     [{}, 'mode'],
   ])('POST /api/balancer %j is a 400 naming the field', async (body, field) => {
-    const res = await lab.api<{ field: string; error: string }>('POST', '/api/balancer', body);
+    // Raw on purpose: a body without a mode, which the builder cannot make.
+    const res = await lab.api<ApiRefusal>('POST', '/api/balancer', body);
     expect(res.status).toBe(400);
     expect(res.body.field).toBe(field);
     expect(res.body.error).toMatch(/sticky, round-robin, off/);
@@ -198,17 +199,20 @@ describe('the balancer through the API, on one lab', () => {
     [{ via: 'proxy' }, 'via'],
     [{ via: 'balancer', server: 's1' }, 'server'],
   ])('POST /api/clients %j is a 400 naming the field', async (body, field) => {
-    await lab.api('POST', '/api/balancer', { mode: 'round-robin' });
-    const res = await lab.api<{ field: string }>('POST', '/api/clients', body);
+    await lab.send(apiCalls.balancer('round-robin'));
+    // Raw on purpose: transports and routes the builder's types do not allow.
+    const res = await lab.api<ApiRefusal>('POST', '/api/clients', body);
     expect([res.status, res.body.field]).toEqual([400, field]);
   });
 
   it('a setup can switch the balancer and make its clients through it, polling first', async () => {
-    const res = await lab.api<LabInfo>('POST', '/api/lab/setup', {
-      servers: 2,
-      balancer: 'sticky',
-      clients: [{ via: 'balancer', transports: POLLING }, { server: 's2' }],
-    });
+    const res = await lab.send(
+      apiCalls.setup({
+        servers: 2,
+        balancer: 'sticky',
+        clients: [{ via: 'balancer', transports: POLLING }, { server: 's2' }],
+      }),
+    );
     expect(res.status).toBe(200);
     expect(res.body.balancer?.mode).toBe('sticky');
     expect(res.body.clients.map((c) => [c.id, c.via ?? 'server'])).toEqual([
@@ -230,8 +234,8 @@ describe('an exposed lab', () => {
       balancer: { mode: 'off' },
     });
     try {
-      expect((await lab.api('POST', '/api/balancer', { mode: 'sticky' })).status).toBe(401);
-      const ok = await lab.api('POST', '/api/balancer', { mode: 'round-robin' }, 'class-token');
+      expect((await lab.refusal(apiCalls.balancer('sticky'))).status).toBe(401);
+      const ok = await lab.send(apiCalls.balancer('round-robin'), 'class-token');
       expect(ok.status).toBe(200);
     } finally {
       await lab.close();

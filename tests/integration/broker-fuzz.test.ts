@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { EmbeddedBroker, type BrokerEvent } from '../../server/broker/broker.ts';
 import { RawRespClient } from '../../server/broker/raw-resp-client.ts';
 import { encodeCommand } from '../../server/broker/resp-encoder.ts';
-import { seededRandom } from '../../trace/seeded-random.ts';
+import { seededRandom } from '../../trace/sim/seeded-random.ts';
 
 /**
  * Random and mutated RESP thrown at the broker for a bounded time. The broker must stay up,

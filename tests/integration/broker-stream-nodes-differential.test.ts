@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../../trace/seeded-random.ts';
+import { seededRandom } from '../../trace/sim/seeded-random.ts';
 import { compareKeyScript, useDifferentialTargets } from './broker-differential-targets.ts';
 
 /**

@@ -4,10 +4,10 @@
  * would. All are placed, spread over the servers, and all receive a message one of them sends.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import type { LabInfo } from '../../trace/lab-info.ts';
 import type { PhoneLink } from '../../web/src/join/phone-link.ts';
 import { BACKENDS, closeAllLabs, makeLab, until } from '../support/lab-fixture.ts';
 import { makePhone } from '../support/phones.ts';
+import { apiCalls } from '../../trace/api-calls.ts';
 
 const PHONES = 200;
 
@@ -26,7 +26,7 @@ describe.each(BACKENDS)('a class of 200 phones (%s)', (backend) => {
         phones.push(...batch);
       }
       await until(() => phones.every((p) => p.state === 'connected'), 30_000, 'all connected');
-      const info = (await lab.api<LabInfo>('GET', '/api/lab')).body;
+      const info = (await lab.send(apiCalls.lab())).body;
       expect(info.class!.students).toHaveLength(PHONES);
       expect(info.class!.students.every((s) => s.state === 'connected')).toBe(true);
       const perServer = info.servers.map((s) => s.clients);
@@ -46,7 +46,7 @@ describe.each(BACKENDS)('a class of 200 phones (%s)', (backend) => {
         from: phones[0].me!.server,
       });
 
-      const full = await lab.api<{ error: string }>('POST', '/api/join', { name: 'One more' });
+      const full = await lab.refusal(apiCalls.join('One more'));
       expect([full.status, full.body.error]).toEqual([409, expect.stringMatching(/class is full/)]);
     } finally {
       for (const p of phones) p.close();

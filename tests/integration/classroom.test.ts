@@ -5,6 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { io as connect } from 'socket.io-client';
+import { apiCalls, type ApiCall, type ApiRefusal } from '../../trace/api-calls.ts';
 import type { LabInfo } from '../../trace/lab-info.ts';
 import type { PhoneLink } from '../../web/src/join/phone-link.ts';
 import {
@@ -15,7 +16,7 @@ import {
   until,
   type TestLab,
 } from '../support/lab-fixture.ts';
-import { joinedPhone, makePhone, postFrom, waitPhone } from '../support/phones.ts';
+import { joinedPhone, makePhone, sendFrom, waitPhone } from '../support/phones.ts';
 
 afterAll(closeAllLabs);
 
@@ -23,14 +24,13 @@ describe.each(BACKENDS)('classroom mode (%s)', (backend) => {
   let lab: TestLab;
   let token: string;
   const phones: PhoneLink[] = [];
-  const teacher = <T = unknown>(method: string, path: string, body?: unknown) =>
-    lab.api<T>(method, path, body, token);
+  const teacher = <T>(call: ApiCall<T>) => lab.send(call, token);
   const phone = async (name: string, from?: string) => {
     const p = await joinedPhone(lab.url, name, { from });
     phones.push(p);
     return p;
   };
-  const info = async () => (await lab.api<LabInfo>('GET', '/api/lab')).body;
+  const info = async () => (await lab.send(apiCalls.lab())).body;
 
   beforeAll(async () => {
     lab = await makeLab(backend, {
@@ -43,12 +43,12 @@ describe.each(BACKENDS)('classroom mode (%s)', (backend) => {
 
   afterEach(async () => {
     for (const p of phones.splice(0)) p.close();
-    await teacher('DELETE', '/api/class/students');
-    await teacher('POST', '/api/class', { chat: 'open', joining: 'open', placement: null });
+    await teacher(apiCalls.classClearStudents());
+    await teacher(apiCalls.classChange({ chat: 'open', joining: 'open', placement: null }));
   });
 
   it('answers a join with a place, and a bad or oversized body with one sentence and a 4xx', async () => {
-    const ok = await lab.api<Record<string, unknown>>('POST', '/api/join', { name: '<b>Ada</b>' });
+    const ok = await lab.send(apiCalls.join('<b>Ada</b>'));
     expect(ok.status).toBe(201);
     expect(ok.body).toMatchObject({
       name: '<b>Ada</b>',
@@ -68,6 +68,7 @@ describe.each(BACKENDS)('classroom mode (%s)', (backend) => {
       [JSON.stringify({ name: 'x'.repeat(70 * 1024) }), 413, /over 64 KiB/],
     ];
     for (const [body, status, sentence] of cases) {
+      // Raw on purpose: bodies no builder makes (not JSON, not an object, a name of a wrong type).
       const res = await lab.api<{ error: string }>('POST', '/api/join', body);
       expect([res.status, res.body.error]).toEqual([status, expect.stringMatching(sentence)]);
       // One sentence: it ends once, with its full stop.
@@ -82,42 +83,40 @@ describe.each(BACKENDS)('classroom mode (%s)', (backend) => {
 
   it('gives a phone no way to change the lab: every change call without the token is a 401', async () => {
     const p = await phone('Bea');
-    const post = postFrom(lab.url);
-    const calls: [string, string, unknown][] = [
-      ['POST', '/api/servers/s1/stop', {}],
-      ['POST', '/api/servers', {}],
-      ['POST', '/api/lab/setup', { servers: 1 }],
-      ['POST', '/api/redis/stop', {}],
-      ['POST', '/api/clients', {}],
-      ['POST', '/api/class', { chat: 'paused' }],
-      ['POST', '/api/class/vote', { question: 'q', choices: ['a', 'b'] }],
-      ['POST', '/api/class/vote/close', {}],
-      ['DELETE', `/api/class/students/${p.me!.id}`, undefined],
-      ['DELETE', '/api/class/students', undefined],
-      ['DELETE', '/api/class/vote', undefined],
+    // From a device of the room, as the phone page sends its calls.
+    const send = sendFrom(lab.url);
+    const calls: ApiCall[] = [
+      apiCalls.server('s1', 'stop'),
+      apiCalls.addServer(),
+      apiCalls.setup({ servers: 1 }),
+      apiCalls.redis('stop'),
+      apiCalls.addClients({}),
+      apiCalls.classChange({ chat: 'paused' }),
+      apiCalls.classVote({ question: 'q', choices: ['a', 'b'] }),
+      apiCalls.classVoteClose(),
+      apiCalls.classRemoveStudent(p.me!.id),
+      apiCalls.classClearStudents(),
+      apiCalls.classVoteEnd(),
     ];
-    for (const [method, path, body] of calls) {
-      const res =
-        method === 'POST'
-          ? await post(path, body)
-          : await lab.api(method, path, body).then((r) => ({ status: r.status }));
-      expect([method, path, res.status]).toEqual([method, path, 401]);
+    for (const call of calls) {
+      const res = await send(call);
+      expect([call.method, call.path, res.status]).toEqual([call.method, call.path, 401]);
     }
     expect((await info()).class?.chat).toBe('open');
     expect(p.state).toBe('connected');
   });
 
   it('places phones round-robin over the servers that are up, or on the server the teacher chose', async () => {
-    await teacher('POST', '/api/servers/s2/stop');
+    await teacher(apiCalls.server('s2', 'stop'));
     const a = await phone('Ann');
     const b = await phone('Ben');
     expect([a.me!.server, b.me!.server].sort()).toEqual(['s1', 's3']);
-    await teacher('POST', '/api/servers/s2/start');
-    const chose = await teacher('POST', '/api/class', { placement: 's2' });
+    await teacher(apiCalls.server('s2', 'start'));
+    const chose = await teacher(apiCalls.classChange({ placement: 's2' }));
     expect(chose.status).toBe(200);
     expect((await phone('Cat')).me!.server).toBe('s2');
     expect((await phone('Dan')).me!.server).toBe('s2');
-    const unknown = await teacher<{ error: string }>('POST', '/api/class', { placement: 's9' });
+    const unknown = await lab.refusal(apiCalls.classChange({ placement: 's9' }), token);
     expect([unknown.status, unknown.body.error]).toEqual([
       404,
       expect.stringMatching(/no server "s9"/),
@@ -125,15 +124,15 @@ describe.each(BACKENDS)('classroom mode (%s)', (backend) => {
   });
 
   it('tells the next phone plainly that the class is full, and that joining is paused', async () => {
-    for (let i = 0; i < 8; i++) await lab.api('POST', '/api/join', { name: `Kid ${i}` });
-    const full = await lab.api<{ error: string }>('POST', '/api/join', { name: 'Late' });
+    for (let i = 0; i < 8; i++) await lab.send(apiCalls.join(`Kid ${i}`));
+    const full = await lab.refusal(apiCalls.join('Late'));
     expect([full.status, full.body.error]).toEqual([
       409,
       'The class is full: it has 8 phones, the most this lab takes (--class-size).',
     ]);
-    await teacher('DELETE', '/api/class/students');
-    await teacher('POST', '/api/class', { joining: 'paused' });
-    const paused = await lab.api<{ error: string }>('POST', '/api/join', { name: 'Late' });
+    await teacher(apiCalls.classClearStudents());
+    await teacher(apiCalls.classChange({ joining: 'paused' }));
+    const paused = await lab.refusal(apiCalls.join('Late'));
     expect([paused.status, paused.body.error]).toEqual([
       409,
       expect.stringMatching(/Joining is paused/),
@@ -141,16 +140,16 @@ describe.each(BACKENDS)('classroom mode (%s)', (backend) => {
   });
 
   it('limits joins per address, and the other devices of the room keep theirs', async () => {
-    const post = postFrom(lab.url, '127.0.0.2');
+    const send = sendFrom(lab.url, '127.0.0.2');
     const answers: number[] = [];
-    for (let i = 0; i < 11; i++) answers.push((await post('/api/join', { name: '' })).status);
+    for (let i = 0; i < 11; i++) answers.push((await send(apiCalls.join(''))).status);
     expect(answers.slice(0, 10).every((s) => s === 400)).toBe(true);
-    const limited = await post('/api/join', { name: 'Eve' });
+    const limited = await send(apiCalls.join('Eve'));
     expect(limited.status).toBe(429);
-    expect((limited.body as { error: string }).error).toMatch(
+    expect((limited.body as ApiRefusal).error).toMatch(
       /^Too many tries from this device; wait \d+ s/,
     );
-    expect((await postFrom(lab.url, '127.0.0.3')('/api/join', { name: 'Fay' })).status).toBe(201);
+    expect((await sendFrom(lab.url, '127.0.0.3')(apiCalls.join('Fay'))).status).toBe(201);
   });
 
   it("refuses a connection that is not a student's, or not on the student's server", async () => {
@@ -215,7 +214,7 @@ describe.each(BACKENDS)('classroom mode (%s)', (backend) => {
 
   it("drops the phones' messages while the teacher pauses the chat, and tells them why", async () => {
     const [a, b] = [await phone('Kim'), await phone('Lu')];
-    await teacher('POST', '/api/class', { chat: 'paused' });
+    await teacher(apiCalls.classChange({ chat: 'paused' }));
     await waitPhone(a, (x) => x.view?.chat === 'paused', 'sees the pause');
     a.send('during the pause');
     await waitPhone(a, (x) => x.note === 'The teacher paused the class chat.', 'told');
@@ -224,7 +223,7 @@ describe.each(BACKENDS)('classroom mode (%s)', (backend) => {
     c1.emit('chat message', 'from the lab');
     await waitPhone(b, (x) => x.received.some((m) => m.text === 'from the lab'), 'lab message');
     expect(b.received.some((m) => m.text === 'during the pause')).toBe(false);
-    await teacher('POST', '/api/class', { chat: 'open' });
+    await teacher(apiCalls.classChange({ chat: 'open' }));
     await waitPhone(a, (x) => x.view?.chat === 'open', 'sees it open');
     a.send('after the pause');
     await waitPhone(b, (x) => x.received.some((m) => m.text === 'after the pause'), 'after');
@@ -232,11 +231,11 @@ describe.each(BACKENDS)('classroom mode (%s)', (backend) => {
   });
 
   it('a phone whose server is stopped says so, and once back counts what it missed from the trace', async () => {
-    await teacher('POST', '/api/class', { placement: 's2' });
+    await teacher(apiCalls.classChange({ placement: 's2' }));
     const away = await phone('Max');
-    await teacher('POST', '/api/class', { placement: 's1' });
+    await teacher(apiCalls.classChange({ placement: 's1' }));
     const talker = await phone('Ned');
-    await teacher('POST', '/api/servers/s2/stop');
+    await teacher(apiCalls.server('s2', 'stop'));
     await waitPhone(away, (x) => x.state === 'away' && x.view?.serverState === 'down', 'down');
     for (const text of ['one', 'two', 'three']) talker.send(text);
     await waitPhone(
@@ -244,18 +243,18 @@ describe.each(BACKENDS)('classroom mode (%s)', (backend) => {
       (x) => x.received.filter((m) => ['one', 'two', 'three'].includes(m.text)).length === 3,
       'three',
     );
-    await teacher('POST', '/api/servers/s2/start');
+    await teacher(apiCalls.server('s2', 'start'));
     await waitPhone(away, (x) => x.missed !== null, 'missed report');
     expect(away.missed).toMatchObject({ count: 3, about: false, atLeast: false });
     expect(away.received.some((m) => m.text === 'two')).toBe(false);
   });
 
   it('a phone whose server is cut off from Redis says so, and counts what the other servers delivered without it', async () => {
-    await teacher('POST', '/api/class', { placement: 's1' });
+    await teacher(apiCalls.classChange({ placement: 's1' }));
     const talker = await phone('Oz');
-    await teacher('POST', '/api/class', { placement: 's3' });
+    await teacher(apiCalls.classChange({ placement: 's3' }));
     const cut = await phone('Pia');
-    await teacher('POST', '/api/redis/stop');
+    await teacher(apiCalls.redis('stop'));
     await waitPhone(cut, (x) => x.view?.link === 'lost', 'cut off');
     talker.send('while redis is down');
     await waitPhone(
@@ -263,7 +262,7 @@ describe.each(BACKENDS)('classroom mode (%s)', (backend) => {
       (x) => x.received.some((m) => m.text === 'while redis is down'),
       'local',
     );
-    await teacher('POST', '/api/redis/start');
+    await teacher(apiCalls.redis('start'));
     await waitPhone(cut, (x) => x.missed !== null, 'missed report', 20_000);
     expect(cut.missed!.count).toBe(1);
     // Its own server's messages still reached it, so the talker missed nothing of its own.
@@ -271,11 +270,11 @@ describe.each(BACKENDS)('classroom mode (%s)', (backend) => {
   });
 
   it('moves the phones of a removed server to another, which they reach by themselves', async () => {
-    const added = await teacher<{ id: string }>('POST', '/api/servers');
-    await teacher('POST', '/api/class', { placement: added.body.id });
+    const added = await teacher(apiCalls.addServer());
+    await teacher(apiCalls.classChange({ placement: added.body.id }));
     const p = await phone('Quin');
     expect(p.me!.server).toBe(added.body.id);
-    await teacher('DELETE', `/api/servers/${added.body.id}`);
+    await teacher(apiCalls.removeServer(added.body.id));
     await waitPhone(
       p,
       (x) => x.view?.server !== added.body.id && x.state === 'connected',
@@ -288,7 +287,7 @@ describe.each(BACKENDS)('classroom mode (%s)', (backend) => {
 
   it('lets the teacher remove a student and clear the names; a removed phone cannot come back', async () => {
     const [a, b] = [await phone('Rae'), await phone('Sol')];
-    const removed = await teacher('DELETE', `/api/class/students/${a.me!.id}`);
+    const removed = await teacher(apiCalls.classRemoveStudent(a.me!.id));
     expect(removed).toEqual({ status: 200, body: { removed: a.me!.id, name: 'Rae' } });
     await waitPhone(a, (x) => x.state === 'removed', 'removed');
     expect(a.dismissed).toMatch(/took you out/);
@@ -300,7 +299,7 @@ describe.each(BACKENDS)('classroom mode (%s)', (backend) => {
     });
     expect((await nextEvent<Error>(back, 'connect_error'))[0].message).toMatch(/not in the class/);
     back.close();
-    expect((await teacher('DELETE', '/api/class/students')).body).toEqual({ removed: 1 });
+    expect((await teacher(apiCalls.classClearStudents())).body).toEqual({ removed: 1 });
     await waitPhone(b, (x) => x.state === 'removed', 'cleared');
     const after = await info();
     expect(after.class!.students).toEqual([]);
@@ -309,12 +308,14 @@ describe.each(BACKENDS)('classroom mode (%s)', (backend) => {
 
   it('opens a prediction to the class: one anonymous vote per phone, counts live, then the outcome', async () => {
     const kids = [await phone('Tam'), await phone('Uma'), await phone('Vic')];
-    const opened = await teacher<{ id: number }>('POST', '/api/class/vote', {
-      question: 'c1 sends a chat message. Who receives it?',
-      choices: ['c1 and c3', 'everybody', 'only c1'],
-      lesson: 'why-an-adapter',
-      step: 2,
-    });
+    const opened = await teacher(
+      apiCalls.classVote({
+        question: 'c1 sends a chat message. Who receives it?',
+        choices: ['c1 and c3', 'everybody', 'only c1'],
+        lesson: 'why-an-adapter',
+        step: 2,
+      }),
+    );
     expect(opened.status).toBe(201);
     for (const k of kids) await waitPhone(k, (x) => x.view?.vote?.open === true, 'sees the vote');
     expect(kids[0].view!.vote).toMatchObject({
@@ -336,10 +337,9 @@ describe.each(BACKENDS)('classroom mode (%s)', (backend) => {
     const listed = (await info()).class!.vote!;
     expect(listed.counts).toEqual([1, 2, 0]);
     expect(JSON.stringify(listed)).not.toMatch(/Tam|Uma|Vic|st\d/);
-    const closed = await teacher('POST', '/api/class/vote/close', {
-      fits: [1],
-      observed: 'c1, c2, c3, c4',
-    });
+    const closed = await teacher(
+      apiCalls.classVoteClose({ fits: [1], observed: 'c1, c2, c3, c4' }),
+    );
     expect(closed.body).toMatchObject({
       open: false,
       outcome: { fits: [1], observed: 'c1, c2, c3, c4' },
@@ -347,9 +347,9 @@ describe.each(BACKENDS)('classroom mode (%s)', (backend) => {
     await waitPhone(kids[2], (x) => x.view?.vote?.outcome !== undefined, 'outcome');
     expect(kids[2].view!.vote).toMatchObject({ counts: [1, 2, 0], outcome: { fits: [1] } });
     expect(
-      (await teacher('POST', '/api/class/vote/close', { fits: [7], observed: 'x' })).status,
+      (await lab.refusal(apiCalls.classVoteClose({ fits: [7], observed: 'x' }), token)).status,
     ).toBe(400);
-    await teacher('DELETE', '/api/class/vote');
+    await teacher(apiCalls.classVoteEnd());
     await waitPhone(kids[0], (x) => x.view?.vote === null, 'vote gone');
   });
 
@@ -376,12 +376,12 @@ describe.each(BACKENDS)('classroom mode (%s)', (backend) => {
 describe('a lab without a class', () => {
   it('says how to start one', async () => {
     const lab = await makeLab(BACKENDS[0], { servers: 1 });
-    const res = await lab.api<{ error: string }>('POST', '/api/join', { name: 'Ada' });
+    const res = await lab.refusal(apiCalls.join('Ada'));
     expect([res.status, res.body.error]).toEqual([
       404,
       expect.stringMatching(/npm start -- --classroom/),
     ]);
-    expect((await lab.api<LabInfo>('GET', '/api/lab')).body.class).toBeUndefined();
+    expect((await lab.send(apiCalls.lab())).body.class).toBeUndefined();
     const stray = makePhone(lab.url);
     expect(await stray.join('Ada')).toMatch(/--classroom/);
   });

@@ -12,6 +12,7 @@ import { LabCluster } from '../../server/redis-cluster/lab-cluster.ts';
 import { holdsSlot, keySlot } from '../../trace/cluster-slots.ts';
 import type { ConsoleLine } from '../../trace/events.ts';
 import { closeAllLabs, makeLab, until, type TestLab } from '../support/lab-fixture.ts';
+import { apiCalls } from '../../trace/api-calls.ts';
 
 let cluster: LabCluster;
 let lab: TestLab;
@@ -48,10 +49,7 @@ async function summed(sub: 'NUMSUB' | 'SHARDNUMSUB', channel: string): Promise<n
 }
 
 const run = (connection: string, ...args: string[]) =>
-  lab.api<{ node?: string; replies: unknown[]; error?: string }>('POST', '/api/redis/console', {
-    connection,
-    args,
-  });
+  lab.send(apiCalls.consoleRun({ connection, args }));
 
 describe('the Redis console on a cluster', () => {
   it('sends SSUBSCRIBE and SPUBLISH to the owner of the slot, and says which node answered', async () => {
@@ -73,9 +71,7 @@ describe('the Redis console on a cluster', () => {
     )) as ConsoleLine;
     expect(message.value).toEqual(['smessage', b, 'hello']);
     expect(message.node).toBe(ownerOf(b));
-    const state = await lab.api<{
-      connections: { name: string; nodes?: string[]; subscriptions: unknown }[];
-    }>('GET', '/api/redis/console');
+    const state = await lab.send(apiCalls.consoleState());
     const A = state.body.connections.find((c) => c.name === 'A')!;
     expect(A.subscriptions).toMatchObject({ shardChannels: [a, b] });
     expect(new Set(A.nodes)).toEqual(new Set([ownerOf(a), ownerOf(b)]));
@@ -113,7 +109,7 @@ describe('the Redis console on a cluster', () => {
 describe('the stray subscriber on a cluster', () => {
   it('sharded: SSUBSCRIBEs on the owner of socket.io#/#, so fetchSockets waits for a third server', async () => {
     expect(await summed('SHARDNUMSUB', 'socket.io#/#')).toBe(2);
-    expect((await lab.api('POST', '/api/redis/stray-subscriber')).status).toBe(200);
+    expect((await lab.send(apiCalls.straySubscriber(true))).status).toBe(200);
     expect(await summed('SHARDNUMSUB', 'socket.io#/#')).toBe(3);
     const owner = cluster.nodes().findIndex((n) => n.name === ownerOf('socket.io#/#'));
     const [, count] = (await nodes[owner].call('PUBSUB', 'SHARDNUMSUB', 'socket.io#/#')) as [
@@ -122,14 +118,13 @@ describe('the stray subscriber on a cluster', () => {
     ];
     expect(count).toBe(3);
     await lab.lab.addClients('s1', 1);
-    const stuck = await lab.api<{ reply: { count?: number; error?: string } }>(
-      'POST',
-      `/api/clients/${(await lab.api<{ clients: { id: string }[] }>('GET', '/api/lab')).body.clients[0].id}/emit`,
-      { event: 'count sockets' },
+    const [client] = (await lab.send(apiCalls.lab())).body.clients;
+    const stuck = await lab.send(
+      apiCalls.emit<{ count?: number; error?: string }>(client.id, 'count sockets'),
     );
     // The sharded adapter counts 3 subscribers, so waits for 2 other servers; only s2 answers.
     expect(stuck.body.reply.error).toBe('timeout reached: only 1 responses received out of 2');
-    expect((await lab.api('DELETE', '/api/redis/stray-subscriber')).status).toBe(200);
+    expect((await lab.send(apiCalls.straySubscriber(false))).status).toBe(200);
     await until(
       async () => (await summed('SHARDNUMSUB', 'socket.io#/#')) === 2,
       5000,
@@ -138,16 +133,16 @@ describe('the stray subscriber on a cluster', () => {
   }, 30_000);
 
   it('classic: SUBSCRIBEs the request channel on some node, which the count over all nodes finds', async () => {
-    const setup = await lab.api('POST', '/api/lab/setup', { servers: 2, adapter: 'redis' });
+    const setup = await lab.send(apiCalls.setup({ servers: 2, adapter: 'redis' }));
     expect(setup.status).toBe(200);
     await until(
       async () => (await summed('NUMSUB', 'socket.io-request#/#')) === 2,
       10_000,
       'two classic servers',
     );
-    expect((await lab.api('POST', '/api/redis/stray-subscriber')).status).toBe(200);
+    expect((await lab.send(apiCalls.straySubscriber(true))).status).toBe(200);
     expect(await summed('NUMSUB', 'socket.io-request#/#')).toBe(3);
-    expect((await lab.api('DELETE', '/api/redis/stray-subscriber')).status).toBe(200);
+    expect((await lab.send(apiCalls.straySubscriber(false))).status).toBe(200);
     await until(
       async () => (await summed('NUMSUB', 'socket.io-request#/#')) === 2,
       5000,

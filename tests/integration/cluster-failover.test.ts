@@ -13,6 +13,7 @@ import { LabError } from '../../server/lab-error.ts';
 import { holdsSlot, keySlot } from '../../trace/cluster-slots.ts';
 import type { ClusterNodeInfo } from '../../trace/lab-info.ts';
 import { closeAllLabs, makeLab, nextEvent, until, type TestLab } from '../support/lab-fixture.ts';
+import { apiCalls } from '../../trace/api-calls.ts';
 
 let cluster: LabCluster;
 let lab: TestLab;
@@ -27,11 +28,8 @@ afterAll(async () => {
 });
 
 async function nodes(): Promise<ClusterNodeInfo[]> {
-  const { body } = await lab.api<{ redis: { cluster: { nodes: ClusterNodeInfo[] } } }>(
-    'GET',
-    '/api/lab',
-  );
-  return body.redis.cluster.nodes;
+  const { body } = await lab.send(apiCalls.lab());
+  return body.redis.cluster!.nodes;
 }
 
 /** The master that owns the broadcast channel's slot, where every server SSUBSCRIBEs. */
@@ -76,7 +74,7 @@ async function chatReachesEveryServer(): Promise<void> {
 
 describe('a node of the local cluster stopped and started', () => {
   it('refuses a node the cluster does not have, naming the ones it has', async () => {
-    const res = await lab.api<{ error: string }>('POST', '/api/redis/nodes/n9/stop');
+    const res = await lab.refusal(apiCalls.redisNode('n9', 'stop'));
     expect(res.status).toBe(404);
     expect(res.body.error).toBe(
       'The cluster has no node n9: its nodes are n1, n2, n3, n4, n5, n6.',
@@ -88,10 +86,7 @@ describe('a node of the local cluster stopped and started', () => {
     const replica = (await nodes()).find((n) => n.master === owner.name)!;
     expect(replica.role).toBe('replica');
     const from = lab.events.length;
-    const res = await lab.api<{ nodes: ClusterNodeInfo[] }>(
-      'POST',
-      `/api/redis/nodes/${owner.name}/stop`,
-    );
+    const res = await lab.send(apiCalls.redisNode(owner.name, 'stop'));
     expect(res.status).toBe(200);
     expect(res.body.nodes.find((n) => n.name === owner.name)?.state).toBe('down');
     // cluster-node-timeout is 2 s; the vote follows. Generous bounds: the machine is shared.
@@ -122,10 +117,7 @@ describe('a node of the local cluster stopped and started', () => {
 
   it('the old master started again rejoins as a replica of the one that took over', async () => {
     const down = (await nodes()).find((n) => n.state === 'down')!;
-    const res = await lab.api<{ nodes: ClusterNodeInfo[] }>(
-      'POST',
-      `/api/redis/nodes/${down.name}/start`,
-    );
+    const res = await lab.send(apiCalls.redisNode(down.name, 'start'));
     expect(res.status).toBe(200);
     await until(
       async () => {
@@ -154,7 +146,7 @@ describe('refusals', () => {
 
   it('a lab on one Redis has no nodes to stop', async () => {
     const single = await makeLab('broker', { servers: 1 });
-    const res = await single.api<{ error: string }>('POST', '/api/redis/nodes/n1/stop');
+    const res = await single.refusal(apiCalls.redisNode('n1', 'stop'));
     expect(res.status).toBe(409);
     expect(res.body.error).toMatch(/^The lab runs on one Redis, not a Redis Cluster/);
   });

@@ -12,9 +12,9 @@ import { io } from 'socket.io-client';
 import { banner } from '../../server/banner.ts';
 import { freePort } from '../../server/free-port.ts';
 import { LabCluster } from '../../server/redis-cluster/lab-cluster.ts';
-import type { LabInfo } from '../../trace/lab-info.ts';
 import { closeAllLabs, makeLab, nextEvent, until, type TestLab } from '../support/lab-fixture.ts';
 import { killAllRuns, run, waitForOutput } from '../support/lab-process.ts';
+import { apiCalls } from '../../trace/api-calls.ts';
 
 let owned: LabCluster;
 let lab: TestLab;
@@ -34,7 +34,7 @@ afterAll(async () => {
 
 describe('npm run server on a cluster given by URLs', () => {
   it('joins the lab, and chat crosses between it and the lab’s server through the cluster', async () => {
-    const info = (await lab.api<LabInfo>('GET', '/api/lab')).body;
+    const info = (await lab.send(apiCalls.lab())).body;
     expect(info.redis.cluster?.kind).toBe('external');
     // The command the lab's banner prints for another machine, with a port free here and the
     // test lab's own monitor channel (a real lab's is the default, which the banner leaves out).
@@ -53,8 +53,7 @@ describe('npm run server on a cluster given by URLs', () => {
     ]);
     await waitForOutput(s4, 'Fanout Lab server s4 is up');
     await until(
-      async () =>
-        (await lab.api<LabInfo>('GET', '/api/lab')).body.servers.some((s) => s.id === 's4'),
+      async () => (await lab.send(apiCalls.lab())).body.servers.some((s) => s.id === 's4'),
       15_000,
       's4 listed',
     );

@@ -26,6 +26,7 @@ import { startPlainServer } from '../support/plain-server.ts';
 import { hashFlowId } from '../../server/monitor/flow-context.ts';
 import { forgedBroadcast } from '../../server/outsider.ts';
 import type { LabEvent } from '../../trace/events.ts';
+import { apiCalls } from '../../trace/api-calls.ts';
 
 afterAll(closeAllLabs);
 
@@ -50,7 +51,7 @@ async function receiptsOf(lab: TestLab, m: HostileMessage, servers: string[]): P
 /** The lab still does its job: a chat message from c1 reaches the clients on the other servers. */
 async function stillServes(lab: TestLab, clients: Socket[], text: string): Promise<void> {
   const got = clients.map((c) => chatArrives(c, text));
-  await lab.api('POST', '/api/clients/c1/emit', { event: 'chat message', args: [text] });
+  await lab.send(apiCalls.emit('c1', 'chat message', [text]));
   await Promise.all(got);
 }
 

@@ -10,9 +10,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, closeAllLabs, makeLab, type TestLab } from '../support/lab-fixture.ts';
 import type { Envelope } from '../../trace/events.ts';
-import { parseLesson, LessonFormatError } from '../../trace/lesson-format.ts';
-import { LessonRunner, type Phase, type RunnerView } from '../../trace/lesson-runner.ts';
-import type { Lesson } from '../../trace/lesson-types.ts';
+import { parseLesson, LessonFormatError } from '../../trace/lesson/lesson-format.ts';
+import { LessonRunner, type Phase, type RunnerView } from '../../trace/lesson/lesson-runner.ts';
+import type { Lesson } from '../../trace/lesson/lesson-types.ts';
 import type { ApiCall } from '../../trace/api-calls.ts';
 import { LabCluster } from '../../server/redis-cluster/lab-cluster.ts';
 

@@ -6,7 +6,7 @@
  * member of the chaos suite; LAB_PROPERTY_SEED replays a failing run, LAB_PROPERTY_ROUNDS runs longer.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { seededRandom } from '../../trace/seeded-random.ts';
+import { seededRandom } from '../../trace/sim/seeded-random.ts';
 import { BACKENDS, closeAllLabs, makeLab } from '../support/lab-fixture.ts';
 import { sameTick, type RawRequest, type RawResponse } from '../support/raw-http.ts';
 import {
@@ -16,6 +16,7 @@ import {
   settledConnections,
 } from '../support/lab-consistency.ts';
 import type { LabInfo } from '../../trace/lab-info.ts';
+import { apiCalls } from '../../trace/api-calls.ts';
 
 afterAll(closeAllLabs);
 
@@ -72,8 +73,8 @@ describe.each(BACKENDS)('random concurrent lifecycle calls (%s)', (backend) => {
         expect(problems, seen.join('\n')).toEqual([]);
         // Redis back up before the connections are counted (a round may have stopped it).
         if (lab.lab.info().redis.state === 'down' || !lab.lab.redis.managed?.running)
-          expect((await lab.api('POST', '/api/redis/start')).status).toBe(200);
-        const info = (await lab.api<LabInfo>('GET', '/api/lab')).body;
+          expect((await lab.send(apiCalls.redis('start'))).status).toBe(200);
+        const info = (await lab.send(apiCalls.lab())).body;
         for (const s of info.servers) ports.add(s.port);
         const ids = info.servers.map((s) => s.id);
         expect(new Set(ids).size, `${ids.join(', ')}\n${seen.join('\n')}`).toBe(ids.length);

@@ -13,6 +13,7 @@ import {
   settledConnections,
 } from '../support/lab-consistency.ts';
 import type { LabInfo } from '../../trace/lab-info.ts';
+import { apiCalls } from '../../trace/api-calls.ts';
 
 afterAll(closeAllLabs);
 
@@ -33,7 +34,7 @@ describe.each(BACKENDS)('conflicting lifecycle calls in the same tick (%s)', (ba
   afterEach(() => lab.close());
 
   async function expectConsistent(): Promise<LabInfo> {
-    const info = (await lab.api<LabInfo>('GET', '/api/lab')).body;
+    const info = (await lab.send(apiCalls.lab())).body;
     expect(await portMismatches(info.servers, ports)).toEqual([]);
     expect(await settledConnections(lab.admin, info)).toEqual(expectedConnections(info));
     return info;
@@ -53,7 +54,7 @@ describe.each(BACKENDS)('conflicting lifecycle calls in the same tick (%s)', (ba
       ['s3', 'up'],
     ]);
     // The ports are free again, so the lab can be rebuilt.
-    const rebuilt = await lab.api<LabInfo>('POST', '/api/lab/setup', { servers: 3 });
+    const rebuilt = await lab.send(apiCalls.setup({ servers: 3 }));
     expect(rebuilt.status).toBe(200);
     expect(rebuilt.body.servers.map((s) => s.state)).toEqual(['up', 'up', 'up']);
     await expectConsistent();

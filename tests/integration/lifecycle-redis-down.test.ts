@@ -15,7 +15,7 @@ import {
   type TestLab,
 } from '../support/lab-fixture.ts';
 import { portMismatches } from '../support/lab-consistency.ts';
-import type { LabInfo } from '../../trace/lab-info.ts';
+import { apiCalls } from '../../trace/api-calls.ts';
 
 afterAll(closeAllLabs);
 
@@ -52,20 +52,18 @@ describe.each(BACKENDS)('lifecycle while Redis is down (%s)', (backend) => {
 
   it('stop, crash and remove each answer within 2 s, and the listing matches the ports', async () => {
     const ports = lab.lab.info().servers.map((s) => s.port);
-    expect((await lab.api('POST', '/api/redis/stop')).status).toBe(200);
-    const stop = await timed(() =>
-      lab.api<LabInfo['servers'][number]>('POST', '/api/servers/s1/stop'),
-    );
+    expect((await lab.send(apiCalls.redis('stop'))).status).toBe(200);
+    const stop = await timed(() => lab.send(apiCalls.server('s1', 'stop')));
     expect(stop.value.status).toBe(200);
     expect(stop.value.body.state).toBe('down');
     expect(stop.ms).toBeLessThan(BOUND_MS);
-    const crash = await timed(() => lab.api('POST', '/api/servers/s2/crash'));
+    const crash = await timed(() => lab.send(apiCalls.server('s2', 'crash')));
     expect(crash.value.status).toBe(200);
     expect(crash.ms).toBeLessThan(BOUND_MS);
-    const removed = await timed(() => lab.api('DELETE', '/api/servers/s3'));
+    const removed = await timed(() => lab.send(apiCalls.removeServer('s3')));
     expect(removed.value.status).toBe(200);
     expect(removed.ms).toBeLessThan(BOUND_MS);
-    const info = (await lab.api<LabInfo>('GET', '/api/lab')).body;
+    const info = (await lab.send(apiCalls.lab())).body;
     expect(info.servers.map((s) => [s.id, s.state])).toEqual([
       ['s1', 'down'],
       ['s2', 'crashed'],
@@ -74,7 +72,7 @@ describe.each(BACKENDS)('lifecycle while Redis is down (%s)', (backend) => {
   });
 
   it('the lab itself shuts down within 2 s while Redis is down', async () => {
-    expect((await lab.api('POST', '/api/redis/stop')).status).toBe(200);
+    expect((await lab.send(apiCalls.redis('stop'))).status).toBe(200);
     const shutdown = await timed(() => lab.close());
     expect(shutdown.ms).toBeLessThan(BOUND_MS + 1000);
   });
@@ -82,14 +80,14 @@ describe.each(BACKENDS)('lifecycle while Redis is down (%s)', (backend) => {
   it('a server started while Redis is down takes clients only with its adapter attached', async () => {
     const a = await lab.client('s1');
     const s2 = lab.lab.server('s2');
-    expect((await lab.api('POST', '/api/servers/s2/stop')).status).toBe(200);
+    expect((await lab.send(apiCalls.server('s2', 'stop'))).status).toBe(200);
     const b = eagerClient(s2.port);
     sockets.push(b);
-    expect((await lab.api('POST', '/api/redis/stop')).status).toBe(200);
+    expect((await lab.send(apiCalls.redis('stop'))).status).toBe(200);
     const connected = nextEvent(b, 'connect', 10_000);
-    expect((await lab.api('POST', '/api/servers/s2/start')).status).toBe(200);
+    expect((await lab.send(apiCalls.server('s2', 'start'))).status).toBe(200);
     await connected;
-    expect((await lab.api('POST', '/api/redis/start')).status).toBe(200);
+    expect((await lab.send(apiCalls.redis('start'))).status).toBe(200);
     // Both servers' sub connections are back on the request channel: the adapters resubscribed.
     await until(
       async () => (await numsub(lab.admin, 'socket.io-request#/#')) === 3,
@@ -112,8 +110,8 @@ describe.each(BACKENDS)('clients that connect while a server boots (%s)', (backe
     try {
       for (let cycle = 1; cycle <= 20; cycle++) {
         const back = eager.map((s) => nextEvent(s, 'connect', 10_000));
-        expect((await lab.api('POST', '/api/servers/s2/crash')).status).toBe(200);
-        expect((await lab.api('POST', '/api/servers/s2/start')).status).toBe(200);
+        expect((await lab.send(apiCalls.server('s2', 'crash'))).status).toBe(200);
+        expect((await lab.send(apiCalls.server('s2', 'start'))).status).toBe(200);
         await Promise.all(back);
         const got = Promise.all(eager.map((s) => nextEvent(s, 'chat message', 5000)));
         sender.emit('chat message', `cycle ${cycle}`);

@@ -10,7 +10,7 @@ import { RedisLink } from '../../server/redis-link.ts';
 import { killAllRuns, startCli, waitForOutput } from '../support/lab-process.ts';
 import { portMismatches } from '../support/lab-consistency.ts';
 import { inject } from 'vitest';
-import type { LabInfo } from '../../trace/lab-info.ts';
+import { apiCalls } from '../../trace/api-calls.ts';
 
 afterAll(closeAllLabs);
 afterAll(killAllRuns);
@@ -35,9 +35,9 @@ describe.each(BACKENDS)('a lab whose Redis is cut (%s)', (backend) => {
       expect(await redisVersion(relay.urlFor(target.url))).toBe(target.version.split(' ')[0]);
       const ports = lab.lab.info().servers.map((s) => s.port);
       relay.freeze();
-      expect(await timed(() => lab.api('POST', '/api/servers/s1/stop'))).toBeLessThan(BOUND_MS);
-      expect(await timed(() => lab.api('DELETE', '/api/servers/s2'))).toBeLessThan(BOUND_MS);
-      const info = (await lab.api<LabInfo>('GET', '/api/lab')).body;
+      expect(await timed(() => lab.send(apiCalls.server('s1', 'stop')))).toBeLessThan(BOUND_MS);
+      expect(await timed(() => lab.send(apiCalls.removeServer('s2')))).toBeLessThan(BOUND_MS);
+      const info = (await lab.send(apiCalls.lab())).body;
       expect(info.servers.map((s) => [s.id, s.state])).toEqual([
         ['s1', 'down'],
         ['s3', 'up'],

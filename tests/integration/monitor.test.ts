@@ -33,7 +33,7 @@ async function broadcastFrom(
   const emitted = lab.waitForEvent(
     (e) => e.kind === 'client.emit' && e.client === client && e.event === event,
   );
-  await lab.api('POST', `/api/clients/${client}/emit`, { event, args });
+  await lab.send(apiCalls.emit(client, event, args));
   const flow = (await emitted).flow!;
   await Promise.all(
     receivers.map((c) =>
@@ -145,7 +145,7 @@ describe.each(BACKENDS)('the monitor channel (%s)', (backend) => {
     expect(Object.keys(now.servers).sort()).toEqual(['s1', 's2', 's3']);
     const subscribers = (s: LabState) => [...(s.redis.patterns['socket.io#/#*'] ?? [])].sort();
     expect(subscribers(now)).toEqual(['s1:sub', 's2:sub', 's3:sub']);
-    const state = await lab.api<{ state: LabState }>('GET', '/api/state');
+    const state = await lab.send(apiCalls.state());
     expect(state.body.state.clients).toEqual(now.clients);
     expect(subscribers(state.body.state)).toEqual(subscribers(now));
   });
@@ -172,9 +172,7 @@ describe.each(BACKENDS)('the monitor channel (%s)', (backend) => {
     const emitted = lab.waitForEvent(
       (e) => e.kind === 'client.emit' && e.client === 'c4' && e.event === 'count sockets',
     );
-    const reply = await lab.api<{ reply: { count: number } }>('POST', '/api/clients/c4/emit', {
-      event: 'count sockets',
-    });
+    const reply = await lab.send(apiCalls.emit<{ count: number }>('c4', 'count sockets'));
     expect(reply.body.reply.count).toBe(4);
     const flow = (await emitted).flow!;
     await lab.waitForEvent(
@@ -309,7 +307,7 @@ describe.each(BACKENDS)('the monitor channel (%s)', (backend) => {
     const from = lab.events.length;
     // The test above started s2 again; its connects may still be on their way here.
     const t0 = Date.now();
-    expect((await lab.api('POST', '/api/lab/setup', { servers: 3 })).status).toBe(200);
+    expect((await lab.send(apiCalls.setup({ servers: 3 }))).status).toBe(200);
     // Redis hands the hub its subscriptions' messages in order: once this marker is reported,
     // every batch the new servers published before it has come back too.
     const marker = 'not a batch: a marker after the setup';
@@ -439,9 +437,9 @@ describe('the monitor feed', () => {
     await lab.send(apiCalls.server('s2', 'crash'));
     await lab.send(apiCalls.server('s2', 'start'));
     await seenOnRelay('s2 back up', (e) => e.kind === 'server.up' && e.server === 's2');
-    await lab.api('POST', '/api/redis/stop');
+    await lab.send(apiCalls.redis('stop'));
     const restarted = Date.now();
-    await lab.api('POST', '/api/redis/start');
+    await lab.send(apiCalls.redis('start'));
     // Everyone re-subscribes on their own: the adapters' sub connections (reported as events)...
     for (const server of ['s1', 's2']) {
       await lab.waitForEvent(

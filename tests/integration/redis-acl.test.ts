@@ -14,6 +14,7 @@ import {
   type TestLab,
 } from '../support/lab-fixture.ts';
 import { forgedChat } from '../support/hostile-messages.ts';
+import { apiCalls } from '../../trace/api-calls.ts';
 
 afterAll(closeAllLabs);
 
@@ -36,10 +37,7 @@ describe.each(BACKENDS)('locking the channels down (%s)', (backend) => {
     expect(await lab.admin.publish('socket.io#/#', forgedChat('open door'))).toBeGreaterThan(0);
     expect(await forged).toEqual(['open door']);
 
-    const locked = await lab.api<{ lockedDown: boolean; user: string; rules: string[] }>(
-      'POST',
-      '/api/redis/lockdown',
-    );
+    const locked = await lab.send(apiCalls.lockdown(true));
     expect(locked.status).toBe(200);
     expect(locked.body).toMatchObject({ lockedDown: true, user: 'fanout' });
     expect(locked.body.rules).toContain('&socket.io#/#*');
@@ -51,10 +49,8 @@ describe.each(BACKENDS)('locking the channels down (%s)', (backend) => {
     await expect(lab.admin.publish('socket.io#/#', forgedChat('shut door'))).rejects.toThrow(
       /^NOPERM/,
     );
-    const outsider = await lab.api<{ error?: string; receivers?: number }>(
-      'POST',
-      '/api/redis/publish',
-      { event: 'chat message', args: ['shut door'] },
+    const outsider = await lab.send(
+      apiCalls.outsiderPublish({ event: 'chat message', args: ['shut door'] }),
     );
     expect(outsider.body.error).toMatch(/^NOPERM/);
     expect(outsider.body.receivers).toBeUndefined();
@@ -75,7 +71,7 @@ describe.each(BACKENDS)('locking the channels down (%s)', (backend) => {
     expect(await crossed).toEqual(['still serving']);
 
     // Redis restarts forget ACL users: the lab makes its user again and locks again.
-    await lab.api('POST', '/api/redis/stop');
+    await lab.send(apiCalls.redis('stop'));
     // Both servers subscribed again, and s2's pub connection (which queues nothing) ready again.
     const resubscribed = [
       ...['s1', 's2'].map((server) =>
@@ -92,7 +88,7 @@ describe.each(BACKENDS)('locking the channels down (%s)', (backend) => {
         timeoutMs: 20_000,
       }),
     ];
-    await lab.api('POST', '/api/redis/start');
+    await lab.send(apiCalls.redis('start'));
     await Promise.all(resubscribed);
     const again = nextEvent(a, 'chat message', 10_000);
     b.emit('chat message', 'after a restart');
@@ -102,23 +98,23 @@ describe.each(BACKENDS)('locking the channels down (%s)', (backend) => {
     );
 
     // With Redis stopped, the ACL cannot change: a refusal with a sentence, and the lock stays.
-    await lab.api('POST', '/api/redis/stop');
-    for (const method of ['DELETE', 'POST']) {
-      const refused = await lab.api<{ error: string }>(method, '/api/redis/lockdown');
+    await lab.send(apiCalls.redis('stop'));
+    for (const on of [false, true]) {
+      const refused = await lab.refusal(apiCalls.lockdown(on));
       expect(refused.status).toBe(409);
       expect(refused.body.error).toMatch(/Redis is stopped, so the lab cannot change its ACL/);
     }
     expect(lab.lab.info().redis).toMatchObject({ lockedDown: true });
     // The same for a slow subscriber, whose limit the lab sets on its Redis.
-    const slow = await lab.api<{ error: string }>('POST', '/api/servers/s1/cut', { mode: 'slow' });
+    const slow = await lab.refusal(apiCalls.cut('s1', { mode: 'slow' }));
     expect(slow.status).toBe(409);
     expect(slow.body.error).toMatch(/Redis is not answering \(ECONNREFUSED\).*start it first/);
-    await lab.api('POST', '/api/redis/start');
+    await lab.send(apiCalls.redis('start'));
     await expect(lab.admin.publish('socket.io#/#', forgedChat('shut still'))).rejects.toThrow(
       /^NOPERM/,
     );
 
-    const opened = await lab.api('DELETE', '/api/redis/lockdown');
+    const opened = await lab.send(apiCalls.lockdown(false));
     expect(opened.body).toEqual({ lockedDown: false });
     // The lab logs in again as it did before the lock-down.
     expect(lab.lab.info().redis).toMatchObject({ user: 'default', lockedDown: false });
@@ -147,11 +143,11 @@ describe.each(BACKENDS)('locking the channels down (%s)', (backend) => {
 describe('locking down a Redis the lab did not start', () => {
   it('is refused with a sentence: other programs may use its default user', async () => {
     const lab = await makeLab('redis');
-    const res = await lab.api<{ error: string }>('POST', '/api/redis/lockdown');
+    const res = await lab.refusal(apiCalls.lockdown(true));
     expect(res.status).toBe(409);
     expect(res.body.error).toMatch(/changes the ACL only of a Redis it started itself/);
     // Nothing to give back, so opening it is a no-op.
-    expect((await lab.api('DELETE', '/api/redis/lockdown')).status).toBe(200);
+    expect((await lab.send(apiCalls.lockdown(false))).status).toBe(200);
     await lab.close();
   });
 });

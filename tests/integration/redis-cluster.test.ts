@@ -23,6 +23,7 @@ import {
   until,
   type TestLab,
 } from '../support/lab-fixture.ts';
+import { apiCalls } from '../../trace/api-calls.ts';
 
 let cluster: LabCluster;
 let lab: TestLab;
@@ -126,12 +127,9 @@ async function chatsAcross(roomChannel = false): Promise<void> {
 
 describe('servers on a local Redis Cluster', () => {
   it('say the cluster and its nodes in GET /api/lab', async () => {
-    const { body } = await lab.api<{ redis: { cluster: { kind: string; nodes: unknown[] } } }>(
-      'GET',
-      '/api/lab',
-    );
-    expect(body.redis.cluster.kind).toBe('local');
-    expect(body.redis.cluster.nodes).toEqual(
+    const { body } = await lab.send(apiCalls.lab());
+    expect(body.redis.cluster?.kind).toBe('local');
+    expect(body.redis.cluster?.nodes).toEqual(
       cluster.urls.map((url, i) =>
         expect.objectContaining({ name: `n${i + 1}`, url, role: 'master', state: 'up' }),
       ),
@@ -139,7 +137,7 @@ describe('servers on a local Redis Cluster', () => {
   });
 
   it('refuse to cut a server off Redis: there is no relay between it and the nodes', async () => {
-    const res = await lab.api<{ error: string }>('POST', '/api/servers/s2/cut', {});
+    const res = await lab.refusal(apiCalls.cut('s2'));
     expect(res.status).toBe(409);
     expect(res.body.error).toMatch(/Redis Cluster.*cannot be cut; stop s2 instead\./);
   });

@@ -8,7 +8,7 @@ import {
   nextEvent,
   type TestLab,
 } from '../support/lab-fixture.ts';
-import type { LabInfo } from '../../trace/lab-info.ts';
+import { apiCalls } from '../../trace/api-calls.ts';
 
 afterAll(closeAllLabs);
 
@@ -24,10 +24,10 @@ describe.each(BACKENDS)('a Redis outage (%s)', (backend) => {
   afterAll(() => lab.close());
 
   it('servers keep serving their own clients, broadcasts stay local, and the API says so', async () => {
-    const res = await lab.api<LabInfo['redis']>('POST', '/api/redis/stop');
+    const res = await lab.send(apiCalls.redis('stop'));
     expect(res.status).toBe(200);
     expect(res.body.state).toBe('down');
-    expect((await lab.api<LabInfo>('GET', '/api/lab')).body.redis.state).toBe('down');
+    expect((await lab.send(apiCalls.lab())).body.redis.state).toBe('down');
 
     const remote = collect(b, 'chat message');
     const local = Promise.all([a1, a2].map((s) => nextEvent(s, 'chat message')));
@@ -57,7 +57,7 @@ describe.each(BACKENDS)('a Redis outage (%s)', (backend) => {
         },
       ),
     );
-    expect((await lab.api('POST', '/api/redis/start')).status).toBe(200);
+    expect((await lab.send(apiCalls.redis('start'))).status).toBe(200);
     await Promise.all(resubscribed);
     const got = Promise.all([a1, a2, b].map((s) => nextEvent(s, 'chat message', 5000)));
     b.emit('chat message', 'Redis is back');
@@ -69,6 +69,6 @@ describe.each(BACKENDS)('a Redis outage (%s)', (backend) => {
       (e) => e.kind === 'lab.notice' && e.topic === 'redis.up' && e.t >= started,
       { past: true, timeoutMs: 5000 },
     );
-    expect((await lab.api<LabInfo>('GET', '/api/lab')).body.redis.state).toBe('up');
+    expect((await lab.send(apiCalls.lab())).body.redis.state).toBe('up');
   });
 });

@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import type { LabState } from '../../trace/state.ts';
 import { subscriptionsWithReport } from '../../trace/redis-report.ts';
 import { BACKENDS, closeAllLabs, makeLab, until, type TestLab } from '../support/lab-fixture.ts';
+import { apiCalls } from '../../trace/api-calls.ts';
 
 const outsiders: Redis[] = [];
 afterEach(() => {
@@ -16,7 +17,7 @@ afterEach(() => {
 afterAll(closeAllLabs);
 
 async function standing(lab: TestLab): Promise<LabState> {
-  return (await lab.api<{ state: LabState }>('GET', '/api/state')).body.state;
+  return (await lab.send(apiCalls.state())).body.state;
 }
 
 /** What Redis says right now, read the way a person would with redis-cli. */

@@ -19,6 +19,7 @@ import { reduceAll } from '../../trace/reducer.ts';
 import { reconcile } from '../../trace/reconcile.ts';
 import type { LabEvent } from '../../trace/events.ts';
 import type { RedisChoice } from '../../server/redis-finder.ts';
+import { apiCalls } from '../../trace/api-calls.ts';
 
 afterAll(closeAllLabs);
 
@@ -76,7 +77,7 @@ describe.each(BACKENDS)('a forged broadcast (%s)', (backend) => {
 
   it("the lab's own broadcasts are never marked", async () => {
     const emitted = lab.waitForEvent((e) => e.kind === 'client.emit' && e.client === 'c1');
-    await lab.api('POST', '/api/clients/c1/emit', { event: 'chat message', args: ['mine'] });
+    await lab.send(apiCalls.emit('c1', 'chat message', ['mine']));
     const flow = (await emitted).flow!;
     expect(flow).toMatch(new RegExp(`^s1-\\d+@${lab.lab.labId}$`));
     await lab.waitForEvent((e) => e.kind === 'deliver' && e.server === 's3' && e.flow === flow, {
@@ -88,10 +89,8 @@ describe.each(BACKENDS)('a forged broadcast (%s)', (backend) => {
 
   it('POST /api/redis/publish forges one as an outsider, or publishes raw bytes, and says what Redis answered', async () => {
     const got = nextEvent(await lab.client('s2'), 'chat message');
-    const res = await lab.api<{ user: string; receivers: number; channel: string }>(
-      'POST',
-      '/api/redis/publish',
-      { event: 'chat message', args: ['from the API'] },
+    const res = await lab.send(
+      apiCalls.outsiderPublish({ event: 'chat message', args: ['from the API'] }),
     );
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ user: 'default', channel: 'socket.io#/#' });
@@ -100,10 +99,7 @@ describe.each(BACKENDS)('a forged broadcast (%s)', (backend) => {
     await lab.waitForEvent((e) => e.kind === 'lab.notice' && e.topic === 'outsider', {
       past: true,
     });
-    const raw = await lab.api<{ receivers: number }>('POST', '/api/redis/publish', {
-      channel: 'socket.io#/#',
-      text: 'hi',
-    });
+    const raw = await lab.send(apiCalls.outsiderPublish({ channel: 'socket.io#/#', text: 'hi' }));
     expect(raw.body.receivers).toBeGreaterThanOrEqual(3);
     await lab.waitForEvent(
       (e) =>
@@ -112,9 +108,7 @@ describe.each(BACKENDS)('a forged broadcast (%s)', (backend) => {
         e.flow === hashFlowId(Buffer.from('hi')),
       { past: true },
     );
-    const bad = await lab.api<{ error: string; field: string }>('POST', '/api/redis/publish', {
-      channel: 'x',
-    });
+    const bad = await lab.refusal(apiCalls.outsiderPublish({ channel: 'x' }));
     expect(bad.status).toBe(400);
     expect(bad.body.field).toBe('text');
   });
@@ -144,7 +138,7 @@ describe.each(BACKENDS)('two labs on one Redis (%s)', (backend) => {
   });
 
   it('each lab has its own id, in GET /api/lab, in its connection names and in its flow ids', async () => {
-    const [ia, ib] = [(await a.api<{ labId: string }>('GET', '/api/lab')).body, b.lab.info()];
+    const [ia, ib] = [(await a.send(apiCalls.lab())).body, b.lab.info()];
     expect(ia.labId).toMatch(/^[a-z0-9]{4}$/);
     expect(ia.labId).not.toBe(ib.labId);
     const names = String(await a.admin.call('CLIENT', 'LIST'));
@@ -156,7 +150,7 @@ describe.each(BACKENDS)('two labs on one Redis (%s)', (backend) => {
     const bId = b.lab.labId;
     const emitted = b.waitForEvent((e) => e.kind === 'client.emit' && e.client === 'c1');
     const aGets = nextEvent(await a.client('s2'), 'chat message');
-    await b.api('POST', '/api/clients/c1/emit', { event: 'chat message', args: ['from lab b'] });
+    await b.send(apiCalls.emit('c1', 'chat message', ['from lab b']));
     const flow = (await emitted).flow!;
     expect(flow).toMatch(new RegExp(`@${bId}$`));
     // Same key: lab a's clients get lab b's broadcast, which is what the notice warns of.
@@ -198,12 +192,12 @@ describe.each(BACKENDS)('two labs on one Redis (%s)', (backend) => {
     let heard = 0;
     cClient.on('chat message', () => heard++);
     const emitted = a.waitForEvent((e) => e.kind === 'client.emit' && e.client === 'c1');
-    await a.api('POST', '/api/clients/c1/emit', { event: 'chat message', args: ['only a and b'] });
+    await a.send(apiCalls.emit('c1', 'chat message', ['only a and b']));
     const flow = (await emitted).flow!;
     await b.waitForEvent((e) => e.kind === 'receive' && e.flow === flow, { past: true });
     // c's own message goes through: the only difference is the key.
     const own = nextEvent(cClient, 'chat message');
-    await c.api('POST', '/api/clients/c1/emit', { event: 'chat message', args: ['c alone'] });
+    await c.send(apiCalls.emit('c1', 'chat message', ['c alone']));
     expect(await own).toEqual(['c alone']);
     expect(heard).toBe(1);
     expect(c.events.some((e) => e.flow === flow)).toBe(false);

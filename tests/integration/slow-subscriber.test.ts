@@ -29,7 +29,7 @@ describe.each(BACKENDS)('a slow subscriber (%s)', (backend) => {
   it('Redis cuts the slow subscriber off at the limit the lab set; the loss says why; s2 comes back', async () => {
     const before = await subscribedAgain(lab, 's2');
     const slowed = lab.waitForEvent((e) => e.kind === 'server.link' && e.link === 'slow');
-    const res = await lab.api<{ link?: string }>('POST', '/api/servers/s2/cut', { mode: 'slow' });
+    const res = await lab.send(apiCalls.cut('s2', { mode: 'slow' }));
     expect(res).toMatchObject({ status: 200, body: { link: 'slow' } });
     // The lab runs this Redis, so it set its small limit (1mb 256kb 2) there.
     expect(await slowed).toMatchObject({ limit: 'pubsub 1048576 262144 2' });
@@ -47,10 +47,7 @@ describe.each(BACKENDS)('a slow subscriber (%s)', (backend) => {
     );
     // Broadcasts go on: 60 KB chat messages from c1, at the servers' flood limit for one client,
     // until Redis has had enough of s2.
-    const burst = lab.api<{ sent: number }>('POST', '/api/clients/c1/burst', {
-      count: 150,
-      bytes: 60_000,
-    });
+    const burst = lab.send(apiCalls.burst('c1', { count: 150, bytes: 60_000 }));
     const link = await cutOff;
     expect(link).toMatchObject({ link: 'open', limit: 'pubsub 1048576 262144 2' });
     // Redis gave no reason on the wire; the tap's disconnect carries the lab's reading of it.
@@ -92,7 +89,7 @@ describe.each(BACKENDS)('a slow subscriber (%s)', (backend) => {
       detail: "s2's subscriber fell behind and Redis cut it off",
     });
     expect(outcomes.some((r) => r.delivered.some((d) => d.client === 'c2'))).toBe(true);
-    const listed = await lab.api<{ servers: { id: string; link?: string }[] }>('GET', '/api/lab');
+    const listed = await lab.send(apiCalls.lab());
     expect(listed.body.servers.find((s) => s.id === 's2')?.link).toBeUndefined();
   });
 
@@ -102,7 +99,7 @@ describe.each(BACKENDS)('a slow subscriber (%s)', (backend) => {
     const slowed = lab.waitForEvent((e) => e.kind === 'server.link' && e.link === 'slow');
     await lab.send(apiCalls.cut('s2', { mode: 'slow' }));
     await slowed;
-    const twice = await lab.api<{ error: string }>('POST', '/api/servers/s2/cut', { mode: 'slow' });
+    const twice = await lab.refusal(apiCalls.cut('s2', { mode: 'slow' }));
     expect(twice.status).toBe(409);
     expect(twice.body.error).toMatch(/s2's link to Redis is slow; heal it first/);
     let arrived = false;
@@ -126,13 +123,10 @@ describe.each(BACKENDS)('a slow subscriber (%s)', (backend) => {
   });
 
   it('refuses a limit it cannot read, with a sentence', async () => {
-    const bad = await lab.api<{ error: string }>('POST', '/api/servers/s2/cut', {
-      mode: 'slow',
-      limit: 'lots',
-    });
+    const bad = await lab.refusal(apiCalls.cut('s2', { mode: 'slow', limit: 'lots' }));
     expect(bad.status).toBe(400);
     expect(bad.body.error).toMatch(/"limit" is Redis's pubsub output buffer limit/);
-    const listed = await lab.api<{ servers: { id: string; link?: string }[] }>('GET', '/api/lab');
+    const listed = await lab.send(apiCalls.lab());
     expect(listed.body.servers.find((s) => s.id === 's2')?.link).toBeUndefined();
   });
 });

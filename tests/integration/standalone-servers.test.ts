@@ -16,6 +16,7 @@ import {
 import { killAllRuns, run, waitForOutput, type Run } from '../support/lab-process.ts';
 import type { LabInfo } from '../../trace/lab-info.ts';
 import { rosterChannel } from '../../server/lab-roster.ts';
+import { apiCalls } from '../../trace/api-calls.ts';
 
 afterAll(closeAllLabs);
 afterAll(killAllRuns);
@@ -45,7 +46,7 @@ async function standalone(
 }
 
 async function listed(lab: TestLab): Promise<Listed[]> {
-  return (await lab.api<LabInfo>('GET', '/api/lab')).body.servers;
+  return (await lab.send(apiCalls.lab())).body.servers;
 }
 
 async function untilListed(lab: TestLab, check: (servers: Listed[]) => boolean, what: string) {
@@ -74,19 +75,19 @@ describe.each(BACKENDS)('standalone servers in the lab (%s)', (backend) => {
       's2',
     ]);
 
-    const stop = await lab.api<{ error: string }>('POST', '/api/servers/s4/stop');
+    const stop = await lab.refusal(apiCalls.server('s4', 'stop'));
     expect(stop.status).toBe(409);
     expect(stop.body.error).toMatch(/process of its own .*cannot stop/);
-    const clients = await lab.api<{ error: string }>('POST', '/api/clients', { server: 's4' });
+    const clients = await lab.refusal(apiCalls.addClients({ server: 's4' }));
     expect(clients.status).toBe(409);
     expect(clients.body.error).toMatch(/nor put lab clients on it/);
-    expect((await lab.api('DELETE', '/api/servers/s4')).status).toBe(409);
+    expect((await lab.send(apiCalls.removeServer('s4'))).status).toBe(409);
 
     // The lab's next server is not a second s4.
-    const added = await lab.api<Listed>('POST', '/api/servers', {});
+    const added = await lab.send(apiCalls.addServer());
     expect(added.status).toBe(201);
     expect(added.body.id).toBe('s3');
-    const again = await lab.api<Listed>('POST', '/api/servers', {});
+    const again = await lab.send(apiCalls.addServer());
     expect(again.body.id).toBe('s5');
     expect((await listed(lab)).filter((s) => s.id === 's4')).toHaveLength(1);
 
@@ -97,7 +98,7 @@ describe.each(BACKENDS)('standalone servers in the lab (%s)', (backend) => {
 
   it('a name the lab uses is refused at start with a sentence', async () => {
     lab = await makeLab(backend, { servers: 2 });
-    await lab.api('POST', '/api/servers/s2/stop');
+    await lab.send(apiCalls.server('s2', 'stop'));
     for (const name of ['s1', 's2']) {
       const clash = await standalone(
         name,
@@ -121,7 +122,7 @@ describe.each(BACKENDS)('standalone servers in the lab (%s)', (backend) => {
     await waitForOutput(s2, 'Fanout Lab server s2 is up');
     lab = await makeLab(backend, { servers: 1, redis, monitorChannel: channel, labId: 'early' });
     await untilListed(lab, (l) => l.some((s) => s.id === 's2' && s.kind === 'remote'), 's2');
-    const setup = await lab.api<{ error: string }>('POST', '/api/lab/setup', { servers: 3 });
+    const setup = await lab.refusal(apiCalls.setup({ servers: 3 }));
     expect(setup.status).toBe(409);
     expect(setup.body.error).toMatch(/s2/);
     expect((await listed(lab)).map((s) => [s.id, s.kind, s.state])).toEqual([
@@ -176,6 +177,6 @@ describe.each(BACKENDS)('standalone servers in the lab (%s)', (backend) => {
     ]);
     await say({ v: 1, type: 'leaving', from: 'other' });
     await untilListed(lab, (l) => !l.some((s) => s.id === 's7'), 's7 gone when it leaves');
-    expect((await lab.api('GET', '/api/lab')).status).toBe(200);
+    expect((await lab.send(apiCalls.lab())).status).toBe(200);
   });
 });

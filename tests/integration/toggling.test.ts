@@ -132,7 +132,7 @@ describe.each(BACKENDS)('toggling servers (%s)', (backend) => {
     process.on('unhandledRejection', onRejection);
     try {
       for (let i = 0; i < 50; i++) {
-        await lab.api('POST', `/api/servers/s2/${i % 2 ? 'crash' : 'stop'}`);
+        await lab.send(apiCalls.server('s2', i % 2 ? 'crash' : 'stop'));
         await lab.send(apiCalls.server('s2', 'start'));
       }
       await until(

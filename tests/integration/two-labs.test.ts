@@ -8,8 +8,6 @@ import { makeLab, type TestLab } from '../support/lab-fixture.ts';
 import type { LabEvent } from '../../trace/events.ts';
 import { apiCalls } from '../../trace/api-calls.ts';
 
-type Made = { id: string; server: string; socketId?: string };
-
 describe('two labs in one process', () => {
   let a: TestLab;
   let b: TestLab;
@@ -25,7 +23,7 @@ describe('two labs in one process', () => {
 
   /** Makes two lab clients, has the first broadcast, and waits until both reported it. */
   async function chat(lab: TestLab, text: string): Promise<string[]> {
-    const made = await lab.api<Made[]>('POST', '/api/clients', { count: 2 });
+    const made = await lab.send(apiCalls.addClients({ count: 2 }));
     expect(made.status).toBe(201);
     const clients = made.body.map((c) => c.id);
     const received = clients.map((id) =>

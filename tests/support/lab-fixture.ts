@@ -12,7 +12,7 @@ import { redisVersion, type RedisChoice } from '../../server/redis-finder.ts';
 import { startLab, type RunningLab, type StartLabOptions } from '../../server/start-lab.ts';
 import { PortInUseError } from '../../server/server-node.ts';
 import type { Envelope, LabEvent } from '../../trace/events.ts';
-import type { ApiCall } from '../../trace/api-calls.ts';
+import type { ApiCall, ApiRefusal } from '../../trace/api-calls.ts';
 
 export type Backend = 'redis' | 'broker';
 
@@ -81,7 +81,12 @@ export interface TestLab extends RunningLab {
   admin: Redis;
   /** Sends a typed call (trace/api-calls.ts): the same client the page and the lessons use. */
   send<T>(call: ApiCall<T>, token?: string): Promise<{ status: number; body: T }>;
-  /** The untyped form, for requests no builder makes (bad bodies, unknown routes). */
+  /** Sends a typed call the hub is expected to refuse: the body is its `{error, field?}`. */
+  refusal(call: ApiCall, token?: string): Promise<{ status: number; body: ApiRefusal }>;
+  /**
+   * The untyped form, only for requests no builder makes: malformed bodies, unknown routes or
+   * methods. Everything else goes through `send` (docs/api.md).
+   */
   api<T = unknown>(
     method: string,
     path: string,
@@ -174,6 +179,9 @@ export async function makeLab(
     },
     send(call, token) {
       return this.api(call.method, call.path, call.body, token);
+    },
+    refusal(call, token) {
+      return this.api<ApiRefusal>(call.method, call.path, call.body, token);
     },
     async api(method, path, body, token) {
       const res = await fetch(`${running.url}${path}`, {

@@ -4,17 +4,18 @@
  * of the room rather than the lab's own machine.
  */
 import http from 'node:http';
-import { PhoneLink, type Post } from '../../web/src/join/phone-link.ts';
+import { PhoneLink, type Send } from '../../web/src/join/phone-link.ts';
 import { until } from './lab-fixture.ts';
 
-export function postFrom(base: string, localAddress?: string): Post {
-  return (path, body) =>
+/** Typed calls to the hub from a device of the room (trace/api-calls.ts), as the phone page sends them. */
+export function sendFrom(base: string, localAddress?: string): Send {
+  return ({ method, path, body }) =>
     new Promise((resolve, reject) => {
-      const data = typeof body === 'string' ? body : JSON.stringify(body);
+      const data = body === undefined ? '' : JSON.stringify(body);
       const req = http.request(
         `${base}${path}`,
         {
-          method: 'POST',
+          method,
           localAddress,
           headers: {
             'content-type': 'application/json',
@@ -31,7 +32,7 @@ export function postFrom(base: string, localAddress?: string): Post {
             } catch {
               // Not JSON: the test sees the text.
             }
-            resolve({ status: res.statusCode ?? 0, body: parsed });
+            resolve({ status: res.statusCode ?? 0, body: parsed as never });
           });
         },
       );
@@ -44,7 +45,7 @@ export function makePhone(hubUrl: string, opts: { from?: string } = {}): PhoneLi
   return new PhoneLink({
     hubUrl,
     serverHost: '127.0.0.1',
-    post: postFrom(hubUrl, opts.from),
+    send: sendFrom(hubUrl, opts.from),
     // engine.io-client passes localAddress on to ws in Node; its types do not list it.
     socketOptions: opts.from ? ({ localAddress: opts.from } as object) : {},
   });

@@ -6,6 +6,7 @@
  * hundreds of them from Node exactly as the page does.
  */
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
+import { apiCalls, type ApiCall, type ApiRefusal } from '../../../trace/api-calls.ts';
 import type {
   Dismissal,
   JoinAnswer,
@@ -29,14 +30,16 @@ export interface Received {
   room?: string;
 }
 
-export type Post = (path: string, body: unknown) => Promise<{ status: number; body: unknown }>;
+/** Sends one typed call of the control API (trace/api-calls.ts) and answers its status and body. */
+export type Send = <R>(call: ApiCall<R>) => Promise<{ status: number; body: R | ApiRefusal }>;
 
 export interface PhoneLinkOptions {
   /** The hub's origin: '' in the phone page (same origin), a URL from Node. */
   hubUrl: string;
   /** The host name the phone reached the hub by: its servers are on the same machine. */
   serverHost: string;
-  post?: Post;
+  /** How calls reach the hub: `fetch` unless given (the tests bind a local address). */
+  send?: Send;
   /** Extra Socket.IO options for both connections (Node tests bind a local address). */
   socketOptions?: Partial<ManagerOptions & SocketOptions>;
   /** Called after anything the page shows changed. */
@@ -47,13 +50,13 @@ export interface PhoneLinkOptions {
 
 export const ROOM = /^[\w:.-]{1,64}$/;
 
-const defaultPost =
-  (hubUrl: string): Post =>
-  async (path, body) => {
+const fetchSend =
+  (hubUrl: string): Send =>
+  async ({ method, path, body }) => {
     const res = await fetch(`${hubUrl}${path}`, {
-      method: 'POST',
+      method,
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
+      body: body === undefined ? undefined : JSON.stringify(body),
     });
     return { status: res.status, body: await res.json().catch(() => ({})) };
   };
@@ -81,15 +84,15 @@ export class PhoneLink {
 
   /** Asks the hub for a place; the sentence it answered when it refused. */
   async join(name: string): Promise<string | null> {
-    const post = this.options.post ?? defaultPost(this.options.hubUrl);
-    let answer: { status: number; body: unknown };
+    const send = this.options.send ?? fetchSend(this.options.hubUrl);
+    let answer: { status: number; body: JoinAnswer | ApiRefusal };
     try {
-      answer = await post('/api/join', { name });
+      answer = await send(apiCalls.join(name));
     } catch {
       return 'The lab did not answer: is this phone on the same Wi-Fi as the lab?';
     }
     if (answer.status !== 201)
-      return (answer.body as { error?: string })?.error ?? `The lab answered ${answer.status}.`;
+      return (answer.body as ApiRefusal)?.error ?? `The lab answered ${answer.status}.`;
     this.start(answer.body as JoinAnswer);
     return null;
   }

@@ -4,6 +4,7 @@
  */
 import type { MissedReport, PhoneView } from '../../../trace/phone-protocol.ts';
 import type { LinkState } from './phone-link.ts';
+import { plural } from '../../../trace/plural.ts';
 
 export type Tone = 'ok' | 'warn' | 'bad';
 
@@ -34,8 +35,8 @@ export function missedText(report: MissedReport): string {
   if (report.count === null)
     return `You are back${away}. The lab's monitor is off, so nothing counted what you missed.`;
   if (report.count === 0) return `You are back${away}, and you missed nothing.`;
-  const n = `${report.atLeast ? 'at least ' : report.about ? 'about ' : ''}${report.count}`;
-  return `You are back${away}. Meanwhile the others got ${n} message${report.count === 1 ? '' : 's'} that never reached you.`;
+  const about = report.atLeast ? 'at least ' : report.about ? 'about ' : '';
+  return `You are back${away}. Meanwhile the others got ${about}${plural(report.count, 'message')} that never reached you.`;
 }
 
 /** Where a message came from and through which server it reached this phone. */

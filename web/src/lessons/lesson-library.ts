@@ -3,8 +3,8 @@
  * the same code the headless test uses. A broken file is listed with its `file:line` message
  * instead of breaking the page.
  */
-import { LessonFormatError, parseLesson } from '../../../trace/lesson-format.ts';
-import type { Lesson } from '../../../trace/lesson-types.ts';
+import { LessonFormatError, parseLesson } from '../../../trace/lesson/lesson-format.ts';
+import type { Lesson } from '../../../trace/lesson/lesson-types.ts';
 
 export interface LessonLibrary {
   lessons: Lesson[];

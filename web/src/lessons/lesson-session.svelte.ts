@@ -12,8 +12,8 @@ import {
   LessonRunner,
   type LessonExecutor,
   type RunnerView,
-} from '../../../trace/lesson-runner.ts';
-import type { Lesson } from '../../../trace/lesson-types.ts';
+} from '../../../trace/lesson/lesson-runner.ts';
+import type { Lesson } from '../../../trace/lesson/lesson-types.ts';
 import { ApiError, type LabApi } from '../state/lab-api.ts';
 import { saveProgress } from './lesson-progress.ts';
 

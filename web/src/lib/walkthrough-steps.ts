@@ -114,6 +114,3 @@ export function walkthroughSteps(
   if (!showsHttpSteps(lab?.balancer, current)) return ten;
   return [ten[0], ...httpSteps(lab?.balancer), ...ten.slice(1)];
 }
-
-/** The steps told without a lab (a trace file, or before the hub answers). */
-export const STEPS: readonly WalkthroughStep[] = walkthroughSteps();

@@ -3,7 +3,7 @@
  * API with the page's token (docs/api.md "The class"); whether the projector shows the join QR
  * code is this page's own choice.
  */
-import type { Prediction } from '../../../trace/lesson-types.ts';
+import type { Prediction } from '../../../trace/lesson/lesson-types.ts';
 import { apiCalls, type ApiCall } from '../../../trace/api-calls.ts';
 import { ApiError, type LabApi } from './lab-api.ts';
 

@@ -33,8 +33,6 @@ export interface HopRequest {
 export const HOP_MS = 900;
 /** How often, at most, live updates reach the panels. */
 export const UI_SYNC_MS = 200;
-/** Events the scrubber keeps (trace/'s cap); older ones fold into the base state. */
-export const RECORDING_CAP = MAX_EVENTS;
 
 export class Player {
   mode = $state<Mode>('live');

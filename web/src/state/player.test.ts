@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TRACE_VERSION, type LabEvent } from '../../../trace/events.ts';
-import { LabScript } from '../../../trace/lab-script.ts';
-import { broadcast } from '../../../trace/lab-traffic.ts';
+import { LabScript } from '../../../trace/sim/lab-script.ts';
+import { broadcast } from '../../../trace/sim/lab-traffic.ts';
 import { reduceAll } from '../../../trace/reducer.ts';
 import { parseTrace, serializeTrace } from '../../../trace/trace-file.ts';
 import { HOP_MS, Player } from './player.svelte.ts';

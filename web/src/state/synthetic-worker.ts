@@ -3,7 +3,7 @@
  * thread only receives envelopes (a structured clone, as socket.io would decode them) and does
  * its own work on them.
  */
-import { SyntheticLab, type SyntheticOptions } from '../lib/feed/synthetic-feed.ts';
+import { SyntheticLab, type SyntheticOptions } from '../../../trace/sim/synthetic-lab.ts';
 
 const scope = self as unknown as {
   onmessage: ((m: MessageEvent<SyntheticOptions>) => void) | null;
@@ -14,7 +14,7 @@ scope.onmessage = (m) => {
   const lab = new SyntheticLab(m.data, Date.now());
   scope.postMessage(lab.setup(Date.now()));
   setInterval(() => {
-    const env = lab.tick(Date.now());
-    if (env.events.length) scope.postMessage(env);
+    const envelopes = lab.tick(Date.now());
+    if (envelopes.length) scope.postMessage(envelopes);
   }, 20);
 };

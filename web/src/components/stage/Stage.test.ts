@@ -1,6 +1,6 @@
 import { fireEvent, render } from '@testing-library/svelte';
 import { describe, expect, it, vi } from 'vitest';
-import { LabScript } from '../../../../trace/lab-script.ts';
+import { LabScript } from '../../../../trace/sim/lab-script.ts';
 import { stageModel } from '../../lib/stage/stage-model.ts';
 import { Player } from '../../state/player.svelte.ts';
 import Stage from './Stage.svelte';

@@ -3,23 +3,11 @@
  * and each line of a connection's transcript in redis-cli's manner. Pure, for the panel.
  */
 import { plural } from '../../../../trace/plural.ts';
-import type { ConsoleLine } from '../../../../trace/events.ts';
 import { replyText } from './sidecar-narration.ts';
 
-/** One line of a connection's transcript, as `GET /api/redis/console` returns it. */
-export type ConsoleRecord = Pick<
-  ConsoleLine,
-  'connection' | 'dir' | 'command' | 'args' | 'value' | 'error' | 'resp' | 'node'
-> & { t: number };
-
-export interface ConsoleConnectionState {
-  name: string;
-  open: boolean;
-  protocol: 2 | 3 | null;
-  subscriptions: { channels: string[]; patterns: string[]; shardChannels: string[] } | null;
-  skippedMonitorMessages: number;
-  lines: ConsoleRecord[];
-}
+// The reply types of `GET /api/redis/console`, where the control API's calls are typed.
+import type { ConsoleConnectionState, ConsoleRecord } from '../../../../trace/api-calls.ts';
+export type { ConsoleConnectionState, ConsoleRecord };
 
 /** Splits `PUBLISH news "hello world"` into its words; an open quote is an error. */
 export function parseCommandLine(line: string): string[] | { error: string } {

@@ -3,41 +3,19 @@
  * Redis hands to every subscriber or the clients' receipts. A beat of one hop says what narrate()
  * says.
  */
-import type { Decision, LabEvent } from '../../../../trace/events.ts';
+import type { LabEvent } from '../../../../trace/events.ts';
+import { CAUGHT, decisionClause } from '../../../../trace/decision-words.ts';
 import { plural } from '../../../../trace/plural.ts';
 import { foreignNote, narrate, type NarrationContext } from './narration.ts';
 
 type Receive = Extract<LabEvent, { kind: 'receive' }>;
-
-const DECIDED: Record<Decision, (e: Receive) => string> = {
-  delivered: (e) =>
-    e.sockets === undefined
-      ? `${e.server} handles it`
-      : `${e.server} writes it to ${plural(e.sockets, 'local socket')}`,
-  'own-message': (e) => `${e.server} drops its own (same uid)`,
-  'unknown-room': (e) => `${e.server} has no member in the room and drops it`,
-  'other-namespace': (e) => `${e.server} drops another namespace's packet`,
-  'not-for-me': (e) => `${e.server} drops an answer to a request it did not make`,
-  ignored: (e) => `${e.server} ignores it`,
-  undecodable: (e) => caught([e]),
-  malformed: (e) => caught([e]),
-};
-
-const CAUGHT = new Set<Decision>(['undecodable', 'malformed']);
 
 /**
  * Servers that caught the same bad message, in one clause: the same words for each would only
  * repeat (and push the sender out of the narration line).
  */
 function caught(rs: readonly Receive[]): string {
-  const [first] = rs;
-  const many = rs.length > 1;
-  const what =
-    first.decision === 'undecodable' ? 'cannot decode it' : 'cannot read it as the adapter does';
-  const fate = first.fatal
-    ? ` (a plain server would crash; ${many ? 'these keep' : 'this one keeps'} serving)`
-    : ' and drops it';
-  return `${listed(rs.map((r) => r.server))} ${what}${fate}`;
+  return decisionClause(rs[0], listed(rs.map((r) => r.server)), rs.length > 1);
 }
 
 /** Each server's decision; the servers that caught a bad message the same way together. */
@@ -46,7 +24,7 @@ function decisions(rs: readonly Receive[]): string[] {
   const groups = new Map<string, Receive[]>();
   for (const r of rs) {
     if (!CAUGHT.has(r.decision)) {
-      out.push(DECIDED[r.decision](r));
+      out.push(decisionClause(r));
       continue;
     }
     const key = `${r.decision}:${r.fatal}`;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LabEvent } from '../../../../trace/events.ts';
-import { LabScript } from '../../../../trace/lab-script.ts';
+import { LabScript } from '../../../../trace/sim/lab-script.ts';
 import { reduceAll } from '../../../../trace/reducer.ts';
 import { ShardedTrace } from '../redis/sharded-trace.ts';
 import { broadcastEvents, threeServers } from '../stage/stage-fixture.ts';
@@ -109,7 +109,7 @@ describe('narrateBeat', () => {
   it("tells Redis's copies to every subscriber in one sentence, with each server's decision", () => {
     const receives = broadcastEvents().filter((e) => e.kind === 'receive');
     expect(narrateBeat(receives)).toBe(
-      'Redis handed socket.io#/# through socket.io#/#* to 3 subscribed servers: s1 drops its own (same uid), s2 writes it to 1 local socket and s3 writes it to 1 local socket.',
+      'Redis handed socket.io#/# through socket.io#/#* to 3 subscribed servers: s1 drops its own message (same uid), s2 writes it to 1 local socket and s3 writes it to 1 local socket.',
     );
   });
 
@@ -139,7 +139,7 @@ describe('narrateBeat', () => {
     // Next to a server that decides otherwise, each keeps its own words.
     const mixed = [{ ...receives[0], decision: 'own-message' as const }, ...receives.slice(1)];
     expect(narrateBeat(mixed)).toMatch(
-      /: s1 drops its own \(same uid\) and s2 and s3 cannot decode/,
+      /: s1 drops its own message \(same uid\) and s2 and s3 cannot decode/,
     );
   });
 });

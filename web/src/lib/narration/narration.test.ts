@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LabEvent } from '../../../../trace/events.ts';
 import type { LabState } from '../../../../trace/state.ts';
-import { narrate, previewArgs, roomOf, shortId } from './narration.ts';
+import { narrate, previewArgs, shortId } from './narration.ts';
 
 const base = { seq: 1, t: 0, server: 's1', step: 8 } as const;
 
@@ -283,12 +283,6 @@ describe('helpers', () => {
     ['short', 'short'],
     [undefined, '?'],
   ])('shortId(%s) = %s', (id, want) => expect(shortId(id)).toBe(want));
-
-  it.each([
-    ['socket.io#/#blue#', 'blue'],
-    ['socket.io#/#', 'socket.io#/#'],
-    ['lab:monitor', 'lab:monitor'],
-  ])('roomOf(%s) = %s', (ch, want) => expect(roomOf(ch)).toBe(want));
 
   it('previews arguments on one short line', () => {
     expect(previewArgs(['hi', { a: 1 }])).toBe('"hi", {"a":1}');

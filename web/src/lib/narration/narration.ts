@@ -3,14 +3,9 @@
  * socket ids): what the walkthrough line and the aria-live region say. Text only: callers render
  * it as text, never as HTML, because message contents come from users.
  */
-import type {
-  Decision,
-  LabEvent,
-  RedisPubsub,
-  ServerLink,
-  Step,
-} from '../../../../trace/events.ts';
+import type { LabEvent, RedisPubsub, ServerLink, Step } from '../../../../trace/events.ts';
 import { plural } from '../../../../trace/plural.ts';
+import { decisionSentence } from '../../../../trace/decision-words.ts';
 import { keySlot } from '../../../../trace/cluster-slots.ts';
 import type { LabState } from '../../../../trace/state.ts';
 import { narrateSidecar } from '../../lessons/console/sidecar-narration.ts';
@@ -54,47 +49,12 @@ function socketList(ids: readonly string[], count: number): string {
   return count > 3 ? `${shown} and ${count - 3} more` : shown;
 }
 
-const DECISION: Record<
-  Decision,
-  (server: string, e: Extract<LabEvent, { kind: 'receive' }>) => string
-> = {
-  delivered: (s, e) =>
-    e.message?.kind === 'broadcast' || e.sockets !== undefined
-      ? `the uid is not ${s}'s own, so its adapter writes the packet to ${plural(e.sockets ?? 0, 'local socket')}.`
-      : `${s}'s adapter handles it.`,
-  'own-message': (s, e) =>
-    `${e.message?.uid ? `the uid ${e.message.uid}` : 'the message'} is ${s}'s own, so it drops it: its own sockets already got it locally.`,
-  'unknown-room': (s, e) =>
-    `${s} has no socket in room ${roomOf(e.channel)}, so it drops it without decoding.`,
-  'other-namespace': (s) => `it is for another namespace, so ${s} drops it.`,
-  'not-for-me': (s) => `it answers a request ${s} did not make, so ${s} drops it.`,
-  ignored: (s) => `no adapter of ${s} listens to it, so it is ignored.`,
-  undecodable: (s, e) =>
-    `it does not decode${e.reason ? ` (${e.reason})` : ''}. ${plainServer(s, e)}`,
-  malformed: (s, e) =>
-    `it decodes, but not to what the adapter reads${e.reason ? ` (${e.reason})` : ''}. ${plainServer(s, e)}`,
-};
-
-/** What a plain server with the real adapter does with a message the lab caught. */
-function plainServer(s: string, e: Extract<LabEvent, { kind: 'receive' }>): string {
-  if (e.fatal === true)
-    return `A plain server with @socket.io/redis-adapter would crash here: the adapter does not catch this. The lab caught it, and ${s} keeps serving.`;
-  if (e.fatal === false) return `The real adapter drops it too, and so does ${s}.`;
-  return `It is not a batch of this lab, so ${s} drops it.`;
-}
-
 /** Who published a message that no server of this lab sent. */
 export function foreignNote(e: { foreign?: 'outside' | 'other-lab'; otherLab?: string }): string {
   if (e.foreign === 'outside') return ' No server of this lab published it.';
   if (e.foreign === 'other-lab')
     return ` Another lab sharing this Redis (${e.otherLab ?? '?'}) published it.`;
   return '';
-}
-
-/** The room part of a classic room channel `socket.io#/#room#`, or the channel itself. */
-export function roomOf(channel: string): string {
-  const m = /^[^#]+#\/[^#]*#(.+)#$/.exec(channel);
-  return m ? m[1] : channel;
 }
 
 /** The command behind a publish.result: SPUBLISH on the sharded adapter. */
@@ -209,8 +169,8 @@ export function narrate(e: LabEvent, ctx: NarrationContext = {}): string {
     }
     case 'receive':
       if (e.via === 'xread')
-        return `${e.server}'s XREAD read entry ${e.entryId ?? '?'} of stream ${e.channel} (${plural(e.bytes, 'byte')}): ${DECISION[e.decision](e.server, e)}${foreignNote(e)}`;
-      return `${e.server}'s sub connection got ${e.channel}${e.pattern ? ` through ${e.pattern}` : ''} (${plural(e.bytes, 'byte')}): ${DECISION[e.decision](e.server, e)}${foreignNote(e)}`;
+        return `${e.server}'s XREAD read entry ${e.entryId ?? '?'} of stream ${e.channel} (${plural(e.bytes, 'byte')}): ${decisionSentence(e)}${foreignNote(e)}`;
+      return `${e.server}'s sub connection got ${e.channel}${e.pattern ? ` through ${e.pattern}` : ''} (${plural(e.bytes, 'byte')}): ${decisionSentence(e)}${foreignNote(e)}`;
     case 'deliver':
       if (e.origin === 'local' && !e.local && ctx.state?.servers[e.server]?.adapter === 'none')
         return `${e.server} wrote "${e.event}" to ${plural(e.count, 'local socket')}: ${socketList(e.sockets, e.count)}. It has no adapter, so its broadcast cannot reach the other servers' clients.`;

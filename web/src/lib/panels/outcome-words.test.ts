@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LabScript } from '../../../../trace/lab-script.ts';
-import { broadcast } from '../../../../trace/lab-traffic.ts';
+import { LabScript } from '../../../../trace/sim/lab-script.ts';
+import { broadcast } from '../../../../trace/sim/lab-traffic.ts';
 import { reconcileFlow } from '../../../../trace/reconcile.ts';
 import { reduceAll } from '../../../../trace/reducer.ts';
 import type { LabEvent } from '../../../../trace/events.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AdapterKind, LabEvent } from '../../../../trace/events.ts';
 import type { LabInfo } from '../../../../trace/lab-info.ts';
-import { LabScript } from '../../../../trace/lab-script.ts';
+import { LabScript } from '../../../../trace/sim/lab-script.ts';
 import { reduceAll } from '../../../../trace/reducer.ts';
 import { stageModel } from '../stage/stage-model.ts';
 import { stageOf, threeServers } from '../stage/stage-fixture.ts';

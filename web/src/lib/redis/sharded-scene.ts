@@ -1,5 +1,5 @@
 /**
- * The sharded adapter (`createShardedAdapter`, lib/sharded-adapter.ts) as Redis holds it: shard
+ * The sharded adapter (`createShardedAdapter`, dist/sharded-adapter.js) as Redis holds it: shard
  * channels only, SSUBSCRIBEd and SPUBLISHed, no pattern. Every server listens on `socket.io#/#`
  * and on its own response channel `socket.io#/#<uid>#`. In dynamic mode each server also listens
  * on the channel of each public room it has a member in, so those channels come and go with their

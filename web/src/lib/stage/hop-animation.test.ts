@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LabEvent } from '../../../../trace/events.ts';
-import { LabScript } from '../../../../trace/lab-script.ts';
-import { broadcast } from '../../../../trace/lab-traffic.ts';
+import { LabScript } from '../../../../trace/sim/lab-script.ts';
+import { broadcast } from '../../../../trace/sim/lab-traffic.ts';
 import { ShardedTrace } from '../redis/sharded-trace.ts';
 import { hopSegments, isHop, legsOf } from './hop-animation.ts';
 import { stageOf, threeServers } from './stage-fixture.ts';

@@ -9,6 +9,7 @@
 import { classifyChannel } from '../../../../trace/channels.ts';
 import type { Decision, LabEvent } from '../../../../trace/events.ts';
 import { plural } from '../../../../trace/plural.ts';
+import { decisionLabel } from '../../../../trace/decision-words.ts';
 import type { LabState } from '../../../../trace/state.ts';
 import { link, reverse, still, type Curve, type Point } from './curves.ts';
 import { busLegs, clusterSource, landingBox, onCluster } from './cluster-hops.ts';
@@ -115,17 +116,6 @@ function redisEdge(layout: StageLayout, y: number): Point {
   const r = layout.redis;
   return { x: r.x, y: Math.max(r.y, Math.min(r.y + r.h, y)) };
 }
-
-const DECISION_WORDS: Record<Decision, (n?: number) => string> = {
-  delivered: (n) => (n === undefined ? '✓ handled' : `✓ to ${plural(n, 'socket')}`),
-  'own-message': () => '↺ own uid: dropped',
-  'unknown-room': () => '∅ room not here: dropped',
-  'other-namespace': () => '∅ other namespace',
-  'not-for-me': () => '∅ not its request',
-  ignored: () => '∅ ignored',
-  undecodable: () => '✕ undecodable: dropped',
-  malformed: () => '✕ malformed: dropped',
-};
 
 export function hopSegments(e: LabEvent, layout: StageLayout, state: LabState): Segment[] {
   const server = layout.servers.find((s) => s.id === e.server);
@@ -245,7 +235,7 @@ export function hopSegments(e: LabEvent, layout: StageLayout, state: LabState): 
           flow,
           mark: DECISION_MARK[e.decision],
           edge: line?.id ?? `sub:${server.id}`,
-          label: server.decisionAt ? DECISION_WORDS[e.decision](e.sockets) : undefined,
+          label: server.decisionAt ? decisionLabel(e) : undefined,
           labelAt: server.decisionAt,
         }),
       ];

@@ -4,8 +4,8 @@
  */
 import type { LabEvent } from '../../../../trace/events.ts';
 import type { LabInfo } from '../../../../trace/lab-info.ts';
-import { LabScript } from '../../../../trace/lab-script.ts';
-import { broadcast } from '../../../../trace/lab-traffic.ts';
+import { LabScript } from '../../../../trace/sim/lab-script.ts';
+import { broadcast } from '../../../../trace/sim/lab-traffic.ts';
 import { reduceAll } from '../../../../trace/reducer.ts';
 import { layoutStage, type StageLayout } from './stage-layout.ts';
 import { stageModel, type StageModel } from './stage-model.ts';

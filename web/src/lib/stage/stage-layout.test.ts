@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LabScript } from '../../../../trace/lab-script.ts';
+import { LabScript } from '../../../../trace/sim/lab-script.ts';
 import { curvePath, link, pointOn } from './curves.ts';
 import { serversWithClients, stageOf, threeServers } from './stage-fixture.ts';
 import { layoutStage, markBox, type StageLayout } from './stage-layout.ts';

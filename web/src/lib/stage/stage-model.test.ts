@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LabInfo } from '../../../../trace/lab-info.ts';
-import { LabScript } from '../../../../trace/lab-script.ts';
+import { LabScript } from '../../../../trace/sim/lab-script.ts';
 import { reduceAll } from '../../../../trace/reducer.ts';
 import { byServerId, stageModel } from './stage-model.ts';
 

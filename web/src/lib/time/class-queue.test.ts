@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { broadcast } from '../../../../trace/lab-traffic.ts';
+import { broadcast } from '../../../../trace/sim/lab-traffic.ts';
 import { threeServers } from '../stage/stage-fixture.ts';
 import { ClassQueue, GRACE_MS } from './class-queue.ts';
 import type { LabEvent } from '../../../../trace/events.ts';

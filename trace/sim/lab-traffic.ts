@@ -2,7 +2,7 @@
  * Traffic for a LabScript: the events a classic-adapter lab writes for a client's broadcast, a
  * serverSideEmit and a fetchSockets request, derived from the script's own truth about who is up and where.
  */
-import type { DecodedMessage, Decision } from './events.ts';
+import type { DecodedMessage, Decision } from '../events.ts';
 import type { LabScript, SimServer } from './lab-script.ts';
 
 /** A connected client's event reaches its server, which opens a flow for what it does about it. */

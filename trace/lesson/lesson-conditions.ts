@@ -2,8 +2,8 @@
  * Evaluating a lesson's conditions and observations against what the lab really did: the
  * monitor events since the step began, and the lab state reduced from the trace.
  */
-import type { LabEvent } from './events.ts';
-import type { LabState } from './state.ts';
+import type { LabEvent } from '../events.ts';
+import type { LabState } from '../state.ts';
 import type {
   Choice,
   Claim,

@@ -1,13 +1,16 @@
 /**
- * LabScript: a pure, deterministic stand-in for a running lab that writes the monitor events a
- * real one would (classic adapter, namespace `/`). Tests use it to drive the trace model through
- * realistic sequences; the page can use it to animate without servers.
+ * LabScript: the simulated lab, a pure, deterministic stand-in for a running lab that writes the
+ * monitor events a real one would (classic adapter, namespace `/`). Tests use it to drive the
+ * trace model through realistic sequences (trace/sim/lab-traffic.ts writes its traffic,
+ * trace/sim/random-lab.ts plays a random session), and the page's synthetic feed runs it
+ * (trace/sim/synthetic-lab.ts), sampled by the monitor's own rule (trace/sampling.ts).
  *
  * It keeps its own truth (who is up, who is where) and derives events from it, so tests can
  * compare the model's conclusions with what really happened instead of with hard-coded answers.
  */
-import type { Decision, LabEvent, Step } from './events.ts';
-import { defaultStep } from './events.ts';
+import type { Decision, Envelope, LabEvent, Step } from '../events.ts';
+import { TRACE_VERSION, defaultStep } from '../events.ts';
+import { DetailSampler, SamplingGroup } from '../sampling.ts';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 /** An event before the script stamps it: `seq` and `t` are the script's, `step` defaults to defaultStep. */
@@ -45,20 +48,104 @@ export class LabScript {
   downFirst = true;
   private seqs: Record<string, number> = {};
   private t: number;
+  private readonly clock: (() => number) | undefined;
+  /** Set by `sample`: each source's sampler, all in one group, as the sources of one lab process. */
+  private sampling: { group: SamplingGroup; make: (source: string) => DetailSampler } | undefined;
+  private readonly samplers = new Map<string, DetailSampler>();
+  /** Flow events each source left out while sampling (its counters' `skipped`). */
+  readonly skipped: Record<string, number> = {};
+  private clientList: SimClient[] | undefined;
 
-  constructor(start = Date.UTC(2026, 10, 28, 8)) {
-    this.t = start;
+  /**
+   * `start`: the first event's time, each next one a millisecond later; or a clock, read for each
+   * event (the synthetic feed's wall clock).
+   */
+  constructor(start: number | (() => number) = Date.UTC(2026, 10, 28, 8)) {
+    this.clock = typeof start === 'function' ? start : undefined;
+    this.t = typeof start === 'function' ? start() : start;
   }
 
-  /** Appends one event, reported by `source` (default: the event's server). */
+  /**
+   * From now on each source samples its flow events as the monitor sink does (trace/sampling.ts):
+   * past its detail budget whole flows are left out, and it says so with a `monitor.mode` event.
+   */
+  sample(options: { detailPerSecond?: number; sampleOneIn?: number } = {}): this {
+    const group = new SamplingGroup();
+    const now = () => this.clock?.() ?? this.t;
+    const make = (source: string) =>
+      new DetailSampler({
+        ...options,
+        source,
+        now,
+        group,
+        onLevel: (level, oneIn, reason) =>
+          this.emit(
+            {
+              kind: 'monitor.mode',
+              server: source,
+              mode: level > 0 ? 'sampled' : 'detail',
+              oneIn,
+              reason,
+            },
+            source,
+          ),
+      });
+    this.sampling = { group, make };
+    return this;
+  }
+
+  private samplerOf(source: string): DetailSampler | undefined {
+    if (!this.sampling) return undefined;
+    let sampler = this.samplers.get(source);
+    if (!sampler) {
+      sampler = this.sampling.make(source);
+      this.samplers.set(source, sampler);
+      sampler.start();
+    }
+    return sampler;
+  }
+
+  /**
+   * Appends one event, reported by `source` (default: the event's server). While sampling, a
+   * flow event its source leaves out is only counted (`skipped`); it is returned as the draft,
+   * without seq, t or step.
+   */
   emit(draft: Draft, source = draft.server): LabEvent {
-    this.t += 1;
-    const seq = (this.seqs[source] = (this.seqs[source] ?? 0) + 1);
+    this.t = this.clock ? Math.max(this.t, this.clock()) : this.t + 1;
     const step = defaultStep(draft);
+    const flow = (draft as { flow?: string }).flow;
+    if (flow && this.samplerOf(source)?.offer(flow) === false) {
+      this.skipped[source] = (this.skipped[source] ?? 0) + 1;
+      // Not copied: at a few hundred broadcasts a second most events go this way.
+      return draft as LabEvent;
+    }
+    const seq = (this.seqs[source] = (this.seqs[source] ?? 0) + 1);
     const event = { ...draft, seq, t: this.t, step } as LabEvent;
     this.events.push(event);
     this.sources.push(source);
     return event;
+  }
+
+  /**
+   * The events since the last drain as the monitor would batch them: one envelope per source,
+   * marked `sampled` while its source samples. The script forgets them, so it can run for hours.
+   */
+  drain(): Envelope[] {
+    for (const sampler of this.samplers.values()) sampler.closeWindow();
+    const bySource = new Map<string, LabEvent[]>();
+    this.events.forEach((e, i) => {
+      const source = this.sources[i];
+      const list = bySource.get(source);
+      if (list) list.push(e);
+      else bySource.set(source, [e]);
+    });
+    this.events.length = 0;
+    this.sources.length = 0;
+    return [...bySource].map(([from, events]) => {
+      const envelope: Envelope = { v: TRACE_VERSION, from, events };
+      if ((this.samplers.get(from)?.level ?? 0) > 0) envelope.sampled = true;
+      return envelope;
+    });
   }
 
   serverUp(id: string, port = 4000 + Number(id.replace(/\D/g, '') || 1)): this {
@@ -145,6 +232,7 @@ export class LabScript {
     };
     client.socketId = `${id}_${client.sockets}`.padEnd(20, '_');
     this.clients[id] = client;
+    this.clientList = undefined;
     this.emit({
       kind: 'client.transport',
       server,
@@ -222,7 +310,7 @@ export class LabScript {
           publishes: s.publishes,
           receipts: { ...s.receipts },
           deliveries: s.deliveries,
-          skipped: 0,
+          skipped: this.skipped[s.id] ?? 0,
         });
     }
     return this;
@@ -230,7 +318,10 @@ export class LabScript {
 
   /** Connected clients on a server that a broadcast to `rooms` reaches (all of them for none). */
   members(server: string, rooms: string[]): SimClient[] {
-    return Object.values(this.clients).filter(
+    // Object.values of a record of hundreds of clients, twenty times a broadcast, was most of the
+    // synthetic feed's time: the list is kept until a client (re)connects.
+    this.clientList ??= Object.values(this.clients);
+    return this.clientList.filter(
       (c) =>
         c.connected &&
         c.server === server &&

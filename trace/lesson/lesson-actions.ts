@@ -2,7 +2,7 @@
  * A lesson action as the control API call that performs it (docs/api.md), built with the typed
  * builders of api-calls.ts. The page, the headless test and curl all go through the same door.
  */
-import { apiCalls as api, type ApiCall, type ClientSpec } from './api-calls.ts';
+import { apiCalls as api, type ApiCall, type ClientSpec } from '../api-calls.ts';
 import type { LessonAction, LessonSetup, SetupClient } from './lesson-types.ts';
 
 export type { ApiCall };

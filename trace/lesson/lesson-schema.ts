@@ -2,8 +2,8 @@
  * The parts of a lesson's YAML (setup, actions, conditions, tasks, predictions), each read
  * with the line it came from so a mistake is reported where the author made it.
  */
-import { ADAPTER_IDS } from './adapter-modes.ts';
-import type { EventKind } from './events.ts';
+import { ADAPTER_IDS } from '../adapter-modes.ts';
+import { EVENT_KINDS } from '../events.ts';
 import { CONSOLE_COMMANDS, CONSOLE_CONNECTIONS, SUB_COMMANDS } from './lesson-actions.ts';
 import type {
   Choice,
@@ -21,39 +21,6 @@ import type {
 import { suggest, type YamlBlock, type YNode } from './lesson-yaml.ts';
 import { isScalar } from 'yaml';
 import { ROUTE_KEYS, readBalancerMode, readClientRoute } from './lesson-balancer.ts';
-
-// A Record, so a new event kind in events.ts is a compile error here until it is listed.
-const KINDS: Record<EventKind, true> = {
-  'server.up': true,
-  'server.down': true,
-  'server.link': true,
-  'redis.connect': true,
-  'redis.disconnect': true,
-  'redis.command': true,
-  'adapter.attach': true,
-  'http.request': true,
-  'transport.upgrade': true,
-  'client.transport': true,
-  'client.connect': true,
-  'client.disconnect': true,
-  'room.join': true,
-  'room.leave': true,
-  'client.emit': true,
-  publish: true,
-  'publish.result': true,
-  receive: true,
-  deliver: true,
-  'session.recover': true,
-  'client.receive': true,
-  'monitor.mode': true,
-  counters: true,
-  'cluster.nodes': true,
-  'redis.pubsub': true,
-  'lab.notice': true,
-  console: true,
-  'plain.app': true,
-};
-export const EVENT_KINDS = Object.keys(KINDS) as EventKind[];
 
 /** Every field name an event of trace/events.ts has; a matcher may only use these. */
 const EVENT_FIELDS = [
@@ -75,7 +42,7 @@ const SERVER_ID = /^s([1-9]\d?)$/;
 const CLIENT_ID = /^c([1-9]\d{0,2})$/;
 const HIGHLIGHT =
   /^(redis|balancer|server:s\d+|client:c\d+|line:s\d+:(pub|sub)|(channel|pattern):.+)$/;
-/** The namespaces a lab server serves besides `/` (server/namespace-events.ts). */
+/** The namespaces a lab server serves besides `/` (server/lab-namespaces.ts). */
 export const LAB_NAMESPACES = ['/game', '/news'] as const;
 
 /** What the lesson has made so far, so `stop: s4` in a 3-server lesson is caught early. */

@@ -6,7 +6,7 @@
  * Alongside the events it records, for every broadcast, what really became of each client,
  * taken from the script's own truth at emit time: an oracle the trace model is checked against.
  */
-import { TRACE_VERSION, type Envelope } from './events.ts';
+import { TRACE_VERSION, type Envelope } from '../events.ts';
 import { LabScript } from './lab-script.ts';
 import { seededRandom } from './seeded-random.ts';
 import { broadcast, fetchSockets } from './lab-traffic.ts';

@@ -4,8 +4,8 @@
  * they came from, like the rest of lesson-schema.ts.
  */
 import type { Node } from 'yaml';
-import type { BalancerMode } from './events.ts';
-import type { ClientTransports } from './lab-info.ts';
+import type { BalancerMode } from '../events.ts';
+import type { ClientTransports } from '../lab-info.ts';
 import type { YamlBlock, YNode } from './lesson-yaml.ts';
 
 export const BALANCER_MODES = [

@@ -7,12 +7,12 @@
  * `waitFor`) -> settling (a prediction watches a little longer) -> done. `next` enters the next
  * step; after the last one the lesson is complete.
  */
-import type { LabEvent } from './events.ts';
-import { reduce } from './reducer.ts';
-import { emptyState, type LabState } from './state.ts';
+import type { LabEvent } from '../events.ts';
+import { reduce } from '../reducer.ts';
+import { emptyState, type LabState } from '../state.ts';
 import type { Lesson, LessonAction, LessonReply, LessonStep } from './lesson-types.ts';
 import { apiCallsOf } from './lesson-actions.ts';
-import { apiCalls, type ApiCall } from './api-calls.ts';
+import { apiCalls, type ApiCall } from '../api-calls.ts';
 import {
   checkClaim,
   describeObserved,

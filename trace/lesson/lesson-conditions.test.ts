@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { LabEvent } from './events.ts';
-import { reduceAll } from './reducer.ts';
+import type { LabEvent } from '../events.ts';
+import { reduceAll } from '../reducer.ts';
 import {
   checkClaim,
   choiceFits,

@@ -231,7 +231,7 @@ describe('parseLesson', () => {
 });
 
 describe('the lessons in lessons/', () => {
-  const dir = new URL('../lessons/', import.meta.url);
+  const dir = new URL('../../lessons/', import.meta.url);
   const files = readdirSync(dir).filter((f) => /^\d.*\.md$/.test(f));
 
   it('all parse, with unique ids, and count their steps', () => {

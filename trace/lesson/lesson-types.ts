@@ -2,7 +2,7 @@
  * What a lesson is once parsed: plain data, shared by the parser, the conditions, the runner,
  * the page and the headless test. lessons/README.md documents the same shapes for authors.
  */
-import type { AdapterKind, BalancerMode, SubscriptionMode } from './events.ts';
+import type { AdapterKind, BalancerMode, SubscriptionMode } from '../events.ts';
 import type { ClientRouteSpec } from './lesson-balancer.ts';
 
 /**

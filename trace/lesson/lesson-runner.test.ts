@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { LabEvent } from './events.ts';
+import type { LabEvent } from '../events.ts';
 import { parseLesson } from './lesson-format.ts';
 import { LessonRunner } from './lesson-runner.ts';
 import { describeAction } from './lesson-actions.ts';
 import type { LessonSetup } from './lesson-types.ts';
-import type { ApiCall } from './api-calls.ts';
+import type { ApiCall } from '../api-calls.ts';
 
 const LESSON = `---
 id: demo
