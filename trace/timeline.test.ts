@@ -109,6 +109,32 @@ describe('Timeline', () => {
     expect(heavy.stateAt(lab.events.length - 7)).toEqual(reduceAll(lab.events.slice(0, -6)));
   });
 
+  it('folds at the cap a checkpoint at a time: bounded work per append, not a pass over the kept events', () => {
+    const lab = new LabScript().serverUp('s1').serverUp('s2');
+    for (let i = 0; i < 20; i++) lab.connect(`c${i}`, i % 2 ? 's1' : 's2');
+    for (let i = 0; i < 400; i++) broadcast(lab, `c${i % 20}`);
+    const events = lab.events;
+    const every = 10;
+    const cap = 300;
+    const timeline = new Timeline({ checkpointEvery: every, maxEvents: cap });
+    // One event per append, as a trickling live feed gives them: the worst case for folding.
+    for (const e of events) timeline.append([e]);
+    const past = events.length - cap;
+    expect(past).toBeGreaterThan(20 * cap);
+    const { forks, folds, moved } = timeline.work;
+    // A fold lets at least a checkpoint interval go, so folds are rarer than appends by that much.
+    expect(folds).toBeGreaterThan(0);
+    expect(folds).toBeLessThanOrEqual(Math.ceil(past / every) + 1);
+    // At most one checkpoint per interval, whether appending or folding.
+    expect(forks).toBeLessThanOrEqual(Math.ceil(events.length / every) + 1);
+    // A fold shifts at most the kept events: amortized, at most cap / every per appended event.
+    expect(moved).toBeLessThanOrEqual(folds * cap);
+    expect(moved / events.length).toBeLessThanOrEqual(cap / every);
+    expect(timeline.length).toBeLessThanOrEqual(cap);
+    expect(timeline.current).toEqual(reduceAll(events));
+    expect(timeline.stateAt(-1)).toEqual(reduceAll(events.slice(0, timeline.dropped)));
+  });
+
   it('fromSnapshot continues from the given state', () => {
     const events = arrivals(8, 60).flat();
     const half = Math.floor(events.length / 2);

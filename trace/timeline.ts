@@ -32,6 +32,12 @@ export class Timeline {
   dropped = 0;
   /** Bumped on every change, so a view can tell that `current` changed in place. */
   version = 0;
+  /**
+   * The work of recording since the start: checkpoints made (each a fork of the state), folds
+   * (trims that let events go), and the events a fold moved (kept ones shifted to the front).
+   * Tests read it to check that folding at the cap stays a checkpoint's worth at a time.
+   */
+  readonly work = { forks: 0, folds: 0, moved: 0 };
   private events: LabEvent[] = [];
   /** States before events[at], ascending by `at`; the first (at 0) is the base. */
   private checkpoints: { at: number; state: LabState }[];
@@ -111,6 +117,7 @@ export class Timeline {
       const last = this.checkpoints[this.checkpoints.length - 1];
       if (this.events.length - last.at >= this.interval) {
         this.checkpoints.push({ at: this.events.length, state: forkState(this.head) });
+        this.work.forks += 1;
         this.interval = this.nextInterval(this.head);
       }
     }
@@ -184,6 +191,7 @@ export class Timeline {
     if (j < 0) {
       // Checkpoints are sparse (a heavy state): make one at the head and keep no history.
       this.checkpoints.push({ at: this.events.length, state: forkState(this.head) });
+      this.work.forks += 1;
       j = this.checkpoints.length - 1;
     }
     const count = this.checkpoints[j].at;
@@ -191,6 +199,8 @@ export class Timeline {
     this.checkpoints.splice(0, j);
     for (const c of this.checkpoints) c.at -= count;
     this.dropped += count;
+    this.work.folds += 1;
+    this.work.moved += this.events.length;
     if (!this.following) {
       // A cursor on dropped events lands on the new base.
       const index = this.cursorIndex - count;
