@@ -35,45 +35,111 @@ import { soak, soakOptions } from './page-soak.ts';
  * This budget keeps one flow in ten, whole (about 50 flows and 11,000 events a second).
  */
 const LOAD_DETAIL_PER_SECOND = 20_000;
-import { frameDeltas, frameStats, shimNames } from './frame-probe.ts';
+import { frameStats, shimNames } from './frame-probe.ts';
 import { numberOption as option, percentile, round1 as r1 } from './bench-stats.ts';
+
+interface Fold {
+  t: number;
+  ms: number;
+  dropped: number;
+}
 
 interface Probe {
   deltas: number[];
   heap: { t: number; mb: number }[];
   events: { t: number; n: number }[];
   latencies: number[];
+  /** Animation frames' start times (performance.now()), and the appends that folded between. */
+  frames: number[];
+  folds: Fold[];
+  appends: { n: number; maxMs: number };
 }
 
-/** Frame times, and the page's memory and events every second, over the same `seconds`. */
+/**
+ * Frame times, the page's memory and events every second, and the appends that folded (the
+ * player times them), over the same `seconds`, on the page's own clock.
+ */
 async function probe(page: Page, seconds: number): Promise<Probe> {
-  const [deltas, samples] = await Promise.all([
-    frameDeltas(page, seconds),
-    page.evaluate(async (ms) => {
-      type Lab = {
-        player: { length: number; dropped: number };
-        metrics: { emitToFrame: number[] };
+  const samples = await page.evaluate(async (ms) => {
+    type Lab = {
+      player: {
+        length: number;
+        dropped: number;
+        folds: Fold[];
+        appends: { n: number; maxMs: number };
       };
-      const lab = (window as unknown as { __fanoutLab: Lab }).__fanoutLab;
-      const mem = () =>
-        ((performance as unknown as { memory?: { usedJSHeapSize: number } }).memory
-          ?.usedJSHeapSize ?? 0) /
-        2 ** 20;
-      const heap: { t: number; mb: number }[] = [];
-      const events: { t: number; n: number }[] = [];
-      const t0 = performance.now();
-      const skipLatencies = lab.metrics.emitToFrame.length;
-      const timer = setInterval(() => {
-        const t = Math.round(performance.now() - t0);
-        heap.push({ t, mb: Math.round(mem() * 10) / 10 });
-        events.push({ t, n: lab.player.length + lab.player.dropped });
-      }, 1000);
-      await new Promise((r) => setTimeout(r, ms));
-      clearInterval(timer);
-      return { heap, events, latencies: lab.metrics.emitToFrame.slice(skipLatencies) };
-    }, seconds * 1000),
-  ]);
+      metrics: { emitToFrame: number[] };
+    };
+    const lab = (window as unknown as { __fanoutLab: Lab }).__fanoutLab;
+    const mem = () =>
+      ((performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ??
+        0) /
+      2 ** 20;
+    const heap: { t: number; mb: number }[] = [];
+    const events: { t: number; n: number }[] = [];
+    const frames: number[] = [];
+    let done = false;
+    const frame = (now: number) => {
+      frames.push(now);
+      if (!done) requestAnimationFrame(frame);
+    };
+    requestAnimationFrame(frame);
+    const t0 = performance.now();
+    const skipLatencies = lab.metrics.emitToFrame.length;
+    const appends0 = lab.player.appends.n;
+    lab.player.appends.maxMs = 0;
+    const timer = setInterval(() => {
+      const t = Math.round(performance.now() - t0);
+      heap.push({ t, mb: Math.round(mem() * 10) / 10 });
+      events.push({ t, n: lab.player.length + lab.player.dropped });
+    }, 1000);
+    await new Promise((r) => setTimeout(r, ms));
+    clearInterval(timer);
+    done = true;
+    return {
+      heap,
+      events,
+      frames,
+      folds: lab.player.folds.filter((f) => f.t >= t0),
+      appends: { n: lab.player.appends.n - appends0, maxMs: lab.player.appends.maxMs },
+      latencies: lab.metrics.emitToFrame.slice(skipLatencies),
+    };
+  }, seconds * 1000);
+  const deltas = samples.frames.slice(1).map((t, i) => t - samples.frames[i]);
   return { deltas, ...samples };
+}
+
+/**
+ * What folding at the cap cost: the folding appends' durations, and the frames over 50 ms with a
+ * fold inside them (a fold starting between the frame's start and the next frame's).
+ */
+export function foldFigures(frames: number[], folds: Fold[], appends: Probe['appends']) {
+  const ms = folds.map((f) => f.ms);
+  const long: { ms: number; foldMs: number }[] = [];
+  let longFrames = 0;
+  for (let i = 1; i < frames.length; i++) {
+    const d = frames[i] - frames[i - 1];
+    if (d <= 50) continue;
+    longFrames++;
+    const inside = folds.filter((f) => f.t >= frames[i - 1] && f.t < frames[i]);
+    if (inside.length) long.push({ ms: r1(d), foldMs: r1(Math.max(...inside.map((f) => f.ms))) });
+  }
+  return {
+    folds: folds.length,
+    eventsPerFold: folds.length
+      ? Math.round(folds.reduce((a, f) => a + f.dropped, 0) / folds.length)
+      : 0,
+    foldMs: {
+      median: r1(percentile(ms, 50)),
+      p95: r1(percentile(ms, 95)),
+      max: r1(ms.length ? Math.max(...ms) : 0),
+    },
+    appends: appends.n,
+    longestAppendWithoutFoldMs: r1(appends.maxMs),
+    framesOver50ms: longFrames,
+    framesOver50msWithFold: long.length,
+    framesWithFold: long,
+  };
 }
 
 async function liveLatency(page: Page, emits: number) {
@@ -220,6 +286,7 @@ export default async function (argv: string[]): Promise<void> {
         heapFloorPer5sMb: floors,
         recordedEvents: load.events,
         timelineCap: MAX_EVENTS,
+        folding: foldFigures(load.frames, load.folds, load.appends),
         syntheticEmitToFrameMs: {
           n: load.latencies.length,
           median: r1(percentile(load.latencies, 50)),

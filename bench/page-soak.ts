@@ -16,7 +16,7 @@ import { RedisProcess } from '../server/redis-process.ts';
 import { freePort, freePortBlock } from '../server/free-port.ts';
 import { startLab } from '../server/start-lab.ts';
 import { MAX_EVENTS } from '../trace/timeline.ts';
-import { numberOption as option, round1 as r1 } from './bench-stats.ts';
+import { numberOption as option, percentile, round1 as r1 } from './bench-stats.ts';
 import { frameDeltas, frameStats } from './frame-probe.ts';
 import { machine } from './result-file.ts';
 
@@ -53,6 +53,18 @@ export function slope(points: { x: number; y: number }[]): number {
     den += (p.x - mx) ** 2;
   }
   return den === 0 ? 0 : num / den;
+}
+
+interface LongTask {
+  start: number;
+  ms: number;
+}
+
+/** An append that folded, as the player records it (web/src/state/player.svelte.ts). */
+interface Fold {
+  t: number;
+  ms: number;
+  dropped: number;
 }
 
 interface Floor {
@@ -102,10 +114,11 @@ export async function soak(page: Page, o: SoakOptions): Promise<Record<string, u
     await page.goto(lab.url);
     await page.locator(`[data-server="s${o.servers}"][data-state="up"]`).waitFor();
     await page.evaluate(() => {
-      const w = window as unknown as { __longTasks: number[] };
+      const w = window as unknown as { __longTasks: LongTask[] };
       w.__longTasks = [];
       new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) w.__longTasks.push(e.duration);
+        for (const e of list.getEntries())
+          w.__longTasks.push({ start: e.startTime, ms: e.duration });
       }).observe({ type: 'longtask' });
     });
     const cdp = await page.context().newCDPSession(page);
@@ -121,9 +134,14 @@ export async function soak(page: Page, o: SoakOptions): Promise<Record<string, u
     const seconds = o.minutes * 60;
     const t0 = Date.now();
     const floors: Floor[] = [];
+    /** When the bench forced a GC, on the page's clock: its own long tasks. */
+    const gcs: { from: number; to: number }[] = [];
+    const pageNow = () => page.evaluate(() => performance.now());
     const sampling = (async () => {
       while (Date.now() - t0 < seconds * 1000) {
+        const from = await pageNow();
         const mb = await heapFloor(cdp);
+        gcs.push({ from, to: await pageNow() });
         const { events, folded } = await page.evaluate(() => {
           const { player } = (
             window as unknown as { __fanoutLab: { player: { length: number; dropped: number } } }
@@ -137,9 +155,16 @@ export async function soak(page: Page, o: SoakOptions): Promise<Record<string, u
     const [deltas] = await Promise.all([frameDeltas(page, seconds), sampling]);
     clearInterval(timer);
     timer = undefined;
-    const longTasks = await page.evaluate(
-      () => (window as unknown as { __longTasks: number[] }).__longTasks,
-    );
+    const { tasks, folds } = await page.evaluate(() => {
+      const w = window as unknown as {
+        __longTasks: LongTask[];
+        __fanoutLab: { player: { folds: Fold[] } };
+      };
+      return { tasks: w.__longTasks, folds: w.__fanoutLab.player.folds };
+    });
+    const longTasks = tasks.map((t) => t.ms);
+    const during = (t: LongTask, at: number) => at >= t.start && at <= t.start + t.ms;
+    const foldMs = folds.map((f) => f.ms);
     // The timeline lets a checkpoint's worth go at a time, so it holds just under MAX_EVENTS once
     // full: the cap is reached at the first fold, not when `events` equals it.
     const capAt = floors.find((f) => f.folded > 0)?.min;
@@ -160,6 +185,24 @@ export async function soak(page: Page, o: SoakOptions): Promise<Record<string, u
         count: longTasks.length,
         over100ms: longTasks.filter((d) => d > 100).length,
         maxMs: r1(Math.max(0, ...longTasks)),
+        // A long task with a fold inside it, or one that overlaps the bench's own forced GC.
+        withFold: tasks
+          .filter((t) => folds.some((f) => during(t, f.t)))
+          .map((t) => ({
+            ms: r1(t.ms),
+            foldMs: r1(Math.max(...folds.filter((f) => during(t, f.t)).map((f) => f.ms))),
+          })),
+        duringForcedGc: tasks.filter((t) =>
+          gcs.some((g) => g.from <= t.start + t.ms && t.start <= g.to),
+        ).length,
+      },
+      folding: {
+        folds: folds.length,
+        foldMs: {
+          median: r1(percentile(foldMs, 50)),
+          p95: r1(percentile(foldMs, 95)),
+          max: r1(Math.max(0, ...foldMs)),
+        },
       },
       frames: frameStats(deltas, vsync),
       loadavgAtEnd: machine().loadavg,

@@ -70,6 +70,14 @@ export class Player {
   private syncTimer: ReturnType<typeof setTimeout> | null = null;
   private lastSync = 0;
   private latestHop: LabEvent | null = null;
+  /**
+   * Appends to the live recording that folded (let the oldest events go at the cap): when
+   * (performance.now()), how long the append took, and how many events went. The page bench reads
+   * it (window.__fanoutLab.player.folds) to tell a fold's cost from the rest of a frame.
+   */
+  readonly folds: { t: number; ms: number; dropped: number }[] = [];
+  /** Appends to the live recording, and the longest that did not fold, for comparison. */
+  readonly appends = { n: 0, maxMs: 0 };
 
   /** When each client.emit reached the page, for the page's own share of the latency. */
   get arrivedAt(): WeakMap<LabEvent, number> {
@@ -117,7 +125,7 @@ export class Player {
     }
     const fresh = this.intake.fresh(events);
     if (fresh.length === 0) return;
-    this.liveTimeline.append(fresh);
+    this.record(fresh);
     if (this.viewer !== null) return;
     const last = [...fresh].reverse().find(isHop);
     // A backfill after a feed switch is older than what is shown: it never takes the narration.
@@ -129,7 +137,7 @@ export class Player {
   flush(): void {
     const batch = this.intake.take();
     if (batch.length === 0) return;
-    this.liveTimeline.append(batch);
+    this.record(batch);
     if (this.viewer !== null) return;
     let lastHop: LabEvent | null = null;
     if (this.live) {
@@ -145,6 +153,22 @@ export class Player {
       if (lastHop) this.latestHop = lastHop;
     }
     this.syncSoon();
+  }
+
+  /** Appends to the live recording, timing the appends that fold. */
+  private record(events: LabEvent[]): void {
+    const before = this.liveTimeline.dropped;
+    const t = performance.now();
+    this.liveTimeline.append(events);
+    const ms = performance.now() - t;
+    this.appends.n += 1;
+    const dropped = this.liveTimeline.dropped - before;
+    if (dropped === 0) {
+      this.appends.maxMs = Math.max(this.appends.maxMs, ms);
+      return;
+    }
+    this.folds.push({ t, ms, dropped });
+    if (this.folds.length > 5000) this.folds.splice(0, this.folds.length - 5000);
   }
 
   /**
