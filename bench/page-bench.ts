@@ -1,8 +1,8 @@
 /**
- * `npm run bench -- page [--seconds 20] [--emits 40]`, or
+ * `npm run bench -- page [--seconds 20] [--emits 40] [--size 1280x720]`, or
  * `npm run bench -- page --soak-minutes 10` for the soak alone (bench/page-soak.ts)
  *
- * The lab page in headless chromium (Debian's, on PATH), at 1280x720:
+ * The lab page in headless chromium (Debian's, on PATH), at 1280x720 (or `--size`):
  * 1. idle: the page's synthetic mode with 200 clients and 10 servers on stage and no traffic;
  * 2. load: the same page fed a synthetic trace stream of 500 flows/s (trace/sim/synthetic-lab.ts: the
  *    simulated lab's events per broadcast, sampled by the monitor sink's own rule with a detail
@@ -36,7 +36,12 @@ import { soak, soakOptions } from './page-soak.ts';
  */
 const LOAD_DETAIL_PER_SECOND = 20_000;
 import { frameStats, shimNames } from './frame-probe.ts';
-import { numberOption as option, percentile, round1 as r1 } from './bench-stats.ts';
+import {
+  numberOption as option,
+  option as textOption,
+  percentile,
+  round1 as r1,
+} from './bench-stats.ts';
 
 interface Fold {
   t: number;
@@ -116,11 +121,14 @@ async function probe(page: Page, seconds: number): Promise<Probe> {
 export function foldFigures(frames: number[], folds: Fold[], appends: Probe['appends']) {
   const ms = folds.map((f) => f.ms);
   const long: { ms: number; foldMs: number }[] = [];
-  let longFrames = 0;
+  // Every frame over 50 ms, with how long before its end the last fold began (null: none yet),
+  // so a fold's later cost (the panels' sync, up to UI_SYNC_MS after it) would show too.
+  const longFrames: { ms: number; sinceFoldMs: number | null }[] = [];
   for (let i = 1; i < frames.length; i++) {
     const d = frames[i] - frames[i - 1];
     if (d <= 50) continue;
-    longFrames++;
+    const before = folds.filter((f) => f.t < frames[i]).at(-1);
+    longFrames.push({ ms: r1(d), sinceFoldMs: before ? r1(frames[i] - before.t) : null });
     const inside = folds.filter((f) => f.t >= frames[i - 1] && f.t < frames[i]);
     if (inside.length) long.push({ ms: r1(d), foldMs: r1(Math.max(...inside.map((f) => f.ms))) });
   }
@@ -136,7 +144,8 @@ export function foldFigures(frames: number[], folds: Fold[], appends: Probe['app
     },
     appends: appends.n,
     longestAppendWithoutFoldMs: r1(appends.maxMs),
-    framesOver50ms: longFrames,
+    framesOver50ms: longFrames.length,
+    longFrames,
     framesOver50msWithFold: long.length,
     framesWithFold: long,
   };
@@ -205,6 +214,8 @@ async function liveLatency(page: Page, emits: number) {
 export default async function (argv: string[]): Promise<void> {
   const seconds = option(argv, 'seconds', 20);
   const emits = option(argv, 'emits', 40);
+  const size = textOption(argv, 'size', '1280x720');
+  const [width, height] = size.split('x').map(Number);
   const chromiumPath = requireChromium();
   if (!chromiumPath) {
     console.error('page bench: chromium is not on PATH (apt-get install -y chromium).');
@@ -216,7 +227,7 @@ export default async function (argv: string[]): Promise<void> {
   if (soaking) {
     const browser = await launchChromium(chromiumPath, ['--enable-precise-memory-info']);
     try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+      const page = await browser.newPage({ viewport: { width, height } });
       await shimNames(page);
       console.log(
         `page bench: soak for ${soaking.minutes} min (${soaking.servers} servers, ${soaking.clients} lab clients, ${soaking.outside} outside clients sending ${soaking.rate} broadcasts/s)...`,
@@ -239,7 +250,7 @@ export default async function (argv: string[]): Promise<void> {
   const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   const browser = await launchChromium(chromiumPath, ['--enable-precise-memory-info']);
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    const page = await browser.newPage({ viewport: { width, height } });
     await shimNames(page);
     console.log(`page bench: idle for ${seconds} s (200 clients, 10 servers, no traffic)...`);
     await page.goto(`${base}/?synthetic=200,10,0`);
@@ -274,7 +285,7 @@ export default async function (argv: string[]): Promise<void> {
     }
     const result = {
       seconds,
-      viewport: '1280x720',
+      viewport: size,
       idle: { ...frameStats(idle.deltas, vsync), heapMb: idle.heap },
       load: {
         ...frameStats(load.deltas, vsync),
