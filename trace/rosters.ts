@@ -4,8 +4,24 @@
  * hundreds of messages between two joins, so sharing keeps the state (and each timeline
  * checkpoint) small: a copy per flow made a lab of 200 clients weigh 24 MB.
  */
-import type { EventKind, SocketKind } from './events.ts';
-import type { AudienceMember, Flow, LabState, Roster, RosterSocket } from './state.ts';
+import type {
+  ClientConnect,
+  ClientDisconnect,
+  EventKind,
+  LabEvent,
+  RoomChange,
+  SocketKind,
+} from './events.ts';
+import {
+  ownFlow,
+  type AudienceMember,
+  type ClientState,
+  type Flow,
+  type LabState,
+  type Roster,
+  type RosterSocket,
+  type SocketState,
+} from './state.ts';
 
 /** Kinds that change what a roster holds: who is connected where, in which rooms. */
 const CHANGES_ROSTER: ReadonlySet<EventKind> = new Set<EventKind>([
@@ -31,37 +47,45 @@ export function socketKind(socket: { kind?: SocketKind; client?: string }): Sock
   return socket.kind ?? (socket.client ? 'lab' : 'outside');
 }
 
+/** A client as a roster holds it, from the state now. */
+function memberOf(state: LabState, client: ClientState): AudienceMember {
+  const server = state.servers[client.server];
+  const connected = client.state === 'connected';
+  const socket = connected && client.socketId ? state.sockets[client.socketId] : undefined;
+  return {
+    server: client.server,
+    connected,
+    ...(socket ? { kind: socketKind(socket) } : {}),
+    serverUp: (server?.state ?? 'up') === 'up',
+    rooms: [...client.rooms],
+    socketId: client.socketId,
+    disconnects: client.disconnects,
+    serverDowns: server?.downs ?? 0,
+    ...(server?.link ? { serverLink: server.link } : {}),
+    serverLinkCuts: server?.linkCuts ?? 0,
+    ...(server?.connections.sub?.state === 'down' ? { subDown: true } : {}),
+    serverSubDowns: server?.subDowns ?? 0,
+  };
+}
+
+/** A socket as a roster's `sockets` holds it: connected, and no client's current socket. */
+function rosterSocketOf(
+  state: LabState,
+  socket: SocketState | undefined,
+): RosterSocket | undefined {
+  if (!socket?.connected) return undefined;
+  if (socket.client && state.clients[socket.client]?.socketId === socket.id) return undefined;
+  return { server: socket.server, rooms: [...socket.rooms], kind: socketKind(socket) };
+}
+
 function takeRoster(state: LabState): Roster {
   const audience: Record<string, AudienceMember> = {};
-  for (const client of Object.values(state.clients)) {
-    const server = state.servers[client.server];
-    const connected = client.state === 'connected';
-    const socket = connected && client.socketId ? state.sockets[client.socketId] : undefined;
-    audience[client.id] = {
-      server: client.server,
-      connected,
-      ...(socket ? { kind: socketKind(socket) } : {}),
-      serverUp: (server?.state ?? 'up') === 'up',
-      rooms: [...client.rooms],
-      socketId: client.socketId,
-      disconnects: client.disconnects,
-      serverDowns: server?.downs ?? 0,
-      ...(server?.link ? { serverLink: server.link } : {}),
-      serverLinkCuts: server?.linkCuts ?? 0,
-      ...(server?.connections.sub?.state === 'down' ? { subDown: true } : {}),
-      serverSubDowns: server?.subDowns ?? 0,
-    };
-  }
+  for (const client of Object.values(state.clients)) audience[client.id] = memberOf(state, client);
   // Sockets that are no client's current one: outside clients, mostly (a few, in a classroom).
   const sockets: Record<string, RosterSocket> = {};
   for (const socket of Object.values(state.sockets)) {
-    if (!socket.connected) continue;
-    if (socket.client && state.clients[socket.client]?.socketId === socket.id) continue;
-    sockets[socket.id] = {
-      server: socket.server,
-      rooms: [...socket.rooms],
-      kind: socketKind(socket),
-    };
+    const held = rosterSocketOf(state, socket);
+    if (held) sockets[socket.id] = held;
   }
   return { refs: 0, audience, sockets };
 }
@@ -90,6 +114,101 @@ export function releaseRoster(state: LabState, id: string): void {
 export function pruneRosters(state: LabState): void {
   for (const [id, roster] of Object.entries(state.rosters)) {
     if (roster.refs <= 0 && id !== state.currentRoster) delete state.rosters[id];
+  }
+}
+
+/**
+ * How far back in `t` (ms) a flow is looked at for a late roster change. Each source reports in
+ * its own batches (about every 20 ms, later under load), so the order flows arrive in is the
+ * order of their `t` only to within the sources' lag: past a flow this much older than the
+ * event, no flow that started after it is left.
+ */
+export const LATE_ROSTER_MS = 2000;
+
+/** Kinds that change one socket (and its client): the ones a late arrival is corrected for. */
+const CHANGES_SOCKET: ReadonlySet<EventKind> = new Set<EventKind>([
+  'client.connect',
+  'client.disconnect',
+  'room.join',
+  'room.leave',
+]);
+
+/** Same plain-JSON value, for the small records of a roster. */
+function same(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * A flow's roster is what the state held when the flow's first event arrived. But arrival order
+ * is not event order across sources: each server sends its events in its own batches, so a
+ * `client.connect` (disconnect, join, leave) that happened on one server before a broadcast can
+ * arrive after the broadcast's first events from another. Called once `e` is reduced: every flow
+ * already seen that started after `e` (its `firstT` later than `e.t`; the lab's servers share
+ * the machine's clock) gets the socket and its client as the state holds them now, as if `e`
+ * had arrived in time. Rosters are shared by flows and by forked states: a roster is changed in
+ * place only when every flow that uses it is corrected, and then gets new records; otherwise the
+ * corrected flows move to a new roster. Only flows of the last LATE_ROSTER_MS are looked at.
+ * Events of one socket come from one server, in order, so a later event of it corrects the flows
+ * after it in turn. A change at the same millisecond as the flow's start is left out: which came
+ * first is not known, and a delivery judged unexpected says less that is wrong than one judged lost.
+ */
+export function correctLateRosters(state: LabState, e: LabEvent): void {
+  if (!CHANGES_SOCKET.has(e.kind)) return;
+  const { socketId } = e as ClientConnect | ClientDisconnect | RoomChange;
+  const late = new Map<string, Flow[]>();
+  for (let i = state.flowOrder.length - 1; i >= 0; i--) {
+    const flow = state.flows[state.flowOrder[i]];
+    if (!flow) continue;
+    if (flow.firstT < e.t - LATE_ROSTER_MS) break;
+    if (flow.firstT <= e.t) continue;
+    const flows = late.get(flow.atEmit.roster);
+    if (flows) flows.push(flow);
+    else late.set(flow.atEmit.roster, [flow]);
+  }
+  if (late.size === 0) return;
+  const socket = state.sockets[socketId];
+  const clientId = socket?.client ?? ('client' in e ? e.client : undefined);
+  const client = clientId !== undefined ? state.clients[clientId] : undefined;
+  const member = client ? memberOf(state, client) : undefined;
+  const held = rosterSocketOf(state, socket);
+  for (const [id, flows] of late) {
+    const roster = state.rosters[id];
+    if (!roster) continue;
+    let audience = roster.audience;
+    const was = client ? audience[client.id] : undefined;
+    if (client && member) {
+      // A member already there keeps what its server was at emit time; only the client moves.
+      const { connected, kind, rooms, disconnects } = member;
+      let now = member;
+      if (was && was.server === member.server) {
+        now = { ...was, connected, rooms, socketId: member.socketId, disconnects };
+        if (kind) now.kind = kind;
+        else delete now.kind;
+      }
+      if (!same(was, now)) audience = { ...audience, [client.id]: now };
+    }
+    let sockets = roster.sockets;
+    if (sockets && !same(sockets[socketId], held)) {
+      sockets = { ...sockets };
+      if (held) sockets[socketId] = held;
+      else delete sockets[socketId];
+    }
+    if (audience === roster.audience && sockets === roster.sockets) continue;
+    if (flows.length === roster.refs) {
+      // New records, never the old ones changed: a forked state may share them.
+      roster.audience = audience;
+      if (sockets) roster.sockets = sockets;
+      continue;
+    }
+    const next = `r${++state.rosterCount}`;
+    state.rosters[next] = { refs: 0, audience, ...(sockets ? { sockets } : {}) };
+    for (const flow of flows) {
+      const own = ownFlow(state, flow.id);
+      if (!own) continue;
+      own.atEmit.roster = next;
+      state.rosters[next].refs += 1;
+      releaseRoster(state, id);
+    }
   }
 }
 
