@@ -133,9 +133,22 @@ const CHANGES_SOCKET: ReadonlySet<EventKind> = new Set<EventKind>([
   'room.leave',
 ]);
 
-/** Same plain-JSON value, for the small records of a roster. */
-function same(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+/** Same roster record (a member or a socket): equal fields, arrays by their items. */
+function same(a: object | undefined, b: object | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const keys = Object.keys(x);
+  if (keys.length !== Object.keys(y).length) return false;
+  for (const key of keys) {
+    const u = x[key];
+    const v = y[key];
+    if (u === v) continue;
+    if (!Array.isArray(u) || !Array.isArray(v) || u.length !== v.length) return false;
+    if (u.some((item, i) => item !== v[i])) return false;
+  }
+  return true;
 }
 
 /**
