@@ -20,28 +20,17 @@ function arrival(lab: LabScript, from: number, late = 's2'): LabEvent[] {
   ];
 }
 
-function outside(lab: LabScript, socketId: string, server: string, room?: string): void {
-  lab.emit({
-    kind: 'client.connect',
-    server,
-    socketId,
-    clientKind: 'outside',
-    transport: 'websocket',
-  });
-  if (room) lab.emit({ kind: 'room.join', server, socketId, room });
-}
-
 describe('a roster change that arrives after the flow it happened before', () => {
   it('counts a late connect and join as expected, and one after the emit stays out', () => {
     const lab = new LabScript().serverUp('s1').serverUp('s2');
     lab.connect('c1', 's1', ['blue']);
     const from = lab.events.length;
     lab.connect('c2', 's2', ['blue']);
-    outside(lab, 'raw2', 's2', 'blue');
+    lab.outside('raw2', 's2', ['blue']);
     const flow = broadcast(lab, 'c1', 'blue')!;
     // After the emit: not expected, wherever its events arrive.
     lab.connect('c3', 's2', ['blue']);
-    outside(lab, 'raw3', 's2', 'blue');
+    lab.outside('raw3', 's2', ['blue']);
 
     const late = arrival(lab, from);
     // The flow's first events come before s2's connects and joins.

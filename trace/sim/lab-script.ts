@@ -252,6 +252,19 @@ export class LabScript {
     return this;
   }
 
+  /** A socket that names no lab client (a script, a curious student) connects, and joins `rooms`. */
+  outside(socketId: string, server: string, rooms: string[] = []): this {
+    this.emit({
+      kind: 'client.connect',
+      server,
+      socketId,
+      clientKind: 'outside',
+      transport: 'websocket',
+    });
+    for (const room of rooms) this.emit({ kind: 'room.join', server, socketId, room });
+    return this;
+  }
+
   join(id: string, room: string, leave = false): this {
     const c = this.clients[id];
     if (!c?.connected || c.rooms.includes(room) !== leave) return this;
