@@ -112,4 +112,35 @@ describe('a roster change that arrives after the flow it happened before', () =>
     for (const [id, roster] of Object.entries(state.rosters))
       expect(roster.refs > 0 || id === state.currentRoster).toBe(true);
   });
+
+  it('takes only the disconnect of a client whose reconnect after the flow arrived first', () => {
+    const lab = new LabScript().serverUp('s1').serverUp('s2').serverUp('s3');
+    lab.connect('c1', 's1').connect('c2', 's3');
+    const from = lab.events.length;
+    const c1 = lab.clients.c1;
+    lab.emit({
+      kind: 'client.disconnect',
+      server: 's1',
+      socketId: c1.socketId,
+      client: 'c1',
+      reason: 'transport close',
+    });
+    c1.connected = false;
+    const flow = broadcast(lab, 'c2')!;
+    lab.connect('c1', 's2');
+    // s1's disconnect comes last, after the flow and after c1's reconnect to s2.
+    const tail = lab.events.map((e, i) => ({ e, source: lab.sources[i] })).slice(from);
+    const order = ['s3', 'hub', 's2', 's1'];
+    const events = [
+      ...lab.events.slice(0, from),
+      ...order.flatMap((s) => tail.filter((x) => x.source === s).map((x) => x.e)),
+    ];
+    expect(events).toHaveLength(lab.events.length);
+    const state = reduceAll(events);
+    // What c1 is now (on s2, since after the flow) says nothing of the flow: only that its
+    // socket on s1 had gone.
+    const member = state.rosters[state.flows[flow].atEmit.roster].audience.c1;
+    expect(member).toMatchObject({ server: 's1', connected: false });
+    expect(reconcile(state, flow)).toEqual(reconcile(reduceAll(lab.events), flow));
+  });
 });

@@ -162,7 +162,8 @@ function same(a: object | undefined, b: object | undefined): boolean {
  * place only when every flow that uses it is corrected, and then gets new records; otherwise the
  * corrected flows move to a new roster. Only flows of the last LATE_ROSTER_MS are looked at.
  * Events of one socket come from one server, in order, so a later event of it corrects the flows
- * after it in turn. A change at the same millisecond as the flow's start is left out: which came
+ * after it in turn; a client's reconnect to another server may come first, and then only a
+ * disconnect of the socket the flows knew is taken. A change at the same millisecond as the flow's start is left out: which came
  * first is not known, and a delivery judged unexpected says less that is wrong than one judged lost.
  */
 export function correctLateRosters(state: LabState, e: LabEvent): void {
@@ -181,25 +182,33 @@ export function correctLateRosters(state: LabState, e: LabEvent): void {
   if (late.size === 0) return;
   const socket = state.sockets[socketId];
   const clientId = socket?.client ?? ('client' in e ? e.client : undefined);
-  const client = clientId !== undefined ? state.clients[clientId] : undefined;
-  const member = client ? memberOf(state, client) : undefined;
+  const known = clientId !== undefined ? state.clients[clientId] : undefined;
+  // A client now on another socket went on without this one (a reconnect that arrived first,
+  // and may have come after the flows): its state now says nothing of them.
+  const current = known?.socketId === socketId;
+  const member = known && current ? memberOf(state, known) : undefined;
   const held = rosterSocketOf(state, socket);
   for (const [id, flows] of late) {
     const roster = state.rosters[id];
     if (!roster) continue;
     let audience = roster.audience;
-    const was = client ? audience[client.id] : undefined;
-    if (client && member) {
+    const was = known ? audience[known.id] : undefined;
+    let now = was;
+    if (member) {
       // A member already there keeps what its server was at emit time; only the client moves.
       const { connected, kind, rooms, disconnects } = member;
-      let now = member;
+      now = member;
       if (was && was.server === member.server) {
         now = { ...was, connected, rooms, socketId: member.socketId, disconnects };
         if (kind) now.kind = kind;
         else delete now.kind;
       }
-      if (!same(was, now)) audience = { ...audience, [client.id]: now };
+    } else if (was?.connected && was.socketId === socketId && e.kind === 'client.disconnect') {
+      // Only what the event itself says: the socket the flows knew it by had gone.
+      now = { ...was, connected: false, disconnects: was.disconnects + 1 };
+      delete now.kind;
     }
+    if (known && now && !same(was, now)) audience = { ...audience, [known.id]: now };
     let sockets = roster.sockets;
     if (sockets && !same(sockets[socketId], held)) {
       sockets = { ...sockets };
