@@ -38,7 +38,12 @@ describe('a roster change that arrives after the flow it happened before', () =>
     const c2Connect = late.findIndex((e) => e.kind === 'client.connect' && e.client === 'c2');
     expect(firstOfFlow).toBeLessThan(c2Connect);
 
-    const state = reduceAll(late);
+    // A checkpoint taken before s2's batch shares the roster's records: it must keep them.
+    const split = late.findIndex((e, i) => i >= from && e.server === 's2');
+    const state = reduceAll(late.slice(0, split));
+    const fork = forkState(state);
+    for (const e of late.slice(split)) reduce(state, e);
+    expect(Object.keys(fork.rosters[fork.flows[flow].atEmit.roster].audience)).toEqual(['c1']);
     const r = reconcile(state, flow)!;
     expect(r.expected).toEqual(['c1', 'c2']);
     expect(r.delivered.map((d) => d.client)).toEqual(['c1', 'c2']);

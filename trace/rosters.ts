@@ -14,6 +14,8 @@ import type {
 } from './events.ts';
 import {
   ownFlow,
+  putShared,
+  shareRecord,
   type AudienceMember,
   type ClientState,
   type Flow,
@@ -158,9 +160,10 @@ function same(a: object | undefined, b: object | undefined): boolean {
  * arrive after the broadcast's first events from another. Called once `e` is reduced: every flow
  * already seen that started after `e` (its `firstT` later than `e.t`; the lab's servers share
  * the machine's clock) gets the socket and its client as the state holds them now, as if `e`
- * had arrived in time. Rosters are shared by flows and by forked states: a roster is changed in
- * place only when every flow that uses it is corrected, and then gets new records; otherwise the
- * corrected flows move to a new roster. Only flows of the last LATE_ROSTER_MS are looked at.
+ * had arrived in time. Rosters are shared by flows and their records by forked states: a roster
+ * is changed only when every flow that uses it is corrected (its records copied first if
+ * shared); otherwise the corrected flows move to a new roster. Only flows of the last
+ * LATE_ROSTER_MS are looked at.
  * Events of one socket come from one server, in order, so a later event of it corrects the flows
  * after it in turn; a client's reconnect to another server may come first, and then only a
  * disconnect of the socket the flows knew is taken. A change at the same millisecond as the flow's start is left out: which came
@@ -191,8 +194,7 @@ export function correctLateRosters(state: LabState, e: LabEvent): void {
   for (const [id, flows] of late) {
     const roster = state.rosters[id];
     if (!roster) continue;
-    let audience = roster.audience;
-    const was = known ? audience[known.id] : undefined;
+    const was = known ? roster.audience[known.id] : undefined;
     let now = was;
     if (member) {
       // A member already there keeps what its server was at emit time; only the client moves.
@@ -208,29 +210,26 @@ export function correctLateRosters(state: LabState, e: LabEvent): void {
       now = { ...was, connected: false, disconnects: was.disconnects + 1 };
       delete now.kind;
     }
-    if (known && now && !same(was, now)) audience = { ...audience, [known.id]: now };
-    let sockets = roster.sockets;
-    if (sockets && !same(sockets[socketId], held)) {
-      sockets = { ...sockets };
-      if (held) sockets[socketId] = held;
-      else delete sockets[socketId];
+    const memberMoved = known !== undefined && now !== undefined && !same(was, now);
+    const socketMoved = roster.sockets !== undefined && !same(roster.sockets[socketId], held);
+    if (!memberMoved && !socketMoved) continue;
+    let target = roster;
+    if (flows.length !== roster.refs) {
+      // Other flows keep the roster: the corrected ones move to a new one, sharing its records.
+      shareRecord(roster.audience);
+      if (roster.sockets) shareRecord(roster.sockets);
+      const next = `r${++state.rosterCount}`;
+      target = state.rosters[next] = { ...roster, refs: 0 };
+      for (const flow of flows) {
+        const own = ownFlow(state, flow.id);
+        if (!own) continue;
+        own.atEmit.roster = next;
+        target.refs += 1;
+        releaseRoster(state, id);
+      }
     }
-    if (audience === roster.audience && sockets === roster.sockets) continue;
-    if (flows.length === roster.refs) {
-      // New records, never the old ones changed: a forked state may share them.
-      roster.audience = audience;
-      if (sockets) roster.sockets = sockets;
-      continue;
-    }
-    const next = `r${++state.rosterCount}`;
-    state.rosters[next] = { refs: 0, audience, ...(sockets ? { sockets } : {}) };
-    for (const flow of flows) {
-      const own = ownFlow(state, flow.id);
-      if (!own) continue;
-      own.atEmit.roster = next;
-      state.rosters[next].refs += 1;
-      releaseRoster(state, id);
-    }
+    if (memberMoved) target.audience = putShared(target.audience, known.id, now);
+    if (socketMoved) target.sockets = putShared(target.sockets!, socketId, held);
   }
 }
 
