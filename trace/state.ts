@@ -416,8 +416,8 @@ export function emptyState(): LabState {
 /**
  * Flows and roster records (audience, sockets) shared between states by `forkState`: they are
  * never changed in place again; the reducer copies one (`ownFlow`, `putShared`) before it
- * changes it. A WeakSet rather than a
- * field, so the state stays plain JSON and shared objects are let go with their last state.
+ * changes it. A WeakSet rather than a field, so the state stays plain JSON and shared objects
+ * are let go with their last state.
  */
 const shared = new WeakSet<object>();
 
