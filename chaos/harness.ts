@@ -9,6 +9,7 @@ import { reduce } from '../trace/reducer.ts';
 import { reconcileFlow } from '../trace/reconcile.ts';
 import { seededRandom } from '../trace/sim/seeded-random.ts';
 import type { TestLab } from '../tests/support/lab-fixture.ts';
+import { apiCalls } from '../trace/api-calls.ts';
 
 export interface ChaosRun {
   seed: number;
@@ -97,7 +98,7 @@ export class Traffic {
     const c = clients[Math.floor(this.rnd() * clients.length)];
     const n = ++this.sent;
     const call = this.lab
-      .api('POST', `/api/clients/${c.id}/emit`, { event: 'chat message', args: [`chaos ${n}`] })
+      .send(apiCalls.emit(c.id, 'chat message', [`chaos ${n}`]))
       .then((r) => {
         if (r.status >= 300) this.refused += 1;
       })

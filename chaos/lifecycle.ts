@@ -10,6 +10,7 @@ import { clientNames, until } from '../tests/support/lab-fixture.ts';
 import { adapterConnections } from '../tests/support/lab-consistency.ts';
 import type { LabInfo } from '../trace/lab-info.ts';
 import { FlowChecker, listenerCount, pause, Traffic, type ChaosRun } from './harness.ts';
+import { apiCalls } from '../trace/api-calls.ts';
 
 const NAME = 'lifecycle';
 const ACTIONS = ['stop', 'crash', 'start', 'cut', 'heal'] as const;
@@ -56,7 +57,13 @@ export async function lifecycleScenario(
     for (let i = 1; i <= actions; i++) {
       const action = ACTIONS[Math.floor(run.rnd() * ACTIONS.length)];
       const server = `s${1 + Math.floor(run.rnd() * 3)}`;
-      const res = await lab.api<{ error?: string }>('POST', `/api/servers/${server}/${action}`, {});
+      const res = await lab.send(
+        action === 'cut'
+          ? apiCalls.cut(server)
+          : action === 'heal'
+            ? apiCalls.heal(server)
+            : apiCalls.server(server, action),
+      );
       const line = `${action} ${server} -> ${res.status}`;
       actionLog.push(line);
       // 409 is a refusal the API documents (cut a server that is down, heal one not cut...).
@@ -85,8 +92,8 @@ export async function lifecycleScenario(
     }
     // Everything back: heal and start each server, then let the last flows arrive.
     for (const s of lab.lab.info().servers) {
-      if (s.link) await lab.api('POST', `/api/servers/${s.id}/heal`, {});
-      if (s.state !== 'up') await lab.api('POST', `/api/servers/${s.id}/start`, {});
+      if (s.link) await lab.send(apiCalls.heal(s.id));
+      if (s.state !== 'up') await lab.send(apiCalls.server(s.id, 'start'));
     }
     await traffic.stop();
     await until(async () => (await all()) === baseline, 15_000).catch(() => undefined);

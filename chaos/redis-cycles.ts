@@ -8,6 +8,7 @@
 import { makeLab, until } from '../tests/support/lab-fixture.ts';
 import { adapterConnections } from '../tests/support/lab-consistency.ts';
 import { FlowChecker, pause, percentile, type ChaosRun } from './harness.ts';
+import { apiCalls } from '../trace/api-calls.ts';
 
 const NAME = 'redis-cycles';
 const BACK_WITHIN_MS = 5000;
@@ -38,7 +39,7 @@ export async function redisCyclesScenario(
     let local = 0;
     const recoveryMs: number[] = [];
     for (let cycle = 1; cycle <= cycles; cycle++) {
-      const down = await lab.api('POST', '/api/redis/stop');
+      const down = await lab.send(apiCalls.redis('stop'));
       if (down.status !== 200)
         run.broke(NAME, `cycle ${cycle}: POST /api/redis/stop -> ${down.status}`);
       const text = `outage ${cycle}`;
@@ -60,7 +61,7 @@ export async function redisCyclesScenario(
         );
       await pause(300 + run.rnd() * 700);
 
-      const up = await lab.api('POST', '/api/redis/start');
+      const up = await lab.send(apiCalls.redis('start'));
       const t0 = Date.now();
       if (up.status !== 200)
         run.broke(NAME, `cycle ${cycle}: POST /api/redis/start -> ${up.status}`);

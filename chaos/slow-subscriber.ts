@@ -9,6 +9,7 @@
 import { makeLab, type Backend } from '../tests/support/lab-fixture.ts';
 import { chatArrives, subscribedAgain } from '../tests/support/chat-arrival.ts';
 import { FlowChecker, pause, type ChaosRun } from './harness.ts';
+import { apiCalls } from '../trace/api-calls.ts';
 
 const NAME = 'slow-subscriber';
 
@@ -31,7 +32,7 @@ export async function slowSubscriberScenario(
     const s2Client = await lab.client('s2');
     const before = await subscribedAgain(lab, 's2');
     const slowed = lab.waitForEvent((e) => e.kind === 'server.link' && e.link === 'slow');
-    const res = await lab.api('POST', '/api/servers/s2/cut', { mode: 'slow' });
+    const res = await lab.send(apiCalls.cut('s2', { mode: 'slow' }));
     if (res.status !== 200) run.broke(NAME, `${backend}: cut slow -> ${res.status}`);
     const slowEvent = await slowed;
     const t0 = Date.now();
@@ -39,7 +40,7 @@ export async function slowSubscriberScenario(
       (e) => e.kind === 'server.link' && e.server === 's2' && e.closedBy === 'redis',
       { timeoutMs: 60_000 },
     );
-    const burst = lab.api('POST', '/api/clients/c1/burst', { count: 150, bytes: 60_000 });
+    const burst = lab.send(apiCalls.burst('c1', { count: 150, bytes: 60_000 }));
     let cutOffMs: number | undefined;
     let recovered = false;
     try {
@@ -47,10 +48,7 @@ export async function slowSubscriberScenario(
       cutOffMs = Date.now() - t0;
       const again = await subscribedAgain(lab, 's2');
       const back = chatArrives(s2Client, 'after the cut-off');
-      await lab.api('POST', '/api/clients/c1/emit', {
-        event: 'chat message',
-        args: ['after the cut-off'],
-      });
+      await lab.send(apiCalls.emit('c1', 'chat message', ['after the cut-off']));
       await back;
       recovered = again !== before;
       if (!recovered) run.broke(NAME, `${backend}: s2's sub connection is the one Redis cut off`);

@@ -14,7 +14,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { baseOptions, labConnectionName, quitAll, whenReady } from './redis-clients.ts';
+import {
+  baseOptions,
+  guardResubscribe,
+  labConnectionName,
+  quitAll,
+  whenReady,
+} from './redis-clients.ts';
 import { settlesWithin } from './deadline.ts';
 import type { LabInfo } from '../trace/lab-info.ts';
 import { LAB_ID } from './lab-id.ts';
@@ -129,6 +135,8 @@ export class Roster {
       baseOptions(labConnectionName(`${options.name}:roster-sub`, options.lab)),
     );
     for (const c of [this.pub, this.sub]) c.on('error', () => undefined);
+    // ioredis's own re-subscribe after an outage is awaited by nobody (redis-clients.ts).
+    guardResubscribe(this.sub);
     this.subscribed = this.sub.subscribe(this.channel).then(
       () => true,
       () => false,

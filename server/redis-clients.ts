@@ -210,6 +210,23 @@ export const SUBSCRIBE_COMMANDS = [
 /** `set`: the streams adapter saves a session (SET ... PX) without awaiting it either. */
 const FIRE_AND_FORGET = ['publish', 'spublish', 'set', ...SUBSCRIBE_COMMANDS] as const;
 
+/** Marks the promises of `commands` on `client` handled; callers still get the same promise. */
+function catchEach(
+  client: Redis,
+  commands: readonly string[],
+  onError: (command: string, err: Error) => void,
+): void {
+  const target = client as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  for (const command of commands) {
+    const original = target[command];
+    target[command] = function (this: unknown, ...args: unknown[]) {
+      const result = original.apply(this, args);
+      result.catch((err: Error) => onError(command, err));
+      return result;
+    };
+  }
+}
+
 /**
  * The adapters call PUBLISH, (UN)SUBSCRIBE and SET without awaiting them. When Redis is down or a
  * server is crashed, those promises reject, and an unhandled rejection would end the whole lab.
@@ -219,13 +236,25 @@ export function guardFireAndForget(
   client: Redis,
   onError: (command: string, err: Error) => void,
 ): void {
-  const target = client as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-  for (const command of FIRE_AND_FORGET) {
-    const original = target[command];
-    target[command] = function (this: unknown, ...args: unknown[]) {
-      const result = original.apply(this, args);
-      result.catch((err: Error) => onError(command, err));
-      return result;
-    };
-  }
+  catchEach(client, FIRE_AND_FORGET, onError);
+}
+
+/**
+ * ioredis subscribes a subscriber connection again by itself each time it is back
+ * (autoResubscribe), and nobody awaits that SUBSCRIBE. Should the connection be closed for good
+ * before Redis answers it (the lab removes or replaces the connection while Redis is away), or
+ * give up on it (maxRetriesPerRequest), its promise rejects with `Connection is closed.` or
+ * MaxRetriesPerRequestError and no caller to catch it: an unhandled rejection, which ends a Node
+ * process. The chaos suite's API fuzz found it on the stray subscriber (it re-subscribed as Redis
+ * came back, Redis went away again before answering, and the stray was removed). Every
+ * subscriber connection the lab makes outside the adapters (whose connections get
+ * guardFireAndForget) gets this. A connection closed for good has no use for the answer; one that
+ * gave up comes back subscribed to nothing (ioredis re-subscribes what Redis had confirmed), so
+ * `onError` may subscribe it again.
+ */
+export function guardResubscribe(
+  client: Redis,
+  onError: (command: string, err: Error) => void = () => undefined,
+): void {
+  catchEach(client, ['subscribe', 'psubscribe', 'ssubscribe'], onError);
 }

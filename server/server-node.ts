@@ -17,6 +17,7 @@ import { settlesWithin } from './deadline.ts';
 import { createClusterPair } from './redis-cluster/cluster-clients.ts';
 import type { ServerTap } from './monitor/server-tap.ts';
 import type { LinkState, RedisLink } from './redis-link.ts';
+import { droppedLogger } from './adapters/guard.ts';
 
 export type ServerState = 'up' | 'down' | 'crashed';
 
@@ -237,7 +238,8 @@ export class ServerNode {
       );
       tap?.attachRedis(client, role);
     }
-    const ctx = { key, subscriptionMode };
+    const log = this.options.onLog ?? ((line: string) => console.error(line));
+    const ctx = { key, subscriptionMode, onDropped: droppedLogger(id, log) };
     io.adapter(tap ? mode.tapped(tap, conns, ctx) : mode.create(conns, ctx));
     return conns;
   }

@@ -15,7 +15,7 @@ import {
   startupNodes,
 } from './redis-cluster/cluster-clients.ts';
 import type { AdapterKind } from '../trace/events.ts';
-import { baseOptions, labConnectionName, quitAll } from './redis-clients.ts';
+import { baseOptions, guardResubscribe, labConnectionName, quitAll } from './redis-clients.ts';
 import { LabError } from './lab-error.ts';
 
 export class StraySubscriber {
@@ -60,10 +60,23 @@ export class StraySubscriber {
       : new Redis(this.url(), { ...baseOptions(name), maxRetriesPerRequest: 1 });
     client.on('error', () => undefined);
     if (client instanceof Cluster && adapter === 'sharded') guardShardedSubscribers(client);
+    const subscribe = () =>
+      adapter === 'sharded'
+        ? client.ssubscribe(`${this.key}#/#`)
+        : client.subscribe(`${this.key}-request#/#`);
+    // A Cluster re-subscribes through a subscriber of its own, and catches that itself.
+    if (client instanceof Redis)
+      guardResubscribe(client, () => {
+        // ioredis's re-subscribe after an outage failed: removed meanwhile (the API fuzz found it
+        // as an unhandled rejection), or Redis went away again before it answered and the
+        // connection gave up on it (maxRetriesPerRequest 1), and then it comes back subscribed
+        // to nothing. Still the stray: subscribe again once it is back.
+        if (this.client === client)
+          client.once('ready', () => void subscribe().catch(() => undefined));
+      });
     this.client = client;
     try {
-      if (adapter === 'sharded') await client.ssubscribe(`${this.key}#/#`);
-      else await client.subscribe(`${this.key}-request#/#`);
+      await subscribe();
     } catch (err) {
       this.client = null;
       client.disconnect();

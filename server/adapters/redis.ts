@@ -5,18 +5,19 @@
  * its own by uid. Requests (fetchSockets, serverSideEmit, broadcasts with acks) go on a request
  * channel, answers on the response channels.
  */
-import { createAdapter } from '@socket.io/redis-adapter';
 import { createRedisPair } from '../redis-clients.ts';
 import { classicFactory } from '../monitor/tap-classic.ts';
 import { monitorAware } from '../monitor/tapped-adapters.ts';
 import { need, type ServerMode } from './server-mode.ts';
+import { guardedClassic } from './guard.ts';
 
 export const redisMode: ServerMode = {
   id: 'redis',
   cluster: true,
   family: 'classic',
   connect: createRedisPair,
-  create: (conns, { key }) => createAdapter(need(conns).pub, need(conns).sub, key ? { key } : {}),
+  create: (conns, { key, onDropped }) =>
+    guardedClassic(need(conns).pub, need(conns).sub, key, onDropped ?? (() => undefined)),
   tapped: (tap, conns, { key }) =>
     monitorAware(classicFactory(tap, need(conns).pub, need(conns).sub, key)),
   wire: (key) => ({

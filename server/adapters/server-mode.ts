@@ -11,6 +11,7 @@ import type { AdapterKind, SubscriptionMode } from '../../trace/events.ts';
 import type { ServerTap } from '../monitor/server-tap.ts';
 import type { AdapterFamily } from '../monitor/decode.ts';
 import type { RedisPair } from '../redis-clients.ts';
+import type { OnDropped } from './guard.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- socket.io types the factory loosely too
 export type AdapterFactory = (nsp: any) => any;
@@ -28,6 +29,8 @@ export interface ModeContext {
   /** The prefix of the adapter's channels (and stream and session keys): default `socket.io`. */
   key?: string;
   subscriptionMode?: SubscriptionMode;
+  /** Told of a message the adapter could not handle, which a guard dropped (guard.ts). */
+  onDropped?: OnDropped;
 }
 
 /** Where a mode's adapter meets Redis, for a given prefix (docs/adapters.md lists them). */
@@ -55,7 +58,10 @@ export interface ServerMode {
    * servers do not talk to Redis in this mode.
    */
   connect: ((url: string, id: string, protocol: 2 | 3, lab?: string) => RedisConnections) | null;
-  /** The plain factory, as the walkthrough writes it (monitor off). */
+  /**
+   * The factory as the walkthrough writes it, for the monitor off: the real adapter, guarded
+   * against what it would crash on (guard.ts), with no hooks of the tap's.
+   */
   create(conns: RedisConnections | null, ctx: ModeContext): AdapterFactory;
   /** The same adapter with the tap's hooks (server/monitor/). */
   tapped(tap: ServerTap, conns: RedisConnections | null, ctx: ModeContext): AdapterFactory;

@@ -4,11 +4,11 @@
  * one room goes on that room's channel, which only servers with members in it SSUBSCRIBE to.
  * Needs Redis 7. The adapter's README says it does not work with ioredis on a Redis Cluster.
  */
-import { createShardedAdapter } from '@socket.io/redis-adapter';
 import { createRedisPair } from '../redis-clients.ts';
 import { shardedFactory } from '../monitor/tap-sharded.ts';
 import { monitorAware } from '../monitor/tapped-adapters.ts';
 import { need, type ServerMode } from './server-mode.ts';
+import { guardedSharded } from './guard.ts';
 
 export const shardedMode: ServerMode = {
   id: 'sharded',
@@ -16,11 +16,13 @@ export const shardedMode: ServerMode = {
   cluster: true,
   family: 'sharded',
   connect: createRedisPair,
-  create: (conns, { key, subscriptionMode }) =>
-    createShardedAdapter(need(conns).pub, need(conns).sub, {
-      subscriptionMode: subscriptionMode ?? 'dynamic',
-      ...(key ? { channelPrefix: key } : {}),
-    }),
+  create: (conns, { key, subscriptionMode, onDropped }) =>
+    guardedSharded(
+      need(conns).pub,
+      need(conns).sub,
+      { mode: subscriptionMode, key },
+      onDropped ?? (() => undefined),
+    ),
   tapped: (tap, conns, { key, subscriptionMode }) =>
     monitorAware(
       shardedFactory(tap, need(conns).pub, need(conns).sub, { mode: subscriptionMode, key }),

@@ -11,7 +11,7 @@ import type { Namespace } from 'socket.io';
 import { Redis } from 'ioredis';
 import { parseEnvelope, type Envelope } from '../../trace/events.ts';
 import { eventsProblem } from '../../trace/event-shape.ts';
-import { baseOptions, labConnectionName } from '../redis-clients.ts';
+import { baseOptions, guardResubscribe, labConnectionName } from '../redis-clients.ts';
 import { errorText } from './decode.ts';
 import { sendToViewers } from './viewer-relay.ts';
 
@@ -87,6 +87,8 @@ export function readBatch(
 export function subscribeMonitor(o: MonitorSubscription): Redis {
   const sub = new Redis(o.url, baseOptions(labConnectionName(o.name, o.lab)));
   sub.on('error', () => undefined);
+  // ioredis's own re-subscribe after an outage is awaited by nobody (redis-clients.ts).
+  guardResubscribe(sub);
   sub.subscribe(o.channel).catch(() => undefined);
   sub.on('messageBuffer', (_channel: Buffer, message: Buffer) => {
     const head = headOf(message.toString('utf8', 0, HEAD_BYTES));

@@ -57,6 +57,8 @@ describe.skipIf(!chromiumPath)('a page opened after the ring rolled over', () =>
     for (const s of ['s1', 's2', 's3'])
       await page.locator(`[data-server="${s}"][data-state="up"]`).waitFor();
     await page.locator('[data-redis="up"]').waitFor({ timeout: 5000 });
+    // The hub reads Redis's subscriptions every 2 s: the outsider's channel comes with that report.
+    await page.locator('g[data-node="channel:outside:news"]').waitFor({ timeout: 10_000 });
     await page.screenshot({ path: `${ARTIFACTS}/late-page.png` });
 
     const shown = await page.evaluate(() => ({

@@ -209,3 +209,49 @@ describe.each(BACKENDS)('hostile traffic, sharded adapter (%s)', (backend) => {
     async (_name, m) => checkMessage(lab, others, m, 'sharded'),
   );
 });
+
+/**
+ * With the monitor off no tap wraps the adapters, and the real adapter dies of what kills a
+ * plain server. The lab guards its adapters itself (server/adapters/guard.ts), monitor or not:
+ * `npm start -- --monitor off` once died of one `PUBLISH socket.io#/# hi`.
+ */
+const MONITOR_OFF = BACKENDS.flatMap((backend) =>
+  (['redis', 'sharded'] as const).map((adapter) => [backend, adapter] as const),
+);
+describe.each(MONITOR_OFF)(
+  'hostile traffic with the monitor off (%s, %s adapter)',
+  (backend, adapter) => {
+    let lab: TestLab;
+    let others: Socket[];
+    const died: unknown[] = [];
+    const onDeath = (err: unknown) => died.push(err);
+    beforeAll(async () => {
+      // Vitest would report an uncaught error too, after the test; this names the message.
+      process.on('uncaughtException', onDeath);
+      process.on('unhandledRejection', onDeath);
+      lab = await makeLab(backend, {
+        monitor: false,
+        adapter,
+        ...(adapter === 'sharded' ? { subscriptionMode: 'static' as const } : {}),
+      });
+      for (const server of ['s1', 's2', 's3']) await lab.lab.addClients(server, 1);
+      others = [await lab.client('s2'), await lab.client('s3')];
+    });
+    afterAll(async () => {
+      process.off('uncaughtException', onDeath);
+      process.off('unhandledRejection', onDeath);
+      await lab.close();
+    });
+
+    it.each(HOSTILE_MESSAGES.filter((m) => m.target === adapter).map((m) => [m.name, m] as const))(
+      '%s: nothing thrown, and the servers keep serving',
+      async (name, m) => {
+        died.length = 0;
+        await publishHostile(lab.admin, m, lab.lab.key);
+        // The chat goes out after the message on the same connections, so s2 and s3 have read it.
+        await stillServes(lab, others, `after ${name}`);
+        expect(died.map(String)).toEqual([]);
+      },
+    );
+  },
+);
