@@ -102,3 +102,21 @@ export function decisionLabel(r: Pick<DecidedReceipt, 'decision' | 'sockets'>): 
 export function roomOf(channel: string): string {
   return classifyChannel(channel).room || channel;
 }
+
+/** Who published a message that no server of this lab sent (`Receive.foreign`). */
+type Publisher = { foreign?: 'outside' | 'other-lab'; otherLab?: string };
+
+/** The publisher of a message no server of this lab sent, as a clause of a hop's sentence. */
+export function publisherClause(p: Publisher): string {
+  if (p.foreign === 'outside') return ' (published by no server of this lab)';
+  if (p.foreign === 'other-lab') return ` (published by lab ${p.otherLab ?? '?'})`;
+  return '';
+}
+
+/** The same, as a sentence of its own after the narration's. */
+export function publisherSentence(p: Publisher): string {
+  if (p.foreign === 'outside') return ' No server of this lab published it.';
+  if (p.foreign === 'other-lab')
+    return ` Another lab sharing this Redis (${p.otherLab ?? '?'}) published it.`;
+  return '';
+}

@@ -5,7 +5,7 @@
 import { inCausalOrder, isResponse, type HopKind } from './causal-order.ts';
 import type { Decision, TenStep } from './events.ts';
 import { plural } from './plural.ts';
-import { decisionClause } from './decision-words.ts';
+import { decisionClause, publisherClause } from './decision-words.ts';
 import type { Flow } from './state.ts';
 
 export type { HopKind } from './causal-order.ts';
@@ -28,13 +28,6 @@ export interface Hop {
   t: number;
   /** One sentence for the narration. */
   text: string;
-}
-
-/** Who published a flow no server of this lab sent, as a clause of a hop's sentence. */
-export function foreignClause(flow: Pick<Flow, 'foreign' | 'otherLab'>): string {
-  if (flow.foreign === 'outside') return ' (published by no server of this lab)';
-  if (flow.foreign === 'other-lab') return ` (published by lab ${flow.otherLab ?? '?'})`;
-  return '';
 }
 
 export function hopsOf(flow: Flow): Hop[] {
@@ -83,7 +76,7 @@ export function hopsOf(flow: Flow): Hop[] {
     });
   }
   for (const r of flow.receipts) {
-    const text = `${decisionClause(r)}${foreignClause(flow)}`;
+    const text = `${decisionClause(r)}${publisherClause(flow)}`;
     add({
       step: 9,
       kind: 'receive',

@@ -29,7 +29,7 @@ import {
 import { onClusterNodes } from './cluster-bus.ts';
 import { onRedisPubsub } from './redis-report.ts';
 import { onHttpRequest, onTransportUpgrade } from './reduce-http.ts';
-import { noteRosterChange } from './rosters.ts';
+import { correctLateRosters, noteRosterChange } from './rosters.ts';
 import { onClientConnect, onClientDisconnect, onRoomChange } from './reduce-sockets.ts';
 import { emptyState, emptyTotals, type LabState } from './state.ts';
 
@@ -93,6 +93,7 @@ const HANDLERS: Handlers = {
 export function reduce(state: LabState, event: LabEvent): LabState {
   const handler = HANDLERS[event.kind] as ((s: LabState, e: LabEvent) => void) | undefined;
   handler?.(state, event);
+  correctLateRosters(state, event);
   noteRosterChange(state, event.kind);
   state.step = event.step;
   state.lastEvent = event;

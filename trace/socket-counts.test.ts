@@ -10,13 +10,7 @@ describe('a broadcast counted in sockets', () => {
     const lab = new LabScript().serverUp('s1').serverUp('s2');
     lab.connect('c1', 's1').connect('c2', 's2');
     // A socket that said nothing of itself, straight to s2.
-    lab.emit({
-      kind: 'client.connect',
-      server: 's2',
-      socketId: 'raw1',
-      clientKind: 'outside',
-      transport: 'websocket',
-    });
+    lab.outside('raw1', 's2');
     const flow = broadcast(lab, 'c1');
     const state = reduceAll(lab.events);
     const f = state.flows[flow!];
@@ -38,17 +32,7 @@ describe('a broadcast counted in sockets', () => {
   it('counts the sockets as they were at the emit: joins, leaves and room changes after it change nothing', () => {
     const lab = new LabScript().serverUp('s1').serverUp('s2');
     lab.connect('c1', 's1', ['blue']).connect('c2', 's2', ['blue']).connect('c3', 's2');
-    const outside = (socketId: string, server: string) =>
-      lab.emit({
-        kind: 'client.connect',
-        server,
-        socketId,
-        clientKind: 'outside',
-        transport: 'websocket',
-      });
-    outside('raw1', 's1');
-    lab.emit({ kind: 'room.join', server: 's1', socketId: 'raw1', room: 'blue' });
-    outside('raw2', 's2');
+    lab.outside('raw1', 's1', ['blue']).outside('raw2', 's2');
     const toAll = broadcast(lab, 'c3')!;
     const toBlue = broadcast(lab, 'c1', 'blue')!;
     // Read while the lab is as it was at the emit.
@@ -63,7 +47,7 @@ describe('a broadcast counted in sockets', () => {
     // Afterwards: a lab client and an outside socket join (c4 into blue), c2 leaves the lab,
     // raw2 joins blue and raw1 leaves it.
     lab.connect('c4', 's1', ['blue']).join('c3', 'blue');
-    outside('raw3', 's2');
+    lab.outside('raw3', 's2');
     lab.emit({ kind: 'room.join', server: 's2', socketId: 'raw2', room: 'blue' });
     lab.emit({ kind: 'room.leave', server: 's1', socketId: 'raw1', room: 'blue', closing: false });
     lab.emit({

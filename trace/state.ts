@@ -414,9 +414,10 @@ export function emptyState(): LabState {
 }
 
 /**
- * Flows and roster audiences shared between states by `forkState`: they are never changed in
- * place again; the reducer copies one (`ownFlow`) before it changes it. A WeakSet rather than a
- * field, so the state stays plain JSON and shared objects are let go with their last state.
+ * Flows and roster records (audience, sockets) shared between states by `forkState`: they are
+ * never changed in place again; the reducer copies one (`ownFlow`, `putShared`) before it
+ * changes it. A WeakSet rather than a field, so the state stays plain JSON and shared objects
+ * are let go with their last state.
  */
 const shared = new WeakSet<object>();
 
@@ -434,12 +435,37 @@ export function forkState(state: LabState): LabState {
     flows[id] = flow;
   }
   const rosters: LabState['rosters'] = {};
-  // A new record per roster (its `refs` changes), sharing what never changes in place.
-  for (const id of Object.keys(state.rosters)) rosters[id] = { ...state.rosters[id] };
+  // A new record per roster (its `refs` changes), sharing its audience and sockets until changed.
+  for (const id of Object.keys(state.rosters)) {
+    const roster = state.rosters[id];
+    shared.add(roster.audience);
+    if (roster.sockets) shared.add(roster.sockets);
+    rosters[id] = { ...roster };
+  }
   const out: Record<string, unknown> = { flows, rosters };
   for (const key of Object.keys(state) as (keyof LabState)[])
     if (key !== 'flows' && key !== 'rosters') out[key] = cloneState(state[key]);
   return out as unknown as LabState;
+}
+
+/**
+ * `record` with `key` set to `value` (removed when undefined): in place, or in a copy when a
+ * forked state or another roster may share it (see `shareRecord`).
+ */
+export function putShared<T>(
+  record: Record<string, T>,
+  key: string,
+  value: T | undefined,
+): Record<string, T> {
+  const out = shared.has(record) ? { ...record } : record;
+  if (value === undefined) delete out[key];
+  else out[key] = value;
+  return out;
+}
+
+/** Marks a roster's record that two rosters of one state hold: `putShared` copies it first. */
+export function shareRecord(record: object): void {
+  shared.add(record);
 }
 
 /** The flow `id` of `state`, copied first if another state shares it, so it may be changed. */

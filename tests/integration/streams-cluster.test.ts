@@ -12,6 +12,7 @@ import type { Socket } from 'socket.io-client';
 import { LabCluster } from '../../server/redis-cluster/lab-cluster.ts';
 import { holdsSlot } from '../../trace/cluster-slots.ts';
 import type { LabEvent } from '../../trace/events.ts';
+import { apiCalls } from '../../trace/api-calls.ts';
 import { reduceAll } from '../../trace/reducer.ts';
 import { reconcile } from '../../trace/reconcile.ts';
 import { closeAllLabs, makeLab, until, type TestLab } from '../support/lab-fixture.ts';
@@ -46,10 +47,8 @@ beforeAll(async () => {
   lab = await makeLab('redis', { cluster });
   expect(lab.lab.key).toBe(stream);
   // The page's setup switches a cluster lab to streams: it was refused before.
-  const res = await lab.api<{ adapter: string; error?: string }>('POST', '/api/lab/setup', {
-    adapter: 'streams',
-  });
-  expect(res.body.error).toBeUndefined();
+  const res = await lab.send(apiCalls.setup({ adapter: 'streams' }));
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
   expect(res.body.adapter).toBe('streams');
   for (const server of ['s1', 's2', 's3']) await lab.lab.addClients(server, 1);
   s2 = await lab.client('s2');
@@ -122,7 +121,7 @@ describe('the streams adapter on a local Redis Cluster', () => {
   });
 
   it('a client whose server stopped and started again is sent what it missed: recovered', async () => {
-    const stopped = await lab.api('POST', '/api/servers/s3/stop', {});
+    const stopped = await lab.send(apiCalls.server('s3', 'stop'));
     expect(stopped.status).toBe(200);
     const flow = await say(lab, 'while s3 was away');
     await lab.waitForEvent(
@@ -130,7 +129,7 @@ describe('the streams adapter on a local Redis Cluster', () => {
       { past: true },
     );
     const missed = chatArgs(s3, 'while s3 was away', 20_000);
-    const started = await lab.api('POST', '/api/servers/s3/start', {});
+    const started = await lab.send(apiCalls.server('s3', 'start'));
     expect(started.status).toBe(200);
     await missed;
     const back = (await lab.waitForEvent(

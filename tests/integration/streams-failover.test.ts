@@ -12,6 +12,7 @@ import type { Socket } from 'socket.io-client';
 import { LabCluster } from '../../server/redis-cluster/lab-cluster.ts';
 import { holdsSlot, keySlot } from '../../trace/cluster-slots.ts';
 import type { LabEvent } from '../../trace/events.ts';
+import { apiCalls } from '../../trace/api-calls.ts';
 import { closeAllLabs, makeLab, until, type TestLab } from '../support/lab-fixture.ts';
 import { chatArgs, say } from '../support/chat-arrival.ts';
 
@@ -50,7 +51,7 @@ describe('the streams adapter while the master that holds the stream fails over'
     const slot = keySlot(lab.lab.key);
     const owner = cluster.nodes().find((n) => n.role === 'master' && holdsSlot(n.slots, slot))!;
     const replica = cluster.nodes().find((n) => n.master === owner.name)!;
-    const stopped = await lab.api('POST', `/api/redis/nodes/${owner.name}/stop`);
+    const stopped = await lab.send(apiCalls.redisNode(owner.name, 'stop'));
     expect(stopped.status).toBe(200);
     // Sent at once: the master is gone and its replica has not taken over yet.
     const arrives = chatArgs(s3, 'during the failover', 30_000);
@@ -74,7 +75,7 @@ describe('the streams adapter while the master that holds the stream fails over'
       10_000,
       "s2's client getting it",
     );
-    const started = await lab.api('POST', `/api/redis/nodes/${owner.name}/start`);
+    const started = await lab.send(apiCalls.redisNode(owner.name, 'start'));
     expect(started.status).toBe(200);
   }, 60_000);
 });

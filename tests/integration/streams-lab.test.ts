@@ -12,6 +12,7 @@ import { BACKENDS, closeAllLabs, makeLab, until, type TestLab } from '../support
 import { reduceAll } from '../../trace/reducer.ts';
 import { reconcile } from '../../trace/reconcile.ts';
 import type { LabEvent } from '../../trace/events.ts';
+import { apiCalls } from '../../trace/api-calls.ts';
 import { STREAM_MAX_LEN } from '../../server/adapters/streams.ts';
 
 import { chatArgs, say } from '../support/chat-arrival.ts';
@@ -116,7 +117,7 @@ describe.each(BACKENDS)('the streams adapter in the lab (%s)', (backend) => {
   it('a server cut off from Redis reads what it missed when it is back: recovered, not lost', async () => {
     // The reconciliation judges by what the trace knew at emit time: the cut comes first.
     const linked = lab.waitForEvent((e) => e.kind === 'server.link' && e.server === 's2');
-    const cut = await lab.api('POST', '/api/servers/s2/cut', {});
+    const cut = await lab.send(apiCalls.cut('s2'));
     expect(cut.status).toBe(200);
     expect(await linked).toMatchObject({ link: 'cut' });
     const late = chatArgs(s2, 'during the cut', 30_000);
@@ -124,7 +125,7 @@ describe.each(BACKENDS)('the streams adapter in the lab (%s)', (backend) => {
     const flow = await say(lab, 'during the cut');
     await across;
     expect(ofKind(lab, 'receive', flow).filter((r) => r.server === 's2')).toEqual([]);
-    const heal = await lab.api('POST', '/api/servers/s2/heal', {});
+    const heal = await lab.send(apiCalls.heal('s2'));
     expect(heal.status).toBe(200);
     await late;
     await lab.waitForEvent(
@@ -143,7 +144,7 @@ describe.each(BACKENDS)('the streams adapter in the lab (%s)', (backend) => {
   });
 
   it('a client whose server stopped is sent what it missed when it comes back', async () => {
-    const stopped = await lab.api('POST', '/api/servers/s3/stop', {});
+    const stopped = await lab.send(apiCalls.server('s3', 'stop'));
     expect(stopped.status).toBe(200);
     const flow = await say(lab, 'while s3 was away');
     await lab.waitForEvent(
@@ -153,7 +154,7 @@ describe.each(BACKENDS)('the streams adapter in the lab (%s)', (backend) => {
       },
     );
     const missed = chatArgs(s3, 'while s3 was away', 30_000);
-    const started = await lab.api('POST', '/api/servers/s3/start', {});
+    const started = await lab.send(apiCalls.server('s3', 'start'));
     expect(started.status).toBe(200);
     await missed;
     await lab.waitForEvent(
@@ -189,14 +190,11 @@ describe.each(BACKENDS)('the streams adapter in the lab (%s)', (backend) => {
   });
 
   it('POST /api/lab/setup {adapter: "streams"} rebuilds the lab on the stream', async () => {
-    const res = await lab.api<{ adapter: string; servers: unknown[] }>('POST', '/api/lab/setup', {
-      adapter: 'streams',
-      servers: 2,
-    });
+    const res = await lab.send(apiCalls.setup({ adapter: 'streams', servers: 2 }));
     expect(res.status).toBe(200);
     expect(res.body.adapter).toBe('streams');
     expect(res.body.servers).toHaveLength(2);
-    const bad = await lab.api<{ error: string }>('POST', '/api/lab/setup', { adapter: 'stream' });
+    const bad = await lab.refusal(apiCalls.setup({ adapter: 'stream' }));
     expect(bad.status).toBe(400);
     expect(bad.body.error).toContain('streams');
   });

@@ -1,6 +1,7 @@
 /**
  * LabScript: the simulated lab, a pure, deterministic stand-in for a running lab that writes the
- * monitor events a real one would (classic adapter, namespace `/`). Tests use it to drive the
+ * monitor events a real one would (namespace `/`; the classic adapter, or the sharded one after
+ * `sharded()`). Tests use it to drive the
  * trace model through realistic sequences (trace/sim/lab-traffic.ts writes its traffic,
  * trace/sim/random-lab.ts plays a random session), and the page's synthetic feed runs it
  * (trace/sim/synthetic-lab.ts), sampled by the monitor's own rule (trace/sampling.ts).
@@ -8,7 +9,7 @@
  * It keeps its own truth (who is up, who is where) and derives events from it, so tests can
  * compare the model's conclusions with what really happened instead of with hard-coded answers.
  */
-import type { Decision, Envelope, LabEvent, Step } from '../events.ts';
+import type { Decision, Envelope, LabEvent, Step, SubscriptionMode } from '../events.ts';
 import { TRACE_VERSION, defaultStep } from '../events.ts';
 import { DetailSampler, SamplingGroup } from '../sampling.ts';
 
@@ -25,7 +26,12 @@ export interface SimServer {
   publishes: number;
   deliveries: number;
   receipts: Partial<Record<Decision, number>>;
+  /** Sharded: the shard channels its sub connection SSUBSCRIBEd, in order. */
+  shards: string[];
 }
+
+/** The sharded adapter's channel for namespace `/` (`${channelPrefix}#${nsp.name}#`). */
+export const SHARD_CHANNEL = 'socket.io#/#';
 export interface SimClient {
   id: string;
   server: string;
@@ -55,6 +61,9 @@ export class LabScript {
   /** Flow events each source left out while sampling (its counters' `skipped`). */
   readonly skipped: Record<string, number> = {};
   private clientList: SimClient[] | undefined;
+  /** The adapter every server runs: the classic one unless `sharded()` said otherwise. */
+  adapter: 'redis' | 'sharded' = 'redis';
+  subscriptionMode: SubscriptionMode = 'dynamic';
 
   /**
    * `start`: the first event's time, each next one a millisecond later; or a clock, read for each
@@ -91,6 +100,13 @@ export class LabScript {
           ),
       });
     this.sampling = { group, make };
+    return this;
+  }
+
+  /** From now on servers run the sharded adapter (SSUBSCRIBE, SPUBLISH, smessage) in `mode`. */
+  sharded(mode: SubscriptionMode = 'dynamic'): this {
+    this.adapter = 'sharded';
+    this.subscriptionMode = mode;
     return this;
   }
 
@@ -150,7 +166,15 @@ export class LabScript {
 
   serverUp(id: string, port = 4000 + Number(id.replace(/\D/g, '') || 1)): this {
     const old = this.servers[id];
-    const uid = `${id}u${(old?.flows ?? 0) + 1}`.padEnd(6, 'x');
+    const starts = (old?.flows ?? 0) + 1;
+    const sharded = this.adapter === 'sharded';
+    // The classic adapter's uid is 6 characters, ClusterAdapter's 16 hex digits (randomId()).
+    const uid = sharded
+      ? [...`${id}u${starts}`]
+          .map((c) => c.charCodeAt(0).toString(16))
+          .join('')
+          .padEnd(16, '0')
+      : `${id}u${starts}`.padEnd(6, 'x');
     this.servers[id] = {
       id,
       up: true,
@@ -160,8 +184,10 @@ export class LabScript {
       publishes: 0,
       deliveries: 0,
       receipts: {},
+      shards: [],
     };
-    this.emit({ kind: 'server.up', server: id, port, adapter: 'redis' });
+    const mode = sharded ? { subscriptionMode: this.subscriptionMode } : {};
+    this.emit({ kind: 'server.up', server: id, port, adapter: this.adapter, ...mode });
     if (!this.redisUp) return this;
     this.emit({ kind: 'redis.connect', server: id, role: 'pub', name: `${id}:pub` });
     this.emit({
@@ -171,6 +197,21 @@ export class LabScript {
       name: `${id}:sub`,
       duplicated: true,
     });
+    if (sharded) {
+      // ShardedRedisAdapter's constructor SSUBSCRIBEs its channel and its response channel.
+      const channels = [SHARD_CHANNEL, `${SHARD_CHANNEL}${uid}#`];
+      this.syncShards(id);
+      this.emit({
+        kind: 'adapter.attach',
+        server: id,
+        adapter: 'sharded',
+        ...mode,
+        uid,
+        nsp: '/',
+        channels,
+      });
+      return this;
+    }
     const sub = { kind: 'redis.command', server: id, role: 'sub' } as const;
     this.emit({ ...sub, command: 'PSUBSCRIBE', args: ['socket.io#/#*'] });
     this.emit({
@@ -187,6 +228,41 @@ export class LabScript {
       channels: ['socket.io#/#'],
     });
     return this;
+  }
+
+  /**
+   * Sharded: the shard channels a server's adapter holds, as @socket.io/redis-adapter's
+   * dist/sharded-adapter.js keeps them: its channel and response channel always; in `dynamic`
+   * mode a channel per public room that has a member on the server (SSUBSCRIBE on
+   * `create-room`, SUNSUBSCRIBE on `delete-room`, shouldUseASeparateNamespace), in
+   * `dynamic-private` one per room, a socket's own too. Reports each change as the tap does: one
+   * command per channel, its reply the connection's count, after the room event.
+   */
+  private syncShards(server: string): void {
+    const s = this.servers[server];
+    if (this.adapter !== 'sharded' || !s?.up) return;
+    const wanted = [SHARD_CHANNEL, `${SHARD_CHANNEL}${s.uid}#`];
+    if (this.subscriptionMode !== 'static')
+      for (const c of this.members(server, [])) {
+        const rooms =
+          this.subscriptionMode === 'dynamic-private' ? [c.socketId, ...c.rooms] : c.rooms;
+        for (const room of rooms) wanted.push(`${SHARD_CHANNEL}${room}#`);
+      }
+    const want = new Set(wanted);
+    const had = new Set(s.shards);
+    const report = (command: string, channel: string, reply: number) => {
+      if (this.redisUp)
+        this.emit({ kind: 'redis.command', server, role: 'sub', command, args: [channel], reply });
+    };
+    for (const channel of s.shards.filter((c) => !want.has(c))) {
+      s.shards = s.shards.filter((c) => c !== channel);
+      report('SUNSUBSCRIBE', channel, s.shards.length);
+    }
+    for (const channel of want) {
+      if (had.has(channel)) continue;
+      s.shards.push(channel);
+      report('SSUBSCRIBE', channel, s.shards.length);
+    }
   }
 
   serverDown(id: string, reason: 'stop' | 'crash' = 'stop'): this {
@@ -215,6 +291,7 @@ export class LabScript {
     }
     if (!this.downFirst) this.emit({ kind: 'server.down', server: id, reason });
     server.up = false;
+    server.shards = [];
     return this;
   }
 
@@ -249,6 +326,20 @@ export class LabScript {
     });
     for (const room of client.rooms)
       this.emit({ kind: 'room.join', server, socketId: client.socketId, room });
+    this.syncShards(server);
+    return this;
+  }
+
+  /** A socket that names no lab client (a script, a curious student) connects, and joins `rooms`. */
+  outside(socketId: string, server: string, rooms: string[] = []): this {
+    this.emit({
+      kind: 'client.connect',
+      server,
+      socketId,
+      clientKind: 'outside',
+      transport: 'websocket',
+    });
+    for (const room of rooms) this.emit({ kind: 'room.join', server, socketId, room });
     return this;
   }
 
@@ -263,6 +354,7 @@ export class LabScript {
       room,
       ...(leave && this.markLeaves ? { closing: false } : {}),
     });
+    this.syncShards(c.server);
     return this;
   }
 
@@ -288,7 +380,11 @@ export class LabScript {
             : { kind: 'redis.disconnect', server: s.id, role, name },
         );
       }
-      if (up)
+      if (up && this.adapter === 'sharded') {
+        // ioredis subscribes again to what it held (not checked against a real lab's trace).
+        s.shards = [];
+        this.syncShards(s.id);
+      } else if (up)
         this.emit({
           kind: 'redis.command',
           server: s.id,

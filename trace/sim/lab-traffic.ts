@@ -1,9 +1,10 @@
 /**
- * Traffic for a LabScript: the events a classic-adapter lab writes for a client's broadcast, a
- * serverSideEmit and a fetchSockets request, derived from the script's own truth about who is up and where.
+ * Traffic for a LabScript: the events a lab writes for a client's broadcast (classic or sharded
+ * adapter), a serverSideEmit and a fetchSockets request (classic only), derived from the script's
+ * own truth about who is up and where.
  */
 import type { DecodedMessage, Decision } from '../events.ts';
-import type { LabScript, SimServer } from './lab-script.ts';
+import { SHARD_CHANNEL, type LabScript, type SimServer } from './lab-script.ts';
 
 /** A connected client's event reaches its server, which opens a flow for what it does about it. */
 function clientEvent(
@@ -36,12 +37,14 @@ export function broadcast(
   from: string,
   room?: string,
   event = 'chat message',
+  args: unknown[] = ['hi'],
 ): string | undefined {
-  const args = ['hi'];
   const started = clientEvent(script, from, event, args);
   if (!started) return undefined;
   const { origin, flow } = started;
   const rooms = room === undefined ? [] : [room];
+  if (script.adapter === 'sharded')
+    return shardedBroadcast(script, origin, flow, rooms, event, args);
   const channel = room === undefined ? 'socket.io#/#' : `socket.io#/#${room}#`;
   const message: DecodedMessage = {
     format: 'msgpack',
@@ -66,7 +69,7 @@ export function broadcast(
     message,
     pubId,
   });
-  deliver(script, origin, flow, rooms, event, 'local');
+  deliver(script, origin, flow, rooms, event, 'local', args);
   const subscribers = publishResult(script, origin, flow, pubId, channel);
   for (const s of subscribers) {
     const members = script.members(s.id, rooms);
@@ -88,13 +91,94 @@ export function broadcast(
       decision,
     } as const;
     script.emit(decision === 'delivered' ? { ...receipt, sockets: members.length } : receipt);
-    if (decision === 'delivered') deliver(script, s, flow, rooms, event, 'remote');
+    if (decision === 'delivered') deliver(script, s, flow, rooms, event, 'remote', args);
   }
   return flow;
 }
 
-/** fetchSockets from a server: a request every server answers on the response channel. */
+/**
+ * What the sharded adapter (@socket.io/redis-adapter, dist/sharded-adapter.js) does with a
+ * broadcast: `computeChannel` picks the room's own channel (`socket.io#/#room#`) for one room in
+ * dynamic mode (not for a socket id) or dynamic-private, else `socket.io#/#`; `doPublish`
+ * SPUBLISHes the message as JSON (`encode`: msgpack only for binary); Redis hands it to the
+ * servers that SSUBSCRIBEd that channel, each in an smessage. ClusterAdapter's `onMessage`
+ * (socket.io-adapter dist/cluster-adapter.js) drops the sender's own by uid (`own-message`) and
+ * broadcasts the rest locally (`delivered`, even to no socket: it has no unknown-room check).
+ * As the monitor (server/monitor/tap-sharded.ts, tapped-adapters.ts reportDelivery), a deliver
+ * that reached no socket is not reported. trace/sim/sharded-lab.test.ts checks this against a
+ * real lab's trace.
+ */
+function shardedBroadcast(
+  script: LabScript,
+  origin: SimServer,
+  flow: string,
+  rooms: string[],
+  event: string,
+  args: unknown[],
+): string {
+  const mode = script.subscriptionMode;
+  const ownChannel =
+    rooms.length === 1 &&
+    ((mode === 'dynamic' && rooms[0].length !== 20) || mode === 'dynamic-private');
+  const channel = ownChannel ? `${SHARD_CHANNEL}${rooms[0]}#` : SHARD_CHANNEL;
+  const value = {
+    type: 3,
+    data: {
+      packet: { type: 2, data: [event, ...args] },
+      // The lab tags each broadcast with its flow (server/monitor/flow-context.ts).
+      opts: { rooms, except: [], flags: { labFlow: flow } },
+    },
+    uid: origin.uid,
+    nsp: '/',
+  };
+  const message: DecodedMessage = {
+    format: 'json',
+    kind: 'broadcast',
+    name: 'BROADCAST',
+    uid: origin.uid,
+    event,
+    value,
+  };
+  const bytes = JSON.stringify(value).length;
+  const pubId = ++origin.pubs;
+  origin.publishes += 1;
+  script.emit({
+    kind: 'publish',
+    server: origin.id,
+    flow,
+    command: 'SPUBLISH',
+    channel,
+    bytes,
+    message,
+    pubId,
+  });
+  deliver(script, origin, flow, rooms, event, 'local', args);
+  const up = publishResult(script, origin, flow, pubId, channel);
+  for (const s of up.filter((s) => s.shards.includes(channel))) {
+    const decision: Decision = s === origin ? 'own-message' : 'delivered';
+    s.receipts[decision] = (s.receipts[decision] ?? 0) + 1;
+    const receipt = {
+      kind: 'receive',
+      server: s.id,
+      flow,
+      channel,
+      via: 'smessage',
+      bytes,
+      decision,
+      message,
+    } as const;
+    if (decision === 'own-message') script.emit(receipt);
+    else {
+      script.emit({ ...receipt, sockets: script.members(s.id, rooms).length });
+      deliver(script, s, flow, rooms, event, 'remote', args);
+    }
+  }
+  return flow;
+}
+
+/** fetchSockets from a server: a request every server answers on the response channel (classic adapter). */
 export function fetchSockets(script: LabScript, server: string): string | undefined {
+  classicOnly(script, 'fetchSockets');
   const origin = script.servers[server];
   if (!origin?.up || !script.redisUp) return undefined;
   const flow = `${server}-${++origin.flows}`;
@@ -179,6 +263,9 @@ function publishResult(
   channel: string,
 ): SimServer[] {
   const up = Object.values(script.servers).filter((s) => s.up && script.redisUp);
+  // SPUBLISH answers with the shard channel's subscribers, PUBLISH with everyone's (a pattern too).
+  const receivers =
+    script.adapter === 'sharded' ? up.filter((s) => s.shards.includes(channel)).length : up.length;
   script.emit({
     kind: 'publish.result',
     server: origin.id,
@@ -186,7 +273,7 @@ function publishResult(
     pubId,
     channel,
     ms: 1,
-    ...(script.redisUp ? { receivers: up.length } : { error: 'Connection is closed.' }),
+    ...(script.redisUp ? { receivers } : { error: 'Connection is closed.' }),
   });
   return up;
 }
@@ -198,9 +285,13 @@ function deliver(
   rooms: string[],
   event: string,
   origin: 'local' | 'remote',
+  args: unknown[] = ['hi'],
 ): void {
   const members = script.members(s.id, rooms);
   s.deliveries += members.length;
+  // The monitor reports no delivery that reached no socket (reportDelivery); the classic script
+  // still does, which its tests expect.
+  if (members.length === 0 && script.adapter === 'sharded') return;
   script.emit({
     kind: 'deliver',
     server: s.id,
@@ -222,7 +313,7 @@ function deliver(
         socketId: m.socketId,
         client: m.id,
         event,
-        args: ['hi'],
+        args,
       },
       'hub',
     );
@@ -237,6 +328,7 @@ export function serverSideEmit(
   from: string,
   event = 'server ping',
 ): string | undefined {
+  classicOnly(script, 'serverSideEmit');
   const started = clientEvent(script, from, event, []);
   if (!started) return undefined;
   const { origin, flow } = started;
@@ -275,4 +367,10 @@ export function serverSideEmit(
     if (s !== origin) deliver(script, s, flow, [], event, 'local');
   }
   return flow;
+}
+
+/** The request traffic is written for the classic adapter's channels only. */
+function classicOnly(script: LabScript, what: string): void {
+  if (script.adapter !== 'redis')
+    throw new Error(`LabScript: ${what} is simulated for the classic adapter only`);
 }

@@ -4,9 +4,9 @@
  * says.
  */
 import type { LabEvent } from '../../../../trace/events.ts';
-import { CAUGHT, decisionClause } from '../../../../trace/decision-words.ts';
+import { CAUGHT, decisionClause, publisherSentence } from '../../../../trace/decision-words.ts';
 import { plural } from '../../../../trace/plural.ts';
-import { foreignNote, narrate, type NarrationContext } from './narration.ts';
+import { narrate, type NarrationContext } from './narration.ts';
 
 type Receive = Extract<LabEvent, { kind: 'receive' }>;
 
@@ -58,7 +58,7 @@ export function narrateBeat(events: readonly LabEvent[], ctx: NarrationContext =
       return `Redis handed ${first.channel}${through} to ${plural(rs.length, 'subscribed server')}: ${listed(
         decisions(rs),
         10,
-      )}.${foreignNote(first)}`;
+      )}.${publisherSentence(first)}`;
     }
     case 'deliver': {
       const ds = events as Extract<LabEvent, { kind: 'deliver' }>[];

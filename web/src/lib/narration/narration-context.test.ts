@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { LabEvent } from '../../../../trace/events.ts';
 import { LabScript } from '../../../../trace/sim/lab-script.ts';
 import { reduceAll } from '../../../../trace/reducer.ts';
-import { ShardedTrace } from '../redis/sharded-trace.ts';
+import { broadcast } from '../../../../trace/sim/lab-traffic.ts';
 import { broadcastEvents, threeServers } from '../stage/stage-fixture.ts';
 import { narrateBeat } from './beat-narration.ts';
 import { narrate, stepOf } from './narration.ts';
@@ -55,10 +55,8 @@ describe('narration that reads the lab', () => {
   });
 
   it('the reply to an SPUBLISH says SPUBLISH', () => {
-    const t = new ShardedTrace()
-      .serverUp('s1')
-      .serverUp('s2')
-      .spublish('s1', 'socket.io#/#', ['s1', 's2']);
+    const t = new LabScript().sharded().serverUp('s1').serverUp('s2').connect('c1', 's1');
+    broadcast(t, 'c1');
     const state = reduceAll(t.events);
     expect(narrate(last(t.events, 'publish.result'), { state })).toMatch(
       /^Redis answered s1's SPUBLISH on socket\.io#\/#: 2 receivers/,

@@ -5,7 +5,7 @@
  */
 import type { LabEvent, RedisPubsub, ServerLink, Step } from '../../../../trace/events.ts';
 import { plural } from '../../../../trace/plural.ts';
-import { decisionSentence } from '../../../../trace/decision-words.ts';
+import { decisionSentence, publisherSentence } from '../../../../trace/decision-words.ts';
 import { keySlot } from '../../../../trace/cluster-slots.ts';
 import type { LabState } from '../../../../trace/state.ts';
 import { narrateSidecar } from '../../lessons/console/sidecar-narration.ts';
@@ -50,13 +50,6 @@ function socketList(ids: readonly string[], count: number): string {
 }
 
 /** Who published a message that no server of this lab sent. */
-export function foreignNote(e: { foreign?: 'outside' | 'other-lab'; otherLab?: string }): string {
-  if (e.foreign === 'outside') return ' No server of this lab published it.';
-  if (e.foreign === 'other-lab')
-    return ` Another lab sharing this Redis (${e.otherLab ?? '?'}) published it.`;
-  return '';
-}
-
 /** The command behind a publish.result: SPUBLISH on the sharded adapter. */
 /** On a cluster, where the publish went: by name when the nodes' report has it. */
 function clusterNode(e: Extract<LabEvent, { kind: 'publish' }>, ctx: NarrationContext): string {
@@ -169,8 +162,8 @@ export function narrate(e: LabEvent, ctx: NarrationContext = {}): string {
     }
     case 'receive':
       if (e.via === 'xread')
-        return `${e.server}'s XREAD read entry ${e.entryId ?? '?'} of stream ${e.channel} (${plural(e.bytes, 'byte')}): ${decisionSentence(e)}${foreignNote(e)}`;
-      return `${e.server}'s sub connection got ${e.channel}${e.pattern ? ` through ${e.pattern}` : ''} (${plural(e.bytes, 'byte')}): ${decisionSentence(e)}${foreignNote(e)}`;
+        return `${e.server}'s XREAD read entry ${e.entryId ?? '?'} of stream ${e.channel} (${plural(e.bytes, 'byte')}): ${decisionSentence(e)}${publisherSentence(e)}`;
+      return `${e.server}'s sub connection got ${e.channel}${e.pattern ? ` through ${e.pattern}` : ''} (${plural(e.bytes, 'byte')}): ${decisionSentence(e)}${publisherSentence(e)}`;
     case 'deliver':
       if (e.origin === 'local' && !e.local && ctx.state?.servers[e.server]?.adapter === 'none')
         return `${e.server} wrote "${e.event}" to ${plural(e.count, 'local socket')}: ${socketList(e.sockets, e.count)}. It has no adapter, so its broadcast cannot reach the other servers' clients.`;
@@ -178,7 +171,7 @@ export function narrate(e: LabEvent, ctx: NarrationContext = {}): string {
         ? `${e.server} wrote "${e.event}" to ${plural(e.count, 'local socket')} itself${e.local ? ' (io.local: never published)' : ''}: ${socketList(e.sockets, e.count)}.`
         : e.recovered
           ? `${e.server} sent "${e.event}" to ${socketList(e.sockets, e.count)}, which missed it while away: connection state recovery.`
-          : `${e.server} wrote "${e.event}" from Redis to ${plural(e.count, 'socket')}: ${socketList(e.sockets, e.count)}.${foreignNote(e)}`;
+          : `${e.server} wrote "${e.event}" from Redis to ${plural(e.count, 'socket')}: ${socketList(e.sockets, e.count)}.${publisherSentence(e)}`;
     case 'session.recover':
       return e.recovered
         ? `${e.server} restored ${shortId(e.socketId)}'s session from entry ${e.offset}: same id, same rooms, and ${plural(e.missed.length, 'missed broadcast')} sent from the stream.`

@@ -6,7 +6,6 @@ import { reduceAll } from '../../../../trace/reducer.ts';
 import { stageModel } from '../stage/stage-model.ts';
 import { stageOf, threeServers } from '../stage/stage-fixture.ts';
 import { SCENES, sourceNode, targetNode } from './scenes.ts';
-import { ShardedTrace } from './sharded-trace.ts';
 
 const nodes = (events: LabScript | LabEvent[], plumbing = false) =>
   stageOf(events, { plumbing }).model.scene.nodes;
@@ -116,11 +115,12 @@ describe('the classic adapter in Redis', () => {
 
 describe('the sharded adapter in Redis', () => {
   const lab = () =>
-    new ShardedTrace('dynamic')
+    new LabScript()
+      .sharded('dynamic')
       .serverUp('s1')
       .serverUp('s2')
       .connect('c1', 's1')
-      .join('c1', 's1', 'blue');
+      .join('c1', 'blue');
 
   it('is shard channels only: SPUBLISH lands on them and leaves to their subscribers', () => {
     const scene = stageOf(lab().events).model.scene;
@@ -135,12 +135,16 @@ describe('the sharded adapter in Redis', () => {
   });
 
   it("a room's channel appears with its room and goes with it (dynamic mode)", () => {
-    const gone = lab().join('c1', 's1', 'blue', true);
+    const gone = lab().join('c1', 'blue', true);
     expect(nodes(gone.events).map((n) => n.label)).not.toContain('socket.io#/#blue#');
   });
 
   it('static mode subscribes no room channel', () => {
-    const s = new ShardedTrace('static').serverUp('s1').connect('c1', 's1').join('c1', 's1', 'red');
+    const s = new LabScript()
+      .sharded('static')
+      .serverUp('s1')
+      .connect('c1', 's1')
+      .join('c1', 'red');
     expect(nodes(s.events).map((n) => n.label)).toEqual(['socket.io#/#', 'socket.io#/#‹uid›# ×1']);
   });
 });

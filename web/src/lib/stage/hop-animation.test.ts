@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import type { LabEvent } from '../../../../trace/events.ts';
 import { LabScript } from '../../../../trace/sim/lab-script.ts';
 import { broadcast } from '../../../../trace/sim/lab-traffic.ts';
-import { ShardedTrace } from '../redis/sharded-trace.ts';
 import { hopSegments, isHop, legsOf } from './hop-animation.ts';
 import { stageOf, threeServers } from './stage-fixture.ts';
 
@@ -81,21 +80,23 @@ describe('hopSegments', () => {
   });
 
   it('sharded: the SPUBLISH lands on the shard channel and leaves from it, with no pattern', () => {
-    const t = new ShardedTrace('dynamic')
+    const t = new LabScript()
+      .sharded('dynamic')
       .serverUp('s1')
       .serverUp('s2')
-      .connect('c1', 's1')
-      .connect('c2', 's2')
-      .join('c1', 's1', 'blue')
-      .join('c2', 's2', 'blue');
+      .connect('c1', 's1', ['blue'])
+      .connect('c2', 's2', ['blue']);
     const before = t.events.length;
-    t.spublish('s1', 'socket.io#/#blue#', ['s1', 's2']);
+    broadcast(t, 'c1', 'blue');
     const hops = mapped(t.events, before);
-    const room = hops[0].layout.nodes['shard:socket.io#/#blue#'];
-    expect(hops[0].segs.map((s) => [s.kind, s.curve.to, s.label])).toEqual([
-      ['publish', room.anchor, 'SPUBLISH · 60 B'],
+    const publish = hops.find((h) => h.e.kind === 'publish')!;
+    const room = publish.layout.nodes['shard:socket.io#/#blue#'];
+    expect(publish.segs.map((s) => [s.kind, s.curve.to, s.label])).toEqual([
+      ['publish', room.anchor, `SPUBLISH · ${(publish.e as { bytes: number }).bytes} B`],
     ]);
-    for (const { e, segs, layout } of hops.filter((h) => h.e.kind === 'receive')) {
+    const receipts = hops.filter((h) => h.e.kind === 'receive');
+    expect(receipts.map((h) => h.e.server)).toEqual(['s1', 's2']);
+    for (const { e, segs, layout } of receipts) {
       const server = layout.servers.find((s) => s.id === e.server)!;
       expect([segs[0].curve.from, segs[0].curve.to]).toEqual([room.anchor, server.sub]);
     }
