@@ -91,6 +91,11 @@ export class Player {
     return this.mode === 'live' && this.viewer === null;
   }
 
+  /** Events let go from the timeline's front so far (not throttled like `dropped`). */
+  get folded(): number {
+    return this.timeline.dropped;
+  }
+
   /** Index of the newest recorded event (not throttled like `length`). */
   get lastIndex(): number {
     return this.timeline.length - 1;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HttpRequest, TransportUpgrade } from '../../../../trace/events.ts';
 import type { BalancerBox } from './balancer-column.ts';
-import { answerLabel, fittingLabel, flightOf, isBalanced } from './balancer-flights.ts';
+import { answerLabel, fittingLabel, flightOf, isBalanced, newSince } from './balancer-flights.ts';
 import { approxMeasure } from './text-measure.ts';
 
 const bar: BalancerBox = {
@@ -81,5 +81,21 @@ describe('flights', () => {
       balancer: 'sticky',
     };
     expect(answerLabel(up)).toBe('upgraded');
+  });
+});
+
+describe('newSince', () => {
+  it('gives the events after the last look, by index in the kept events', () => {
+    expect(newSince(-1, 0, 10)).toEqual({ from: 10, seen: 10 });
+    expect(newSince(10, 0, 14)).toEqual({ from: 10, seen: 14 });
+  });
+
+  it('does not skip the events that came with a fold', () => {
+    // 500 events let go from the front while 3 arrived: the 3 new ones are the last 3 kept.
+    expect(newSince(50_000, 500, 49_503)).toEqual({ from: 49_500, seen: 50_003 });
+  });
+
+  it('starts afresh when the timeline does', () => {
+    expect(newSince(50_003, 0, 4)).toEqual({ from: 4, seen: 4 });
   });
 });

@@ -71,3 +71,20 @@ export function flightOf(
     room: end.to.x - bar.textX - 0.2 * font,
   };
 }
+
+/**
+ * Which recorded events are new since the last look. `seen` is the count of events recorded
+ * since the start (folded ones included) at the last look, -1 before the first; the timeline
+ * keeps `kept` events after `folded` let go from its front. Counting from the start, not by
+ * index, keeps a fold from skipping the events that arrived with it. A timeline that starts
+ * again (a reset, another trace) has fewer events than were seen: nothing before it is new.
+ */
+export function newSince(
+  seen: number,
+  folded: number,
+  kept: number,
+): { from: number; seen: number } {
+  const total = folded + kept;
+  const since = seen < 0 || seen > total ? total : seen;
+  return { from: Math.max(0, since - folded), seen: total };
+}
