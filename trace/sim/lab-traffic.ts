@@ -31,6 +31,31 @@ function clientEvent(
   return { origin, flow };
 }
 
+/** A server publishes a broadcast: counted among its publishes, with the id its result will carry. */
+function publishBroadcast(
+  script: LabScript,
+  origin: SimServer,
+  flow: string,
+  command: 'PUBLISH' | 'SPUBLISH',
+  channel: string,
+  bytes: number,
+  message: DecodedMessage,
+): number {
+  const pubId = ++origin.pubs;
+  origin.publishes += 1;
+  script.emit({
+    kind: 'publish',
+    server: origin.id,
+    flow,
+    command,
+    channel,
+    bytes,
+    message,
+    pubId,
+  });
+  return pubId;
+}
+
 /** A client's event that its server answers with `io.emit` (or `io.to(room).emit`). Returns the flow id. */
 export function broadcast(
   script: LabScript,
@@ -57,18 +82,7 @@ export function broadcast(
       { rooms, except: [], flags: {} },
     ],
   };
-  const pubId = ++origin.pubs;
-  origin.publishes += 1;
-  script.emit({
-    kind: 'publish',
-    server: origin.id,
-    flow,
-    command: 'PUBLISH',
-    channel,
-    bytes: 40,
-    message,
-    pubId,
-  });
+  const pubId = publishBroadcast(script, origin, flow, 'PUBLISH', channel, 40, message);
   deliver(script, origin, flow, rooms, event, 'local', args);
   const subscribers = publishResult(script, origin, flow, pubId, channel);
   for (const s of subscribers) {
@@ -140,18 +154,7 @@ function shardedBroadcast(
     value,
   };
   const bytes = JSON.stringify(value).length;
-  const pubId = ++origin.pubs;
-  origin.publishes += 1;
-  script.emit({
-    kind: 'publish',
-    server: origin.id,
-    flow,
-    command: 'SPUBLISH',
-    channel,
-    bytes,
-    message,
-    pubId,
-  });
+  const pubId = publishBroadcast(script, origin, flow, 'SPUBLISH', channel, bytes, message);
   deliver(script, origin, flow, rooms, event, 'local', args);
   const up = publishResult(script, origin, flow, pubId, channel);
   for (const s of up.filter((s) => s.shards.includes(channel))) {
