@@ -19,7 +19,7 @@ import { numberOption, option, round1 } from './bench-stats.ts';
 import { load1, machineTicks, procAvailable } from './process-cpu.ts';
 import { pinDriver, SETUPS, startSetup, type RunningSetup, type SetupName } from './setups.ts';
 import { Fleet, Viewer } from './load-driver.ts';
-import { summarize, type Window } from './lab-report.ts';
+import { summarize, type Latencies, type Window } from './lab-report.ts';
 import { inRounds } from './rounds.ts';
 
 /** The embedded broker in a process of its own, as redis-server is. */
@@ -138,7 +138,7 @@ export default async function labBench(argv: string[]): Promise<void> {
   const stops: (() => unknown)[] = [];
   const programs: Program[] = [];
   const windows: Window[] = [];
-  const latencies: { clients: number; round: number; setup: SetupName; ms: number[] }[] = [];
+  const latencies: Latencies[] = [];
   try {
     let broker: Awaited<ReturnType<typeof startBrokerProcess>> | null = null;
     for (const name of names) {
@@ -185,9 +185,21 @@ export default async function labBench(argv: string[]): Promise<void> {
           );
         }
         for (const p of order) {
+          // The CPU the program spends on each broadcast at 50/s: where the monitor reports in
+          // full detail, this is what its detail costs (at saturation it samples).
+          p.setup.pids();
+          const before = p.setup.usage();
           const lat = await p.fleet.latencies(50, latencySeconds * 1000);
+          const after = p.setup.usage();
+          const cpu = after.user + after.system - before.user - before.system;
           if (round >= 0)
-            latencies.push({ clients, round, setup: p.name, ms: lat.ms.map((x) => round1(x)) });
+            latencies.push({
+              clients,
+              round,
+              setup: p.name,
+              ms: lat.ms.map((x) => round1(x)),
+              cpuMicrosPerBroadcast: round1(cpu / Math.max(1, lat.sent)),
+            });
         }
         return line.join('; ');
       });

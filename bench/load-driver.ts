@@ -106,7 +106,10 @@ export class Fleet {
   }
 
   /** `rate` broadcasts a second for `ms`: each one timed from emit to a client of s2 (it crossed Redis). */
-  async latencies(rate: number, ms: number): Promise<{ ms: number[]; missing: number }> {
+  async latencies(
+    rate: number,
+    ms: number,
+  ): Promise<{ ms: number[]; missing: number; sent: number }> {
     const receiver = this.sockets[1];
     const sentAt = new Map<number, number>();
     const out: number[] = [];
@@ -118,7 +121,8 @@ export class Fleet {
     const n = this.sockets.length;
     this.expected = this.delivered;
     const t0 = performance.now();
-    for (let i = 0; i < (rate * ms) / 1000; i++) {
+    const sent = Math.ceil((rate * ms) / 1000);
+    for (let i = 0; i < sent; i++) {
       // On a schedule, not a chain of timers, so a late timer does not lower the rate.
       const wait = t0 + (i * 1000) / rate - performance.now();
       if (wait > 0) await pause(wait);
@@ -129,7 +133,7 @@ export class Fleet {
     }
     const missing = await this.drain();
     receiver.off('chat message', onMessage);
-    return { ms: out, missing };
+    return { ms: out, missing, sent };
   }
 }
 

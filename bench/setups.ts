@@ -54,9 +54,16 @@ export interface RunningSetup {
 function command(name: SetupName, redisUrl: string, hubPort: number, basePort: number) {
   // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the program's node process there. Node 20
   // refuses --cpu-prof in NODE_OPTIONS, so then npm is left out and node started directly.
+  // BENCH_CPU_PROF_INTERVAL=<µs> samples more often than V8's 1000 µs, to see short stretches.
   const prof = process.env.BENCH_CPU_PROF;
+  const interval = process.env.BENCH_CPU_PROF_INTERVAL;
   const node = prof
-    ? ['node', '--cpu-prof', `--cpu-prof-dir=${path.resolve(prof, name)}`]
+    ? [
+        'node',
+        '--cpu-prof',
+        `--cpu-prof-dir=${path.resolve(prof, name)}`,
+        ...(interval ? [`--cpu-prof-interval=${interval}`] : []),
+      ]
     : ['node'];
   if (name === 'plain') return [...node, 'bench/plain-servers.mjs', redisUrl, String(basePort)];
   const flags = ['--port', hubPort, '--base-port', basePort, '--redis', redisUrl, '--quiet'];
