@@ -121,7 +121,7 @@ export function pruneRosters(state: LabState): void {
 
 /**
  * How far back in `t` (ms) a flow is looked at for a late roster change. Each source reports in
- * its own batches (about every 20 ms, later under load), so the order flows arrive in is the
+ * its own batches (about every 50 ms, BATCH_MS, later under load), so the order flows arrive in is the
  * order of their `t` only to within the sources' lag: past a flow this much older than the
  * event, no flow that started after it is left.
  */

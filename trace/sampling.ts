@@ -6,6 +6,17 @@
  * with it. Pure: the clock and the backlog are handed in.
  */
 
+/**
+ * In full detail a source sends a batch at most this often (ms), and at once after a quiet spell
+ * this long, so one message in a quiet lab is seen at once. Each batch costs the source's process
+ * a JSON encoding, a PUBLISH, Redis's copy back to the hub and a write to every viewer; at 20 ms
+ * a steady 50 broadcasts/s made a batch of every broadcast on every server, and the batch of the
+ * sending server went out between its PUBLISH and the other servers' receipt of it (issue 15).
+ */
+export const BATCH_MS = 50;
+/** Sampled, batches go out this often: nobody follows one message at that rate. */
+export const SAMPLED_BATCH_MS = 100;
+
 /** Detail events a second a source sends before sampling starts. */
 export const DETAIL_PER_SECOND = 600;
 /** Sampled, one flow in this many is kept (then one in its square, and so on). */

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MonitorSink, type DraftEvent } from './monitor-sink.ts';
-import { SamplingGroup } from '../../trace/sampling.ts';
+import { BATCH_MS, SamplingGroup } from '../../trace/sampling.ts';
 import { TRACE_VERSION, type Envelope, type LabEvent } from '../../trace/events.ts';
 
 const sinks: MonitorSink[] = [];
@@ -278,7 +278,30 @@ describe('MonitorSink', () => {
     }
   });
 
-  it('sampled, sends batches five times less often', () => {
+  it('under a steady 50 flows a second sends a batch every BATCH_MS, not one per flow', () => {
+    vi.useFakeTimers();
+    try {
+      // The sink's own default pacing: nothing passed but the budget, so no flow is sampled.
+      const { s, batches } = sink({ detailPerSecond: 10_000 });
+      s.emit(deliverOf('s1-0'));
+      vi.advanceTimersByTime(0);
+      // The first flow after a quiet spell goes out at once.
+      expect(batches).toHaveLength(1);
+      for (let i = 1; i < 50; i++) {
+        vi.advanceTimersByTime(20);
+        s.emit(deliverOf(`s1-${i}`));
+      }
+      vi.advanceTimersByTime(BATCH_MS);
+      expect(batches.flatMap((b) => b.events)).toHaveLength(50);
+      // One second of traffic: about 1000 / BATCH_MS batches, where one per flow would be 50.
+      expect(batches.length).toBeLessThanOrEqual(Math.ceil(1000 / BATCH_MS) + 1);
+      expect(batches.length).toBeGreaterThanOrEqual(Math.floor(1000 / (2 * BATCH_MS)));
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('sampled, sends batches half as often', () => {
     vi.useFakeTimers();
     try {
       const { s, batches } = sink({ maxDelayMs: 10, detailPerSecond: 4, maxBatch: 10_000 });
@@ -287,10 +310,10 @@ describe('MonitorSink', () => {
       s.flush();
       const sent = batches.length;
       s.emit({ kind: 'lab.notice', topic: 'info', text: 'after' });
-      vi.advanceTimersByTime(30);
+      vi.advanceTimersByTime(15);
       // In full detail it would have gone out after 10 ms.
       expect(batches).toHaveLength(sent);
-      vi.advanceTimersByTime(25);
+      vi.advanceTimersByTime(10);
       expect(batches).toHaveLength(sent + 1);
     } finally {
       vi.useRealTimers();

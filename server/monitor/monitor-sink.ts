@@ -1,6 +1,6 @@
 /**
- * Where one source (a server, or the hub) puts its events. It batches them (at most 20 ms or
- * `maxBatch` events), keeps exact counters, and when detail can't keep up it switches to
+ * Where one source (a server, or the hub) puts its events. It batches them (at most BATCH_MS,
+ * 50 ms, or `maxBatch` events), keeps exact counters, and when detail can't keep up it switches to
  * sampled detail: whole flows are kept or left out together, so a sampled flow still reads
  * from emit to receipt. Nothing here is unbounded.
  */
@@ -12,9 +12,11 @@ import {
   type Step,
 } from '../../trace/events.ts';
 import {
+  BATCH_MS,
   DETAIL_PER_SECOND,
   DetailSampler,
   SAMPLE_ONE_IN,
+  SAMPLED_BATCH_MS,
   type SamplingGroup,
 } from '../../trace/sampling.ts';
 
@@ -59,8 +61,8 @@ export interface Counts {
   skipped: number;
 }
 
-/** Sampled, batches wait this many times maxDelayMs (100 ms by default). */
-const SAMPLED_DELAY_FACTOR = 5;
+/** Sampled, batches wait this many times maxDelayMs (SAMPLED_BATCH_MS by default). */
+const SAMPLED_DELAY_FACTOR = SAMPLED_BATCH_MS / BATCH_MS;
 
 export class MonitorSink {
   readonly counts: Counts = { publishes: 0, receipts: {}, deliveries: 0, skipped: 0 };
@@ -85,7 +87,7 @@ export class MonitorSink {
   constructor(options: SinkOptions) {
     this.opts = {
       maxBatch: 256,
-      maxDelayMs: 20,
+      maxDelayMs: BATCH_MS,
       detailPerSecond: DETAIL_PER_SECOND,
       sampleOneIn: SAMPLE_ONE_IN,
       maxInFlight: 32,
@@ -217,7 +219,7 @@ export class MonitorSink {
   /**
    * After a quiet spell the batch goes out as soon as the current burst of work is done (one
    * client event makes several events in the same tick), so a slow trickle is seen at once;
-   * under load batches go out every maxDelayMs. Sampled, they go out five times less often:
+   * under load batches go out every maxDelayMs (BATCH_MS). Sampled, they go out half as often:
    * nobody follows one message at that rate, and each batch costs a write to Redis and to
    * every viewer.
    */

@@ -109,7 +109,7 @@ export async function balancedServers(
         const seen = events.filter(pred);
         if (seen.length >= n) return seen.slice(0, n);
         if (Date.now() > deadline) throw new Error(`${seen.length} matching events, not ${n}`);
-        // The taps batch their events every 20 ms.
+        // The taps batch their events (BATCH_MS, 50 ms, under steady traffic).
         await new Promise((r) => setTimeout(r, 20));
       }
     },

@@ -1,7 +1,8 @@
 /**
  * Drives the page from the simulated lab instead of a real one (`?synthetic=clients,servers,flows`,
- * trace/sim/synthetic-lab.ts): a worker batches every 20 ms, like the monitor sink, into the same
- * Player.receive a real feed uses. Without workers (tests), it runs on the main thread.
+ * trace/sim/synthetic-lab.ts): a worker batches every 20 ms into the same
+ * Player.receive a real feed uses (the real sink batches every 50 ms, BATCH_MS; 20 ms gives the
+ * page more frames with news, the harder case). Without workers (tests), it runs on the main thread.
  */
 import type { Envelope } from '../../../trace/events.ts';
 import { SyntheticLab, type SyntheticOptions } from '../../../trace/sim/synthetic-lab.ts';
