@@ -57,6 +57,8 @@ export interface Decoded {
   value: unknown;
   /** Why it did not decode, in the decoder's words (format `unknown`). */
   error?: string;
+  /** `value` has been through jsonSafe already (a snapshot taken before the adapter changed it). */
+  safe?: boolean;
 }
 
 /** The raw value of a payload: JSON or msgpack, by its first byte, as the adapters decide. */
@@ -146,14 +148,19 @@ export function decodeMessage(
   return describeMessage(family, channel, format, value);
 }
 
-/** Describes a payload already decoded (the adapter decodes broadcasts itself; no need to twice). */
+/**
+ * Describes a payload already decoded (the adapter decodes broadcasts itself; no need to twice).
+ * `safe`: the value is a jsonSafe snapshot already, so it is not copied a second time.
+ */
 export function describeMessage(
   family: AdapterFamily,
   channel: string,
   format: DecodedMessage['format'],
   value: unknown,
+  safe = false,
 ): DecodedMessage {
   if (format === 'unknown') return { format, kind: 'unknown', value: null };
+  const safeValue = () => (safe ? value : jsonSafe(value));
   // Anyone can publish on these channels: read every field as what it claims to be, no more.
   const m = (value !== null && typeof value === 'object' ? value : {}) as Record<string, unknown>;
   const type = typeof m.type === 'number' && Number.isInteger(m.type) ? m.type : undefined;
@@ -167,7 +174,7 @@ export function describeMessage(
       name,
       uid: stringOrNothing(m.uid),
       event: eventOf(data?.packet),
-      value: jsonSafe(value),
+      value: safeValue(),
     };
   }
   if (Array.isArray(value)) {
@@ -178,7 +185,7 @@ export function describeMessage(
       name: 'BROADCAST',
       uid: stringOrNothing(uid),
       event: eventOf(packet),
-      value: jsonSafe(value),
+      value: safeValue(),
     };
   }
   const isResponse = channel.includes('-response#');
@@ -187,7 +194,7 @@ export function describeMessage(
     kind: isResponse ? 'response' : 'request',
     name: type !== undefined ? REQUEST_TYPES[type] : isResponse ? 'RESPONSE' : undefined,
     uid: stringOrNothing(m.uid),
-    value: jsonSafe(value),
+    value: safeValue(),
   };
 }
 

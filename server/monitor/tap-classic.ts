@@ -137,7 +137,12 @@ export function classicFactory(tap: ServerTap, pub: Redis, sub: Redis, key?: str
         else if (last?.uid === this.uid) decision = 'own-message';
         else decision = 'other-namespace';
       }
-      const decoded = last ? { format: 'msgpack' as const, value: last.safe } : decodedHere;
+      // The parser kept a snapshot when the flow's detail was wanted; should the sampler have
+      // changed its mind since, the bytes are decoded again (the adapter changed its copy).
+      const decoded =
+        last?.safe !== undefined
+          ? { format: 'msgpack' as const, value: last.safe, safe: true }
+          : (decodedHere ?? decodeRaw(msg));
       const publisher =
         last?.publisher ?? (decodedHere ? foreignOf(decodedHere.value, tap.lab) : undefined);
       emitReceive(tap, {

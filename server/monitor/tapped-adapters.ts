@@ -156,7 +156,7 @@ export function emitReceive(tap: ServerTap, r: Receipt): void {
 
 /** The `receive` event of a receipt. */
 export function receiveDraft(tap: ServerTap, r: Receipt): Extract<DraftEvent, { kind: 'receive' }> {
-  const { format, value } = r.decoded ?? decodeRaw(r.msg);
+  const { format, value, safe } = r.decoded ?? decodeRaw(r.msg);
   return {
     kind: 'receive',
     channel: r.channel,
@@ -166,7 +166,7 @@ export function receiveDraft(tap: ServerTap, r: Receipt): Extract<DraftEvent, { 
     decision: r.decision,
     flow: r.flow,
     sockets: r.sockets,
-    message: describeMessage(tap.family, r.channel, format, value),
+    message: describeMessage(tap.family, r.channel, format, value, safe),
     hex: hexPreview(r.msg),
     reason: r.reason,
     fatal: r.fatal,
