@@ -139,9 +139,9 @@ export function summarize(
       .filter((n) => n !== 'plain')
       .flatMap((n) => [
         compare(windows, latencies, clients, n, 'plain'),
-        // What the embedded broker, tsx and the streams adapter each cost, next to the same lab
-        // on classic pub/sub.
-        ...(n === 'broker' || n === 'tsx' || n === 'streams'
+        // What the monitor, the embedded broker, tsx and the streams adapter each cost, next to
+        // the same lab with the monitor off on classic pub/sub.
+        ...(names.includes('off') && ['on', 'broker', 'tsx', 'streams'].includes(n)
           ? [compare(windows, latencies, clients, n, 'off')]
           : []),
       ]);
