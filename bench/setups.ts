@@ -13,6 +13,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePortBlock, isListening } from '../server/free-port.ts';
@@ -54,7 +55,8 @@ export interface RunningSetup {
 function command(name: SetupName, redisUrl: string, hubPort: number, basePort: number) {
   // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the program's node process there. Node 20
   // refuses --cpu-prof in NODE_OPTIONS, so then npm is left out and node started directly.
-  // BENCH_CPU_PROF_INTERVAL=<µs> samples more often than V8's 1000 µs, to see short stretches.
+  // BENCH_CPU_PROF_INTERVAL=<µs> samples more often than V8's 1000 µs, to see short stretches;
+  // BENCH_TRACE_GC=<dir> adds --trace-gc, written to <dir>/<setup>.log (startSetup).
   const prof = process.env.BENCH_CPU_PROF;
   const interval = process.env.BENCH_CPU_PROF_INTERVAL;
   const node = prof
@@ -63,6 +65,7 @@ function command(name: SetupName, redisUrl: string, hubPort: number, basePort: n
         '--cpu-prof',
         `--cpu-prof-dir=${path.resolve(prof, name)}`,
         ...(interval ? [`--cpu-prof-interval=${interval}`] : []),
+        ...(process.env.BENCH_TRACE_GC ? ['--trace-gc'] : []),
       ]
     : ['node'];
   if (name === 'plain') return [...node, 'bench/plain-servers.mjs', redisUrl, String(basePort)];
@@ -121,13 +124,14 @@ export async function startProgram(
   what: string,
   ready: () => Promise<boolean>,
   env: NodeJS.ProcessEnv = { LAB_NO_BUILD: '1' },
+  stdout: 'ignore' | number = 'ignore',
 ): Promise<ChildProgram> {
   // Its own process group, so that stopping it reaches npm's children too.
   const child = spawn(cmd[0], cmd.slice(1), {
     cwd: REPO,
     env: { ...process.env, ...env },
     detached: true,
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', stdout, 'inherit'],
   });
   try {
     await waitUntil(ready, what, child);
@@ -164,12 +168,19 @@ export async function startSetup(
   const basePort = hubPort + 1;
   const [cmd, ...args] = command(name, redisUrl, hubPort, basePort);
   const pinned = pinning ? ['taskset', '-c', pinning.serverCpus, cmd, ...args] : [cmd, ...args];
-  const { child, stop } = await startProgram(pinned, `the ${name} program`, async () =>
-    name === 'plain'
-      ? (await Promise.all([0, 1, 2].map((i) => isListening('127.0.0.1', basePort + i)))).every(
-          Boolean,
-        )
-      : labReady(hubPort),
+  const gcLog = process.env.BENCH_CPU_PROF && process.env.BENCH_TRACE_GC;
+  if (gcLog) fs.mkdirSync(gcLog, { recursive: true });
+  const { child, stop } = await startProgram(
+    pinned,
+    `the ${name} program`,
+    async () =>
+      name === 'plain'
+        ? (await Promise.all([0, 1, 2].map((i) => isListening('127.0.0.1', basePort + i)))).every(
+            Boolean,
+          )
+        : labReady(hubPort),
+    undefined,
+    gcLog ? fs.openSync(path.join(gcLog, `${name}.log`), 'w') : 'ignore',
   );
   let tree = processTree(child.pid!);
   return {
