@@ -11,7 +11,7 @@ import { SamplingGroup } from '../trace/sampling.ts';
 import { HubFeed } from './monitor/hub-feed.ts';
 import { ServerTap } from './monitor/server-tap.ts';
 import { LabTapState } from './monitor/lab-tap-state.ts';
-import { BatchRing } from './batch-ring.ts';
+import { EventRing } from './event-ring.ts';
 import { StandingState } from './standing-state.ts';
 import { jsonSafe } from './monitor/decode.ts';
 import type { LabCensus } from './monitor/lab-census.ts';
@@ -43,8 +43,7 @@ export interface LabFeedOptions {
 }
 
 export class LabFeed {
-  /** The recent events, as the batches' JSON (batch-ring.ts says why). */
-  readonly ring: BatchRing;
+  readonly ring: EventRing<LabEvent>;
   /** The lab as it stands, for pages that open late, whatever the ring still holds. */
   readonly standing: StandingState;
   redisState: 'up' | 'down' = 'up';
@@ -61,7 +60,7 @@ export class LabFeed {
   private readonly tapped = new Set<string>();
 
   constructor(private readonly options: LabFeedOptions) {
-    this.ring = new BatchRing(options.ringSize ?? RING_SIZE);
+    this.ring = new EventRing<LabEvent>(options.ringSize ?? RING_SIZE);
     this.standing = new StandingState(options.historyEvents);
   }
 
@@ -155,8 +154,10 @@ export class LabFeed {
 
   /** `json` is the batch as its source encoded it, for viewers to pass on as it is. */
   private receive(envelope: Envelope, json: string): void {
-    this.ring.push(json, envelope.events.length);
-    for (const e of envelope.events) this.standing.push(e);
+    for (const e of envelope.events) {
+      this.ring.push(e);
+      this.standing.push(e);
+    }
     this.options.onEnvelope(envelope, json);
   }
 }
