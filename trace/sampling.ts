@@ -8,7 +8,8 @@
 
 /**
  * In full detail a source sends a batch at most this often (ms), and at once after a quiet spell
- * this long, so one message in a quiet lab is seen at once. Each batch costs the source's process
+ * this long, so one message in a quiet lab is seen at once; an event that changes the lab
+ * itself (no flow: a connect, a join, a server up) goes out at once too. Each batch costs the source's process
  * a JSON encoding, a PUBLISH, Redis's copy back to the hub and a write to every viewer; at 20 ms
  * a steady 50 broadcasts/s made a batch of every broadcast on every server, and the batch of the
  * sending server went out between its PUBLISH and the other servers' receipt of it (issue 15).

@@ -59,15 +59,29 @@ describe('MonitorSink', () => {
 
   it('after a quiet spell sends at once; right after a batch it waits maxDelayMs to batch more', async () => {
     const { s, batches } = sink({ maxDelayMs: 200 });
-    s.emit({ kind: 'lab.notice', topic: 'info', text: 'first' });
+    s.emit(deliverOf('s1-1'));
     await new Promise((r) => setImmediate(r));
     expect(batches).toHaveLength(1);
-    s.emit({ kind: 'lab.notice', topic: 'info', text: 'second' });
-    s.emit({ kind: 'lab.notice', topic: 'info', text: 'third' });
+    s.emit(deliverOf('s1-2'));
+    s.emit(deliverOf('s1-3'));
     await new Promise((r) => setImmediate(r));
     expect(batches).toHaveLength(1);
     await new Promise((r) => setTimeout(r, 250));
     expect(batches.map((b) => b.events.length)).toEqual([1, 2]);
+  });
+
+  it('a change to the lab (an event without a flow) goes out at once, with the flows waiting', async () => {
+    const { s, batches } = sink({ maxDelayMs: 200 });
+    s.emit(deliverOf('s1-1'));
+    await new Promise((r) => setImmediate(r));
+    s.emit(deliverOf('s1-2'));
+    s.emit({ kind: 'client.connect', socketId: 'abc', transport: 'websocket' });
+    await new Promise((r) => setImmediate(r));
+    // Not after maxDelayMs: the connect took the waiting flow event with it.
+    expect(batches.map((b) => b.events.map((e) => e.kind))).toEqual([
+      ['deliver'],
+      ['deliver', 'client.connect'],
+    ]);
   });
 
   it('switches to sampled detail over budget, keeps whole flows, says so, and counters stay exact', () => {
@@ -309,7 +323,8 @@ describe('MonitorSink', () => {
       expect(s.mode).toBe('sampled');
       s.flush();
       const sent = batches.length;
-      s.emit({ kind: 'lab.notice', topic: 'info', text: 'after' });
+      // Recorded as kept (a flow event that passed its offer), so it waits for the batch.
+      s.record(deliverOf('after'));
       vi.advanceTimersByTime(15);
       // In full detail it would have gone out after 10 ms.
       expect(batches).toHaveLength(sent);

@@ -68,7 +68,7 @@ export class MonitorSink {
   readonly counts: Counts = { publishes: 0, receipts: {}, deliveries: 0, skipped: 0 };
   private seq = 0;
   private batch: LabEvent[] = [];
-  private timer: { cancel(): void } | null = null;
+  private timer: { cancel(): void; immediate: boolean } | null = null;
   private lastFlush = 0;
   private countersTimer: NodeJS.Timeout;
   private countsChanged = false;
@@ -181,7 +181,14 @@ export class MonitorSink {
     event.step ??= this.opts.stepOf(draft);
     this.batch.push(event as LabEvent);
     if (this.batch.length >= this.opts.maxBatch) this.flush();
-    else if (!this.timer) this.timer = this.schedule();
+    else if ((draft as { flow?: string }).flow === undefined) {
+      // A change to the lab itself (a server, a connection, a client, a room) goes out at once:
+      // such events are few, and pages and tests act on them. Batching is for the flows.
+      if (!this.timer?.immediate) {
+        this.timer?.cancel();
+        this.timer = this.immediate();
+      }
+    } else if (!this.timer) this.timer = this.schedule();
   }
 
   /**
@@ -223,15 +230,18 @@ export class MonitorSink {
    * nobody follows one message at that rate, and each batch costs a write to Redis and to
    * every viewer.
    */
-  private schedule(): { cancel(): void } {
+  private schedule(): { cancel(): void; immediate: boolean } {
     const delay =
       this.sampler.level > 0 ? this.opts.maxDelayMs * SAMPLED_DELAY_FACTOR : this.opts.maxDelayMs;
-    if (this.opts.now() - this.lastFlush >= delay) {
-      const immediate = setImmediate(() => this.flush());
-      return { cancel: () => clearImmediate(immediate) };
-    }
+    if (this.opts.now() - this.lastFlush >= delay) return this.immediate();
     const timeout = setTimeout(() => this.flush(), delay);
-    return { cancel: () => clearTimeout(timeout) };
+    return { cancel: () => clearTimeout(timeout), immediate: false };
+  }
+
+  /** Flushes once the current burst of work is done. */
+  private immediate(): { cancel(): void; immediate: boolean } {
+    const immediate = setImmediate(() => this.flush());
+    return { cancel: () => clearImmediate(immediate), immediate: true };
   }
 
   flush(): void {
