@@ -183,7 +183,7 @@ export class MonitorSink {
     if (this.batch.length >= this.opts.maxBatch) this.flush();
     else if ((draft as { flow?: string }).flow === undefined) {
       // A change to the lab itself (a server, a connection, a client, a room) goes out at once:
-      // such events are few, and pages and tests act on them. Batching is for the flows.
+      // such events are few, and a page shows them as they happen. Batching is for the flows.
       if (!this.timer?.immediate) {
         this.timer?.cancel();
         this.timer = this.immediate();
