@@ -63,7 +63,7 @@ function compare(
 ) {
   const pairs: { a: Window; b: Window }[] = [];
   const latencyPairs: { a: number[]; b: number[] }[] = [];
-  const idlePairs: { a: number; b: number }[] = [];
+  const at50Pairs: { a: number; b: number }[] = [];
   for (const a of windows.filter((w) => w.clients === clients && w.setup === setup)) {
     const b = windows.find((w) => w.clients === clients && w.setup === base && w.round === a.round);
     if (b) pairs.push({ a, b });
@@ -75,7 +75,7 @@ function compare(
     );
     if (la && lb) latencyPairs.push({ a: la.ms, b: lb.ms });
     if (la?.cpuMicrosPerBroadcast && lb?.cpuMicrosPerBroadcast)
-      idlePairs.push({ a: la.cpuMicrosPerBroadcast, b: lb.cpuMicrosPerBroadcast });
+      at50Pairs.push({ a: la.cpuMicrosPerBroadcast, b: lb.cpuMicrosPerBroadcast });
   }
   const medianRatio = (key: 'cpuMicrosPerDelivery' | 'broadcastsPerSecond') => (s: typeof pairs) =>
     median(s.map((p) => p.a[key] / p.b[key]));
@@ -92,8 +92,8 @@ function compare(
     throughput: rounded(bootstrap(pairs, medianRatio('broadcastsPerSecond'))),
     // Fewer resamples: each one sorts every latency of the rounds drawn.
     latencyP99: rounded(bootstrap(latencyPairs, (s) => p99('a', s) / p99('b', s), 1000)),
-    cpuPerBroadcastAt50: idlePairs.length
-      ? rounded(bootstrap(idlePairs, (s) => median(s.map((p) => p.a / p.b))))
+    cpuPerBroadcastAt50: at50Pairs.length
+      ? rounded(bootstrap(at50Pairs, (s) => median(s.map((p) => p.a / p.b))))
       : undefined,
     cpuGoal: base === 'plain' ? CPU_GOALS[setup] : undefined,
   };
