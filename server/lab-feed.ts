@@ -11,12 +11,15 @@ import { SamplingGroup } from '../trace/sampling.ts';
 import { HubFeed } from './monitor/hub-feed.ts';
 import { ServerTap } from './monitor/server-tap.ts';
 import { LabTapState } from './monitor/lab-tap-state.ts';
-import { EventRing } from './event-ring.ts';
+import { BatchRing } from './batch-ring.ts';
 import { StandingState } from './standing-state.ts';
 import { jsonSafe } from './monitor/decode.ts';
 import type { LabCensus } from './monitor/lab-census.ts';
 
-/** Events the hub keeps for pages that open later: enough to rebuild the picture, bounded. */
+/**
+ * Events the hub keeps for GET /api/trace and pages that open later: enough to rebuild the
+ * picture, bounded (and by HISTORY_BYTES of their text, batch-ring.ts).
+ */
 export const RING_SIZE = 20_000;
 
 export type NoticeTopic = Extract<LabEvent, { kind: 'lab.notice' }>['topic'];
@@ -43,7 +46,7 @@ export interface LabFeedOptions {
 }
 
 export class LabFeed {
-  readonly ring: EventRing<LabEvent>;
+  readonly ring: BatchRing;
   /** The lab as it stands, for pages that open late, whatever the ring still holds. */
   readonly standing: StandingState;
   redisState: 'up' | 'down' = 'up';
@@ -60,8 +63,8 @@ export class LabFeed {
   private readonly tapped = new Set<string>();
 
   constructor(private readonly options: LabFeedOptions) {
-    this.ring = new EventRing<LabEvent>(options.ringSize ?? RING_SIZE);
-    this.standing = new StandingState(options.historyEvents);
+    this.ring = new BatchRing({ capacity: options.ringSize ?? RING_SIZE });
+    this.standing = new StandingState(this.ring, options.historyEvents);
   }
 
   /** The hub's own feed: batches from this process arrive directly, others' through Redis. */
@@ -154,10 +157,9 @@ export class LabFeed {
 
   /** `json` is the batch as its source encoded it, for viewers to pass on as it is. */
   private receive(envelope: Envelope, json: string): void {
-    for (const e of envelope.events) {
-      this.ring.push(e);
-      this.standing.push(e);
-    }
+    // The ring keeps the text, not the objects (batch-ring.ts says why).
+    if (this.ring.push(json, envelope.events.length)) this.standing.advance();
+    else this.standing.foldIn(envelope.events);
     this.options.onEnvelope(envelope, json);
   }
 }

@@ -65,14 +65,24 @@ function ensureFlow(state: LabState, id: string, e: LabEvent): Flow {
   state.flows[id] = flow;
   state.flowOrder.push(id);
   // Oldest flows go first: the state must stay small enough to clone at every checkpoint.
-  while (state.flowOrder.length > 1 && tooOld(state, state.flowOrder[0])) {
-    const old = state.flowOrder.shift() as string;
-    const evicted = state.flows[old];
-    delete state.flows[old];
-    if (evicted) releaseRoster(state, evicted.atEmit.roster);
-  }
+  while (state.flowOrder.length > 1 && tooOld(state, state.flowOrder[0])) evictOldestFlow(state);
   pruneRosters(state);
   return flow;
+}
+
+/** Lets the oldest flow go, and its hold on a roster. */
+function evictOldestFlow(state: LabState): void {
+  const old = state.flowOrder.shift() as string;
+  const evicted = state.flows[old];
+  delete state.flows[old];
+  if (evicted) releaseRoster(state, evicted.atEmit.roster);
+}
+
+/** Keeps only the newest `keep` flows: for a state that needs the lab, not its messages. */
+export function keepNewestFlows(state: LabState, keep: number): void {
+  if (state.flowOrder.length <= keep) return;
+  while (state.flowOrder.length > keep) evictOldestFlow(state);
+  pruneRosters(state);
 }
 
 /** Lower is surer: the client's emit names the origin; a local deliver only hints at it. */

@@ -288,8 +288,8 @@ export const apiRoutes: Route[] = [
     method: 'POST',
     pattern: /^\/api\/lab\/reset-trace$/,
     handler: async (lab) => {
-      lab.ring.clear();
       lab.feed.standing.foldHistory();
+      lab.ring.clear();
       return [200, { events: 0 }];
     },
   },
