@@ -5,9 +5,17 @@
  * sees the lab prove the right answers right and catch the wrong ones. Every claim a step's
  * `check` lists (an order, a count, a channel the narration states) must hold in both runs. A
  * lesson that cannot be completed within the bounds fails here.
+ *
+ * Each lab (real Redis, the embedded broker, the Redis Cluster) plays its lessons strictly one
+ * after another: they share that lab and its lesson lock. The labs themselves run side by side:
+ * a lesson mostly waits (settle timers, restarts, Redis down and up, fetchSockets timeouts), so
+ * playing the backends one after another only added their waits up. Hence each lab's suite is
+ * `describe.concurrent` around a `describe.sequential` that holds its tests (in Vitest a suite
+ * overlaps its siblings only when it is concurrent itself; a sequential one waits its turn), and
+ * every test asserts with its own context's `expect`, so a failure is told to the right test.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, type ExpectStatic } from 'vitest';
 import { BACKENDS, closeAllLabs, makeLab, type TestLab } from '../support/lab-fixture.ts';
 import type { Envelope } from '../../trace/events.ts';
 import { parseLesson, LessonFormatError } from '../../trace/lesson/lesson-format.ts';
@@ -61,7 +69,12 @@ function until(
 }
 
 /** Plays a whole lesson; `answers` picks the choice for each prediction. */
-async function play(lab: TestLab, lesson: Lesson, answers: 'right' | 'wrong') {
+async function play(
+  lab: TestLab,
+  lesson: Lesson,
+  answers: 'right' | 'wrong',
+  expect: ExpectStatic,
+) {
   const runner = new LessonRunner(
     lesson,
     {
@@ -120,32 +133,36 @@ const PLAIN = CHOSEN.filter((l) => l.setup.cluster !== 'required');
 const ALSO_ON_CLUSTER = process.env.LESSON_CLUSTER === '1' ? PLAIN : [];
 
 function playBothWays(labOf: () => TestLab, lesson: Lesson): void {
-  it(`${lesson.id}: completes, with every prediction proved right by the lab`, async () => {
-    await play(labOf(), lesson, 'right');
+  it(`${lesson.id}: completes, with every prediction proved right by the lab`, async ({
+    expect,
+  }) => {
+    await play(labOf(), lesson, 'right', expect);
   }, 240_000);
   if (lesson.steps.some((s) => s.predict)) {
-    it(`${lesson.id}: catches every wrong prediction`, async () => {
-      await play(labOf(), lesson, 'wrong');
+    it(`${lesson.id}: catches every wrong prediction`, async ({ expect }) => {
+      await play(labOf(), lesson, 'wrong', expect);
     }, 240_000);
   }
 }
 
 // The cluster lessons, on a local Redis Cluster of real redis-servers (the embedded broker has no
-// cluster mode). A missing redis-server fails here, never skips.
-describe.runIf(ON_CLUSTER.length + ALSO_ON_CLUSTER.length > 0)(
-  'the lessons on a Redis Cluster',
-  () => {
+// cluster mode). A missing redis-server fails here, never skips. Side by side with the other labs.
+describe
+  .runIf(ON_CLUSTER.length + ALSO_ON_CLUSTER.length > 0)
+  .concurrent('the lessons on a Redis Cluster', () => {
     let lab: TestLab;
     beforeAll(async () => {
       const cluster = await LabCluster.open({});
       lab = await makeLab('redis', { cluster });
     }, 60_000);
-    for (const lesson of [...ON_CLUSTER, ...ALSO_ON_CLUSTER]) playBothWays(() => lab, lesson);
-  },
-);
+    describe.sequential('one after another on this lab', () => {
+      for (const lesson of [...ON_CLUSTER, ...ALSO_ON_CLUSTER]) playBothWays(() => lab, lesson);
+    });
+  });
 
-// Real Redis and the embedded broker (LAB_BACKENDS=redis narrows it).
-describe.each(BACKENDS)('the lessons on the real lab (%s)', (backend) => {
+// Real Redis and the embedded broker (LAB_BACKENDS=redis narrows it), each lab side by side with
+// the others, its own tests one after another.
+describe.concurrent.each(BACKENDS)('the lessons on the real lab (%s)', (backend) => {
   let lab: TestLab;
   beforeAll(async () => {
     // The lab owns its Redis, so lessons can stop and start it.
@@ -153,43 +170,47 @@ describe.each(BACKENDS)('the lessons on the real lab (%s)', (backend) => {
   });
   afterAll(() => lab.close());
 
-  for (const lesson of PLAIN) playBothWays(() => lab, lesson);
+  describe.sequential('one after another on this lab', () => {
+    for (const lesson of PLAIN) playBothWays(() => lab, lesson);
 
-  // A lesson that needs a Redis Cluster refuses this lab, in one sentence.
-  for (const lesson of ON_CLUSTER)
-    it(`${lesson.id}: refused by a lab on one Redis`, async () => {
-      const runner = new LessonRunner(
-        lesson,
-        { send: (call) => lab.send(call), wait: (ms) => new Promise((r) => setTimeout(r, ms)) },
-        'test-refused',
-      );
-      try {
-        await runner.start();
-        expect(runner.view.phase).toBe('error');
-        expect(runner.view.error).toMatch(
-          /This lesson needs the lab on a Redis Cluster: start it with npm start -- --redis-cluster/,
+    // A lesson that needs a Redis Cluster refuses this lab, in one sentence.
+    for (const lesson of ON_CLUSTER)
+      it(`${lesson.id}: refused by a lab on one Redis`, async ({ expect }) => {
+        const runner = new LessonRunner(
+          lesson,
+          { send: (call) => lab.send(call), wait: (ms) => new Promise((r) => setTimeout(r, ms)) },
+          'test-refused',
         );
-      } finally {
-        await runner.release();
-      }
-    });
+        try {
+          await runner.start();
+          expect(runner.view.phase).toBe('error');
+          expect(runner.view.error).toMatch(
+            /This lesson needs the lab on a Redis Cluster: start it with npm start -- --redis-cluster/,
+          );
+        } finally {
+          await runner.release();
+        }
+      });
 
-  it('a second holder is told the lab is busy, and gets it once the first lets go', async () => {
-    const lesson = LESSONS[0];
-    const executor = {
-      send: (call: ApiCall) => lab.send(call),
-      wait: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
-    };
-    const first = new LessonRunner(lesson, executor, 'first');
-    const second = new LessonRunner(lesson, executor, 'second');
-    await first.start();
-    await second.start();
-    expect(second.view.phase).toBe('busy');
-    expect(second.view.busy).toContain(lesson.title);
-    await first.release();
-    await second.start();
-    expect(second.view.phase).not.toBe('busy');
-    await second.release();
+    it('a second holder is told the lab is busy, and gets it once the first lets go', async ({
+      expect,
+    }) => {
+      const lesson = LESSONS[0];
+      const executor = {
+        send: (call: ApiCall) => lab.send(call),
+        wait: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
+      };
+      const first = new LessonRunner(lesson, executor, 'first');
+      const second = new LessonRunner(lesson, executor, 'second');
+      await first.start();
+      await second.start();
+      expect(second.view.phase).toBe('busy');
+      expect(second.view.busy).toContain(lesson.title);
+      await first.release();
+      await second.start();
+      expect(second.view.phase).not.toBe('busy');
+      await second.release();
+    });
   });
 });
 
