@@ -61,6 +61,11 @@ export interface Counts {
   skipped: number;
 }
 
+/** The flow an event belongs to; events about the lab itself (a connect, a join) have none. */
+function flowOf(draft: DraftEvent): string | undefined {
+  return 'flow' in draft ? draft.flow : undefined;
+}
+
 /** Sampled, batches wait this many times maxDelayMs (SAMPLED_BATCH_MS by default). */
 const SAMPLED_DELAY_FACTOR = SAMPLED_BATCH_MS / BATCH_MS;
 
@@ -163,7 +168,7 @@ export class MonitorSink {
 
   /** Offers an event that carries a flow, then records it if kept; others are always recorded. */
   emit(draft: DraftEvent): void {
-    const flow = (draft as { flow?: string }).flow;
+    const flow = flowOf(draft);
     if (flow && !this.offer(flow)) return;
     this.record(draft);
   }
@@ -181,7 +186,7 @@ export class MonitorSink {
     event.step ??= this.opts.stepOf(draft);
     this.batch.push(event as LabEvent);
     if (this.batch.length >= this.opts.maxBatch) this.flush();
-    else if ((draft as { flow?: string }).flow === undefined) {
+    else if (flowOf(draft) === undefined) {
       // A change to the lab itself (a server, a connection, a client, a room) goes out at once:
       // such events are few, and a page shows them as they happen. Batching is for the flows.
       if (!this.timer?.immediate) {
